@@ -1,0 +1,95 @@
+// createApp(deps): the Hono app with its middleware and route groups; nothing listens here.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
+import { sql } from 'kysely';
+import { requireAuth } from './http/auth.js';
+import { adminRoutes } from './http/admin.js';
+import type { AppDeps, AppEnv } from './http/context.js';
+import { ApiError, errorBody, sendError } from './http/errors.js';
+import { openapiDocument } from './http/openapi.js';
+import { walletRoutes } from './http/wallet.js';
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  const { config, log, metrics } = deps;
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    c.set('requestId', c.req.header('x-request-id')?.slice(0, 64) ?? crypto.randomUUID());
+    await next();
+    const route = routePath(c);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
+    if (c.res.status >= 500) log.error('request failed', { method: c.req.method, route, status: c.res.status });
+  });
+
+  app.use(
+    '/api/*',
+    cors({
+      origin: (origin) => (config.corsOrigins.includes(origin) ? origin : null),
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+      exposeHeaders: ['Retry-After', 'Idempotent-Replayed'],
+      maxAge: 600,
+    }),
+  );
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `the body exceeds ${config.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    try {
+      await sql`SELECT 1`.execute(deps.db);
+      return c.json({ ok: true });
+    } catch {
+      return c.json(errorBody('database_unavailable', 'the database is not reachable'), 503);
+    }
+  });
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+  app.get('/openapi.json', (c) => c.json(openapiDocument([])));
+
+  const api = new Hono<AppEnv>();
+  api.use('*', requireAuth({ secret: config.jwtSecret, issuer: config.wpHome, clock: deps.clock }));
+  api.route('/', walletRoutes(deps));
+  api.route('/admin', adminRoutes(deps));
+  app.route('/api', api);
+
+  app.notFound((c) => c.json(errorBody('not_found', 'no such route'), 404));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return sendError(c, err);
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      return c.json(errorBody(status === 413 ? 'payload_too_large' : 'bad_request', err.message || 'bad request'), status);
+    }
+    if (isDatabaseUnavailable(err)) {
+      log.warn('database unavailable', { err });
+      return c.json(errorBody('database_unavailable', 'the service is temporarily unavailable'), 503, { 'Retry-After': '2' });
+    }
+    log.error('unhandled error', { err, path: c.req.path, requestId: c.get('requestId') });
+    return c.json(errorBody('internal_error', 'an internal error occurred'), 500);
+  });
+
+  return app;
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'EPIPE']);
+function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number; fatal?: boolean };
+  return (e.code !== undefined && UNAVAILABLE_CODES.has(e.code)) || e.fatal === true || e.errno === 1053;
+}
+
+export type App = ReturnType<typeof createApp>;

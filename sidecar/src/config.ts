@@ -1,0 +1,78 @@
+// Sidecar configuration: the environment parsed and validated once, failing fast with the variable's name.
+import { z } from 'zod';
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^mysql:\/\/[^/]+\/[A-Za-z0-9_]+(\?.*)?$/, 'expected mysql://user:pass@host:port/db'),
+  DATABASE_POOL_SIZE: intFrom(1, 200).default(16),
+  PORT: intFrom(0, 65535).default(8787),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.url().transform((u) => u.replace(/\/+$/, '')),
+  GOLDCOIN_JWT_SECRET: z.string().refine((s) => Buffer.byteLength(s) >= 32, 'must be at least 32 bytes'),
+  WP_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_]{1,32}$/).default('wp_'),
+  GOLDCOIN_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_]{1,48}$/).optional(),
+  WP_HOME: z.url().transform((u) => u.replace(/\/+$/, '')),
+  CORS_ORIGINS: list.optional(),
+  COINPAYMENTS_API_URL: z.url().default('https://www.coinpayments.net/api.php'),
+  COINPAYMENTS_PUBLIC_KEY: z.string().min(1),
+  COINPAYMENTS_PRIVATE_KEY: z.string().min(1),
+  COINPAYMENTS_MERCHANT_ID: z.string().min(1),
+  COINPAYMENTS_IPN_SECRET: z.string().min(1),
+  COINPAYMENTS_TIMEOUT_MS: intFrom(100, 120_000).default(15_000),
+  RECONCILE_INTERVAL_S: intFrom(1, 86_400).default(60),
+  PRICE_CURRENCY: z.string().regex(/^[A-Z]{3,5}$/).default('CNY'),
+  BODY_LIMIT_BYTES: intFrom(1024, 10_485_760).default(65_536),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  TRUST_PROXY: bool.default(false),
+});
+
+export type Config = ReturnType<typeof parseConfig>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError with one line naming the first bad variable. */
+export function parseConfig(env: Record<string, string | undefined>) {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    const why = issue.code === 'invalid_type' && cleaned[name] === undefined ? 'is required' : issue.message;
+    throw new ConfigError(`config: ${name} ${why}`);
+  }
+  const c = parsed.data;
+  return {
+    databaseUrl: c.DATABASE_URL,
+    databasePoolSize: c.DATABASE_POOL_SIZE,
+    port: c.PORT,
+    host: c.HOST,
+    publicUrl: c.PUBLIC_URL,
+    jwtSecret: c.GOLDCOIN_JWT_SECRET,
+    wpTablePrefix: c.WP_TABLE_PREFIX,
+    tablePrefix: c.GOLDCOIN_TABLE_PREFIX ?? `${c.WP_TABLE_PREFIX}goldcoin_`,
+    wpHome: c.WP_HOME,
+    corsOrigins: c.CORS_ORIGINS ?? [new URL(c.WP_HOME).origin],
+    coinpayments: {
+      apiUrl: c.COINPAYMENTS_API_URL,
+      publicKey: c.COINPAYMENTS_PUBLIC_KEY,
+      privateKey: c.COINPAYMENTS_PRIVATE_KEY,
+      merchantId: c.COINPAYMENTS_MERCHANT_ID,
+      ipnSecret: c.COINPAYMENTS_IPN_SECRET,
+      timeoutMs: c.COINPAYMENTS_TIMEOUT_MS,
+    },
+    reconcileIntervalMs: c.RECONCILE_INTERVAL_S * 1000,
+    priceCurrency: c.PRICE_CURRENCY,
+    bodyLimitBytes: c.BODY_LIMIT_BYTES,
+    logLevel: c.LOG_LEVEL,
+    trustProxy: c.TRUST_PROXY,
+  };
+}

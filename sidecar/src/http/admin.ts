@@ -1,0 +1,54 @@
+// /api/admin/*: manage_options only. Manual adjustments with a reason, audited in the ledger.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { applyMovement, MAX_COINS_PER_MOVEMENT } from '../ledger/ledger.js';
+import { requireCap } from './auth.js';
+import type { AppDeps, AppEnv } from './context.js';
+import { ApiError } from './errors.js';
+import { idempotencyKeyOf, idempotent } from './idempotency.js';
+import { ledgerEntryJson } from './serialize.js';
+import { parseJson } from './validate.js';
+
+const adjustmentBody = z.object({
+  user_id: z.number().int().positive().safe(),
+  delta_coins: z
+    .number()
+    .int()
+    .min(-MAX_COINS_PER_MOVEMENT)
+    .max(MAX_COINS_PER_MOVEMENT)
+    .refine((n) => n !== 0, 'must not be zero'),
+  reason: z.string().trim().min(3).max(255),
+});
+
+export function adminRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.use('*', requireCap('manage_options'));
+
+  app.post('/adjustments', idempotent(deps.db, 'admin.adjustment'), async (c) => {
+    const body = await parseJson(c, adjustmentBody);
+    const admin = c.get('user');
+    const key = idempotencyKeyOf(c.req.header('idempotency-key'));
+    const target = await deps.db.selectFrom('users').select('ID').where('ID', '=', body.user_id).executeTakeFirst();
+    if (!target) throw new ApiError(404, 'user_not_found', `no WordPress user ${body.user_id}`);
+    const result = await applyMovement(deps.db, {
+      userId: body.user_id,
+      deltaCoins: body.delta_coins,
+      kind: 'adjustment',
+      idempotencyRef: `adjustment:${admin.id}:${key}`,
+      actor: `admin:${admin.id}`,
+      refType: 'adjustment',
+      memo: body.reason,
+    });
+    if (!result.ok && result.code === 'insufficient_coins') {
+      throw new ApiError(402, 'insufficient_coins', 'the adjustment would make the balance negative', {
+        balance: result.balance,
+        shortfall: result.shortfall,
+      });
+    }
+    if (!result.ok) throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for another adjustment');
+    if (!result.replayed) deps.metrics.coinMovements.inc({ kind: 'adjustment' });
+    return c.json({ entry: ledgerEntryJson(result.entry), balance: result.balance }, 201);
+  });
+
+  return app;
+}

@@ -1,0 +1,77 @@
+// Bearer JWT from the WordPress shim: HS256 only, pinned issuer and audience, 30 s of clock skew.
+import { errors, jwtVerify } from 'jose';
+import type { MiddlewareHandler } from 'hono';
+import { ApiError } from './errors.js';
+import type { AppEnv, AuthUser, Capability, Clock } from './context.js';
+
+export const JWT_AUDIENCE = 'goldcoin';
+export const CLOCK_SKEW_S = 30;
+export const MAX_TOKEN_LIFETIME_S = 15 * 60;
+const KNOWN_CAPS = new Set<Capability>(['read', 'edit_posts', 'manage_options']);
+const MAX_TOKEN_BYTES = 4096;
+
+const unauthorized = (message: string) =>
+  new ApiError(401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer realm="goldcoin"' });
+
+export interface AuthOptions {
+  secret: string;
+  issuer: string;
+  clock: Clock;
+}
+
+export async function verifyToken(token: string, opts: AuthOptions): Promise<AuthUser> {
+  const key = new TextEncoder().encode(opts.secret);
+  const now = opts.clock.now();
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, key, {
+      algorithms: ['HS256'],
+      issuer: opts.issuer,
+      audience: JWT_AUDIENCE,
+      clockTolerance: CLOCK_SKEW_S,
+      currentDate: now,
+      requiredClaims: ['sub', 'iat', 'exp', 'jti'],
+    }));
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw unauthorized('token expired');
+    throw unauthorized('invalid token');
+  }
+  const nowS = Math.floor(now.getTime() / 1000);
+  const { sub, iat, exp } = payload as { sub: string; iat: number; exp: number };
+  if (iat > nowS + CLOCK_SKEW_S) throw unauthorized('token issued in the future');
+  if (exp - iat > MAX_TOKEN_LIFETIME_S) throw unauthorized('token lifetime too long');
+  if (!/^[1-9][0-9]{0,15}$/.test(sub) || !Number.isSafeInteger(Number(sub))) throw unauthorized('invalid subject');
+  const capsRaw = payload['caps'];
+  if (!Array.isArray(capsRaw) || !capsRaw.every((c) => typeof c === 'string')) throw unauthorized('invalid caps');
+  const caps = capsRaw.filter((c): c is Capability => KNOWN_CAPS.has(c as Capability));
+  const post = payload['post'];
+  const postId = typeof post === 'number' || (typeof post === 'string' && /^[1-9][0-9]{0,15}$/.test(post)) ? Number(post) : null;
+  const str = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : '');
+  return {
+    id: Number(sub),
+    email: str(payload['email'], 254),
+    name: str(payload['name'], 250),
+    locale: str(payload['locale'], 20) || 'en_US',
+    caps,
+    postId: postId !== null && Number.isSafeInteger(postId) && postId > 0 ? postId : null,
+  };
+}
+
+export function requireAuth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
+    if (!match) throw unauthorized('missing bearer token');
+    const token = match[1]!;
+    if (token.length > MAX_TOKEN_BYTES) throw unauthorized('token too large');
+    c.set('user', await verifyToken(token, opts));
+    await next();
+  };
+}
+
+export function requireCap(cap: Capability): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!c.get('user').caps.includes(cap)) throw new ApiError(403, 'forbidden', `requires the ${cap} capability`);
+    await next();
+  };
+}

@@ -1,0 +1,37 @@
+// Types shared by the Hono app and its route groups.
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from './metrics.js';
+
+export type Capability = 'read' | 'edit_posts' | 'manage_options';
+
+export interface AuthUser {
+  id: number;
+  email: string;
+  name: string;
+  locale: string;
+  caps: Capability[];
+  postId: number | null;
+}
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Everything the app needs, passed in so a test builds one in a line. */
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  metrics: Metrics;
+}
+
+export interface AppEnv {
+  Variables: {
+    user: AuthUser;
+    requestId: string;
+  };
+}

@@ -1,0 +1,51 @@
+// GET /api/wallet and GET /api/ledger: the signed-in user's balance and coin history.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { lastCompletedRecharge, ledgerPage, MAX_PAGE_SIZE } from '../ledger/history.js';
+import { readBalance } from '../ledger/ledger.js';
+import type { AppDeps, AppEnv } from './context.js';
+import { ledgerEntryJson } from './serialize.js';
+import { parseQuery } from './validate.js';
+
+const RECENT_ENTRIES = 10;
+
+const ledgerQuery = z.object({
+  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'an id from next_cursor').optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
+});
+
+export function walletRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.get('/wallet', async (c) => {
+    const userId = c.get('user').id;
+    const [balance, last, page] = await Promise.all([
+      readBalance(deps.db, userId),
+      lastCompletedRecharge(deps.db, userId),
+      ledgerPage(deps.db, userId, null, RECENT_ENTRIES),
+    ]);
+    return c.json({
+      balance,
+      last_recharge: last
+        ? {
+            id: last.id,
+            coins: last.coins,
+            bonus_coins: last.bonus_coins,
+            price_amount: last.price_amount,
+            price_currency: last.price_currency,
+            payment_method: last.payment_method,
+            completed_at: last.completed_at?.toISOString() ?? null,
+          }
+        : null,
+      recent: page.entries.map(ledgerEntryJson),
+    });
+  });
+
+  app.get('/ledger', async (c) => {
+    const q = parseQuery(c, ledgerQuery);
+    const page = await ledgerPage(deps.db, c.get('user').id, q.cursor ? Number(q.cursor) : null, q.limit);
+    return c.json({ entries: page.entries.map(ledgerEntryJson), next_cursor: page.nextCursor });
+  });
+
+  return app;
+}

@@ -1,0 +1,31 @@
+// Reading a user's wallet: balance, last recharge and ledger pages (newest first, keyset cursor).
+import type { DbOrTx } from '../db/database.js';
+import type { LedgerEntry } from '../db/types.js';
+
+export const MAX_PAGE_SIZE = 100;
+
+export interface LedgerPage {
+  entries: LedgerEntry[];
+  nextCursor: string | null;
+}
+
+export async function ledgerPage(db: DbOrTx, userId: number, beforeId: number | null, limit: number): Promise<LedgerPage> {
+  const size = Math.min(Math.max(limit, 1), MAX_PAGE_SIZE);
+  let q = db.selectFrom('coin_ledger').selectAll().where('user_id', '=', userId);
+  if (beforeId !== null) q = q.where('id', '<', beforeId);
+  const rows = await q.orderBy('id', 'desc').limit(size + 1).execute();
+  const entries = rows.slice(0, size);
+  const more = rows.length > size;
+  return { entries, nextCursor: more ? String(entries[entries.length - 1]!.id) : null };
+}
+
+export async function lastCompletedRecharge(db: DbOrTx, userId: number) {
+  return db
+    .selectFrom('recharge_transactions')
+    .select(['id', 'coins', 'bonus_coins', 'price_amount', 'price_currency', 'payment_method', 'completed_at'])
+    .where('user_id', '=', userId)
+    .where('status', '=', 'completed')
+    .orderBy('completed_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

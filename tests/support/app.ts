@@ -1,0 +1,82 @@
+// Builds the sidecar app against a test database, with a token minter for any user and capabilities.
+import { SignJWT } from 'jose';
+import { createApp } from '../../sidecar/src/app.js';
+import { parseConfig, type Config } from '../../sidecar/src/config.js';
+import type { AppDeps, Capability, Clock } from '../../sidecar/src/http/context.js';
+import { systemClock } from '../../sidecar/src/http/context.js';
+import { createMetrics } from '../../sidecar/src/http/metrics.js';
+import { silentLogger } from '../../sidecar/src/log.js';
+import type { TestDatabase } from './db.js';
+
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
+export const TEST_HOME = 'http://wp.test';
+
+export function testEnv(url: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: url,
+    PUBLIC_URL: 'http://127.0.0.1:8787',
+    GOLDCOIN_JWT_SECRET: TEST_SECRET,
+    WP_HOME: TEST_HOME,
+    GOLDCOIN_TABLE_PREFIX: 'wp_goldcoin_',
+    COINPAYMENTS_PUBLIC_KEY: 'test_public_key',
+    COINPAYMENTS_PRIVATE_KEY: 'test_private_key',
+    COINPAYMENTS_MERCHANT_ID: 'test_merchant_id',
+    COINPAYMENTS_IPN_SECRET: 'test_ipn_secret',
+    ...extra,
+  };
+}
+
+export interface TokenOptions {
+  caps?: Capability[];
+  secret?: string;
+  issuer?: string;
+  audience?: string;
+  expiresInS?: number;
+  iatOffsetS?: number;
+  post?: number;
+  email?: string;
+  locale?: string;
+}
+
+export async function mintToken(userId: number, opts: TokenOptions = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000) + (opts.iatOffsetS ?? 0);
+  return new SignJWT({
+    email: opts.email ?? `user${userId}@example.test`,
+    name: `User ${userId}`,
+    locale: opts.locale ?? 'en_US',
+    caps: opts.caps ?? ['read'],
+    ...(opts.post ? { post: opts.post } : {}),
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(opts.issuer ?? TEST_HOME)
+    .setAudience(opts.audience ?? 'goldcoin')
+    .setSubject(String(userId))
+    .setIssuedAt(now)
+    .setExpirationTime(now + (opts.expiresInS ?? 600))
+    .setJti(crypto.randomUUID())
+    .sign(new TextEncoder().encode(opts.secret ?? TEST_SECRET));
+}
+
+export function buildTestApp(tdb: TestDatabase, opts: { env?: Record<string, string>; clock?: Clock; deps?: Partial<AppDeps> } = {}) {
+  const config: Config = parseConfig(testEnv(tdb.url, opts.env));
+  const deps: AppDeps = {
+    db: tdb.db,
+    config,
+    log: silentLogger,
+    clock: opts.clock ?? systemClock,
+    metrics: createMetrics(),
+    ...opts.deps,
+  };
+  const app = createApp(deps);
+  const call = (method: string, path: string, init: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
+    app.request(path, {
+      method,
+      headers: {
+        ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}),
+        ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...init.headers,
+      },
+      body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    });
+  return { app, deps, config, call };
+}

@@ -1,0 +1,61 @@
+// A fresh MariaDB database per test file: migrated, with WordPress's core tables, dropped at the end.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createConnection } from 'mysql2/promise';
+import { createDb, type Db } from '../../sidecar/src/db/database.js';
+import { migrate, render, splitStatements } from '../../sidecar/src/db/migrator.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Server URL without a database; scripts/provision makes sure this login works. */
+export const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'mysql://goldcoin:goldcoin@127.0.0.1:3306';
+export const TABLE_PREFIX = 'wp_goldcoin_';
+export const WP_PREFIX = 'wp_';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  db: Db;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(label: string, opts: { poolSize?: number } = {}): Promise<TestDatabase> {
+  const safe = basename(label).replace(/\.[a-z.]+$/, '').replace(/[^a-zA-Z0-9]/g, '_').slice(0, 30);
+  const name = `gct_${safe}_${randomBytes(3).toString('hex')}`;
+  const admin = await createConnection({ uri: ADMIN_URL });
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+  const url = `${ADMIN_URL}/${name}`;
+  await installWordPressTables(url, WP_PREFIX);
+  await migrate({ url, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
+  const db = createDb({ url, poolSize: opts.poolSize ?? 20, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
+  return {
+    name,
+    url,
+    db,
+    async drop() {
+      await db.destroy();
+      const conn = await createConnection({ uri: ADMIN_URL });
+      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await conn.end();
+    },
+  };
+}
+
+export async function installWordPressTables(url: string, wpPrefix: string): Promise<void> {
+  const schema = await readFile(join(here, 'wp-schema.sql'), 'utf8');
+  const conn = await createConnection({ uri: url });
+  for (const s of splitStatements(render(schema, TABLE_PREFIX, wpPrefix))) await conn.query(s);
+  await conn.end();
+}
+
+let nextUser = 1;
+/** Inserts a WordPress user row (as wp_insert_user would) and returns its ID. */
+export async function createWpUser(db: Db, login = `user${nextUser++}_${randomBytes(2).toString('hex')}`): Promise<number> {
+  const res = await db
+    .insertInto('users')
+    .values({ user_login: login, user_email: `${login}@example.test`, display_name: login } as never)
+    .executeTakeFirstOrThrow();
+  return Number(res.insertId);
+}
