@@ -5,6 +5,7 @@ const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).m
 const list = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+const decimal2 = z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected a decimal like 1.00');
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const schema = z.object({
@@ -27,6 +28,19 @@ const schema = z.object({
   COINPAYMENTS_IPN_SECRET: z.string().min(1),
   COINPAYMENTS_TIMEOUT_MS: intFrom(100, 120_000).default(15_000),
   RECONCILE_INTERVAL_S: intFrom(1, 86_400).default(60),
+  RECHARGE_PACKAGES: list.default(['22', '52', '200', '500']),
+  RECHARGE_COIN_PRICE: decimal2.default('1.00'),
+  RECHARGE_USD_RATE: z.string().regex(/^\d{1,6}(\.\d{1,8})?$/, 'expected a decimal like 0.1400').default('0.14'),
+  RECHARGE_MIN_COINS: intFrom(1, 1_000_000).default(10),
+  RECHARGE_MAX_COINS: intFrom(1, 10_000_000).default(50_000),
+  RECHARGE_DAILY_MAX_COINS: intFrom(1, 100_000_000).default(100_000),
+  RECHARGE_BONUS_TIERS: list.default(['1000:10']),
+  RECHARGE_USDT_NETWORKS: list.default(['USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20', 'USDT.SOL']),
+  RECHARGE_COINS: list.default(['BTC', 'LTC', 'ETH', 'USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20', 'USDT.SOL']),
+  RECHARGE_UNDERPAYMENT: z.enum(['proportional', 'hold']).default('proportional'),
+  RECHARGE_LATE_PAYMENT: z.enum(['credit', 'hold']).default('credit'),
+  RECHARGE_EVENTS_POLL_MS: intFrom(100, 60_000).default(1_000),
+  RECHARGE_EVENTS_MAX_S: intFrom(1, 3_600).default(600),
   PRICE_CURRENCY: z.string().regex(/^[A-Z]{3,5}$/).default('CNY'),
   BODY_LIMIT_BYTES: intFrom(1024, 10_485_760).default(65_536),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -36,6 +50,20 @@ const schema = z.object({
 export type Config = ReturnType<typeof parseConfig>;
 
 export class ConfigError extends Error {}
+
+/** `coins` or `coins:bonus_coins`, e.g. `500:25`; the id is `p<coins>`. */
+function parsePackage(entry: string) {
+  const m = /^(\d{1,7})(?::(\d{1,7}))?$/.exec(entry);
+  if (!m || Number(m[1]) <= 0) throw new ConfigError(`config: RECHARGE_PACKAGES entry "${entry}" is not coins[:bonus]`);
+  return { id: `p${m[1]}`, coins: Number(m[1]), bonusCoins: Number(m[2] ?? 0) };
+}
+
+/** `min_coins:bonus_percent`, e.g. `1000:10`. */
+function parseTier(entry: string) {
+  const m = /^(\d{1,9}):(\d{1,3})$/.exec(entry);
+  if (!m || Number(m[2]) > 100) throw new ConfigError(`config: RECHARGE_BONUS_TIERS entry "${entry}" is not min_coins:percent`);
+  return { minCoins: Number(m[1]), bonusPercent: Number(m[2]) };
+}
 
 /** Parses the environment; throws ConfigError with one line naming the first bad variable. */
 export function parseConfig(env: Record<string, string | undefined>) {
@@ -70,6 +98,21 @@ export function parseConfig(env: Record<string, string | undefined>) {
       timeoutMs: c.COINPAYMENTS_TIMEOUT_MS,
     },
     reconcileIntervalMs: c.RECONCILE_INTERVAL_S * 1000,
+    recharge: {
+      packages: c.RECHARGE_PACKAGES.map((entry) => parsePackage(entry)),
+      coinPrice: c.RECHARGE_COIN_PRICE,
+      usdRate: c.RECHARGE_USD_RATE,
+      minCoins: c.RECHARGE_MIN_COINS,
+      maxCoins: c.RECHARGE_MAX_COINS,
+      dailyMaxCoins: c.RECHARGE_DAILY_MAX_COINS,
+      bonusTiers: c.RECHARGE_BONUS_TIERS.map((entry) => parseTier(entry)).sort((a, b) => a.minCoins - b.minCoins),
+      usdtNetworks: c.RECHARGE_USDT_NETWORKS,
+      coins: c.RECHARGE_COINS,
+      underpayment: c.RECHARGE_UNDERPAYMENT,
+      latePayment: c.RECHARGE_LATE_PAYMENT,
+      eventsPollMs: c.RECHARGE_EVENTS_POLL_MS,
+      eventsMaxMs: c.RECHARGE_EVENTS_MAX_S * 1000,
+    },
     priceCurrency: c.PRICE_CURRENCY,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     logLevel: c.LOG_LEVEL,

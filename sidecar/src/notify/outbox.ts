@@ -1,0 +1,68 @@
+// Enqueues an in-site notification and its email inside the caller's transaction, idempotently.
+import { sql } from 'kysely';
+import type { DbOrTx } from '../db/database.js';
+import { normalizeLocale } from './locale.js';
+
+export type NotificationKind =
+  | 'recharge_completed'
+  | 'recharge_failed'
+  | 'recharge_expired'
+  | 'unlock'
+  | 'reward_redeemed'
+  | 'referral_earned'
+  | 'adjustment';
+
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
+  'recharge_completed',
+  'recharge_failed',
+  'recharge_expired',
+  'unlock',
+  'reward_redeemed',
+  'referral_earned',
+  'adjustment',
+];
+
+/**
+ * What happened, to whom. dedupeKey is globally unique per event (reuse the ledger's idempotency
+ * ref, e.g. `recharge:42:completed`): enqueuing the same key again is a silent no-op.
+ * data fields the messages use (all optional; missing ones are left out of the text):
+ * - recharge_*: recharge_id, coins, bonus_coins, reason (failed)
+ * - unlock: post_id, post_title, coins
+ * - reward_redeemed: reward_key, reward_name, coins
+ * - referral_earned: coins, referred_name
+ * - adjustment: coins (signed), reason
+ * - any kind: balance (the balance after the movement)
+ * locale is the user's WordPress locale when the caller knows it (e.g. from the JWT); else en_US.
+ */
+export interface NotificationRequest {
+  userId: number;
+  kind: NotificationKind;
+  dedupeKey: string;
+  data: Record<string, string | number | boolean | null>;
+  locale?: string;
+}
+
+const MAX_DEDUPE_KEY_CHARS = 191;
+const MAX_DATA_CHARS = 8_000;
+
+/**
+ * Two single-row statements on unique keys, so it is cheap inside a money transaction; a duplicate
+ * key updates nothing instead of raising, so a replayed transaction is not broken by it.
+ */
+export async function enqueueNotification(trx: DbOrTx, n: NotificationRequest): Promise<void> {
+  if (!Number.isSafeInteger(n.userId) || n.userId <= 0) throw new Error('enqueueNotification: bad userId');
+  if (n.dedupeKey.length === 0 || n.dedupeKey.length > MAX_DEDUPE_KEY_CHARS) {
+    throw new Error(`enqueueNotification: dedupeKey must be 1..${MAX_DEDUPE_KEY_CHARS} chars`);
+  }
+  const data = JSON.stringify(n.data);
+  if (data.length > MAX_DATA_CHARS) throw new Error(`enqueueNotification: data over ${MAX_DATA_CHARS} chars`);
+
+  await sql`
+    INSERT INTO ${sql.table('notifications')} (user_id, kind, dedupe_key, locale, data)
+    VALUES (${n.userId}, ${n.kind}, ${n.dedupeKey}, ${normalizeLocale(n.locale)}, ${data})
+    ON DUPLICATE KEY UPDATE dedupe_key = dedupe_key`.execute(trx);
+  await sql`
+    INSERT INTO ${sql.table('email_outbox')} (notification_id)
+    SELECT id FROM ${sql.table('notifications')} WHERE dedupe_key = ${n.dedupeKey}
+    ON DUPLICATE KEY UPDATE notification_id = notification_id`.execute(trx);
+}

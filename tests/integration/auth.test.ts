@@ -1,0 +1,104 @@
+// JWT auth: every forged, malformed or expired token is a 401 and nothing is read or written.
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
+import { buildTestApp, mintToken, TEST_HOME, TEST_SECRET } from '../support/app.js';
+import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+
+let tdb: TestDatabase;
+let t: ReturnType<typeof buildTestApp>;
+let user: number;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase(import.meta.filename);
+  t = buildTestApp(tdb);
+  user = await createWpUser(tdb.db);
+  await applyMovement(tdb.db, { userId: user, deltaCoins: 40, kind: 'adjustment', idempotencyRef: `seed:${user}`, actor: 'test' });
+});
+afterAll(async () => tdb?.drop());
+
+async function ledgerRows() {
+  return (await tdb.db.selectFrom('coin_ledger').select('id').execute()).length;
+}
+
+const bad: Record<string, () => Promise<string | undefined>> = {
+  missing: async () => undefined,
+  malformed: async () => 'not.a.jwt',
+  'alg none': async () =>
+    new UnsecuredJWT({ caps: ['read', 'manage_options'] })
+      .setIssuer(TEST_HOME)
+      .setAudience('goldcoin')
+      .setSubject(String(user))
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .setJti('x')
+      .encode(),
+  'wrong key': async () => mintToken(user, { secret: 'another-secret-that-is-long-enough-000000' }),
+  'wrong aud': async () => mintToken(user, { audience: 'goldcoin-download' }),
+  'wrong iss': async () => mintToken(user, { issuer: 'http://evil.test' }),
+  expired: async () => mintToken(user, { iatOffsetS: -3600, expiresInS: 600 }),
+  'issued in the future': async () => mintToken(user, { iatOffsetS: 3600 }),
+  'lifetime over 15 minutes': async () => mintToken(user, { expiresInS: 24 * 3600 }),
+  'HS512 instead of HS256': async () =>
+    new SignJWT({ caps: ['read'] })
+      .setProtectedHeader({ alg: 'HS512' })
+      .setIssuer(TEST_HOME)
+      .setAudience('goldcoin')
+      .setSubject(String(user))
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .setJti('x')
+      .sign(new TextEncoder().encode(TEST_SECRET)),
+  'non-numeric subject': async () =>
+    new SignJWT({ caps: ['read'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(TEST_HOME)
+      .setAudience('goldcoin')
+      .setSubject('admin')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .setJti('x')
+      .sign(new TextEncoder().encode(TEST_SECRET)),
+  'tampered payload': async () => {
+    const [h, p, s] = (await mintToken(user)).split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    claims.caps = ['read', 'manage_options'];
+    return `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
+  },
+};
+
+describe('JWT auth', () => {
+  for (const [name, make] of Object.entries(bad)) {
+    it(`refuses a ${name} token with 401 and writes nothing`, async () => {
+      const before = await ledgerRows();
+      const token = await make();
+      const wallet = await t.call('GET', '/api/wallet', { token });
+      expect(wallet.status).toBe(401);
+      expect((await wallet.json()).error.code).toBe('unauthorized');
+      const adj = await t.call('POST', '/api/admin/adjustments', {
+        token,
+        body: { user_id: user, delta_coins: 1000, reason: 'forged' },
+        headers: { 'Idempotency-Key': `forged-${name.replace(/\W/g, '-')}` },
+      });
+      expect(adj.status).toBe(401);
+      expect(await ledgerRows()).toBe(before);
+    });
+  }
+
+  it('accepts a token within the 30 s clock skew', async () => {
+    const res = await t.call('GET', '/api/wallet', { token: await mintToken(user, { iatOffsetS: 20 }) });
+    expect(res.status).toBe(200);
+  });
+
+  it('answers 403 to an admin route with a non-admin token, and writes nothing', async () => {
+    const before = await ledgerRows();
+    const res = await t.call('POST', '/api/admin/adjustments', {
+      token: await mintToken(user, { caps: ['read', 'edit_posts'] }),
+      body: { user_id: user, delta_coins: 5, reason: 'not allowed' },
+      headers: { 'Idempotency-Key': 'editor-attempt-1' },
+    });
+    expect(res.status).toBe(403);
+    expect((await res.json()).error.code).toBe('forbidden');
+    expect(await ledgerRows()).toBe(before);
+  });
+});

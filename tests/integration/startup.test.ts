@@ -1,0 +1,81 @@
+// Start-up: bad configuration exits with one line naming the variable; migrations apply once, concurrently.
+import { spawn } from 'node:child_process';
+import { createConnection } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../sidecar/src/config.js';
+import { loadMigrations, migrate } from '../../sidecar/src/db/migrator.js';
+import { testEnv } from '../support/app.js';
+import { ADMIN_URL, createTestDatabase, type TestDatabase } from '../support/db.js';
+
+let tdb: TestDatabase;
+beforeAll(async () => {
+  tdb = await createTestDatabase(import.meta.filename);
+});
+afterAll(async () => tdb?.drop());
+
+function runSidecar(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sidecar/src/main.ts'], {
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe('configuration', () => {
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    ['a missing DATABASE_URL', { DATABASE_URL: '' }, /^config: DATABASE_URL is required$/],
+    ['a short JWT secret', { GOLDCOIN_JWT_SECRET: 'short' }, /^config: GOLDCOIN_JWT_SECRET must be at least 32 bytes$/],
+    ['a non-numeric PORT', { PORT: 'eighty' }, /^config: PORT /],
+    ['a bad WP_HOME', { WP_HOME: 'not a url' }, /^config: WP_HOME /],
+    ['a missing IPN secret', { COINPAYMENTS_IPN_SECRET: '' }, /^config: COINPAYMENTS_IPN_SECRET is required$/],
+  ];
+  it.each(cases)('exits non-zero with one line naming the variable for %s', async (_name, override, message) => {
+    const { code, stderr } = await runSidecar({ ...testEnv(tdb.url), ...override });
+    expect(code).not.toBe(0);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+  });
+
+  it('never echoes a secret in its message', () => {
+    expect(() => parseConfig({ ...testEnv(tdb.url), GOLDCOIN_JWT_SECRET: 'tiny-secret' })).toThrow(/^(?!.*tiny-secret)/);
+  });
+});
+
+describe('migrations', () => {
+  it('apply each file once even when several instances start together', async () => {
+    const conn = await createConnection({ uri: ADMIN_URL });
+    const name = `${tdb.name}_m`;
+    await conn.query(`CREATE DATABASE \`${name}\``);
+    try {
+      const url = `${ADMIN_URL}/${name}`;
+      const runs = await Promise.all(
+        Array.from({ length: 4 }, () => migrate({ url, tablePrefix: 'site2_', wpTablePrefix: 'wp_' })),
+      );
+      const files = await loadMigrations();
+      expect(runs.flat().sort()).toEqual(files.map((f) => f.name).sort());
+      const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${name}\`.site2_migrations`);
+      expect((rows as Array<{ n: number }>)[0]!.n).toBe(files.length);
+      expect(await migrate({ url, tablePrefix: 'site2_', wpTablePrefix: 'wp_' })).toEqual([]);
+    } finally {
+      await conn.query(`DROP DATABASE \`${name}\``);
+      await conn.end();
+    }
+  });
+
+  it('keeps two sites apart in one database by table prefix', async () => {
+    await migrate({ url: tdb.url, tablePrefix: 'othersite_', wpTablePrefix: 'wp_' });
+    const conn = await createConnection({ uri: tdb.url });
+    const [rows] = await conn.query("SHOW TABLES LIKE 'othersite\\_%'");
+    await conn.end();
+    expect((rows as unknown[]).length).toBeGreaterThanOrEqual(4);
+  });
+});
