@@ -1,5 +1,6 @@
 // Sidecar configuration: the environment parsed and validated once, failing fast with the variable's name.
 import { z } from 'zod';
+import { defaultCatalogJson, parseCatalog } from './spending/catalog.js';
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const list = z
@@ -41,6 +42,23 @@ const schema = z.object({
   RECHARGE_LATE_PAYMENT: z.enum(['credit', 'hold']).default('credit'),
   RECHARGE_EVENTS_POLL_MS: intFrom(100, 60_000).default(1_000),
   RECHARGE_EVENTS_MAX_S: intFrom(1, 3_600).default(600),
+  REWARDS_CATALOG: z.string().max(65_536).optional(),
+  AUTHOR_SHARE_PERCENT: intFrom(0, 100).default(0),
+  REFERRAL_REWARD_COINS: intFrom(0, 1_000_000).default(50),
+  DOWNLOAD_TOKEN_TTL_MIN: intFrom(1, 15).default(5),
+  RATE_LIMIT_WINDOW_S: intFrom(1, 3_600).default(60),
+  RATE_LIMIT_UNLOCK: intFrom(0, 1_000_000).default(30),
+  RATE_LIMIT_RECHARGE: intFrom(0, 1_000_000).default(10),
+  RATE_LIMIT_REDEEM: intFrom(0, 1_000_000).default(10),
+  SMTP_URL: z
+    .url()
+    .refine((u) => /^smtps?:\/\//.test(u), 'expected smtp://host:port or smtps://user:pass@host:port')
+    .optional(),
+  MAIL_FROM: z.string().min(3).max(320).optional(),
+  SITE_NAME: z.string().regex(/^[^\x00-\x1f\x7f]{1,100}$/, 'expected 1..100 printable characters').default('Gold Coins'),
+  NOTIFY_INTERVAL_S: intFrom(1, 3_600).default(10),
+  NOTIFY_MAX_ATTEMPTS: intFrom(1, 20).default(8),
+  SMTP_TIMEOUT_MS: intFrom(100, 120_000).default(10_000),
   PRICE_CURRENCY: z.string().regex(/^[A-Z]{3,5}$/).default('CNY'),
   BODY_LIMIT_BYTES: intFrom(1024, 10_485_760).default(65_536),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -63,6 +81,12 @@ function parseTier(entry: string) {
   const m = /^(\d{1,9}):(\d{1,3})$/.exec(entry);
   if (!m || Number(m[2]) > 100) throw new ConfigError(`config: RECHARGE_BONUS_TIERS entry "${entry}" is not min_coins:percent`);
   return { minCoins: Number(m[1]), bonusPercent: Number(m[2]) };
+}
+
+function rewardsFrom(json: string) {
+  const parsed = parseCatalog(json);
+  if (!parsed.ok) throw new ConfigError(`config: REWARDS_CATALOG ${parsed.reason}`);
+  return parsed.rewards;
 }
 
 /** Parses the environment; throws ConfigError with one line naming the first bad variable. */
@@ -98,6 +122,15 @@ export function parseConfig(env: Record<string, string | undefined>) {
       timeoutMs: c.COINPAYMENTS_TIMEOUT_MS,
     },
     reconcileIntervalMs: c.RECONCILE_INTERVAL_S * 1000,
+    notify: {
+      /** null: email is off, outbox rows are marked skipped; in-site notifications still work. */
+      smtpUrl: c.SMTP_URL ?? null,
+      mailFrom: c.MAIL_FROM ?? `"${c.SITE_NAME.replace(/["\\]/g, '')}" <no-reply@${new URL(c.WP_HOME).hostname}>`,
+      siteName: c.SITE_NAME,
+      intervalMs: c.NOTIFY_INTERVAL_S * 1000,
+      maxAttempts: c.NOTIFY_MAX_ATTEMPTS,
+      smtpTimeoutMs: c.SMTP_TIMEOUT_MS,
+    },
     recharge: {
       packages: c.RECHARGE_PACKAGES.map((entry) => parsePackage(entry)),
       coinPrice: c.RECHARGE_COIN_PRICE,
@@ -112,6 +145,19 @@ export function parseConfig(env: Record<string, string | undefined>) {
       latePayment: c.RECHARGE_LATE_PAYMENT,
       eventsPollMs: c.RECHARGE_EVENTS_POLL_MS,
       eventsMaxMs: c.RECHARGE_EVENTS_MAX_S * 1000,
+    },
+    spending: {
+      rewards: rewardsFrom(c.REWARDS_CATALOG ?? defaultCatalogJson(c.WP_HOME)),
+      authorSharePercent: c.AUTHOR_SHARE_PERCENT,
+      referralRewardCoins: c.REFERRAL_REWARD_COINS,
+      downloadTokenTtlMin: c.DOWNLOAD_TOKEN_TTL_MIN,
+      /** Requests per user per window; 0 turns a bucket off. */
+      rateLimits: {
+        windowS: c.RATE_LIMIT_WINDOW_S,
+        unlock: c.RATE_LIMIT_UNLOCK,
+        recharge: c.RATE_LIMIT_RECHARGE,
+        redeem: c.RATE_LIMIT_REDEEM,
+      },
     },
     priceCurrency: c.PRICE_CURRENCY,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,

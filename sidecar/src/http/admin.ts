@@ -1,13 +1,14 @@
 // /api/admin/*: manage_options only. Manual adjustments with a reason, audited in the ledger.
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { ADMIN_PAGE_MAX, dailyStats, listPayments, searchLedger, STATS_MAX_DAYS } from '../admin/reports.js';
 import { applyMovement, MAX_COINS_PER_MOVEMENT } from '../ledger/ledger.js';
 import { requireCap } from './auth.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError } from './errors.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
 import { ledgerEntryJson } from './serialize.js';
-import { parseJson } from './validate.js';
+import { parseJson, parseQuery } from './validate.js';
 
 const adjustmentBody = z.object({
   user_id: z.number().int().positive().safe(),
@@ -20,9 +21,58 @@ const adjustmentBody = z.object({
   reason: z.string().trim().min(3).max(255),
 });
 
+const id = z.string().regex(/^[1-9][0-9]{0,15}$/).transform(Number);
+const page = {
+  cursor: id.optional(),
+  limit: z.coerce.number().int().min(1).max(ADMIN_PAGE_MAX).default(50),
+};
+const paymentsQuery = z.object({
+  ...page,
+  status: z.enum(['pending', 'completed', 'failed']).optional(),
+  user_id: id.optional(),
+  stuck: z.enum(['0', '1']).optional(),
+});
+const ledgerQuery = z.object({
+  ...page,
+  user_id: id.optional(),
+  kind: z.enum(['recharge', 'bonus', 'unlock', 'author_share', 'reward', 'referral', 'adjustment']).optional(),
+  ref: z.string().min(1).max(191).optional(),
+});
+const statsQuery = z.object({ days: z.coerce.number().int().min(1).max(STATS_MAX_DAYS).default(30) });
+
 export function adminRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use('*', requireCap('manage_options'));
+
+  app.get('/payments', async (c) => {
+    const q = parseQuery(c, paymentsQuery);
+    const { rows, nextCursor } = await listPayments(deps.db, {
+      status: q.status,
+      userId: q.user_id,
+      stuck: q.stuck === '1',
+      beforeId: q.cursor,
+      limit: q.limit,
+      now: deps.clock.now(),
+    });
+    return c.json({ payments: rows, next_cursor: nextCursor });
+  });
+
+  app.get('/ledger', async (c) => {
+    const q = parseQuery(c, ledgerQuery);
+    const { rows, nextCursor } = await searchLedger(deps.db, {
+      userId: q.user_id,
+      kind: q.kind,
+      ref: q.ref,
+      beforeId: q.cursor,
+      limit: q.limit,
+    });
+    return c.json({ entries: rows, next_cursor: nextCursor });
+  });
+
+  app.get('/stats', async (c) => {
+    const q = parseQuery(c, statsQuery);
+    return c.json({ currency: deps.config.priceCurrency, ...(await dailyStats(deps.db, q.days, deps.clock.now())) });
+  });
 
   app.post('/adjustments', idempotent(deps.db, 'admin.adjustment'), async (c) => {
     const body = await parseJson(c, adjustmentBody);

@@ -50,6 +50,27 @@ const corePaths = {
       },
     },
   },
+  '/api/admin/payments': {
+    get: {
+      summary: 'Payments with filters, newest first (manage_options)',
+      parameters: ['status', 'user_id', 'stuck', 'cursor', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+      responses: { 200: ok('{payments, next_cursor}'), 400: err('Bad filter'), 403: err('Not an administrator') },
+    },
+  },
+  '/api/admin/ledger': {
+    get: {
+      summary: 'Ledger search by user, kind or reference (manage_options)',
+      parameters: ['user_id', 'kind', 'ref', 'cursor', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+      responses: { 200: ok('{entries, next_cursor}'), 400: err('Bad filter'), 403: err('Not an administrator') },
+    },
+  },
+  '/api/admin/stats': {
+    get: {
+      summary: 'Daily revenue and coins issued/spent (manage_options)',
+      parameters: [{ name: 'days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 366, default: 30 } }],
+      responses: { 200: ok('{currency, days, totals}'), 400: err('Bad range'), 403: err('Not an administrator') },
+    },
+  },
   '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: ok('Alive') } } },
   '/readyz': { get: { summary: 'Database readiness', security: [], responses: { 200: ok('Ready'), 503: err('Database unreachable') } } },
   '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { 200: { description: 'Prometheus text' } } } },

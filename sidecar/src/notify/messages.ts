@@ -1,0 +1,165 @@
+// Titles and bodies of notifications in English and Simplified Chinese, and the email built from them.
+import type { NotificationKind } from './outbox.js';
+import type { NotifyLocale } from './locale.js';
+
+export type NotificationData = Record<string, unknown>;
+
+export interface RenderedMessage {
+  title: string;
+  body: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** A non-negative or signed integer from data, whether stored as a number or a numeric string. */
+function int(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  if (typeof v === 'string' && /^-?[0-9]{1,15}$/.test(v)) return Number(v);
+  return null;
+}
+
+function text(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const t = v.trim();
+  return t.length > 0 ? t.slice(0, 200) : null;
+}
+
+const enNumber = new Intl.NumberFormat('en-US');
+const zhNumber = new Intl.NumberFormat('zh-CN');
+
+function enCoins(n: number): string {
+  return `${enNumber.format(n)} gold ${Math.abs(n) === 1 ? 'coin' : 'coins'}`;
+}
+function zhCoins(n: number): string {
+  return `${zhNumber.format(n)} 金币`;
+}
+
+function en(kind: NotificationKind, d: NotificationData): RenderedMessage {
+  const coins = int(d['coins']);
+  const bonus = int(d['bonus_coins']);
+  const balance = int(d['balance']);
+  const amount = coins === null ? '' : ` of ${enCoins(coins)}`;
+  const balanceLine = balance === null ? '' : ` Your balance is now ${enCoins(balance)}.`;
+  switch (kind) {
+    case 'recharge_completed': {
+      const extra = bonus !== null && bonus > 0 ? ` (+${enNumber.format(bonus)} bonus)` : '';
+      return { title: 'Recharge complete', body: `Your recharge${amount}${extra} is complete.${balanceLine}` };
+    }
+    case 'recharge_failed': {
+      const reason = text(d['reason']);
+      return {
+        title: 'Recharge failed',
+        body: `Your recharge${amount} did not go through${reason ? ` (${reason})` : ''}. No coins were added.`,
+      };
+    }
+    case 'recharge_expired':
+      return {
+        title: 'Recharge expired',
+        body: `Your recharge${amount} expired before the payment arrived. No coins were added; you can start a new recharge at any time.`,
+      };
+    case 'unlock': {
+      const title = text(d['post_title']);
+      const what = title ? `“${title}”` : 'a post';
+      return { title: 'Content unlocked', body: `You unlocked ${what}${coins === null ? '' : ` for ${enCoins(coins)}`}.${balanceLine}` };
+    }
+    case 'reward_redeemed': {
+      const name = text(d['reward_name']) ?? text(d['reward_key']);
+      const what = name ? `“${name}”` : 'a reward';
+      return { title: 'Reward redeemed', body: `You redeemed ${what}${coins === null ? '' : ` for ${enCoins(coins)}`}.${balanceLine}` };
+    }
+    case 'referral_earned': {
+      const who = text(d['referred_name']);
+      const got = coins === null ? 'a referral reward' : enCoins(coins);
+      const why = who ? ` because ${who} joined through your link` : ' from a referral';
+      return { title: 'Referral reward', body: `You earned ${got}${why}.${balanceLine}` };
+    }
+    case 'adjustment': {
+      const reason = text(d['reason']);
+      const change =
+        coins === null
+          ? 'An administrator adjusted your balance'
+          : coins >= 0
+            ? `An administrator added ${enCoins(coins)} to your balance`
+            : `An administrator removed ${enCoins(-coins)} from your balance`;
+      return { title: 'Balance adjusted', body: `${change}${reason ? `: ${reason}` : ''}.${balanceLine}` };
+    }
+  }
+}
+
+function zh(kind: NotificationKind, d: NotificationData): RenderedMessage {
+  const coins = int(d['coins']);
+  const bonus = int(d['bonus_coins']);
+  const balance = int(d['balance']);
+  const amount = coins === null ? '' : ` ${zhCoins(coins)}`;
+  const balanceLine = balance === null ? '' : `当前余额 ${zhCoins(balance)}。`;
+  switch (kind) {
+    case 'recharge_completed': {
+      const extra = bonus !== null && bonus > 0 ? `（赠送 ${zhNumber.format(bonus)}）` : '';
+      return { title: '充值成功', body: `您已成功充值${amount}${extra}。${balanceLine}` };
+    }
+    case 'recharge_failed': {
+      const reason = text(d['reason']);
+      return { title: '充值失败', body: `您的${amount}充值未能完成${reason ? `（${reason}）` : ''}，未增加任何金币。` };
+    }
+    case 'recharge_expired':
+      return { title: '充值已过期', body: `您的${amount}充值在付款到账前已过期，未增加任何金币。您可以随时重新充值。` };
+    case 'unlock': {
+      const title = text(d['post_title']);
+      const what = title ? `《${title}》` : '文章';
+      return { title: '内容已解锁', body: `您已${coins === null ? '' : `使用 ${zhCoins(coins)} `}解锁${what}。${balanceLine}` };
+    }
+    case 'reward_redeemed': {
+      const name = text(d['reward_name']) ?? text(d['reward_key']);
+      const what = name ? `「${name}」` : '奖励';
+      return { title: '奖励已兑换', body: `您已${coins === null ? '' : `使用 ${zhCoins(coins)} `}兑换${what}。${balanceLine}` };
+    }
+    case 'referral_earned': {
+      const who = text(d['referred_name']);
+      const got = coins === null ? '推荐奖励' : zhCoins(coins);
+      const why = who ? `${who} 通过您的链接加入，您获得 ${got}。` : `您通过推荐获得 ${got}。`;
+      return { title: '推荐奖励', body: `${why}${balanceLine}` };
+    }
+    case 'adjustment': {
+      const reason = text(d['reason']);
+      const change =
+        coins === null ? '管理员调整了您的余额' : coins >= 0 ? `管理员为您增加了 ${zhCoins(coins)}` : `管理员从您的余额中扣除了 ${zhCoins(-coins)}`;
+      return { title: '余额已调整', body: `${change}${reason ? `，原因：${reason}` : ''}。${balanceLine}` };
+    }
+  }
+}
+
+export function renderNotification(kind: NotificationKind, data: NotificationData, locale: NotifyLocale): RenderedMessage {
+  return locale === 'zh_CN' ? zh(kind, data) : en(kind, data);
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
+}
+
+export interface EmailContext {
+  siteName: string;
+  siteUrl: string;
+  displayName: string | null;
+}
+
+/** Every value that came from data or WordPress is escaped in the HTML part; the text part is plain. */
+export function renderEmail(message: RenderedMessage, locale: NotifyLocale, ctx: EmailContext): RenderedEmail {
+  const name = ctx.displayName?.trim() || null;
+  const greeting = locale === 'zh_CN' ? (name ? `${name}，您好：` : '您好：') : name ? `Hi ${name},` : 'Hi,';
+  const footer = locale === 'zh_CN' ? `查看您的钱包：${ctx.siteUrl}` : `See your wallet: ${ctx.siteUrl}`;
+  const subject = `[${ctx.siteName}] ${message.title}`;
+  const text = `${greeting}\n\n${message.body}\n\n${footer}\n\n— ${ctx.siteName}\n`;
+  const html =
+    `<!doctype html><html><body>` +
+    `<p>${escapeHtml(greeting)}</p>` +
+    `<p>${escapeHtml(message.body)}</p>` +
+    `<p><a href="${escapeHtml(ctx.siteUrl)}">${escapeHtml(footer)}</a></p>` +
+    `<p>— ${escapeHtml(ctx.siteName)}</p>` +
+    `</body></html>`;
+  return { subject, text, html };
+}

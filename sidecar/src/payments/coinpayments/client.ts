@@ -1,0 +1,202 @@
+// CoinPayments legacy api.php client: form-encoded POSTs signed with HMAC-SHA512 over the exact bytes sent.
+import axios, { type AxiosInstance } from 'axios';
+import type { CreatedPayment, CreatePaymentRequest, PaymentProvider, ProviderObservation, ProviderResult } from '../provider.js';
+import { hmacSha512Hex } from './signing.js';
+
+export const MAX_TX_INFO_BATCH = 25;
+/** Read-only commands are retried this many extra times on transport failures; create_transaction never. */
+const READ_RETRIES = 2;
+const RETRY_BACKOFF_MS = 200;
+const MAX_RESPONSE_BYTES = 1_048_576;
+
+export interface CoinPaymentsOptions {
+  apiUrl: string;
+  publicKey: string;
+  privateKey: string;
+  timeoutMs: number;
+}
+
+export class CoinPaymentsError extends Error {
+  constructor(
+    readonly code: 'provider_unavailable' | 'provider_error',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Strictly increasing nonces for one key: microseconds since the epoch, bumped past the last one.
+ * Several processes sharing a key start from their own clock, so they stay increasing across restarts.
+ */
+export function nonceSource(now: () => number = Date.now): () => string {
+  let last = 0n;
+  return () => {
+    const candidate = BigInt(now()) * 1000n;
+    last = candidate > last ? candidate : last + 1n;
+    return last.toString();
+  };
+}
+
+/** The body as sent: field order is free because the server hashes the raw bytes. */
+export function encodeForm(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+export class CoinPaymentsClient implements PaymentProvider {
+  readonly name = 'coinpayments';
+  readonly maxStatusBatch = MAX_TX_INFO_BATCH;
+  private readonly http: AxiosInstance;
+  private readonly nextNonce = nonceSource();
+
+  constructor(private readonly opts: CoinPaymentsOptions) {
+    this.http = axios.create({
+      timeout: opts.timeoutMs,
+      maxContentLength: MAX_RESPONSE_BYTES,
+      maxRedirects: 0,
+      responseType: 'text',
+      transformResponse: (d: unknown) => d,
+      validateStatus: () => true,
+    });
+  }
+
+  /** One api.php command; resolves to `result` when `error === "ok"`, throws CoinPaymentsError otherwise. */
+  async call<T>(cmd: string, fields: Record<string, string>, retries = 0): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.callOnce<T>(cmd, fields);
+      } catch (err) {
+        const transient = err instanceof CoinPaymentsError && err.code === 'provider_unavailable';
+        if (!transient || attempt >= retries) throw err;
+        await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS * (attempt + 1)));
+      }
+    }
+  }
+
+  private async callOnce<T>(cmd: string, fields: Record<string, string>): Promise<T> {
+    // A fresh nonce per attempt: a retried body must not reuse one the server may already have seen.
+    const body = encodeForm({ version: '1', cmd, key: this.opts.publicKey, format: 'json', nonce: this.nextNonce(), ...fields });
+    let res;
+    try {
+      res = await this.http.post<string>(this.opts.apiUrl, body, {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', HMAC: hmacSha512Hex(this.opts.privateKey, body) },
+      });
+    } catch (err) {
+      throw new CoinPaymentsError('provider_unavailable', `${cmd}: ${(err as Error).message}`);
+    }
+    if (res.status >= 500) throw new CoinPaymentsError('provider_unavailable', `${cmd}: HTTP ${res.status}`);
+    let envelope: { error?: unknown; result?: unknown };
+    try {
+      envelope = JSON.parse(res.data) as typeof envelope;
+    } catch {
+      throw new CoinPaymentsError(res.status >= 400 ? 'provider_unavailable' : 'provider_error', `${cmd}: HTTP ${res.status}, not JSON`);
+    }
+    if (envelope.error !== 'ok') {
+      const message = typeof envelope.error === 'string' ? envelope.error.slice(0, 200) : 'malformed envelope';
+      throw new CoinPaymentsError('provider_error', `${cmd}: ${message}`);
+    }
+    return envelope.result as T;
+  }
+
+  async createPayment(req: CreatePaymentRequest): Promise<ProviderResult<CreatedPayment>> {
+    try {
+      const r = await this.call<CreateTransactionResult>('create_transaction', {
+        amount: req.priceAmount,
+        currency1: req.priceCurrency,
+        currency2: req.payCurrency,
+        buyer_email: req.buyerEmail,
+        buyer_name: req.buyerName,
+        item_name: req.itemName,
+        invoice: String(req.rechargeId),
+        custom: String(req.rechargeId),
+        ipn_url: req.ipnUrl,
+      });
+      if (!r || typeof r.txn_id !== 'string' || !/^[A-Za-z0-9-]{1,128}$/.test(r.txn_id) || typeof r.address !== 'string') {
+        return { ok: false, code: 'provider_error', message: 'create_transaction: malformed result' };
+      }
+      return {
+        ok: true,
+        value: {
+          txnId: r.txn_id,
+          address: r.address,
+          amount: String(r.amount),
+          payCurrency: req.payCurrency,
+          destTag: r.dest_tag === undefined || r.dest_tag === null || r.dest_tag === '' ? null : String(r.dest_tag),
+          confirmsNeeded: Number(r.confirms_needed) || 0,
+          timeoutS: Number(r.timeout) || 0,
+          checkoutUrl: String(r.checkout_url ?? ''),
+          statusUrl: String(r.status_url ?? ''),
+          qrcodeUrl: String(r.qrcode_url ?? ''),
+        },
+      };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  async fetchStatuses(txnIds: string[]): Promise<ProviderResult<Map<string, ProviderObservation>>> {
+    if (txnIds.length > MAX_TX_INFO_BATCH) throw new RangeError(`at most ${MAX_TX_INFO_BATCH} ids per get_tx_info_multi`);
+    const out = new Map<string, ProviderObservation>();
+    if (txnIds.length === 0) return { ok: true, value: out };
+    try {
+      const r = await this.call<Record<string, TxInfo>>('get_tx_info_multi', { txid: txnIds.join('|') }, READ_RETRIES);
+      for (const id of txnIds) {
+        const info = r?.[id];
+        if (!info || info.error !== 'ok' || typeof info.status !== 'number') continue;
+        out.set(id, {
+          txnId: id,
+          status: info.status,
+          statusText: String(info.status_text ?? ''),
+          receivedAmount: info.receivedf === undefined ? null : String(info.receivedf),
+        });
+      }
+      return { ok: true, value: out };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  rates(opts: { short?: boolean; accepted?: boolean } = {}): Promise<Record<string, RateInfo>> {
+    return this.call('rates', { ...(opts.short ? { short: '1' } : {}), ...(opts.accepted ? { accepted: '1' } : {}) }, READ_RETRIES);
+  }
+
+  basicInfo(): Promise<Record<string, unknown>> {
+    return this.call('get_basic_info', {}, READ_RETRIES);
+  }
+}
+
+function failure(err: unknown): { ok: false; code: 'provider_unavailable' | 'provider_error'; message: string } {
+  if (err instanceof CoinPaymentsError) return { ok: false, code: err.code, message: err.message };
+  throw err;
+}
+
+interface CreateTransactionResult {
+  amount: string;
+  address: string;
+  dest_tag?: string | null;
+  txn_id: string;
+  confirms_needed: string;
+  timeout: number;
+  checkout_url: string;
+  status_url: string;
+  qrcode_url: string;
+}
+
+interface TxInfo {
+  error: string;
+  status: number;
+  status_text?: string;
+  amountf?: string;
+  receivedf?: string;
+}
+
+export interface RateInfo {
+  is_fiat: number;
+  rate_btc: string;
+  last_update: string;
+  tx_fee: string;
+  status: string;
+  name: string;
+  confirms: string;
+  capabilities: string[];
+}

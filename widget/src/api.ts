@@ -1,0 +1,237 @@
+// Typed client for the sidecar API: bearer token, one refresh through the shim on 401, errors as values.
+
+export interface ApiError {
+  status: number;
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+  retryAfterS?: number;
+}
+export type Result<T> = { ok: true; data: T } | { ok: false; error: ApiError };
+
+export interface LedgerEntry {
+  id: number;
+  delta_coins: number;
+  balance_after: number;
+  kind: string;
+  memo: string | null;
+  created_at: string;
+  user_id?: number;
+}
+export interface Wallet {
+  balance: number;
+  last_recharge: { coins: number; bonus_coins: number; price_amount: string; price_currency: string; completed_at: string | null } | null;
+  recent: LedgerEntry[];
+}
+export interface Packages {
+  currency: string;
+  packages: { id: string; coins: number; bonus_coins: number; price: string }[];
+  custom: { min_coins: number; max_coins: number; daily_max_coins: number; coin_price?: string };
+  bonus_tiers: { min_coins: number; bonus_percent: number }[];
+  methods: { id: 'USDT' | 'CoinPayment'; networks?: string[]; default_network?: string; currencies?: string[] }[];
+}
+export interface Recharge {
+  id: number | string;
+  status: 'pending' | 'completed' | 'failed';
+  coins: number;
+  bonus_coins: number;
+  price: { amount: string; currency: string };
+  payment: {
+    txn_id: string;
+    address: string;
+    amount: string;
+    currency: string;
+    dest_tag?: string | null;
+    confirms_needed?: string | number | null;
+    expires_at: string;
+    checkout_url?: string | null;
+    status_url?: string | null;
+    qr: string;
+  };
+  coins_credited?: number | null;
+  bonus_credited?: number | null;
+  completed_at?: string | null;
+  failed_reason?: string | null;
+}
+export interface Post {
+  post_id: number;
+  title: string;
+  price_coins: number;
+  unlocked: boolean;
+  file_name: string | null;
+  balance: number;
+}
+export interface Reward {
+  key: string;
+  title: string;
+  description: string;
+  cost_coins: number;
+  fulfilment: string;
+  stock_left: number | null;
+  per_user_limit: number | null;
+  redeemed_by_me: number;
+}
+export interface Redemption {
+  redemption: { id: number; reward_key: string; cost_coins: number; fulfilment: { type: string; value: string }; created_at: string };
+  balance: number;
+}
+export interface Notification {
+  id: number;
+  kind: string;
+  title: string;
+  body: string;
+  read_at: string | null;
+  created_at: string;
+}
+export interface AdminPayment {
+  id: number;
+  user_id: number;
+  user_login?: string;
+  status: string;
+  coins: number;
+  bonus_coins: number;
+  price_amount?: string;
+  price_currency?: string;
+  price?: { amount: string; currency: string };
+  payment_method?: string;
+  currency?: string;
+  created_at: string;
+}
+export interface Stats {
+  currency: string;
+  days: { date: string; revenue: string; coins_issued: number; coins_spent: number }[];
+  totals: Record<string, string | number>;
+}
+
+export interface ClientOptions {
+  api: string;
+  token: string;
+  refreshUrl?: string | undefined;
+  refreshNonce?: string | undefined;
+}
+
+const TERMINAL = new Set(['completed', 'failed']);
+const POLL_MS = 3000;
+const STREAM_ATTEMPTS = 3;
+/** A payment window is at most a few hours; past this the status is no longer watched live. */
+const WATCH_MAX_MS = 3 * 3600_000;
+
+/** Random key for Idempotency-Key; getRandomValues works on plain-http sites where randomUUID does not. */
+export function newKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export type Client = ReturnType<typeof createClient>;
+
+export function createClient(o: ClientOptions) {
+  const base = o.api.replace(/\/+$/, '');
+  let token = o.token;
+  let refreshing: Promise<boolean> | null = null;
+
+  /** Asks the WordPress shim for a fresh token; concurrent 401s share one refresh. */
+  function refresh(): Promise<boolean> {
+    if (!o.refreshUrl) return Promise.resolve(false);
+    refreshing ??= fetch(o.refreshUrl, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: o.refreshNonce ? { 'X-WP-Nonce': o.refreshNonce } : {},
+    })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((j: { token?: unknown } | null) => {
+        if (typeof j?.token !== 'string') return false;
+        token = j.token;
+        return true;
+      })
+      .catch(() => false)
+      .finally(() => (refreshing = null));
+    return refreshing;
+  }
+
+  async function send(method: string, path: string, body?: unknown, key?: string, signal?: AbortSignal): Promise<Response> {
+    const go = () => {
+      const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      if (key) headers['Idempotency-Key'] = key;
+      return fetch(base + path, { method, headers, body: body === undefined ? null : JSON.stringify(body), signal: signal ?? null });
+    };
+    const res = await go();
+    return res.status === 401 && (await refresh()) ? go() : res;
+  }
+
+  async function call<T>(method: string, path: string, body?: unknown, key?: string): Promise<Result<T>> {
+    let res: Response;
+    try {
+      res = await send(method, path, body, key);
+    } catch {
+      return { ok: false, error: { status: 0, code: 'network_error', message: '' } };
+    }
+    const json = await res.json().catch(() => null);
+    if (res.ok) return { ok: true, data: json as T };
+    const e = (json?.error ?? {}) as Partial<ApiError>;
+    const retry = Number(res.headers.get('Retry-After'));
+    return {
+      ok: false,
+      error: {
+        status: res.status,
+        code: e.code ?? `http_${res.status}`,
+        message: e.message ?? '',
+        ...(e.details ? { details: e.details } : {}),
+        ...(retry > 0 ? { retryAfterS: retry } : {}),
+      },
+    };
+  }
+
+  /**
+   * Follows a recharge until it completes or fails: the SSE stream read with fetch (it needs the
+   * Authorization header, which EventSource cannot send), falling back to polling when the stream fails.
+   */
+  async function watch(id: Recharge['id'], onUpdate: (r: Recharge) => void, signal: AbortSignal): Promise<void> {
+    const path = `/api/recharges/${encodeURIComponent(id)}`;
+    let done = false;
+    const seen = (r: Recharge) => {
+      if (signal.aborted) return;
+      onUpdate(r);
+      done = TERMINAL.has(r.status);
+    };
+    for (let attempt = 0; attempt < STREAM_ATTEMPTS && !done && !signal.aborted; attempt++) {
+      try {
+        const res = await send('GET', `${path}/events`, undefined, undefined, signal);
+        if (!res.ok || !res.body) break;
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = '';
+        while (!done) {
+          const { value, done: end } = await reader.read();
+          if (end) break;
+          buf += value;
+          let cut;
+          while ((cut = buf.search(/\r?\n\r?\n/)) >= 0) {
+            const frame = buf.slice(0, cut);
+            buf = buf.slice(cut).replace(/^\r?\n\r?\n/, '');
+            let event = 'message';
+            let data = '';
+            for (const line of frame.split(/\r?\n/)) {
+              if (line.startsWith('event:')) event = line.slice(6).trim();
+              else if (line.startsWith('data:')) data += line.slice(5).trim();
+            }
+            if (event === 'status' && data) seen(JSON.parse(data) as Recharge);
+          }
+        }
+        await reader.cancel().catch(() => undefined);
+      } catch {
+        if (signal.aborted) return;
+      }
+    }
+    const until = Date.now() + WATCH_MAX_MS;
+    while (!done && !signal.aborted && Date.now() < until) {
+      const r = await call<Recharge>('GET', path);
+      if (r.ok) seen(r.data);
+      if (!done) await new Promise((ok) => setTimeout(ok, POLL_MS));
+    }
+  }
+
+  return {
+    get: <T>(path: string) => call<T>('GET', path),
+    post: <T>(path: string, body: unknown, key?: string) => call<T>('POST', path, body, key),
+    watch,
+  };
+}

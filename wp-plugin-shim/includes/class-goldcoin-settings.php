@@ -1,0 +1,204 @@
+<?php
+/**
+ * Settings: the options page, and where each setting comes from (a wp-config constant or the
+ * environment override the stored option, so a deployment can share the JWT secret with the sidecar).
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+final class Goldcoin_Settings {
+	const OPTION         = 'goldcoin_settings';
+	const SECRET_OPTION  = 'goldcoin_jwt_secret';
+	const PAGE           = 'goldcoin-settings';
+	const SECRET_BYTES   = 32;
+	const MIN_SECRET_LEN = 32;
+
+	public static function register(): void {
+		add_action( 'admin_init', array( __CLASS__, 'register_setting' ) );
+		add_action( 'admin_post_goldcoin_regenerate_secret', array( __CLASS__, 'handle_regenerate_secret' ) );
+	}
+
+	/** Activation: a site gets its own secret so tokens work before anyone opens the settings page. */
+	public static function activate(): void {
+		if ( '' === self::stored_secret() ) {
+			self::regenerate_secret();
+		}
+		if ( false === get_option( self::OPTION ) ) {
+			add_option( self::OPTION, self::defaults() );
+		}
+	}
+
+	public static function defaults(): array {
+		return array(
+			'sidecar_url'              => '',
+			'widget_url'               => '',
+			'currency'                 => 'CNY',
+			'delete_data_on_uninstall' => false,
+		);
+	}
+
+	public static function options(): array {
+		$stored = get_option( self::OPTION, array() );
+		return array_merge( self::defaults(), is_array( $stored ) ? $stored : array() );
+	}
+
+	/** A constant wins over the environment, which wins over the stored option. */
+	private static function override( string $name ): ?string {
+		if ( defined( $name ) && '' !== (string) constant( $name ) ) {
+			return (string) constant( $name );
+		}
+		$env = getenv( $name );
+		return ( false !== $env && '' !== $env ) ? $env : null;
+	}
+
+	public static function is_overridden( string $name ): bool {
+		return null !== self::override( $name );
+	}
+
+	public static function sidecar_url(): string {
+		return untrailingslashit( self::override( 'GOLDCOIN_SIDECAR_URL' ) ?? (string) self::options()['sidecar_url'] );
+	}
+
+	public static function widget_url(): string {
+		$url = self::override( 'GOLDCOIN_WIDGET_URL' ) ?? (string) self::options()['widget_url'];
+		return '' !== $url ? $url : plugins_url( 'assets/goldcoin.js', GOLDCOIN_PLUGIN_FILE );
+	}
+
+	public static function currency(): string {
+		return (string) self::options()['currency'];
+	}
+
+	public static function jwt_secret(): string {
+		return self::override( 'GOLDCOIN_JWT_SECRET' ) ?? self::stored_secret();
+	}
+
+	private static function stored_secret(): string {
+		return (string) get_option( self::SECRET_OPTION, '' );
+	}
+
+	/** The plugin cannot talk to the sidecar until both ends share a long enough secret and a URL. */
+	public static function is_configured(): bool {
+		return strlen( self::jwt_secret() ) >= self::MIN_SECRET_LEN && '' !== self::sidecar_url();
+	}
+
+	public static function regenerate_secret(): void {
+		update_option( self::SECRET_OPTION, bin2hex( random_bytes( self::SECRET_BYTES ) ), false );
+	}
+
+	public static function register_setting(): void {
+		register_setting(
+			self::PAGE,
+			self::OPTION,
+			array(
+				'type'              => 'array',
+				'sanitize_callback' => array( __CLASS__, 'sanitize' ),
+				'default'           => self::defaults(),
+			)
+		);
+	}
+
+	public static function sanitize( $input ): array {
+		$input = is_array( $input ) ? $input : array();
+		$out   = self::options();
+		foreach ( array( 'sidecar_url', 'widget_url' ) as $key ) {
+			if ( isset( $input[ $key ] ) ) {
+				$out[ $key ] = esc_url_raw( trim( wp_unslash( (string) $input[ $key ] ) ), array( 'http', 'https' ) );
+			}
+		}
+		if ( isset( $input['currency'] ) ) {
+			$currency        = strtoupper( sanitize_text_field( wp_unslash( (string) $input['currency'] ) ) );
+			$out['currency'] = preg_match( '/^[A-Z]{3,5}$/', $currency ) ? $currency : 'CNY';
+		}
+		$out['delete_data_on_uninstall'] = ! empty( $input['delete_data_on_uninstall'] );
+		return $out;
+	}
+
+	public static function handle_regenerate_secret(): void {
+		if ( ! current_user_can( 'manage_options' ) ) {
+			wp_die( esc_html__( 'You are not allowed to do this.', 'goldcoin' ), 403 );
+		}
+		check_admin_referer( 'goldcoin_regenerate_secret' );
+		self::regenerate_secret();
+		wp_safe_redirect( add_query_arg( array( 'page' => self::PAGE, 'goldcoin-secret' => 'regenerated' ), admin_url( 'admin.php' ) ) );
+		exit;
+	}
+
+	public static function render_page(): void {
+		if ( ! current_user_can( 'manage_options' ) ) {
+			return;
+		}
+		$o = self::options();
+		?>
+		<div class="wrap">
+			<h1><?php esc_html_e( 'Gold Coins settings', 'goldcoin' ); ?></h1>
+			<?php if ( isset( $_GET['goldcoin-secret'] ) ) : // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only ?>
+				<div class="notice notice-success"><p><?php esc_html_e( 'A new JWT secret was generated. Give the sidecar the same secret.', 'goldcoin' ); ?></p></div>
+			<?php endif; ?>
+			<form method="post" action="options.php">
+				<?php settings_fields( self::PAGE ); ?>
+				<table class="form-table" role="presentation">
+					<?php
+					self::url_row( 'sidecar_url', 'GOLDCOIN_SIDECAR_URL', __( 'Sidecar URL', 'goldcoin' ), (string) $o['sidecar_url'], __( 'Where the Gold Coins service runs, e.g. https://coins.example.com', 'goldcoin' ) );
+					self::url_row( 'widget_url', 'GOLDCOIN_WIDGET_URL', __( 'Widget script URL', 'goldcoin' ), (string) $o['widget_url'], __( 'Leave empty to use the script shipped with the plugin.', 'goldcoin' ) );
+					?>
+					<tr>
+						<th scope="row"><label for="goldcoin-currency"><?php esc_html_e( 'Site currency', 'goldcoin' ); ?></label></th>
+						<td><input id="goldcoin-currency" name="<?php echo esc_attr( self::OPTION ); ?>[currency]" type="text" class="small-text" maxlength="5" value="<?php echo esc_attr( (string) $o['currency'] ); ?>" />
+						<p class="description"><?php esc_html_e( 'The currency prices are shown in, e.g. CNY or USD.', 'goldcoin' ); ?></p></td>
+					</tr>
+					<tr>
+						<th scope="row"><?php esc_html_e( 'Uninstall', 'goldcoin' ); ?></th>
+						<td><label><input name="<?php echo esc_attr( self::OPTION ); ?>[delete_data_on_uninstall]" type="checkbox" value="1" <?php checked( ! empty( $o['delete_data_on_uninstall'] ) ); ?> />
+						<?php esc_html_e( 'Delete all coin data (balances, ledger, payments) when the plugin is deleted. This cannot be undone.', 'goldcoin' ); ?></label></td>
+					</tr>
+				</table>
+				<?php submit_button(); ?>
+			</form>
+			<h2><?php esc_html_e( 'JWT secret', 'goldcoin' ); ?></h2>
+			<p>
+			<?php
+			if ( self::is_overridden( 'GOLDCOIN_JWT_SECRET' ) ) {
+				esc_html_e( 'The secret is set by GOLDCOIN_JWT_SECRET in the site configuration.', 'goldcoin' );
+			} elseif ( strlen( self::stored_secret() ) >= self::MIN_SECRET_LEN ) {
+				esc_html_e( 'A secret is set. It is never shown here; the sidecar needs the same value in GOLDCOIN_JWT_SECRET.', 'goldcoin' );
+			} else {
+				esc_html_e( 'No secret is set yet.', 'goldcoin' );
+			}
+			?>
+			</p>
+			<?php if ( ! self::is_overridden( 'GOLDCOIN_JWT_SECRET' ) ) : ?>
+				<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
+					<input type="hidden" name="action" value="goldcoin_regenerate_secret" />
+					<?php wp_nonce_field( 'goldcoin_regenerate_secret' ); ?>
+					<?php submit_button( __( 'Regenerate secret', 'goldcoin' ), 'secondary', 'submit', false ); ?>
+				</form>
+			<?php endif; ?>
+		</div>
+		<?php
+	}
+
+	private static function url_row( string $key, string $constant, string $label, string $value, string $help ): void {
+		$id = 'goldcoin-' . str_replace( '_', '-', $key );
+		?>
+		<tr>
+			<th scope="row"><label for="<?php echo esc_attr( $id ); ?>"><?php echo esc_html( $label ); ?></label></th>
+			<td>
+				<?php if ( self::is_overridden( $constant ) ) : ?>
+					<code><?php echo esc_html( (string) self::override( $constant ) ); ?></code>
+					<p class="description">
+					<?php
+					/* translators: %s: the name of a PHP constant */
+					echo esc_html( sprintf( __( 'Set by %s in the site configuration.', 'goldcoin' ), $constant ) );
+					?>
+					</p>
+				<?php else : ?>
+					<input id="<?php echo esc_attr( $id ); ?>" name="<?php echo esc_attr( self::OPTION . '[' . $key . ']' ); ?>" type="url" class="regular-text" value="<?php echo esc_attr( $value ); ?>" />
+					<p class="description"><?php echo esc_html( $help ); ?></p>
+				<?php endif; ?>
+			</td>
+		</tr>
+		<?php
+	}
+}
