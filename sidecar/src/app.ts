@@ -9,7 +9,14 @@ import { requireAuth } from './http/auth.js';
 import { adminRoutes } from './http/admin.js';
 import type { AppDeps, AppEnv } from './http/context.js';
 import { ApiError, errorBody, sendError } from './http/errors.js';
+import { notificationRoutes, notificationsOpenapiPaths } from './http/notifications.js';
 import { openapiDocument } from './http/openapi.js';
+import { ipnOpenapiPaths, ipnRoutes } from './http/ipn.js';
+import { packageRoutes, packagesOpenapiPaths } from './http/packages.js';
+import { rechargeRoutes, rechargesOpenapiPaths } from './http/recharges.js';
+import { postRoutes, postsOpenapiPaths } from './http/posts.js';
+import { referralRoutes, referralsOpenapiPaths } from './http/referrals.js';
+import { adminRedemptionRoutes, rewardRoutes, rewardsOpenapiPaths } from './http/rewards.js';
 import { walletRoutes } from './http/wallet.js';
 
 export function createApp(deps: AppDeps) {
@@ -60,13 +67,23 @@ export function createApp(deps: AppDeps) {
     c.header('Content-Type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
-  app.get('/openapi.json', (c) => c.json(openapiDocument([])));
+  app.get('/openapi.json', (c) =>
+    c.json(openapiDocument([postsOpenapiPaths, rewardsOpenapiPaths, referralsOpenapiPaths, notificationsOpenapiPaths])),
+  );
 
   const api = new Hono<AppEnv>();
   api.use('*', requireAuth({ secret: config.jwtSecret, issuer: config.wpHome, clock: deps.clock }));
   api.route('/', walletRoutes(deps));
+  api.route('/', notificationRoutes(deps));
+  api.route('/', packageRoutes(deps));
+  api.route('/', rechargeRoutes(deps));
+  api.route('/', postRoutes(deps));
+  api.route('/', rewardRoutes(deps));
+  api.route('/', referralRoutes(deps));
+  api.route('/admin/redemptions', adminRedemptionRoutes(deps));
   api.route('/admin', adminRoutes(deps));
   app.route('/api', api);
+  app.route('/', ipnRoutes(deps));
 
   app.notFound((c) => c.json(errorBody('not_found', 'no such route'), 404));
   app.onError((err, c) => {

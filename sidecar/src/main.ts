@@ -8,6 +8,10 @@ import { loadEnvFile } from './env-file.js';
 import { systemClock } from './http/context.js';
 import { createMetrics } from './http/metrics.js';
 import { createLogger } from './log.js';
+import { CoinPaymentsClient } from './payments/coinpayments/client.js';
+import { reconcilerJob } from './payments/reconciler.js';
+import { emailOutboxJob } from './notify/email-job.js';
+import { createSmtpMailer } from './notify/mailer.js';
 import { startJobs, type BackgroundJob } from './workers.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -37,9 +41,34 @@ async function main() {
     tablePrefix: config.tablePrefix,
     wpTablePrefix: config.wpTablePrefix,
   });
-  const deps = { db, config, log, clock: systemClock, metrics: createMetrics() };
+  const provider = new CoinPaymentsClient(config.coinpayments);
+  const deps = { db, config, log, clock: systemClock, metrics: createMetrics(), provider };
   const app = createApp(deps);
-  const jobs: BackgroundJob[] = [];
+  const { notify } = config;
+  const mailer = notify.smtpUrl
+    ? createSmtpMailer({ smtpUrl: notify.smtpUrl, from: notify.mailFrom, timeoutMs: notify.smtpTimeoutMs })
+    : null;
+  if (!mailer) log.info('email disabled: SMTP_URL is not set; in-site notifications only');
+  const jobs: BackgroundJob[] = [
+    reconcilerJob({
+      db,
+      provider,
+      log,
+      now: () => systemClock.now(),
+      policies: { underpayment: config.recharge.underpayment, latePayment: config.recharge.latePayment },
+      intervalMs: config.reconcileIntervalMs,
+    }),
+    emailOutboxJob({
+      db,
+      clock: systemClock,
+      log,
+      mailer,
+      siteName: notify.siteName,
+      siteUrl: config.wpHome,
+      intervalMs: notify.intervalMs,
+      maxAttempts: notify.maxAttempts,
+    }),
+  ];
   const running = startJobs(jobs, log);
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
@@ -55,6 +84,7 @@ async function main() {
     force.unref();
     await running.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    mailer?.close();
     await db.destroy();
     process.exit(0);
   };

@@ -5,6 +5,7 @@ import { parseConfig, type Config } from '../../sidecar/src/config.js';
 import type { AppDeps, Capability, Clock } from '../../sidecar/src/http/context.js';
 import { systemClock } from '../../sidecar/src/http/context.js';
 import { createMetrics } from '../../sidecar/src/http/metrics.js';
+import { CoinPaymentsClient } from '../../sidecar/src/payments/coinpayments/client.js';
 import { silentLogger } from '../../sidecar/src/log.js';
 import type { TestDatabase } from './db.js';
 
@@ -65,6 +66,8 @@ export function buildTestApp(tdb: TestDatabase, opts: { env?: Record<string, str
     log: silentLogger,
     clock: opts.clock ?? systemClock,
     metrics: createMetrics(),
+    // Points at COINPAYMENTS_API_URL: the simulator's apiUrl in payment tests, unused elsewhere.
+    provider: new CoinPaymentsClient(config.coinpayments),
     ...opts.deps,
   };
   const app = createApp(deps);

@@ -199,21 +199,13 @@ export function createClient(o: ClientOptions) {
         if (!res.ok || !res.body) break;
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         let buf = '';
-        while (!done) {
-          const { value, done: end } = await reader.read();
-          if (end) break;
-          buf += value;
-          let cut;
-          while ((cut = buf.search(/\r?\n\r?\n/)) >= 0) {
-            const frame = buf.slice(0, cut);
-            buf = buf.slice(cut).replace(/^\r?\n\r?\n/, '');
-            let event = 'message';
-            let data = '';
-            for (const line of frame.split(/\r?\n/)) {
-              if (line.startsWith('event:')) event = line.slice(6).trim();
-              else if (line.startsWith('data:')) data += line.slice(5).trim();
-            }
-            if (event === 'status' && data) seen(JSON.parse(data) as Recharge);
+        // The sidecar writes "event: status\ndata: {json}\n\n" frames; other events (pings) are skipped.
+        for (let chunk; !done && !(chunk = await reader.read()).done; ) {
+          const frames = (buf += chunk.value).split('\n\n');
+          buf = frames.pop()!;
+          for (const f of frames) {
+            const data = /^event: ?status$/m.test(f) && /^data: ?(.*)$/m.exec(f);
+            if (data) seen(JSON.parse(data[1]!) as Recharge);
           }
         }
         await reader.cancel().catch(() => undefined);

@@ -1,9 +1,9 @@
-// Shared pieces of the views: the widget context, translation, submit and paging hooks, small components.
+// Shared pieces of the views: the widget context, translation, load/submit/paging hooks, small components.
 import { createContext, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import { encode } from 'uqr';
 import { newKey, type ApiError, type Client, type Result } from './api.js';
 import type { Strings } from './i18n/en.js';
+import { qrEncode } from './qr.js';
 
 export interface Ctx {
   api: Client;
@@ -11,62 +11,63 @@ export interface Ctx {
   lang: string;
 }
 export const WidgetContext = createContext<Ctx>(null as unknown as Ctx);
+export const useCtx = () => useContext(WidgetContext);
 
-export type T = (key: keyof Strings, vars?: Record<string, string | number>) => string;
+export type T = (key: keyof Strings | string, vars?: Record<string, string | number>) => string;
 
+/** Translation with {name} placeholders; an unknown key gives '' so callers can fall back. */
 export function useT(): T {
-  const { s } = useContext(WidgetContext);
-  return (key, vars) => (s[key] ?? '').replace(/\{(\w+)\}/g, (_, k: string) => String(vars?.[k] ?? ''));
-}
-export const useApi = () => useContext(WidgetContext).api;
-
-/** Integer coins in the reader's locale (grouping only, never money arithmetic). */
-export function useNum() {
-  const { lang } = useContext(WidgetContext);
-  return (n: number) => n.toLocaleString(lang);
+  const { s } = useCtx();
+  return (key, vars) => (s[key as keyof Strings] ?? '').replace(/\{(\w+)\}/g, (_, k: string) => String(vars?.[k] ?? ''));
 }
 
-const SYMBOLS: Record<string, string> = { CNY: '¥', USD: '$', EUR: '€', GBP: '£', JPY: '¥', HKD: 'HK$' };
-/** Shows a decimal string as it came from the server: no float conversion of money. */
-export const money = (amount: string, currency: string) =>
-  SYMBOLS[currency] ? `${SYMBOLS[currency]}${amount}` : `${amount} ${currency}`;
+const SYMBOLS: Record<string, string> = { CNY: '¥', USD: '$', EUR: '€', GBP: '£' };
+/** A decimal string shown exactly as the server sent it: money is never turned into a float. */
+export const money = (amount: string, currency: string) => (SYMBOLS[currency] ?? '') + amount + (SYMBOLS[currency] ? '' : ` ${currency}`);
+
+export const date = (iso: string, lang: string) => new Date(iso).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
 
 export function errorText(t: T, e: ApiError): string {
   if (e.code === 'rate_limited') return t('e_rate_limited', { s: e.retryAfterS ?? 5 });
   if (e.status === 403) return t('e_forbidden');
-  if (e.code === 'validation_failed' || e.code === 'bad_request' || e.code === 'invalid_json') return t('e_invalid_request');
-  return t(`e_${e.code}` as keyof Strings) || t('e_unknown', { c: e.code });
+  if (e.status === 400 && !t(`e_${e.code}`)) return t('e_invalid_request');
+  return t(`e_${e.code}`) || t('e_unknown', { c: e.code });
 }
 
-export function ErrorBox({ error, onRetry }: { error: ApiError | null; onRetry?: () => void }) {
+export function ErrorBox({ error, onRetry }: { error: ApiError | null | undefined; onRetry?: () => void }) {
   const t = useT();
-  if (!error) return null;
-  return (
-    <div class="err" role="alert">
-      {errorText(t, error)}
+  return error ? (
+    <p class="er" role="alert">
+      {errorText(t, error)}{' '}
       {onRetry && (
-        <button type="button" class="link" onClick={onRetry}>
+        <button type="button" class="ln" onClick={onRetry}>
           {t('retry')}
         </button>
       )}
-    </div>
-  );
+    </p>
+  ) : null;
 }
 
-/** Loads one GET resource; `reload` fetches it again. */
-export function useLoad<D>(path: string | null) {
-  const api = useApi();
-  const [state, setState] = useState<{ data?: D; error: ApiError | null }>({ error: null });
+/** Loads one GET resource; `reload` fetches it again, `set` replaces it with a fresher copy. */
+export function useLoad<D>(path: string) {
+  const { api } = useCtx();
+  const [state, setState] = useState<{ data?: D; error?: ApiError }>({});
   const [n, setN] = useState(0);
   useEffect(() => {
-    if (!path) return;
     let live = true;
-    void api.get<D>(path).then((r) => live && setState(r.ok ? { data: r.data, error: null } : { error: r.error }));
+    void api.get<D>(path).then((r) => live && setState(r.ok ? { data: r.data } : { error: r.error }));
     return () => {
       live = false;
     };
   }, [path, n]);
-  return { ...state, set: (data: D) => setState({ data, error: null }), reload: () => setN(n + 1) };
+  return { ...state, set: (data: D) => setState({ data }), reload: () => setN(n + 1) };
+}
+
+/** The first render of a view while its resource loads or failed to. */
+export function gate(l: { data?: unknown; error?: ApiError; reload: () => void }) {
+  return l.data ? null : (
+    <section class="c">{l.error ? <ErrorBox error={l.error} onRetry={l.reload} /> : <Wait />}</section>
+  );
 }
 
 /**
@@ -76,94 +77,94 @@ export function useLoad<D>(path: string | null) {
 export function useSubmit() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  const inFlight = useRef(false);
-  const last = useRef<[string, string] | null>(null);
+  const last = useRef<[string, string, boolean] | null>(null);
   async function run<D>(payload: unknown, fn: (key: string) => Promise<Result<D>>): Promise<D | undefined> {
-    if (inFlight.current) return undefined;
     const sig = JSON.stringify(payload);
+    if (last.current?.[2]) return undefined;
     const key = last.current?.[0] === sig ? last.current[1] : newKey();
-    last.current = [sig, key];
-    inFlight.current = true;
+    last.current = [sig, key, true];
     setBusy(true);
     setError(null);
     const r = await fn(key);
-    inFlight.current = false;
     setBusy(false);
-    if (r.ok) {
-      last.current = null;
-      return r.data;
-    }
-    setError(r.error);
-    return undefined;
+    last.current = r.ok ? null : [sig, key, false];
+    if (!r.ok) setError(r.error);
+    return r.ok ? r.data : undefined;
   }
-  return { busy, error, setError, run };
+  return { busy, error, run };
 }
 
-/** A cursor-paged list: `more()` appends the next page. */
+/** A cursor-paged list under `field`; `more` appends the next page, or is null on the last one. */
 export function usePaged<R>(path: string, field: string) {
-  const api = useApi();
-  const [rows, setRows] = useState<R[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  async function load(from: string | null, append: boolean) {
-    setBusy(true);
-    const r = await api.get<Record<string, unknown>>(path + (from ? `${path.includes('?') ? '&' : '?'}cursor=${from}` : ''));
-    setBusy(false);
-    if (!r.ok) return setError(r.error);
-    setError(null);
-    const got = (r.data[field] ?? []) as R[];
-    setRows(append ? (prev) => [...prev, ...got] : got);
-    setCursor((r.data['next_cursor'] as string | null) ?? null);
+  const { api } = useCtx();
+  const [st, setSt] = useState<{ rows: R[]; next?: string | null; busy?: boolean; error?: ApiError }>({ rows: [] });
+  async function load(from?: string) {
+    setSt((s) => ({ ...s, busy: true }));
+    const r = await api.get<Record<string, never>>(path + (from ? `${path.includes('?') ? '&' : '?'}cursor=${from}` : ''));
+    setSt((s) => (r.ok ? { rows: [...(from ? s.rows : []), ...(r.data[field] ?? [])], next: r.data['next_cursor'] } : { ...s, busy: false, error: r.error }));
   }
   useEffect(() => {
-    void load(null, false);
+    void load();
   }, [path]);
-  return { rows, busy, error, more: cursor ? () => load(cursor, true) : null };
+  return { ...st, more: st.next ? () => load(st.next!) : null };
 }
 
-export function MoreButton({ more, busy }: { more: (() => unknown) | null; busy: boolean }) {
+export function More({ list }: { list: { more: (() => unknown) | null; busy?: boolean | undefined; error?: ApiError | undefined } }) {
   const t = useT();
-  return more ? (
-    <button type="button" class="btn ghost" disabled={busy} onClick={more}>
-      {busy ? t('loading') : t('loadMore')}
-    </button>
-  ) : null;
-}
-
-export const Loading = () => <p class="muted" role="status">{useT()('loading')}</p>;
-
-export function Coin({ n }: { n: number }) {
-  const num = useNum();
   return (
-    <span class="coin">
-      <i aria-hidden="true" />
-      {num(n)}
-    </span>
+    <>
+      <ErrorBox error={list.error} />
+      {list.more && (
+        <button type="button" class="btn gh" disabled={list.busy} onClick={list.more}>
+          {t('more')}
+        </button>
+      )}
+    </>
   );
 }
 
-export function CopyField({ label, value }: { label: string; value: string }) {
+export const Wait = () => <p class="mu" role="status">{useT()('loading')}</p>;
+
+export const Coin = ({ n }: { n: number }) => <span class="coin">{n}</span>;
+
+export function Card({ title, aside, children }: { title?: string; aside?: ComponentChildren; children: ComponentChildren }) {
+  return (
+    <section class="c">
+      {title && (
+        <div class="hd">
+          <h2>{title}</h2>
+          {aside}
+        </div>
+      )}
+      {children}
+    </section>
+  );
+}
+
+export function Copy({ label, value }: { label: string; value: string }) {
   const t = useT();
   const [done, setDone] = useState(false);
   const input = useRef<HTMLInputElement>(null);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(value);
-    } catch {
-      // Without clipboard access (plain http, permissions) the text is selected for a manual copy.
-      input.current?.select();
-      return;
-    }
-    setDone(true);
-    setTimeout(() => setDone(false), 2000);
-  }
   return (
-    <label class="field">
+    <label class="f">
       <span>{label}</span>
-      <span class="copy">
-        <input ref={input} readOnly value={value} onFocus={(e) => (e.target as HTMLInputElement).select()} />
-        <button type="button" class="btn ghost sm" onClick={copy} aria-label={`${t('copy')} ${label}`}>
+      <span class="cp">
+        <input ref={input} readOnly value={value} onFocus={() => input.current!.select()} />
+        <button
+          type="button"
+          class="btn gh sm"
+          aria-label={`${t('copy')}: ${label}`}
+          onClick={() =>
+            navigator.clipboard.writeText(value).then(
+              () => {
+                setDone(true);
+                setTimeout(() => setDone(false), 2000);
+              },
+              // Without clipboard access (plain http, permissions) the text is selected for a manual copy.
+              () => input.current!.select(),
+            )
+          }
+        >
           {done ? t('copied') : t('copy')}
         </button>
       </span>
@@ -171,30 +172,16 @@ export function CopyField({ label, value }: { label: string; value: string }) {
   );
 }
 
-/** The QR code drawn locally as one SVG path: the payment text never leaves the page. */
+/** The QR code drawn locally as one SVG path, with a two-module quiet zone: the payment text never leaves the page. */
 export function Qr({ text, label }: { text: string; label: string }) {
-  const q = encode(text, { ecc: 'M', border: 2 });
+  const q = qrEncode(text);
   let d = '';
-  q.data.forEach((row, y) => row.forEach((on, x) => on && (d += `M${x} ${y}h1v1h-1z`)));
+  q.forEach((row, y) => row.forEach((on, x) => on && (d += `M${x} ${y}h1v1h-1z`)));
   return (
-    <svg class="qr" viewBox={`0 0 ${q.size} ${q.size}`} role="img" aria-label={label} shape-rendering="crispEdges">
-      <rect width="100%" height="100%" fill="#fff" />
-      <path d={d} fill="#000" />
+    <svg class="qr" viewBox={`-2 -2 ${q.length + 4} ${q.length + 4}`} role="img" aria-label={label} shape-rendering="crispEdges">
+      <rect x="-2" y="-2" width="100%" height="100%" fill="#fff" />
+      <path d={d} />
     </svg>
-  );
-}
-
-export function Card({ title, children, aside }: { title?: string; children: ComponentChildren; aside?: ComponentChildren }) {
-  return (
-    <section class="card">
-      {title && (
-        <header class="head">
-          <h2>{title}</h2>
-          {aside}
-        </header>
-      )}
-      {children}
-    </section>
   );
 }
 
@@ -207,5 +194,3 @@ export function useNow(): number {
   }, []);
   return now;
 }
-
-export const fmtDate = (iso: string, lang: string) => new Date(iso).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });

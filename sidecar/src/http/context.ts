@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
+import type { PaymentProvider } from '../payments/provider.js';
 import type { Metrics } from './metrics.js';
 
 export type Capability = 'read' | 'edit_posts' | 'manage_options';
@@ -27,6 +28,8 @@ export interface AppDeps {
   log: Logger;
   clock: Clock;
   metrics: Metrics;
+  /** The payment provider (CoinPayments, or the simulator behind the same client in tests). */
+  provider: PaymentProvider;
 }
 
 export interface AppEnv {

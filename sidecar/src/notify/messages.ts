@@ -28,6 +28,32 @@ function text(v: unknown): string | null {
   return t.length > 0 ? t.slice(0, 200) : null;
 }
 
+/** Why a recharge failed, by the payment state machine's reason code; an unknown code is left out. */
+const FAILURE_REASONS: Record<string, { en: string; zh: string }> = {
+  provider_failed: { en: 'the payment was cancelled or refused', zh: '付款被取消或拒绝' },
+  expired: { en: 'it expired before the payment arrived', zh: '付款到账前已过期' },
+  underpaid: { en: 'less than the amount due arrived', zh: '到账金额低于应付金额' },
+  late_payment: { en: 'the payment arrived after it expired', zh: '付款在过期后才到账' },
+};
+
+function failureReason(v: unknown, locale: 'en' | 'zh'): string | null {
+  return typeof v === 'string' && Object.hasOwn(FAILURE_REASONS, v) ? FAILURE_REASONS[v]![locale] : null;
+}
+
+/** Which recharge: its coins when known, else its number. */
+function enRecharge(d: NotificationData): string {
+  const coins = int(d['coins']);
+  if (coins !== null) return ` of ${enCoins(coins)}`;
+  const id = int(d['recharge_id']);
+  return id === null ? '' : ` #${id}`;
+}
+function zhRecharge(d: NotificationData): string {
+  const coins = int(d['coins']);
+  if (coins !== null) return ` ${zhCoins(coins)}`;
+  const id = int(d['recharge_id']);
+  return id === null ? '' : ` #${id} `;
+}
+
 const enNumber = new Intl.NumberFormat('en-US');
 const zhNumber = new Intl.NumberFormat('zh-CN');
 
@@ -42,7 +68,7 @@ function en(kind: NotificationKind, d: NotificationData): RenderedMessage {
   const coins = int(d['coins']);
   const bonus = int(d['bonus_coins']);
   const balance = int(d['balance']);
-  const amount = coins === null ? '' : ` of ${enCoins(coins)}`;
+  const amount = enRecharge(d);
   const balanceLine = balance === null ? '' : ` Your balance is now ${enCoins(balance)}.`;
   switch (kind) {
     case 'recharge_completed': {
@@ -50,10 +76,10 @@ function en(kind: NotificationKind, d: NotificationData): RenderedMessage {
       return { title: 'Recharge complete', body: `Your recharge${amount}${extra} is complete.${balanceLine}` };
     }
     case 'recharge_failed': {
-      const reason = text(d['reason']);
+      const reason = failureReason(d['reason'], 'en');
       return {
         title: 'Recharge failed',
-        body: `Your recharge${amount} did not go through${reason ? ` (${reason})` : ''}. No coins were added.`,
+        body: `Your recharge${amount} did not go through${reason ? `: ${reason}` : ''}. No coins were added.`,
       };
     }
     case 'recharge_expired':
@@ -94,15 +120,15 @@ function zh(kind: NotificationKind, d: NotificationData): RenderedMessage {
   const coins = int(d['coins']);
   const bonus = int(d['bonus_coins']);
   const balance = int(d['balance']);
-  const amount = coins === null ? '' : ` ${zhCoins(coins)}`;
+  const amount = zhRecharge(d);
   const balanceLine = balance === null ? '' : `当前余额 ${zhCoins(balance)}。`;
   switch (kind) {
     case 'recharge_completed': {
       const extra = bonus !== null && bonus > 0 ? `（赠送 ${zhNumber.format(bonus)}）` : '';
-      return { title: '充值成功', body: `您已成功充值${amount}${extra}。${balanceLine}` };
+      return { title: '充值成功', body: `您已成功充值${amount.trimEnd()}${extra}。${balanceLine}` };
     }
     case 'recharge_failed': {
-      const reason = text(d['reason']);
+      const reason = failureReason(d['reason'], 'zh');
       return { title: '充值失败', body: `您的${amount}充值未能完成${reason ? `（${reason}）` : ''}，未增加任何金币。` };
     }
     case 'recharge_expired':

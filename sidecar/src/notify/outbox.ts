@@ -26,7 +26,8 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
  * What happened, to whom. dedupeKey is globally unique per event (reuse the ledger's idempotency
  * ref, e.g. `recharge:42:completed`): enqueuing the same key again is a silent no-op.
  * data fields the messages use (all optional; missing ones are left out of the text):
- * - recharge_*: recharge_id, coins, bonus_coins, reason (failed)
+ * - recharge_*: recharge_id, coins, bonus_coins; recharge_failed also reason, a code
+ *   (provider_failed, expired, underpaid, late_payment) shown in words
  * - unlock: post_id, post_title, coins
  * - reward_redeemed: reward_key, reward_name, coins
  * - referral_earned: coins, referred_name

@@ -1,9 +1,18 @@
 // Referrals: one code per user, a referee bound once, the referrer credited once on the referee's first completed recharge.
-import type { Transaction } from 'kysely';
+import { randomInt } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../db/database.js';
+import { inTransaction, isDuplicateKey } from '../db/retry.js';
 import type { Database } from '../db/types.js';
 import { applyMovementInTx } from '../ledger/ledger.js';
+import { enqueueNotification } from '../notify/outbox.js';
 
 export const REFERRAL_ACTOR = 'referral';
+const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+const CODE_CHARS = 8;
+const MAX_CODE_ATTEMPTS = 5;
+/** How far up a referrer's own chain the loop check looks; deeper chains are refused as loops. */
+export const MAX_CHAIN_DEPTH = 64;
 
 export function referralLedgerRef(refereeUserId: number): string {
   return `referral:${refereeUserId}`;
@@ -11,10 +20,11 @@ export function referralLedgerRef(refereeUserId: number): string {
 
 /**
  * Called inside the recharge-completion transaction, after the recharge row is marked completed.
- * Credits the referrer once, when the bound referee's first recharge completes. The binding row is
- * claimed with a conditional UPDATE (a locking read of the latest version), so a concurrent or
- * repeated completion finds it already claimed and returns without touching anything: a replay is a
- * silent no-op and never aborts the caller's transaction.
+ * Credits the referrer once, when the bound referee's first recharge completes. The binding is read
+ * with a lock (the latest version, not the caller's snapshot) and claimed with a conditional UPDATE,
+ * so a concurrent or repeated completion waits, finds it claimed and returns without touching
+ * anything: a replay is a silent no-op and never aborts the caller's transaction. The amount is the
+ * one configured when the referee was bound.
  */
 export async function awardReferralOnRechargeCompleted(
   trx: Transaction<Database>,
@@ -24,6 +34,7 @@ export async function awardReferralOnRechargeCompleted(
     .selectFrom('referral_bindings')
     .select(['referrer_user_id', 'reward_coins', 'rewarded_recharge_id'])
     .where('referee_user_id', '=', r.refereeUserId)
+    .forUpdate()
     .executeTakeFirst();
   if (!binding || binding.rewarded_recharge_id !== null || binding.reward_coins <= 0) return;
 
@@ -58,4 +69,122 @@ export async function awardReferralOnRechargeCompleted(
     refId: String(r.refereeUserId),
     memo: `referral reward for user ${r.refereeUserId}'s first recharge`,
   });
+  const referee = await trx.selectFrom('users').select('display_name').where('ID', '=', r.refereeUserId).executeTakeFirst();
+  await enqueueNotification(trx, {
+    userId: binding.referrer_user_id,
+    kind: 'referral_earned',
+    dedupeKey: referralLedgerRef(r.refereeUserId),
+    data: { coins: binding.reward_coins, referred_name: referee?.display_name.slice(0, 100) ?? null },
+  });
 }
+
+function newCode(): string {
+  let s = '';
+  for (let i = 0; i < CODE_CHARS; i++) s += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return s;
+}
+
+/** The user's referral code, created on first use; concurrent first calls agree on one. */
+export async function referralCodeOf(db: Db, userId: number): Promise<string> {
+  for (let attempt = 1; attempt <= MAX_CODE_ATTEMPTS; attempt++) {
+    const row = await db.selectFrom('referral_codes').select('code').where('user_id', '=', userId).executeTakeFirst();
+    if (row) return row.code;
+    try {
+      await db.insertInto('referral_codes').values({ user_id: userId, code: newCode() }).execute();
+    } catch (err) {
+      // Either a twin created this user's code (read it next time round) or the code is taken (try another).
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+  throw new Error(`could not create a referral code for user ${userId}`);
+}
+
+export function normalizeCode(code: string): string {
+  return code.trim().toUpperCase();
+}
+
+export interface ReferralSummary {
+  code: string;
+  referredCount: number;
+  earnedCoins: number;
+  referredBy: { userId: number; name: string } | null;
+}
+
+export async function referralSummary(db: Db, userId: number): Promise<ReferralSummary> {
+  const code = await referralCodeOf(db, userId);
+  const [counted, earned, by] = await Promise.all([
+    sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${sql.table('referral_bindings')} WHERE referrer_user_id = ${userId}`.execute(db),
+    sql<{ coins: string | number | null }>`SELECT SUM(delta_coins) AS coins FROM ${sql.table('coin_ledger')}
+      WHERE user_id = ${userId} AND kind = 'referral'`.execute(db),
+    db
+      .selectFrom('referral_bindings as b')
+      .leftJoin('users as u', 'u.ID', 'b.referrer_user_id')
+      .select(['b.referrer_user_id', 'u.display_name'])
+      .where('b.referee_user_id', '=', userId)
+      .executeTakeFirst(),
+  ]);
+  return {
+    code,
+    referredCount: Number(counted.rows[0]?.n ?? 0),
+    earnedCoins: Number(earned.rows[0]?.coins ?? 0),
+    referredBy: by ? { userId: Number(by.referrer_user_id), name: by.display_name ?? '' } : null,
+  };
+}
+
+export type BindResult =
+  | { ok: true; referrerId: number }
+  | { ok: false; code: 'unknown_code' | 'self_referral' | 'already_bound' | 'referral_loop' | 'not_eligible' };
+
+/**
+ * Binds the referee to the code's owner, once. Every row the checks read is read with a lock, gaps
+ * included, so two binds that would close a loop (A→B and B→A) cannot both pass: one waits or
+ * deadlocks and is retried, and then sees the other. Binding again to the same referrer is a repeat
+ * and answers as the first did.
+ */
+export async function bindReferral(db: Db, req: { refereeUserId: number; code: string; rewardCoins: number }): Promise<BindResult> {
+  const owner = await db.selectFrom('referral_codes').select('user_id').where('code', '=', normalizeCode(req.code)).executeTakeFirst();
+  if (!owner) return { ok: false, code: 'unknown_code' };
+  const referrerId = Number(owner.user_id);
+  const refereeId = req.refereeUserId;
+  if (referrerId === refereeId) return { ok: false, code: 'self_referral' };
+
+  return inTransaction(db, async (trx): Promise<BindResult> => {
+    const bound = await trx
+      .selectFrom('referral_bindings')
+      .select('referrer_user_id')
+      .where('referee_user_id', '=', refereeId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (bound) return Number(bound.referrer_user_id) === referrerId ? { ok: true, referrerId } : { ok: false, code: 'already_bound' };
+
+    const paid = await sql<{ id: number }>`SELECT id FROM ${sql.table('recharge_transactions')}
+      WHERE user_id = ${refereeId} AND status = 'completed' LIMIT 1 LOCK IN SHARE MODE`.execute(trx);
+    if (paid.rows.length > 0) return { ok: false, code: 'not_eligible' };
+
+    if (await chainReaches(trx, referrerId, refereeId)) return { ok: false, code: 'referral_loop' };
+
+    await trx
+      .insertInto('referral_bindings')
+      .values({ referee_user_id: refereeId, referrer_user_id: referrerId, reward_coins: req.rewardCoins })
+      .execute();
+    return { ok: true, referrerId };
+  });
+}
+
+/** Walks up from `start` through who referred whom; true when it reaches `target` (or is too deep to tell). */
+async function chainReaches(trx: Transaction<Database>, start: number, target: number): Promise<boolean> {
+  let current = start;
+  for (let depth = 0; depth < MAX_CHAIN_DEPTH; depth++) {
+    const up = await trx
+      .selectFrom('referral_bindings')
+      .select('referrer_user_id')
+      .where('referee_user_id', '=', current)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!up) return false;
+    current = Number(up.referrer_user_id);
+    if (current === target) return true;
+  }
+  return true;
+}
+

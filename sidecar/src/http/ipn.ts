@@ -1,0 +1,62 @@
+// POST /ipn/coinpayments: no JWT; the raw bytes are kept for the HMAC. 200 "IPN OK" once handled.
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono } from 'hono';
+import { handleIpn } from '../payments/coinpayments/ipn.js';
+import { allowedPayCurrencies } from '../payments/quote.js';
+import type { AppDeps, AppEnv } from './context.js';
+
+export function ipnRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  const ipnDeps = {
+    db: deps.db,
+    log: deps.log,
+    now: () => deps.clock.now(),
+    merchantId: deps.config.coinpayments.merchantId,
+    ipnSecret: deps.config.coinpayments.ipnSecret,
+    allowedCurrencies: allowedPayCurrencies(deps.config.recharge),
+    policies: { underpayment: deps.config.recharge.underpayment, latePayment: deps.config.recharge.latePayment },
+  };
+
+  app.post('/ipn/coinpayments', async (c) => {
+    const rawBody = Buffer.from(await c.req.arrayBuffer());
+    const outcome = await handleIpn(ipnDeps, {
+      rawBody,
+      hmac: c.req.header('hmac'),
+      contentType: c.req.header('content-type'),
+      userAgent: c.req.header('user-agent'),
+      remoteAddr: remoteAddress(c, deps.config.trustProxy),
+    });
+    if (outcome.verdict === 'rejected') return c.text(`IPN rejected: ${outcome.reason}`, outcome.httpStatus);
+    return c.text('IPN OK', 200);
+  });
+  return app;
+}
+
+function remoteAddress(c: Parameters<typeof getConnInfo>[0], trustProxy: boolean): string | undefined {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    // app.request() in tests has no socket.
+    return undefined;
+  }
+}
+
+export const ipnOpenapiPaths = {
+  '/ipn/coinpayments': {
+    post: {
+      summary: 'CoinPayments IPN (HMAC-SHA512 of the raw body with the IPN secret in the HMAC header)',
+      security: [],
+      requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } },
+      responses: {
+        200: { description: '"IPN OK": processed, or already processed' },
+        400: { description: 'Rejected: the reason is in the body and the IPN log' },
+        401: { description: 'Missing or bad HMAC, or ipn_mode is not hmac' },
+        403: { description: 'Another merchant' },
+      },
+    },
+  },
+};

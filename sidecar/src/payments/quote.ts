@@ -1,0 +1,129 @@
+// Recharge pricing: packages, custom amounts, bonus tiers and payment methods, all from config.
+// The price is always computed here from coins; a price sent by the browser is never read.
+import type { Config } from '../config.js';
+import { formatDecimal, parseDecimal } from './decimal.js';
+
+export type RechargeConfig = Config['recharge'];
+export type Method = 'USDT' | 'CoinPayment';
+
+export interface Quote {
+  packageId: string | null;
+  coins: number;
+  bonusCoins: number;
+  /** Exact, two decimals, in priceCurrency. */
+  priceAmount: string;
+  priceCurrency: string;
+  /** Exact, two decimals, at the configured rate of the time. */
+  amountUsd: string;
+  method: Method;
+  /** The CoinPayments currency2 the buyer pays with. */
+  payCurrency: string;
+}
+
+export interface QuoteInput {
+  packageId?: string;
+  coins?: number;
+  method: string;
+  network?: string;
+  currency?: string;
+}
+
+export type QuoteError =
+  | 'unknown_package'
+  | 'amount_below_minimum'
+  | 'amount_above_maximum'
+  | 'unsupported_method'
+  | 'unsupported_currency'
+  | 'invalid_request';
+
+export type QuoteResult = { ok: true; quote: Quote } | { ok: false; code: QuoteError; message: string };
+
+const CENTS = 2;
+
+/** Bonus of the highest tier the amount reaches, rounded down. */
+export function tierBonus(cfg: RechargeConfig, coins: number): number {
+  let percent = 0;
+  for (const t of cfg.bonusTiers) if (coins >= t.minCoins) percent = t.bonusPercent;
+  return Math.floor((coins * percent) / 100);
+}
+
+export function priceOf(cfg: RechargeConfig, coins: number): { priceAmount: string; amountUsd: string } {
+  const perCoin = parseDecimal(cfg.coinPrice, CENTS)!;
+  const price = perCoin * BigInt(coins);
+  const rate = parseDecimal(cfg.usdRate, 8)!;
+  return { priceAmount: formatDecimal(price, CENTS), amountUsd: formatDecimal((price * rate) / 10n ** 8n, CENTS) };
+}
+
+/** Currencies an IPN's currency2 may carry: the USDT networks and the checkout coins. */
+export function allowedPayCurrencies(cfg: RechargeConfig): Set<string> {
+  return new Set([...cfg.usdtNetworks, ...cfg.coins]);
+}
+
+export function quote(cfg: RechargeConfig, priceCurrency: string, input: QuoteInput): QuoteResult {
+  let coins: number;
+  let packageBonus = 0;
+  let packageId: string | null = null;
+  if (input.packageId !== undefined) {
+    if (input.coins !== undefined) return { ok: false, code: 'invalid_request', message: 'send package_id or coins, not both' };
+    const pkg = cfg.packages.find((p) => p.id === input.packageId);
+    if (!pkg) return { ok: false, code: 'unknown_package', message: `no package ${input.packageId}` };
+    coins = pkg.coins;
+    packageBonus = pkg.bonusCoins;
+    packageId = pkg.id;
+  } else if (input.coins !== undefined) {
+    coins = input.coins;
+    if (coins < cfg.minCoins) return { ok: false, code: 'amount_below_minimum', message: `at least ${cfg.minCoins} coins per recharge` };
+    if (coins > cfg.maxCoins) return { ok: false, code: 'amount_above_maximum', message: `at most ${cfg.maxCoins} coins per recharge` };
+  } else {
+    return { ok: false, code: 'invalid_request', message: 'send package_id or coins' };
+  }
+
+  let payCurrency: string;
+  if (input.method === 'USDT') {
+    if (input.currency !== undefined) return { ok: false, code: 'invalid_request', message: 'USDT takes a network, not a currency' };
+    payCurrency = input.network ?? cfg.usdtNetworks[0]!;
+    if (!cfg.usdtNetworks.includes(payCurrency)) {
+      return { ok: false, code: 'unsupported_currency', message: `network ${payCurrency} is not offered` };
+    }
+  } else if (input.method === 'CoinPayment') {
+    if (input.currency === undefined) return { ok: false, code: 'invalid_request', message: 'CoinPayment needs a currency' };
+    payCurrency = input.currency;
+    if (!cfg.coins.includes(payCurrency)) return { ok: false, code: 'unsupported_currency', message: `currency ${payCurrency} is not offered` };
+  } else {
+    return { ok: false, code: 'unsupported_method', message: `method ${input.method} is not offered` };
+  }
+
+  const { priceAmount, amountUsd } = priceOf(cfg, coins);
+  return {
+    ok: true,
+    quote: {
+      packageId,
+      coins,
+      bonusCoins: packageBonus + tierBonus(cfg, coins),
+      priceAmount,
+      priceCurrency,
+      amountUsd,
+      method: input.method,
+      payCurrency,
+    },
+  };
+}
+
+/** The public catalogue served by GET /api/packages. */
+export function catalogue(cfg: RechargeConfig, priceCurrency: string) {
+  return {
+    currency: priceCurrency,
+    packages: cfg.packages.map((p) => ({
+      id: p.id,
+      coins: p.coins,
+      bonus_coins: p.bonusCoins + tierBonus(cfg, p.coins),
+      price: priceOf(cfg, p.coins).priceAmount,
+    })),
+    custom: { min_coins: cfg.minCoins, max_coins: cfg.maxCoins, daily_max_coins: cfg.dailyMaxCoins },
+    bonus_tiers: cfg.bonusTiers.map((t) => ({ min_coins: t.minCoins, bonus_percent: t.bonusPercent })),
+    methods: [
+      { id: 'USDT', networks: cfg.usdtNetworks, default_network: cfg.usdtNetworks[0]! },
+      { id: 'CoinPayment', currencies: cfg.coins },
+    ],
+  };
+}

@@ -1,0 +1,205 @@
+// Creating and reading recharges: freeze the quote, open the provider's transaction, store what the IPN needs.
+import { sql, type Selectable } from 'kysely';
+import type { Db } from '../db/database.js';
+import { inTransaction, isDuplicateKey } from '../db/retry.js';
+import type { RechargeTransactionsTable } from '../db/types.js';
+import type { PaymentProvider } from './provider.js';
+import { quote, type QuoteError, type QuoteInput, type RechargeConfig } from './quote.js';
+
+export type RechargeRow = Selectable<RechargeTransactionsTable>;
+export const MAX_LIST_PAGE = 50;
+const DAY_MS = 86_400_000;
+
+export interface CreateDeps {
+  db: Db;
+  provider: PaymentProvider;
+  recharge: RechargeConfig;
+  priceCurrency: string;
+  ipnUrl: string;
+  now: () => Date;
+}
+
+export interface Buyer {
+  id: number;
+  email: string;
+  name: string;
+}
+
+export type CreateResult =
+  | { ok: true; recharge: RechargeRow; replayed: boolean }
+  | { ok: false; code: QuoteError | 'daily_limit_exceeded' | 'request_in_progress'; message: string }
+  | { ok: false; code: 'provider_unavailable'; message: string };
+
+/**
+ * Validates and prices the request, records a pending row (the daily limit is checked under the
+ * wallet row's lock, so concurrent requests cannot overshoot it), then asks the provider for a
+ * transaction. A provider failure marks the row failed and frees the idempotency key: nothing is
+ * credited and the client may try again. create_transaction itself is never retried here.
+ */
+export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: QuoteInput, idempotencyKey: string): Promise<CreateResult> {
+  const q = quote(deps.recharge, deps.priceCurrency, input);
+  if (!q.ok) return q;
+  const { quote: qt } = q;
+  const now = deps.now();
+
+  const reserved = await inTransaction(deps.db, async (trx) => {
+    // Lock first: InnoDB takes its read snapshot at the first plain read, which must see the
+    // recharges a concurrent request committed while we waited for the lock.
+    await sql`INSERT IGNORE INTO ${sql.table('user_wallet')} (user_id, total_coins) VALUES (${buyer.id}, 0)`.execute(trx);
+    await trx.selectFrom('user_wallet').select('user_id').where('user_id', '=', buyer.id).forUpdate().executeTakeFirst();
+    const existing = await trx
+      .selectFrom('recharge_transactions')
+      .selectAll()
+      .where('user_id', '=', buyer.id)
+      .where('idempotency_key', '=', idempotencyKey)
+      .executeTakeFirst();
+    if (existing) return { existing };
+    const since = new Date(now.getTime() - DAY_MS);
+    const day = await trx
+      .selectFrom('recharge_transactions')
+      .select(sql<string>`COALESCE(SUM(coins), 0)`.as('coins'))
+      .where('user_id', '=', buyer.id)
+      .where('status', '<>', 'failed')
+      .where('created_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    if (Number(day.coins) + qt.coins > deps.recharge.dailyMaxCoins) return { limit: Number(day.coins) };
+    try {
+      const ins = await trx
+        .insertInto('recharge_transactions')
+        .values({
+          user_id: buyer.id,
+          idempotency_key: idempotencyKey,
+          coins: qt.coins,
+          bonus_coins: qt.bonusCoins,
+          payment_method: qt.method,
+          price_amount: qt.priceAmount,
+          price_currency: qt.priceCurrency,
+          amount_usd: qt.amountUsd,
+          status: 'pending',
+          provider: deps.provider.name,
+          crypto_currency: qt.payCurrency,
+          buyer_email: buyer.email,
+          created_at: now,
+        } as never)
+        .executeTakeFirstOrThrow();
+      return { id: Number(ins.insertId) };
+    } catch (err) {
+      if (isDuplicateKey(err)) return { inProgress: true };
+      throw err;
+    }
+  });
+
+  if ('existing' in reserved && reserved.existing) {
+    if (reserved.existing.txn_id === null) {
+      return { ok: false, code: 'request_in_progress', message: 'a recharge with this Idempotency-Key is being created' };
+    }
+    return { ok: true, recharge: reserved.existing, replayed: true };
+  }
+  if ('inProgress' in reserved) return { ok: false, code: 'request_in_progress', message: 'a recharge with this Idempotency-Key is being created' };
+  if ('limit' in reserved) {
+    return { ok: false, code: 'daily_limit_exceeded', message: `at most ${deps.recharge.dailyMaxCoins} coins per 24 hours (${reserved.limit} already)` };
+  }
+  const id = reserved.id!;
+
+  const created = await deps.provider.createPayment({
+    rechargeId: id,
+    priceAmount: qt.priceAmount,
+    priceCurrency: qt.priceCurrency,
+    payCurrency: qt.payCurrency,
+    buyerEmail: buyer.email,
+    buyerName: buyer.name,
+    itemName: `${qt.coins} gold coins`,
+    ipnUrl: deps.ipnUrl,
+  });
+  if (!created.ok) {
+    await deps.db
+      .updateTable('recharge_transactions')
+      .set({ status: 'failed', failed_at: deps.now(), failed_reason: 'provider_unavailable', idempotency_key: null })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .execute();
+    return { ok: false, code: 'provider_unavailable', message: 'the payment provider is not available; nothing was charged' };
+  }
+  const p = created.value;
+  const createdAt = deps.now();
+  await deps.db
+    .updateTable('recharge_transactions')
+    .set({
+      txn_id: p.txnId,
+      crypto_amount: p.amount,
+      address: p.address.slice(0, 191),
+      dest_tag: p.destTag,
+      confirms_needed: p.confirmsNeeded,
+      checkout_url: p.checkoutUrl.slice(0, 512),
+      status_url: p.statusUrl.slice(0, 512),
+      qrcode_url: p.qrcodeUrl.slice(0, 512),
+      expires_at: new Date(createdAt.getTime() + p.timeoutS * 1000),
+      provider_status: 0,
+      // Due at once: a reconciler pass sees the payment from its first run, whatever the IPNs do.
+      next_reconcile_at: createdAt,
+    })
+    .where('id', '=', id)
+    .execute();
+  const row = await findRecharge(deps.db, id);
+  return { ok: true, recharge: row!, replayed: false };
+}
+
+export async function findRecharge(db: Db, id: number): Promise<RechargeRow | undefined> {
+  return db.selectFrom('recharge_transactions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The user's recharges, newest first, keyset-paged by id. */
+export async function listRecharges(db: Db, userId: number, beforeId: number | null, limit: number) {
+  const size = Math.min(Math.max(limit, 1), MAX_LIST_PAGE);
+  let q = db.selectFrom('recharge_transactions').selectAll().where('user_id', '=', userId);
+  if (beforeId !== null) q = q.where('id', '<', beforeId);
+  const rows = await q.orderBy('id', 'desc').limit(size + 1).execute();
+  const page = rows.slice(0, size);
+  return { rows: page, nextCursor: rows.length > size ? String(page[page.length - 1]!.id) : null };
+}
+
+const URI_SCHEMES: Record<string, string> = { BTC: 'bitcoin', LTC: 'litecoin' };
+
+/** The text the widget encodes into a QR code: a payment URI where wallets agree on one, else the address. */
+export function qrText(currency: string | null, address: string | null, amount: string | null): string | null {
+  if (!address) return null;
+  const scheme = currency ? URI_SCHEMES[currency] : undefined;
+  return scheme && amount ? `${scheme}:${address}?amount=${amount.replace(/\.?0+$/, '')}` : address;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const trimAmount = (s: string | null) => (s === null ? null : s.replace(/(\.\d*?[1-9])0+$|\.0+$/, '$1'));
+
+/** The JSON shape of a recharge for its owner (POST, GET, SSE and the list all use it). */
+export function rechargeJson(r: RechargeRow) {
+  const amount = trimAmount(r.crypto_amount);
+  return {
+    id: r.id,
+    status: r.status,
+    coins: r.coins,
+    bonus_coins: r.bonus_coins,
+    price: { amount: r.price_amount, currency: r.price_currency },
+    amount_usd: r.amount_usd,
+    method: r.payment_method,
+    payment: {
+      txn_id: r.txn_id,
+      address: r.address,
+      amount,
+      currency: r.crypto_currency,
+      dest_tag: r.dest_tag,
+      confirms_needed: r.confirms_needed,
+      expires_at: iso(r.expires_at),
+      checkout_url: r.checkout_url,
+      status_url: r.status_url,
+      qr: qrText(r.crypto_currency, r.address, amount),
+      received_amount: trimAmount(r.received_amount),
+      provider_status: r.provider_status,
+    },
+    coins_credited: r.coins_credited,
+    bonus_credited: r.bonus_credited,
+    on_hold: r.hold_reason,
+    created_at: iso(r.created_at),
+    completed_at: iso(r.completed_at),
+    failed_reason: r.failed_reason,
+  };
+}

@@ -1,0 +1,128 @@
+// The reconciler: claims due pending (and recently expired) recharges (SKIP LOCKED), asks the provider, and applies the same
+// state machine as the IPN handler; expires payments past their timeout. Safe with several instances.
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import { inTransaction } from '../db/retry.js';
+import type { Logger } from '../log.js';
+import type { BackgroundJob } from '../workers.js';
+import type { PaymentProvider } from './provider.js';
+import { applyPaymentEvent, type Policies } from './transition.js';
+
+/** Batches per pass: bounds one pass to MAX_BATCHES × provider.maxStatusBatch rows. */
+const MAX_BATCHES = 8;
+/** How long after its expiry a payment is still polled for a late completion. */
+export const LATE_PAYMENT_WINDOW_MS = 24 * 3_600_000;
+
+export interface ReconcilerDeps {
+  db: Db;
+  provider: PaymentProvider;
+  log: Logger;
+  now: () => Date;
+  policies: Policies;
+  /** How long a claimed row is left alone: the lease, and the pause before it is checked again. */
+  intervalMs: number;
+}
+
+export interface ReconcileReport {
+  claimed: number;
+  completed: number;
+  failed: number;
+  expired: number;
+  held: number;
+  providerErrors: number;
+}
+
+/**
+ * Claims up to one provider batch of due rows and pushes their next check out by the lease, in one
+ * short transaction: a second reconciler skips the locked rows and, after commit, finds them not due.
+ */
+async function claimBatch(deps: ReconcilerDeps, size: number) {
+  const now = deps.now();
+  const lateSince = new Date(now.getTime() - LATE_PAYMENT_WINDOW_MS);
+  return inTransaction(deps.db, async (trx) => {
+    const rows = await trx
+      .selectFrom('recharge_transactions')
+      .select(['id', 'txn_id', 'status', 'expires_at'])
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'pending'),
+          // Expired by us but maybe paid late, with the IPN lost: keep asking for a while.
+          eb.and([eb('status', '=', 'failed'), eb('failed_reason', '=', 'expired'), eb('expires_at', '>', lateSince)]),
+        ]),
+      )
+      .where('provider', '=', deps.provider.name)
+      .where('hold_reason', 'is', null)
+      .where('txn_id', 'is not', null)
+      .where('next_reconcile_at', '<=', now)
+      .orderBy('next_reconcile_at')
+      .limit(size)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (rows.length === 0) return [];
+    await trx
+      .updateTable('recharge_transactions')
+      .set({
+        next_reconcile_at: new Date(now.getTime() + deps.intervalMs),
+        reconcile_attempts: sql<number>`reconcile_attempts + 1`,
+      })
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
+    return rows as Array<{ id: number; txn_id: string; status: string; expires_at: Date | null }>;
+  });
+}
+
+/** One bounded pass. */
+export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
+  const report: ReconcileReport = { claimed: 0, completed: 0, failed: 0, expired: 0, held: 0, providerErrors: 0 };
+  const applyDeps = { db: deps.db, now: deps.now, policies: deps.policies };
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    const rows = await claimBatch(deps, deps.provider.maxStatusBatch);
+    if (rows.length === 0) break;
+    report.claimed += rows.length;
+    const statuses = await deps.provider.fetchStatuses(rows.map((r) => r.txn_id));
+    if (!statuses.ok) {
+      // Leave the rows leased: they come back after the interval. Never expire on the provider's silence.
+      report.providerErrors++;
+      deps.log.warn('reconciler: provider unavailable', { code: statuses.code, message: statuses.message });
+      break;
+    }
+    for (const row of rows) {
+      const obs = statuses.value.get(row.txn_id);
+      let decision = obs
+        ? (await applyPaymentEvent(applyDeps, deps.provider.name, row.txn_id, { type: 'provider', ...obs })).decision
+        : null;
+      // Past its timeout with no funds seen: expire it ourselves. Funds arriving later still complete it.
+      const noFunds = !obs || obs.status === 0;
+      const stillPending = decision === null || decision.action === 'none' || decision.action === 'progress';
+      if (row.status === 'pending' && stillPending && noFunds && row.expires_at !== null && row.expires_at.getTime() < deps.now().getTime()) {
+        decision = (await applyPaymentEvent(applyDeps, deps.provider.name, row.txn_id, { type: 'expired' })).decision;
+      }
+      if (decision?.action === 'complete') report.completed++;
+      else if (decision?.action === 'hold') report.held++;
+      else if (decision?.action === 'fail') {
+        if (decision.reason === 'expired') report.expired++;
+        else report.failed++;
+      }
+    }
+    if (rows.length < deps.provider.maxStatusBatch) break;
+  }
+  return report;
+}
+
+/** The reconciler as a background job: one bounded pass every intervalMs. */
+export function reconcilerJob(deps: ReconcilerDeps): BackgroundJob {
+  return {
+    name: 'reconciler',
+    intervalMs: deps.intervalMs,
+    async runOnce() {
+      const report = await reconcileOnce(deps);
+      if (report.claimed > 0) deps.log.info('reconciler pass', { ...report });
+      return report;
+    },
+  };
+}

@@ -1,0 +1,308 @@
+// The whole product in a real WordPress and a real Chromium: editor prices a post, subscriber recharges, unlocks and downloads.
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyToken } from '../../sidecar/src/http/auth.js';
+import { systemClock } from '../../sidecar/src/http/context.js';
+import { startSimulator, type Simulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import { signDownloadToken } from '../../sidecar/src/spending/download-token.js';
+import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
+import { buildTestApp } from '../support/app.js';
+import type { TestDatabase } from '../support/db.js';
+import { createEmptyDatabase, ensureWidgetBuilt, freePort, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
+
+/** This file's own loopback host: it owns /etc/wordpress/config-127.0.0.3.php for the run. */
+const HOST = '127.0.0.3';
+const SECRET = randomBytes(32).toString('hex');
+const CP = { publicKey: 'e2e_public_key', privateKey: 'e2e_private_key', merchantId: 'e2e_merchant', ipnSecret: 'e2e_ipn_secret' };
+const EDITOR = { login: 'editor', password: 'editor-pass-1', email: 'editor@example.test' };
+const SUBSCRIBER = { login: 'reader', password: 'reader-pass-1', email: 'reader@example.test' };
+/** Bytes of a compiled EA: binary, with NULs and high bytes, so any re-encoding on the way shows. */
+const EA_BYTES = Buffer.concat([Buffer.from('EX4\0'), randomBytes(4096), Buffer.from([0, 255, 13, 10, 26])]);
+const UI_TIMEOUT_MS = 15_000;
+
+let wp: WordPressSite;
+let tdb: TestDatabase;
+let sim: Simulator;
+let sidecar: ServerType;
+let sidecarUrl: string;
+let browser: Browser;
+let postId: number;
+let editorId: number;
+let subscriberId: number;
+
+async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+async function loggedIn(login: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  const page = await context.newPage();
+  await page.goto(`${wp.url}/wp-login.php`);
+  await page.fill('#user_login', login);
+  await page.fill('#user_pass', password);
+  await Promise.all([page.waitForURL(/\/wp-admin\//), page.click('#wp-submit')]);
+  return { context, page };
+}
+
+const widgetIn = (page: Page): Locator => page.locator('goldcoin-widget');
+
+async function tokenOf(page: Page): Promise<string> {
+  return (await widgetIn(page).getAttribute('token')) ?? '';
+}
+
+beforeAll(async () => {
+  ensureWidgetBuilt();
+  const dbName = `gct_e2e_wordpress_${randomBytes(3).toString('hex')}`;
+  await createEmptyDatabase(dbName);
+  const sidecarPort = await freePort();
+  sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
+  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET });
+  tdb = await sidecarDatabase(dbName);
+  sim = await startSimulator({ ...CP, host: '127.0.0.1', port: 0 });
+  const { app } = buildTestApp(tdb, {
+    env: {
+      WP_HOME: wp.url,
+      CORS_ORIGINS: wp.url,
+      PUBLIC_URL: sidecarUrl,
+      GOLDCOIN_JWT_SECRET: SECRET,
+      COINPAYMENTS_API_URL: sim.apiUrl,
+      COINPAYMENTS_PUBLIC_KEY: CP.publicKey,
+      COINPAYMENTS_PRIVATE_KEY: CP.privateKey,
+      COINPAYMENTS_MERCHANT_ID: CP.merchantId,
+      COINPAYMENTS_IPN_SECRET: CP.ipnSecret,
+      RECHARGE_EVENTS_POLL_MS: '200',
+    },
+  });
+  await new Promise<void>((resolve) => {
+    sidecar = serve({ fetch: app.fetch, port: sidecarPort, hostname: '127.0.0.1' }, () => resolve());
+  });
+  const made = await wp.setup<{ id: number }[]>([
+    { op: 'user', ...EDITOR, role: 'editor', name: 'Eddie Editor' },
+    { op: 'user', ...SUBSCRIBER, role: 'subscriber', name: 'Rita Reader' },
+    { op: 'post', title: 'Scalper Pro EA', content: '<p>A grid scalper for EURUSD.</p>\n[goldcoin_unlock]', author: EDITOR.login },
+  ]);
+  [editorId, subscriberId, postId] = made.map((r) => r.id) as [number, number, number];
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => (sidecar ? sidecar.close(() => resolve()) : resolve()));
+  await sim?.close();
+  await wp?.stop();
+  await tdb?.drop();
+});
+
+describe('Gold Coins in a real WordPress', () => {
+  it('mints a JWT in PHP that the sidecar verifies with jose, with the caps each role has', async () => {
+    const [sub, editor, admin] = await wp.setup<{ token: string }[]>([
+      { op: 'token', login: SUBSCRIBER.login, post: postId },
+      { op: 'token', login: EDITOR.login },
+      { op: 'token', login: wp.admin.user },
+    ]);
+    const opts = { secret: SECRET, issuer: wp.url, clock: systemClock };
+    const reader = await verifyToken(sub!.token, opts);
+    expect(reader).toMatchObject({ id: subscriberId, email: SUBSCRIBER.email, name: 'Rita Reader', locale: 'en_US', caps: ['read'], postId });
+    expect(await verifyToken(editor!.token, opts)).toMatchObject({ id: editorId, caps: ['read', 'edit_posts'], postId: null });
+    expect((await verifyToken(admin!.token, opts)).caps).toEqual(['read', 'edit_posts', 'manage_options']);
+    const claims = JSON.parse(Buffer.from(sub!.token.split('.')[1]!, 'base64url').toString()) as Record<string, number | string>;
+    expect(claims['aud']).toBe('goldcoin');
+    expect(claims['sub']).toBe(String(subscriberId));
+    expect(Number(claims['exp']) - Number(claims['iat'])).toBeGreaterThanOrEqual(600);
+    expect(Number(claims['exp']) - Number(claims['iat'])).toBeLessThanOrEqual(900);
+    await expect(verifyToken(sub!.token, { ...opts, secret: 'another-secret-of-at-least-32-bytes!!' })).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('lets the editor price the post at 30 coins and attach an EA file through the meta box; the upload URL then serves nothing', async () => {
+    const eaPath = join(wp.contentDir, '..', 'ScalperPro.ex4');
+    await writeFile(eaPath, EA_BYTES);
+    const { context, page } = await loggedIn(EDITOR.login, EDITOR.password);
+    await page.goto(`${wp.url}/wp-admin/post.php?post=${postId}&action=edit`);
+    const price = page.locator('#goldcoin-price');
+    await price.waitFor();
+    await price.fill('30');
+    await page.locator('#goldcoin-file-upload').setInputFiles(eaPath);
+    const metaBoxSaved = page.waitForResponse((r) => r.url().includes('meta-box-loader=1') && r.request().method() === 'POST');
+    await page.locator('.editor-post-publish-button, .editor-post-publish-button__button').first().click();
+    // post.php answers the block editor's meta box form with a redirect to the edit screen once saved.
+    expect([200, 302]).toContain((await metaBoxSaved).status());
+    await context.close();
+
+    const meta = await tdb.db
+      .selectFrom('postmeta')
+      .select(['meta_key', 'meta_value'])
+      .where('post_id', '=', postId)
+      .where('meta_key', 'in', ['_goldcoin_price', '_goldcoin_file'])
+      .execute();
+    const byKey = Object.fromEntries(meta.map((m) => [m.meta_key, m.meta_value]));
+    expect(byKey['_goldcoin_price']).toBe('30');
+    const fileId = Number(byKey['_goldcoin_file']);
+    expect(fileId).toBeGreaterThan(0);
+    const attachment = (await sql<{ guid: string; post_type: string }>`SELECT guid, post_type FROM ${sql.table('posts')} WHERE ID = ${fileId}`.execute(tdb.db)).rows[0]!;
+    expect(attachment.post_type).toBe('attachment');
+    const stored = await tdb.db.selectFrom('postmeta').select('meta_value').where('post_id', '=', fileId).where('meta_key', '=', '_wp_attached_file').executeTakeFirstOrThrow();
+    expect(stored.meta_value!.startsWith(wp.protectedDir + '/')).toBe(true);
+    expect((await readFile(stored.meta_value!)).equals(EA_BYTES)).toBe(true);
+
+    expect(attachment.guid).toMatch(/\/wp-content\/uploads\/.+ScalperPro\.ex4$/);
+    const direct = await fetch(attachment.guid);
+    const body = Buffer.from(await direct.arrayBuffer());
+    expect(direct.status).toBe(404);
+    expect(body.includes(EA_BYTES.subarray(0, 64))).toBe(false);
+  });
+
+  it('shows a logged-out visitor a login link that returns to the post, and no widget', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${wp.url}/?p=${postId}`);
+    const link = page.locator('p.goldcoin-login a');
+    await expect.poll(() => link.count()).toBe(1);
+    const href = new URL((await link.getAttribute('href'))!);
+    expect(href.pathname).toBe('/wp-login.php');
+    expect(href.searchParams.get('redirect_to')).toBe(`${wp.url}/?p=${postId}`);
+    expect(await widgetIn(page).count()).toBe(0);
+    await context.close();
+  });
+
+  it('takes the subscriber from the unlock widget through a 52-coin USDT recharge, live crediting, the unlock and the download', async () => {
+    const { context, page } = await loggedIn(SUBSCRIBER.login, SUBSCRIBER.password);
+    await page.goto(`${wp.url}/?p=${postId}`);
+    const widget = widgetIn(page);
+    expect(await widget.getAttribute('view')).toBe('unlock');
+    expect(await page.locator('script[src*="goldcoin.js"][async]').count()).toBe(1);
+    await widget.getByText('Scalper Pro EA').waitFor();
+    await widget.getByText(/30 more/).waitFor();
+    console.log('DEBUG', await widget.evaluate((e) => e.shadowRoot!.innerHTML));
+
+    await widget.locator('button.primary').click();
+    await widget.locator('label.pack', { hasText: /\b52\b/ }).click();
+    await widget.locator('fieldset.seg label', { hasText: /USDT/ }).click();
+    await widget.locator('form button[type=submit]').click();
+    await widget.locator('svg, canvas, img').first().waitFor();
+
+    await expect.poll(() => sim.transactions().filter((t) => t.buyerEmail === SUBSCRIBER.email).length, { timeout: UI_TIMEOUT_MS }).toBe(1);
+    const txn = sim.transactions().find((t) => t.buyerEmail === SUBSCRIBER.email)!;
+    expect(txn.currency2).toMatch(/^USDT/);
+    const [delivery] = await sim.pay(txn.txnId);
+    expect(delivery?.httpStatus).toBe(200);
+
+    await widget.getByText(/Credited 52/i).waitFor();
+    await widget.locator('button.primary').click();
+    await widget.getByText(/Unlock for 30/i).waitFor();
+    await widget.getByText(/Unlock for 30/i).click();
+    await widget.getByText(/Unlocked/).waitFor();
+    await widget.getByText(/\b22\b/).first().waitFor();
+
+    const downloading = page.waitForEvent('download');
+    await widget.getByText(/Download/).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe('ScalperPro.ex4');
+    expect((await readFile((await download.path())!)).equals(EA_BYTES)).toBe(true);
+
+    const wallet = await tdb.db.selectFrom('user_wallet').selectAll().where('user_id', '=', subscriberId).executeTakeFirstOrThrow();
+    expect(Number(wallet.total_coins)).toBe(22);
+    expect((await checkInvariants(tdb.db, [subscriberId])).problems).toEqual([]);
+    await context.close();
+  });
+
+  it('refuses a token edited in the browser with 401 while the real one and the shim refresh work', async () => {
+    const { context, page } = await loggedIn(SUBSCRIBER.login, SUBSCRIBER.password);
+    await page.goto(`${wp.url}/?p=${postId}`);
+    const token = await tokenOf(page);
+    const refreshUrl = (await widgetIn(page).getAttribute('refresh-url'))!;
+    const nonce = (await widgetIn(page).getAttribute('refresh-nonce'))!;
+    const answers = await page.evaluate(
+      async ({ api, token, refreshUrl, nonce }) => {
+        const [h, p, s] = token.split('.');
+        const claims = JSON.parse(atob(p!.replace(/-/g, '+').replace(/_/g, '/')));
+        claims.caps = ['read', 'edit_posts', 'manage_options'];
+        const edited = [h, btoa(JSON.stringify(claims)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), s].join('.');
+        const wallet = (t: string) => fetch(`${api}/api/wallet`, { headers: { Authorization: `Bearer ${t}` } }).then((r) => r.status);
+        const adminStats = (t: string) => fetch(`${api}/api/admin/payments`, { headers: { Authorization: `Bearer ${t}` } }).then((r) => r.status);
+        const refreshed = await fetch(refreshUrl, { method: 'POST', credentials: 'same-origin', headers: { 'X-WP-Nonce': nonce } });
+        const fresh = (await refreshed.json()) as { token: string };
+        const noNonce = await fetch(refreshUrl, { method: 'POST', credentials: 'same-origin' });
+        return {
+          real: await wallet(token),
+          edited: await wallet(edited),
+          editedAdmin: await adminStats(edited),
+          refresh: refreshed.status,
+          refreshedWallet: await wallet(fresh.token),
+          refreshWithoutNonce: noNonce.status,
+        };
+      },
+      { api: sidecarUrl, token, refreshUrl, nonce },
+    );
+    expect(answers).toEqual({ real: 200, edited: 401, editedAdmin: 401, refresh: 200, refreshedWallet: 200, refreshWithoutNonce: 401 });
+    await context.close();
+  });
+
+  it('serves the EA only on a valid sidecar-signed token for the logged-in buyer', async () => {
+    const fileId = Number(
+      (await tdb.db.selectFrom('postmeta').select('meta_value').where('post_id', '=', postId).where('meta_key', '=', '_goldcoin_file').executeTakeFirstOrThrow()).meta_value,
+    );
+    const sign = async (over: { secret?: string; issuer?: string; userId?: number; fileId?: number; now?: Date } = {}) =>
+      (
+        await signDownloadToken(
+          { userId: over.userId ?? subscriberId, postId, fileId: over.fileId ?? fileId },
+          { secret: over.secret ?? SECRET, issuer: over.issuer ?? sidecarUrl, ttlS: 300, now: over.now ?? new Date() },
+        )
+      ).token;
+    const get = (token: string) => fetch(`${wp.url}/?goldcoin_download=${encodeURIComponent(token)}`);
+
+    const good = await get(await sign());
+    expect(good.status).toBe(200);
+    expect(good.headers.get('content-disposition')).toMatch(/^attachment; filename="ScalperPro\.ex4"/);
+    expect(good.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Number(good.headers.get('content-length'))).toBe(EA_BYTES.length);
+    expect(Buffer.from(await good.arrayBuffer()).equals(EA_BYTES)).toBe(true);
+
+    const refused = await Promise.all([
+      get(await sign({ secret: 'a-forged-secret-that-is-long-enough-000' })),
+      get(await sign({ issuer: 'http://evil.example' })),
+      get(await sign({ now: new Date(Date.now() - 3_600_000) })),
+      get(await sign({ fileId: fileId + 1000 })),
+      get('not.a.token'),
+    ]);
+    expect(refused.map((r) => r.status)).toEqual([403, 403, 403, 403, 403]);
+
+    const { context, page } = await loggedIn(EDITOR.login, EDITOR.password);
+    const asEditor = await page.request.get(`${wp.url}/?goldcoin_download=${await sign()}`);
+    expect(asEditor.status()).toBe(403);
+    await context.close();
+  });
+
+  it('shows the site owner the payment and the unlock on the Gold Coins admin page', async () => {
+    const { context, page } = await loggedIn(wp.admin.user, wp.admin.password);
+    await page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin`);
+    const widget = widgetIn(page);
+    expect(await widget.getAttribute('view')).toBe('admin');
+    const payment = widget.locator('tr', { hasText: SUBSCRIBER.login });
+    await payment.first().waitFor();
+    await expect.poll(() => payment.first().innerText()).toMatch(/52/);
+    await widget.getByRole('button', { name: /Ledger/i }).or(widget.getByRole('tab', { name: /Ledger/i })).first().click();
+    await widget.locator('tr', { hasText: /[-−]30\b/ }).first().waitFor();
+    const rows = await tdb.db
+      .selectFrom('coin_ledger')
+      .select(['kind', 'delta_coins'])
+      .where('user_id', '=', subscriberId)
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => [r.kind, Number(r.delta_coins)])).toEqual([
+      ['recharge', 52],
+      ['unlock', -30],
+    ]);
+    const unlocks = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${sql.table('entitlements')} WHERE user_id = ${subscriberId}`.execute(tdb.db);
+    expect(Number(unlocks.rows[0]!.n)).toBe(1);
+    await context.close();
+  });
+});

@@ -1,0 +1,305 @@
+// Recharges end to end against MariaDB and the CoinPayments simulator: create, pay, credit once, read back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
+import { readBalance } from '../../sidecar/src/ledger/ledger.js';
+import { startSimulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import { buildTestApp, mintToken } from '../support/app.js';
+import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { SIM_KEYS, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
+
+let tdb: TestDatabase;
+let h: PaymentsHarness;
+beforeAll(async () => {
+  tdb = await createTestDatabase(import.meta.filename);
+  h = await startPaymentsHarness(tdb);
+});
+afterAll(async () => {
+  await h?.close();
+  await tdb?.drop();
+});
+
+let keySeq = 0;
+const newKey = () => `test-key-${Date.now()}-${keySeq++}`;
+
+async function create(userId: number, body: unknown, key = newKey(), harness = h) {
+  const res = await harness.call('POST', '/api/recharges', { token: await mintToken(userId), body, headers: { 'Idempotency-Key': key } });
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+}
+
+async function ledgerRows(userId: number) {
+  return tdb.db.selectFrom('coin_ledger').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+}
+
+describe('GET /api/packages', () => {
+  it('returns the seed packages, limits, bonus tiers and methods', async () => {
+    const res = await h.call('GET', '/api/packages', { token: await mintToken(await createWpUser(tdb.db)) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      currency: 'CNY',
+      packages: [
+        { id: 'p22', coins: 22, bonus_coins: 0, price: '22.00' },
+        { id: 'p52', coins: 52, bonus_coins: 0, price: '52.00' },
+        { id: 'p200', coins: 200, bonus_coins: 0, price: '200.00' },
+        { id: 'p500', coins: 500, bonus_coins: 0, price: '500.00' },
+      ],
+      custom: { min_coins: 10, max_coins: 50_000, daily_max_coins: 100_000 },
+      bonus_tiers: [{ min_coins: 1000, bonus_percent: 10 }],
+      methods: [
+        { id: 'USDT', networks: ['USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20', 'USDT.SOL'], default_network: 'USDT.TRC20' },
+        { id: 'CoinPayment', currencies: ['BTC', 'LTC', 'ETH', 'USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20', 'USDT.SOL'] },
+      ],
+    });
+  });
+
+  it('requires a token', async () => {
+    expect((await h.call('GET', '/api/packages')).status).toBe(401);
+  });
+});
+
+describe('POST /api/recharges', () => {
+  it('creates a pending recharge with payment instructions from a frozen server-side quote', async () => {
+    const user = await createWpUser(tdb.db);
+    const { status, json } = await create(user, { package_id: 'p52', method: 'USDT' });
+    expect(status).toBe(201);
+    expect(json).toMatchObject({
+      status: 'pending',
+      coins: 52,
+      bonus_coins: 0,
+      price: { amount: '52.00', currency: 'CNY' },
+      amount_usd: '7.28',
+      coins_credited: 0,
+      bonus_credited: 0,
+      completed_at: null,
+      failed_reason: null,
+    });
+    const p = json['payment'];
+    expect(p.txn_id).toMatch(/^CP[A-Z0-9]{24}$/);
+    expect(p.currency).toBe('USDT.TRC20');
+    // 52 CNY at the simulator's rates (1 CNY = 0.14 USDT) is 7.28 USDT.
+    expect(p.amount).toBe('7.28');
+    expect(p.address).toMatch(/^T/);
+    expect(p.dest_tag).toBeNull();
+    expect(p.confirms_needed).toBe(20);
+    expect(p.qr).toBe(p.address);
+    expect(p.checkout_url).toContain(h.sim.url);
+    expect(p.status_url).toContain(h.sim.url);
+    expect(new Date(p.expires_at).getTime()).toBeGreaterThan(Date.now() + 5_000_000);
+    // What CoinPayments was asked: our id as invoice, the token's e-mail, our IPN URL, the price in CNY.
+    const tx = h.sim.transaction(p.txn_id)!;
+    expect(tx).toMatchObject({
+      invoice: String(json['id']),
+      buyerEmail: `user${user}@example.test`,
+      ipnUrl: `${h.url}/ipn/coinpayments`,
+      currency1: 'CNY',
+      amount1: '52.00',
+      currency2: 'USDT.TRC20',
+    });
+  });
+
+  it('refuses a price from the browser: unknown fields are invalid', async () => {
+    const user = await createWpUser(tdb.db);
+    const r = await create(user, { package_id: 'p52', method: 'USDT', price: '0.01' });
+    expect(r.status).toBe(400);
+    expect(r.json['error'].code).toBe('invalid_request');
+  });
+
+  it('answers a replayed Idempotency-Key with the same recharge and opens one provider transaction', async () => {
+    const user = await createWpUser(tdb.db);
+    const key = newKey();
+    const before = h.sim.transactions().length;
+    const a = await create(user, { coins: 100, method: 'CoinPayment', currency: 'BTC' }, key);
+    const b = await create(user, { coins: 100, method: 'CoinPayment', currency: 'BTC' }, key);
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(b.json).toEqual(a.json);
+    expect(h.sim.transactions().length).toBe(before + 1);
+    expect(a.json['payment'].qr).toMatch(/^bitcoin:bc1q[a-z0-9]+\?amount=0\.00014$/);
+    const other = await create(user, { coins: 101, method: 'CoinPayment', currency: 'BTC' }, key);
+    expect(other.status).toBe(422);
+  });
+
+  it('refuses bad requests with stable codes and creates nothing', async () => {
+    const user = await createWpUser(tdb.db);
+    const cases: Array<[unknown, string]> = [
+      [{ package_id: 'p1', method: 'USDT' }, 'unknown_package'],
+      [{ coins: 5, method: 'USDT' }, 'amount_below_minimum'],
+      [{ coins: 50_001, method: 'USDT' }, 'amount_above_maximum'],
+      [{ coins: 100, method: 'PayPal' }, 'unsupported_method'],
+      [{ coins: 100, method: 'USDT', network: 'USDT.OMNI' }, 'unsupported_currency'],
+      [{ coins: 100, method: 'CoinPayment', currency: 'LTCT' }, 'unsupported_currency'],
+      [{ coins: 1.5, method: 'USDT' }, 'invalid_request'],
+      [{ method: 'USDT' }, 'invalid_request'],
+    ];
+    for (const [body, code] of cases) {
+      const r = await create(user, body);
+      expect([r.status, r.json['error']?.code]).toEqual([400, code]);
+    }
+    const missingKey = await h.call('POST', '/api/recharges', { token: await mintToken(user), body: { package_id: 'p22', method: 'USDT' } });
+    expect(missingKey.status).toBe(400);
+    const rows = await tdb.db.selectFrom('recharge_transactions').select('id').where('user_id', '=', user).execute();
+    expect(rows).toHaveLength(0);
+  });
+
+  it('enforces the daily maximum across recharges, even when requests race', async () => {
+    const user = await createWpUser(tdb.db);
+    // Daily max 100,000 and per purchase 50,000: of four concurrent 40,000-coin requests, two fit.
+    const results = await Promise.all(Array.from({ length: 4 }, () => create(user, { coins: 40_000, method: 'USDT' })));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(2);
+    expect(results.filter((r) => r.json['error']?.code === 'daily_limit_exceeded')).toHaveLength(2);
+  });
+
+  it('answers 502 provider_unavailable and credits nothing when CoinPayments refuses or is down', async () => {
+    const user = await createWpUser(tdb.db);
+    const wrongKey = buildTestApp(tdb, { env: { COINPAYMENTS_API_URL: h.sim.apiUrl, COINPAYMENTS_PRIVATE_KEY: 'not-the-key' } });
+    const r1 = await create(user, { package_id: 'p22', method: 'USDT' }, newKey(), { ...h, call: wrongKey.call });
+    expect([r1.status, r1.json['error'].code]).toEqual([502, 'provider_unavailable']);
+    const down = buildTestApp(tdb, { env: { COINPAYMENTS_API_URL: 'http://127.0.0.1:9/api.php', COINPAYMENTS_TIMEOUT_MS: '1000' } });
+    const key = newKey();
+    const r2 = await create(user, { package_id: 'p22', method: 'USDT' }, key, { ...h, call: down.call });
+    expect([r2.status, r2.json['error'].code]).toEqual([502, 'provider_unavailable']);
+    const rows = await tdb.db.selectFrom('recharge_transactions').selectAll().where('user_id', '=', user).execute();
+    expect(rows.map((r) => [r.status, r.failed_reason, r.txn_id])).toEqual([
+      ['failed', 'provider_unavailable', null],
+      ['failed', 'provider_unavailable', null],
+    ]);
+    expect(await readBalance(tdb.db, user)).toBe(0);
+    // The key is free again: the same key works once the provider is back.
+    const retry = await create(user, { package_id: 'p22', method: 'USDT' }, key);
+    expect(retry.status).toBe(201);
+  });
+});
+
+describe('paying a recharge', () => {
+  it('credits coins and bonus exactly once, records the notification, and reports it back', async () => {
+    const user = await createWpUser(tdb.db);
+    const { json } = await create(user, { coins: 1000, method: 'USDT', network: 'USDT.BEP20' });
+    expect(json['bonus_coins']).toBe(100);
+    const deliveries = await h.sim.pay(json['payment'].txn_id, { pendingFirst: true });
+    expect(deliveries.map((d) => [d.status, d.httpStatus, d.answer])).toEqual([
+      [0, 200, 'IPN OK'],
+      [1, 200, 'IPN OK'],
+      [100, 200, 'IPN OK'],
+    ]);
+    expect(await readBalance(tdb.db, user)).toBe(1100);
+    const rows = await ledgerRows(user);
+    expect(rows.map((r) => [r.kind, r.delta_coins, r.idempotency_ref])).toEqual([
+      ['recharge', 1000, `recharge:coinpayments:${json['payment'].txn_id}`],
+      ['bonus', 100, `bonus:coinpayments:${json['payment'].txn_id}`],
+    ]);
+    const wallet = await tdb.db.selectFrom('user_wallet').selectAll().where('user_id', '=', user).executeTakeFirstOrThrow();
+    expect(wallet.last_recharge_at).not.toBeNull();
+    const token = await mintToken(user);
+    const got = (await (await h.call('GET', `/api/recharges/${json['id']}`, { token })).json()) as Record<string, any>;
+    expect(got).toMatchObject({ status: 'completed', coins_credited: 1000, bonus_credited: 100, failed_reason: null });
+    expect(got['completed_at']).not.toBeNull();
+    expect(got['payment'].received_amount).toBe(json['payment'].amount);
+    const walletApi = (await (await h.call('GET', '/api/wallet', { token })).json()) as Record<string, any>;
+    expect(walletApi['balance']).toBe(1100);
+    const notes = await tdb.db.selectFrom('notifications').selectAll().where('user_id', '=', user).execute();
+    expect(notes.map((n) => [n.kind, n.dedupe_key, JSON.parse(n.data)])).toEqual([
+      ['recharge_completed', `recharge:${json['id']}:completed`, { recharge_id: json['id'], coins: 1000, bonus_coins: 100 }],
+    ]);
+    expect((await checkInvariants(tdb.db, [user])).problems).toEqual([]);
+  });
+
+  it('credits an underpayment in proportion, rounding down (default policy)', async () => {
+    const user = await createWpUser(tdb.db);
+    const { json } = await create(user, { coins: 1000, method: 'USDT' });
+    await h.sim.pay(json['payment'].txn_id, { underpayPercent: 25 });
+    const row = await tdb.db.selectFrom('recharge_transactions').selectAll().where('id', '=', json['id']).executeTakeFirstOrThrow();
+    expect([row.status, row.coins_credited, row.bonus_credited]).toEqual(['completed', 750, 75]);
+    expect(await readBalance(tdb.db, user)).toBe(825);
+  });
+
+  it('holds an underpayment for review under RECHARGE_UNDERPAYMENT=hold and credits nothing', async () => {
+    const held = await startPaymentsHarness(tdb, { env: { RECHARGE_UNDERPAYMENT: 'hold' } });
+    try {
+      const user = await createWpUser(tdb.db);
+      const { json } = await create(user, { coins: 200, method: 'USDT' }, newKey(), held);
+      const d = await held.sim.pay(json['payment'].txn_id, { underpayPercent: 10 });
+      expect(d[0]!.answer).toBe('IPN OK');
+      const row = await tdb.db.selectFrom('recharge_transactions').selectAll().where('id', '=', json['id']).executeTakeFirstOrThrow();
+      expect([row.status, row.hold_reason, row.coins_credited]).toEqual(['pending', 'underpaid', 0]);
+      expect(await readBalance(tdb.db, user)).toBe(0);
+    } finally {
+      await held.close();
+    }
+  });
+
+  it('credits the quoted coins, no more, for an overpayment', async () => {
+    const user = await createWpUser(tdb.db);
+    const { json } = await create(user, { package_id: 'p200', method: 'CoinPayment', currency: 'LTC' });
+    await h.sim.pay(json['payment'].txn_id, { overpayPercent: 50 });
+    expect(await readBalance(tdb.db, user)).toBe(200);
+  });
+});
+
+describe('reading recharges', () => {
+  it("shows a recharge only to its owner and lists the user's own, newest first", async () => {
+    const owner = await createWpUser(tdb.db);
+    const stranger = await createWpUser(tdb.db);
+    const a = await create(owner, { package_id: 'p22', method: 'USDT' });
+    const b = await create(owner, { package_id: 'p500', method: 'USDT' });
+    expect((await h.call('GET', `/api/recharges/${a.json['id']}`, { token: await mintToken(stranger) })).status).toBe(404);
+    expect((await h.call('GET', `/api/recharges/${a.json['id']}/events`, { token: await mintToken(stranger) })).status).toBe(404);
+    expect((await h.call('GET', '/api/recharges/abc', { token: await mintToken(owner) })).status).toBe(400);
+    const page1 = (await (await h.call('GET', '/api/recharges?limit=1', { token: await mintToken(owner) })).json()) as Record<string, any>;
+    expect(page1['recharges'].map((r: { id: number }) => r.id)).toEqual([b.json['id']]);
+    const page2 = (await (await h.call('GET', `/api/recharges?limit=1&cursor=${page1['next_cursor']}`, { token: await mintToken(owner) })).json()) as Record<string, any>;
+    expect(page2['recharges'].map((r: { id: number }) => r.id)).toEqual([a.json['id']]);
+    expect(page2['next_cursor']).toBeNull();
+    const strangers = (await (await h.call('GET', '/api/recharges', { token: await mintToken(stranger) })).json()) as Record<string, any>;
+    expect(strangers['recharges']).toEqual([]);
+  });
+
+  it('streams the state over SSE: pending on connect, completed after payment, then closes', async () => {
+    const user = await createWpUser(tdb.db);
+    const { json } = await create(user, { package_id: 'p52', method: 'USDT' });
+    const sse = await startPaymentsHarness(tdb, { env: { RECHARGE_EVENTS_POLL_MS: '100' } });
+    try {
+      const res = await fetch(`${sse.url}/api/recharges/${json['id']}/events`, { headers: { Authorization: `Bearer ${await mintToken(user)}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/event-stream');
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const events: Array<Record<string, any>> = [];
+      const readEvents = async () => {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          text += decoder.decode(value, { stream: true });
+          let i;
+          while ((i = text.indexOf('\n\n')) >= 0) {
+            const chunk = text.slice(0, i);
+            text = text.slice(i + 2);
+            const data = chunk.split('\n').find((l) => l.startsWith('data: '));
+            if (chunk.includes('event: status') && data) {
+              events.push(JSON.parse(data.slice(6)) as Record<string, any>);
+              if (events.length === 1) void h.sim.pay(json['payment'].txn_id);
+            }
+          }
+        }
+      };
+      await Promise.race([readEvents(), new Promise((_, reject) => setTimeout(() => reject(new Error('SSE did not close')), 10_000))]);
+      expect(events[0]).toMatchObject({ id: json['id'], status: 'pending' });
+      expect(events[events.length - 1]).toMatchObject({ id: json['id'], status: 'completed', coins_credited: 52 });
+    } finally {
+      await sse.close();
+    }
+  });
+});
+
+describe('the simulator as the only CoinPayments', () => {
+  it('is a separate server: a second one with other keys refuses our signature', async () => {
+    const other = await startSimulator({ ...SIM_KEYS, privateKey: 'another-private-key' });
+    try {
+      const app = buildTestApp(tdb, { env: { COINPAYMENTS_API_URL: other.apiUrl } });
+      const user = await createWpUser(tdb.db);
+      const r = await create(user, { package_id: 'p22', method: 'USDT' }, newKey(), { ...h, call: app.call });
+      expect(r.status).toBe(502);
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -1,0 +1,58 @@
+// A payments test harness: the sidecar on a real port (so the simulator can deliver IPNs) and the simulator.
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { App } from '../../sidecar/src/app.js';
+import type { Clock } from '../../sidecar/src/http/context.js';
+import { startSimulator, type Simulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import { buildTestApp } from './app.js';
+import type { TestDatabase } from './db.js';
+
+export const SIM_KEYS = {
+  publicKey: 'test_public_key',
+  privateKey: 'test_private_key',
+  merchantId: 'test_merchant_id',
+  ipnSecret: 'test_ipn_secret',
+};
+
+export interface PaymentsHarness extends ReturnType<typeof buildTestApp> {
+  sim: Simulator;
+  /** The sidecar's base URL (its IPN endpoint is `${url}/ipn/coinpayments`). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startPaymentsHarness(
+  tdb: TestDatabase,
+  opts: { env?: Record<string, string>; clock?: Clock; simNow?: () => number } = {},
+): Promise<PaymentsHarness> {
+  const sim = await startSimulator({ ...SIM_KEYS, ipnMaxAttempts: 3, ipnRetryDelayMs: 20, now: opts.simNow });
+  let app: App | null = null;
+  const server = serve({ fetch: (req) => app!.fetch(req), port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const built = buildTestApp(tdb, {
+    env: { PUBLIC_URL: url, COINPAYMENTS_API_URL: sim.apiUrl, COINPAYMENTS_TIMEOUT_MS: '5000', ...opts.env },
+    clock: opts.clock,
+  });
+  app = built.app;
+  return {
+    ...built,
+    sim,
+    url,
+    async close() {
+      await sim.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A clock tests can move forward. */
+export function movableClock(start = Date.now()) {
+  let offsetMs = start - Date.now();
+  return {
+    now: () => new Date(Date.now() + offsetMs),
+    advance(ms: number) {
+      offsetMs += ms;
+    },
+  };
+}

@@ -1,0 +1,295 @@
+// A real WordPress for one run: Debian's package, a fresh install in a given database, the plugin active, served by PHP's built-in server.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createConnection } from 'mysql2/promise';
+import { createDb } from '../../sidecar/src/db/database.js';
+import { migrate } from '../../sidecar/src/db/migrator.js';
+import { ADMIN_URL, TABLE_PREFIX, WP_PREFIX, type TestDatabase } from './db.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const WORDPRESS_DIR = '/usr/share/wordpress';
+const CONFIG_DIR = '/etc/wordpress';
+const PLUGIN_SOURCE = join(ROOT, 'wp-plugin-shim');
+const WIDGET_DIST = join(ROOT, 'widget', 'dist');
+const ROUTER = join(ROOT, 'scripts', 'wp-router.php');
+const SETUP = join(ROOT, 'scripts', 'wp-setup.php');
+/** Marks config files this module wrote, so a leftover from a crashed run may be replaced but nobody else's. */
+const CONFIG_MARKER = 'goldcoin-run-config';
+const READY_TIMEOUT_MS = 20_000;
+const READY_POLL_MS = 50;
+const STOP_GRACE_MS = 5_000;
+const SETUP_TIMEOUT_MS = 60_000;
+const MAX_LOG_CHARS = 200_000;
+
+export interface WordPressAdmin {
+  user: string;
+  password: string;
+  email: string;
+}
+
+export interface WordPressOptions {
+  /** Loopback host name of the run (127.0.0.2, 127.0.0.3, …): it picks /etc/wordpress/config-<host>.php. */
+  host: string;
+  port: number;
+  /** An existing empty database on the project's server (WordPress refuses one with only some of its tables). */
+  database: string;
+  sidecarUrl: string;
+  jwtSecret: string;
+  title?: string;
+  admin?: WordPressAdmin;
+  /** PHP workers of the built-in server; the widget, the REST API and admin pages load in parallel. */
+  workers?: number;
+}
+
+export interface WordPressSite {
+  url: string;
+  host: string;
+  port: number;
+  admin: WordPressAdmin;
+  contentDir: string;
+  protectedDir: string;
+  /** Runs scripts/wp-setup.php steps (users, posts with prices and EA files, options, tokens) in this site. */
+  setup<T = unknown[]>(steps: SetupStep[]): Promise<T>;
+  /** The built-in server's request log (bounded), for diagnosing a failed run. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export type SetupStep =
+  | { op: 'activate'; plugin: string }
+  | { op: 'theme'; stylesheet: string }
+  | { op: 'option'; name: string; value: unknown }
+  | { op: 'user'; login: string; password: string; email: string; role?: string; name?: string; locale?: string }
+  | { op: 'quiet_editor'; login: string }
+  | { op: 'post'; title: string; content?: string; status?: string; type?: string; author?: string; price?: number; ea_file?: string }
+  | { op: 'token'; login: string; post?: number };
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Debian's packages (php, wordpress, chromium, MariaDB) come from scripts/provision; run it once when missing. */
+export function ensureProvisioned(): void {
+  const ready = () => existsSync(join(WORDPRESS_DIR, 'wp-load.php')) && spawnSync('php', ['-v']).status === 0;
+  if (ready()) return;
+  const res = spawnSync('bash', [join(ROOT, 'scripts', 'provision')], { stdio: 'inherit', cwd: ROOT });
+  if (res.status !== 0 || !ready()) throw new Error('WordPress and PHP are missing and scripts/provision could not install them');
+}
+
+function newestMtimeMs(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds widget/dist/goldcoin.js with Vite (what npm run build:widget runs) when it is missing or older than the widget's sources. */
+export function ensureWidgetBuilt(): string {
+  const bundle = join(WIDGET_DIST, 'goldcoin.js');
+  const stale = !existsSync(bundle) || statSync(bundle).mtimeMs < newestMtimeMs(join(ROOT, 'widget', 'src'));
+  if (stale) {
+    const vite = join(ROOT, 'node_modules', '.bin', 'vite');
+    const res = spawnSync(vite, ['build', '--config', join(ROOT, 'widget', 'vite.config.ts')], { cwd: ROOT, encoding: 'utf8' });
+    if (res.status !== 0 || !existsSync(bundle)) {
+      throw new Error(`the widget build (vite build --config widget/vite.config.ts) failed:\n${(res.stdout ?? '') + (res.stderr ?? '')}`.slice(0, 4000));
+    }
+  }
+  return bundle;
+}
+
+const phpString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+function configFile(o: WordPressOptions, url: string, contentDir: string, protectedDir: string): string {
+  const sidecarHost = new URL(o.sidecarUrl).hostname;
+  const server = new URL(ADMIN_URL);
+  const constants: Record<string, string | boolean> = {
+    DB_NAME: o.database,
+    DB_USER: decodeURIComponent(server.username),
+    DB_PASSWORD: decodeURIComponent(server.password),
+    DB_HOST: `${server.hostname}:${server.port || '3306'}`,
+    DB_CHARSET: 'utf8mb4',
+    WP_HOME: url,
+    WP_SITEURL: url,
+    WP_CONTENT_DIR: contentDir,
+    WP_CONTENT_URL: `${url}/wp-content`,
+    GOLDCOIN_SIDECAR_URL: o.sidecarUrl,
+    GOLDCOIN_JWT_SECRET: o.jwtSecret,
+    GOLDCOIN_PROTECTED_DIR: protectedDir,
+    // No internet here: without these, admin pages wait on api.wordpress.org and cron pings itself.
+    WP_HTTP_BLOCK_EXTERNAL: true,
+    WP_ACCESSIBLE_HOSTS: sidecarHost,
+    DISABLE_WP_CRON: true,
+    AUTOMATIC_UPDATER_DISABLED: true,
+    FS_METHOD: 'direct',
+    WP_DEBUG: false,
+  };
+  for (const key of ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT']) {
+    constants[key] = randomBytes(32).toString('hex');
+  }
+  const lines = Object.entries(constants).map(
+    ([k, v]) => `define('${k}', ${typeof v === 'boolean' ? String(v) : phpString(v)});`,
+  );
+  return `<?php\n// ${CONFIG_MARKER}: written by tests/support/wordpress.ts for one run, removed when it stops.\n${lines.join('\n')}\n$table_prefix = 'wp_';\n`;
+}
+
+/** Creates an empty database (dropping one left by an earlier run of the same name). */
+export async function createEmptyDatabase(name: string): Promise<string> {
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error(`bad database name ${name}`);
+  const conn = await createConnection({ uri: ADMIN_URL });
+  await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await conn.end();
+  return `${ADMIN_URL}/${name}`;
+}
+
+/**
+ * The sidecar's side of a WordPress database: its migrations applied next to WordPress's tables, and
+ * a Kysely handle; drop() removes the whole database.
+ */
+export async function sidecarDatabase(name: string): Promise<TestDatabase> {
+  const url = `${ADMIN_URL}/${name}`;
+  await migrate({ url, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
+  const db = createDb({ url, poolSize: 10, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
+  return {
+    name,
+    url,
+    db,
+    async drop() {
+      await db.destroy();
+      const conn = await createConnection({ uri: ADMIN_URL });
+      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await conn.end();
+    },
+  };
+}
+
+/** Runs scripts/wp-setup.php against the site named by hostPort and returns its JSON result. */
+function runSetup(hostPort: string, spec: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('php', ['-d', 'memory_limit=256M', SETUP, hostPort], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => proc.kill('SIGKILL'), SETUP_TIMEOUT_MS);
+    proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('GOLDCOIN_RESULT '));
+      if (code !== 0 || !line) return reject(new Error(`wp-setup failed (exit ${code}):\n${err}\n${out}`.slice(0, 4000)));
+      resolve(JSON.parse(line.slice('GOLDCOIN_RESULT '.length)));
+    });
+    proc.stdin.end(JSON.stringify(spec));
+  });
+}
+
+async function writeConfig(path: string, content: string): Promise<void> {
+  if (existsSync(path) && !(await readFile(path, 'utf8')).includes(CONFIG_MARKER)) {
+    throw new Error(`${path} exists and was not written by a Gold Coins run; pick another host for the run`);
+  }
+  await mkdir(CONFIG_DIR, { recursive: true });
+  await writeFile(path, content, { mode: 0o640 });
+}
+
+/** Installs WordPress into the given database with the plugin active, and serves it. */
+export async function startWordPress(o: WordPressOptions): Promise<WordPressSite> {
+  ensureProvisioned();
+  const url = `http://${o.host}:${o.port}`;
+  const hostPort = `${o.host}:${o.port}`;
+  const admin = o.admin ?? { user: 'admin', password: randomBytes(9).toString('base64url'), email: 'admin@example.test' };
+  const runDir = await mkdtemp(join(tmpdir(), `goldcoin-wp-${o.host}-`));
+  const contentDir = join(runDir, 'wp-content');
+  const protectedDir = join(runDir, 'protected');
+  const configPath = join(CONFIG_DIR, `config-${o.host.toLowerCase()}.php`);
+  let server: ChildProcess | null = null;
+  let logText = '';
+
+  const cleanup = async () => {
+    if (server && server.exitCode === null && server.signalCode === null && server.pid !== undefined) {
+      const exited = new Promise((r) => server!.once('exit', r));
+      process.kill(-server.pid, 'SIGTERM');
+      const force = setTimeout(() => server?.pid !== undefined && process.kill(-server.pid, 'SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(force);
+    }
+    await rm(configPath, { force: true });
+    await rm(runDir, { recursive: true, force: true });
+  };
+
+  try {
+    for (const dir of ['plugins', 'themes', 'uploads', 'upgrade', 'languages']) await mkdir(join(contentDir, dir), { recursive: true });
+    await mkdir(protectedDir);
+    await cp(join(WORDPRESS_DIR, 'wp-content', 'themes'), join(contentDir, 'themes'), { recursive: true, dereference: true });
+    // A copy, not a symlink: the router serves only files inside the content directory.
+    await cp(PLUGIN_SOURCE, join(contentDir, 'plugins', 'goldcoin'), { recursive: true });
+    if (existsSync(join(WIDGET_DIST, 'goldcoin.js'))) {
+      await cp(WIDGET_DIST, join(contentDir, 'plugins', 'goldcoin', 'assets'), { recursive: true });
+    }
+    await writeConfig(configPath, configFile(o, url, contentDir, protectedDir));
+    await runSetup(hostPort, { install: { title: o.title ?? 'Gold Coins test site', admin_user: admin.user, admin_password: admin.password, admin_email: admin.email } });
+    await runSetup(hostPort, { steps: [{ op: 'activate', plugin: 'goldcoin/goldcoin.php' }, { op: 'quiet_editor', login: admin.user }] });
+
+    server = spawn(
+      'php',
+      ['-d', 'upload_max_filesize=64M', '-d', 'post_max_size=64M', '-d', 'memory_limit=256M', '-S', hostPort, '-t', WORDPRESS_DIR, ROUTER],
+      {
+        env: { ...process.env, PHP_CLI_SERVER_WORKERS: String(o.workers ?? 6), GOLDCOIN_WP_CONTENT_DIR: contentDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
+    const append = (c: Buffer) => {
+      logText += c.toString();
+      if (logText.length > MAX_LOG_CHARS) logText = logText.slice(-MAX_LOG_CHARS / 2);
+    };
+    server.stdout!.on('data', append);
+    server.stderr!.on('data', append);
+    await waitReady(url, server, () => logText);
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+
+  return {
+    url,
+    host: o.host,
+    port: o.port,
+    admin,
+    contentDir,
+    protectedDir,
+    setup: <T>(steps: SetupStep[]) => runSetup(hostPort, { steps }) as Promise<T>,
+    logs: () => logText,
+    stop: cleanup,
+  };
+}
+
+async function waitReady(url: string, proc: ChildProcess, logs: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`php -S exited (${proc.exitCode}):\n${logs().slice(-4000)}`);
+    try {
+      const res = await fetch(`${url}/wp-login.php`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`WordPress at ${url} not ready within ${READY_TIMEOUT_MS} ms:\n${logs().slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, READY_POLL_MS));
+  }
+}

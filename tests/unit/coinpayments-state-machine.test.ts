@@ -1,0 +1,162 @@
+// The recharge state machine (pure part) and the quote: forward only, one completion, never over-credit.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../sidecar/src/config.js';
+import { catalogue, quote } from '../../sidecar/src/payments/quote.js';
+import { decide, type Decision, type PaymentEvent, type Policies, type RechargeState } from '../../sidecar/src/payments/transition.js';
+import { testEnv } from '../support/app.js';
+
+const pending = (over: Partial<RechargeState> = {}): RechargeState => ({
+  status: 'pending',
+  providerStatus: 0,
+  coins: 1000,
+  bonusCoins: 100,
+  cryptoAmount: '140.00000000',
+  holdReason: null,
+  ...over,
+});
+const paid = (received: string | null, status = 100): PaymentEvent => ({ type: 'provider', status, statusText: 'Complete', receivedAmount: received });
+const proportional: Policies = { underpayment: 'proportional', latePayment: 'credit' };
+
+/** What the database row becomes after a decision (mirrors transition.write). */
+function next(s: RechargeState, e: PaymentEvent, d: Decision): RechargeState {
+  const observed = e.type === 'provider' ? { providerStatus: e.status } : {};
+  switch (d.action) {
+    case 'none':
+      return s;
+    case 'progress':
+      return { ...s, ...observed };
+    case 'hold':
+      return { ...s, ...observed, holdReason: d.reason };
+    case 'fail':
+      return { ...s, ...observed, status: 'failed' };
+    case 'complete':
+      return { ...s, ...observed, status: 'completed' };
+  }
+}
+
+describe('recharge state machine', () => {
+  it('completes in full on a paid status (>= 100 or 2), including overpayment', () => {
+    for (const status of [100, 2, 101]) {
+      expect(decide(pending(), paid('140.00000000', status), proportional)).toEqual({
+        action: 'complete',
+        coinsCredited: 1000,
+        bonusCredited: 100,
+        underpaid: false,
+        late: false,
+      });
+    }
+    expect(decide(pending(), paid('150'), proportional)).toMatchObject({ action: 'complete', coinsCredited: 1000, bonusCredited: 100 });
+  });
+
+  it('treats 0, 1 and 3 as pending progress and never as paid', () => {
+    expect(decide(pending({ providerStatus: null }), paid('0', 0), proportional)).toEqual({ action: 'progress', providerStatus: 0 });
+    expect(decide(pending(), paid('140', 1), proportional)).toEqual({ action: 'progress', providerStatus: 1 });
+    expect(decide(pending({ providerStatus: 1 }), paid('140', 1), proportional)).toEqual({ action: 'none', reason: 'not_newer' });
+    expect(decide(pending({ providerStatus: 3 }), paid('140', 1), proportional)).toEqual({ action: 'none', reason: 'not_newer' });
+  });
+
+  it('credits an underpayment in proportion, rounding down, under the proportional policy', () => {
+    // 70 of 140 arrived: half of 1000 coins and half of 100 bonus.
+    expect(decide(pending(), paid('70'), proportional)).toEqual({ action: 'complete', coinsCredited: 500, bonusCredited: 50, underpaid: true, late: false });
+    // 139.99999999 of 140: 999.99999992... rounds down to 999, bonus 99.
+    expect(decide(pending(), paid('139.99999999'), proportional)).toMatchObject({ coinsCredited: 999, bonusCredited: 99 });
+    // So little that nothing would be credited: a person has to look at it.
+    expect(decide(pending(), paid('0.00000001'), proportional)).toEqual({ action: 'hold', reason: 'underpaid' });
+  });
+
+  it('holds an underpayment for review under the hold policy', () => {
+    expect(decide(pending(), paid('70'), { underpayment: 'hold', latePayment: 'credit' })).toEqual({ action: 'hold', reason: 'underpaid' });
+  });
+
+  it('fails on a negative status, expires on our timeout, and credits a later genuine payment (or holds it)', () => {
+    expect(decide(pending(), paid(null, -1), proportional)).toEqual({ action: 'fail', reason: 'expired' });
+    expect(decide(pending(), paid(null, -2), proportional)).toEqual({ action: 'fail', reason: 'provider_failed' });
+    expect(decide(pending(), { type: 'expired' }, proportional)).toEqual({ action: 'fail', reason: 'expired' });
+    const failed = pending({ status: 'failed', providerStatus: -1 });
+    expect(decide(failed, paid('140'), proportional)).toMatchObject({ action: 'complete', late: true, coinsCredited: 1000 });
+    expect(decide(failed, paid('140'), { underpayment: 'proportional', latePayment: 'hold' })).toEqual({ action: 'hold', reason: 'late_payment' });
+    expect(decide(failed, paid('140', 0), proportional)).toEqual({ action: 'none', reason: 'already_failed' });
+  });
+
+  it('never moves a completed recharge, whatever arrives', () => {
+    const done = pending({ status: 'completed', providerStatus: 100 });
+    for (const e of [paid('140', 0), paid('140', 1), paid(null, -1), paid('140'), { type: 'expired' } as const]) {
+      expect(decide(done, e, proportional)).toEqual({ action: 'none', reason: 'already_completed' });
+    }
+  });
+
+  it('completes at most once and never credits more than quoted, for any sequence of events', () => {
+    const event = fc.oneof(
+      fc.constant<PaymentEvent>({ type: 'expired' }),
+      fc.record({
+        type: fc.constant('provider' as const),
+        status: fc.constantFrom(-2, -1, 0, 1, 2, 3, 100),
+        statusText: fc.constant('x'),
+        receivedAmount: fc.option(fc.integer({ min: 0, max: 300_00000000 }).map((n) => (n / 1e8).toFixed(8)), { nil: null }),
+      }),
+    );
+    const policies = fc.record({ underpayment: fc.constantFrom('proportional', 'hold'), latePayment: fc.constantFrom('credit', 'hold') }) as fc.Arbitrary<Policies>;
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 30 }), policies, fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 0, max: 10_000 }), (events, pol, coins, bonus) => {
+        let s = pending({ coins, bonusCoins: bonus });
+        let completions = 0;
+        for (const e of events) {
+          const before = s.status;
+          const d = decide(s, e, pol);
+          if (d.action === 'complete') {
+            completions++;
+            expect(d.coinsCredited).toBeGreaterThan(0);
+            expect(d.coinsCredited).toBeLessThanOrEqual(coins);
+            expect(d.bonusCredited).toBeLessThanOrEqual(bonus);
+          }
+          s = next(s, e, d);
+          if (before === 'completed') expect(s.status).toBe('completed');
+          if (before === 'failed') expect(s.status).not.toBe('pending');
+          if (e.type === 'provider' && e.status >= 0 && e.status < 100 && e.status !== 2) expect(d.action).not.toBe('complete');
+        }
+        expect(completions).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('recharge quote', () => {
+  const cfg = parseConfig(testEnv('mysql://u:p@h:1/db')).recharge;
+
+  it('prices the seed packages at 1 coin = 1 CNY with the USD amount and the 10% tier from 1000 coins', () => {
+    expect(quote(cfg, 'CNY', { packageId: 'p52', method: 'USDT' })).toEqual({
+      ok: true,
+      quote: { packageId: 'p52', coins: 52, bonusCoins: 0, priceAmount: '52.00', priceCurrency: 'CNY', amountUsd: '7.28', method: 'USDT', payCurrency: 'USDT.TRC20' },
+    });
+    expect(quote(cfg, 'CNY', { coins: 1234, method: 'CoinPayment', currency: 'BTC' })).toMatchObject({
+      ok: true,
+      quote: { coins: 1234, bonusCoins: 123, priceAmount: '1234.00', payCurrency: 'BTC' },
+    });
+    const c = catalogue(cfg, 'CNY');
+    expect(c.packages.map((p) => [p.id, p.coins, p.price])).toEqual([
+      ['p22', 22, '22.00'],
+      ['p52', 52, '52.00'],
+      ['p200', 200, '200.00'],
+      ['p500', 500, '500.00'],
+    ]);
+    expect(c.methods[0]).toEqual({ id: 'USDT', networks: ['USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20', 'USDT.SOL'], default_network: 'USDT.TRC20' });
+  });
+
+  it('refuses bad requests with stable codes', () => {
+    const code = (i: Parameters<typeof quote>[2]) => {
+      const r = quote(cfg, 'CNY', i);
+      return r.ok ? 'ok' : r.code;
+    };
+    expect(code({ packageId: 'p1', method: 'USDT' })).toBe('unknown_package');
+    expect(code({ coins: 1, method: 'USDT' })).toBe('amount_below_minimum');
+    expect(code({ coins: 10_000_000, method: 'USDT' })).toBe('amount_above_maximum');
+    expect(code({ coins: 100, method: 'PayPal' })).toBe('unsupported_method');
+    expect(code({ coins: 100, method: 'USDT', network: 'USDT' })).toBe('unsupported_currency');
+    expect(code({ coins: 100, method: 'CoinPayment', currency: 'LTCT' })).toBe('unsupported_currency');
+    expect(code({ coins: 100, method: 'CoinPayment' })).toBe('invalid_request');
+    expect(code({ method: 'USDT' })).toBe('invalid_request');
+    expect(code({ packageId: 'p22', coins: 22, method: 'USDT' })).toBe('invalid_request');
+  });
+});

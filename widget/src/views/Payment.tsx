@@ -1,0 +1,86 @@
+// Payment: the address, exact amount and QR to pay, a countdown, and the live status until credited.
+import { useEffect, useState } from 'preact/hooks';
+import type { Recharge, Wallet } from '../api.js';
+import { Card, Coin, Copy, Qr, useCtx, useNow, useT } from '../ui.js';
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?: (() => void) | undefined; onRestart: () => void }) {
+  const t = useT();
+  const { api } = useCtx();
+  const now = useNow();
+  const [r, setR] = useState(first);
+  const [balance, setBalance] = useState<number>();
+
+  useEffect(() => {
+    const stop = new AbortController();
+    void api.watch(first.id, (next) => setR((prev) => ({ ...prev, ...next, payment: { ...prev.payment, ...next.payment } })), stop.signal);
+    return () => stop.abort();
+  }, [first.id]);
+
+  const done = r.status === 'completed';
+  useEffect(() => {
+    if (done) void api.get<Wallet>('/api/wallet').then((w) => w.ok && setBalance(w.data.balance));
+  }, [done]);
+
+  const pay = r.payment;
+  const s = Math.max(0, Math.floor((Date.parse(pay.expires_at) - now) / 1000));
+  const open = r.status === 'pending' && s > 0;
+
+  return (
+    <Card title={done ? undefined : t('send')}>
+      {done ? (
+        <div class="done">
+          <div class="tick" aria-hidden="true">✓</div>
+          <h2 role="status">{t('credited', { n: (r.coins_credited ?? r.coins) + (r.bonus_credited ?? r.bonus_coins) })}</h2>
+          {balance !== undefined && (
+            <p class="mu">
+              {t('balance')}: <Coin n={balance} />
+            </p>
+          )}
+          <button type="button" class="btn" onClick={onDone ?? onRestart} autoFocus>
+            {onDone ? t('back') : t('recharge')}
+          </button>
+        </div>
+      ) : (
+        <>
+          <p class="amt">
+            {pay.amount} <small class="mu">{pay.currency}</small>
+          </p>
+          <div class="pay">
+            <Qr text={pay.qr} label={t('qr')} />
+            <div>
+              <Copy label={t('address')} value={pay.address} />
+              <Copy label={`${t('send')} (${pay.currency})`} value={pay.amount} />
+              {pay.dest_tag && <Copy label={t('tag')} value={pay.dest_tag} />}
+            </div>
+          </div>
+          <p role="status" aria-live="polite" class={open ? '' : 'er'}>
+            {open && <span class="dot" aria-hidden="true" />}
+            {r.status === 'failed' ? t('failed', { r: r.failed_reason ?? '' }) : open ? t('waiting') : t('expired')}
+          </p>
+          {open && (
+            <p class="mu sm">{t('expires', { t: `${s >= 3600 ? `${Math.floor(s / 3600)}:` : ''}${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` })}</p>
+          )}
+          <p class="row sm">
+            {pay.status_url && (
+              <a href={pay.status_url} target="_blank" rel="noopener">
+                {t('status')}
+              </a>
+            )}
+            {pay.checkout_url && (
+              <a href={pay.checkout_url} target="_blank" rel="noopener">
+                {t('checkout')}
+              </a>
+            )}
+            {!open && (
+              <button type="button" class="ln" onClick={onRestart}>
+                {t('again')}
+              </button>
+            )}
+          </p>
+        </>
+      )}
+    </Card>
+  );
+}

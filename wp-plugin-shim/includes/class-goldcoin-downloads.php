@@ -1,0 +1,87 @@
+<?php
+/**
+ * The protected download route, ?goldcoin_download=<token>: the sidecar signs a short-lived token
+ * (docs/download-token.md) for a user who unlocked the post; this verifies it and streams the EA file.
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+final class Goldcoin_Downloads {
+	const QUERY_VAR = 'goldcoin_download';
+	const AUDIENCE  = 'goldcoin-download';
+	const CHUNK_BYTES = 1048576;
+
+	public static function register(): void {
+		add_action( 'init', array( __CLASS__, 'maybe_serve' ), 20 );
+	}
+
+	public static function maybe_serve(): void {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- the signed token is the authorisation
+		if ( ! isset( $_GET[ self::QUERY_VAR ] ) ) {
+			return;
+		}
+		$token  = preg_replace( '/[^A-Za-z0-9_.-]/', '', (string) wp_unslash( $_GET[ self::QUERY_VAR ] ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
+		$claims = Goldcoin_Jwt::decode( $token, Goldcoin_Settings::jwt_secret(), self::AUDIENCE, Goldcoin_Settings::sidecar_url(), time() );
+		$path   = null === $claims ? null : self::file_for( $claims );
+		if ( null === $path ) {
+			self::refuse();
+		}
+		self::stream( $path, (int) $claims['file'] );
+	}
+
+	/** The file the token names, if the token's user, post and file all still line up. */
+	private static function file_for( array $claims ): ?string {
+		$sub     = is_string( $claims['sub'] ?? null ) && ctype_digit( $claims['sub'] ) ? (int) $claims['sub'] : 0;
+		$post_id = is_numeric( $claims['post'] ?? null ) ? (int) $claims['post'] : 0;
+		$file_id = is_numeric( $claims['file'] ?? null ) ? (int) $claims['file'] : 0;
+		if ( $sub <= 0 || $post_id <= 0 || $file_id <= 0 ) {
+			return null;
+		}
+		if ( is_user_logged_in() && get_current_user_id() !== $sub ) {
+			return null;
+		}
+		if ( (int) get_post_meta( $post_id, Goldcoin_Meta_Box::FILE_KEY, true ) !== $file_id ) {
+			return null;
+		}
+		$path = (string) get_attached_file( $file_id, true );
+		return '' !== $path && is_file( $path ) && is_readable( $path ) ? $path : null;
+	}
+
+	private static function refuse(): void {
+		nocache_headers();
+		status_header( 403 );
+		header( 'Content-Type: text/plain; charset=utf-8' );
+		echo esc_html__( 'This download link is invalid or has expired. Go back to the post and download again.', 'goldcoin' );
+		exit;
+	}
+
+	private static function stream( string $path, int $file_id ): void {
+		$name = wp_basename( $path );
+		// Protected files carry "<attachment id>-" in front of the uploaded name; buyers get the original name.
+		$name = preg_replace( '/^' . $file_id . '-/', '', $name );
+		$type = wp_check_filetype( $name )['type'];
+		$size = filesize( $path );
+		while ( ob_get_level() > 0 ) {
+			ob_end_clean();
+		}
+		nocache_headers();
+		status_header( 200 );
+		header( 'Content-Type: ' . ( $type ? $type : 'application/octet-stream' ) );
+		header( 'Content-Disposition: attachment; filename="' . str_replace( array( '"', '\\' ), '', $name ) . '"; filename*=UTF-8\'\'' . rawurlencode( $name ) );
+		header( 'Content-Length: ' . $size );
+		header( 'X-Content-Type-Options: nosniff' );
+		header( 'Referrer-Policy: no-referrer' );
+		$handle = fopen( $path, 'rb' );
+		if ( false === $handle ) {
+			self::refuse();
+		}
+		while ( ! feof( $handle ) ) {
+			echo fread( $handle, self::CHUNK_BYTES ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- file bytes
+			flush();
+		}
+		fclose( $handle );
+		exit;
+	}
+}

@@ -1,0 +1,188 @@
+<?php
+/**
+ * The editors' meta box: a post's coin price (_goldcoin_price) and its EA file (_goldcoin_file, an
+ * attachment ID). The sidecar reads both from the post meta table at unlock time.
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+final class Goldcoin_Meta_Box {
+	const PRICE_KEY       = '_goldcoin_price';
+	const FILE_KEY        = '_goldcoin_file';
+	const NONCE_ACTION    = 'goldcoin_save_meta';
+	const NONCE_FIELD     = 'goldcoin_meta_nonce';
+	const UPLOAD_FIELD    = 'goldcoin_file_upload';
+	const MAX_PRICE_COINS = 1000000000;
+	const MAX_CHOICES     = 200;
+	/** MetaTrader programs, sources and settings; WordPress refuses unknown extensions otherwise. */
+	const EA_MIMES = array(
+		'ex4' => 'application/octet-stream',
+		'ex5' => 'application/octet-stream',
+		'mq4' => 'text/plain',
+		'mq5' => 'text/plain',
+		'set' => 'text/plain',
+	);
+
+	public static function register(): void {
+		add_action( 'init', array( __CLASS__, 'register_meta' ) );
+		add_action( 'add_meta_boxes', array( __CLASS__, 'add' ) );
+		add_action( 'post_edit_form_tag', array( __CLASS__, 'form_enctype' ) );
+		add_action( 'save_post', array( __CLASS__, 'save' ), 10, 2 );
+		add_filter( 'upload_mimes', array( __CLASS__, 'upload_mimes' ) );
+	}
+
+	public static function post_types(): array {
+		return (array) apply_filters( 'goldcoin_post_types', array( 'post', 'page' ) );
+	}
+
+	public static function register_meta(): void {
+		$auth = static fn ( $allowed, $meta_key, $post_id ): bool => current_user_can( 'edit_post', (int) $post_id );
+		foreach ( self::post_types() as $type ) {
+			register_post_meta(
+				$type,
+				self::PRICE_KEY,
+				array( 'type' => 'integer', 'single' => true, 'sanitize_callback' => array( __CLASS__, 'sanitize_price' ), 'auth_callback' => $auth, 'show_in_rest' => false )
+			);
+			register_post_meta(
+				$type,
+				self::FILE_KEY,
+				array( 'type' => 'integer', 'single' => true, 'sanitize_callback' => 'absint', 'auth_callback' => $auth, 'show_in_rest' => false )
+			);
+		}
+	}
+
+	public static function sanitize_price( $value ): int {
+		return min( self::MAX_PRICE_COINS, absint( $value ) );
+	}
+
+	public static function upload_mimes( array $mimes ): array {
+		foreach ( self::EA_MIMES as $ext => $mime ) {
+			$mimes[ $ext ] = $mimes[ $ext ] ?? $mime;
+		}
+		return $mimes;
+	}
+
+	public static function add(): void {
+		foreach ( self::post_types() as $type ) {
+			add_meta_box( 'goldcoin', __( 'Gold Coins', 'goldcoin' ), array( __CLASS__, 'render' ), $type, 'side' );
+		}
+	}
+
+	/** The classic editor's form needs it for the upload field; the block editor sends meta boxes as FormData. */
+	public static function form_enctype( $post ): void {
+		if ( $post instanceof WP_Post && in_array( $post->post_type, self::post_types(), true ) ) {
+			echo ' enctype="multipart/form-data"';
+		}
+	}
+
+	public static function render( WP_Post $post ): void {
+		$price   = get_post_meta( $post->ID, self::PRICE_KEY, true );
+		$file_id = (int) get_post_meta( $post->ID, self::FILE_KEY, true );
+		$query   = array(
+			'post_type'      => 'attachment',
+			'post_status'    => 'inherit',
+			'posts_per_page' => self::MAX_CHOICES,
+			'orderby'        => 'date',
+			'order'          => 'DESC',
+			'no_found_rows'  => true,
+		);
+		if ( ! current_user_can( 'edit_others_posts' ) ) {
+			$query['author'] = get_current_user_id();
+		}
+		$choices = get_posts( $query );
+		if ( $file_id > 0 && ! in_array( $file_id, wp_list_pluck( $choices, 'ID' ), true ) && get_post( $file_id ) ) {
+			array_unshift( $choices, get_post( $file_id ) );
+		}
+		wp_nonce_field( self::NONCE_ACTION, self::NONCE_FIELD );
+		?>
+		<p>
+			<label for="goldcoin-price"><?php esc_html_e( 'Price in coins', 'goldcoin' ); ?></label><br />
+			<input id="goldcoin-price" name="goldcoin_price" type="number" min="0" max="<?php echo esc_attr( (string) self::MAX_PRICE_COINS ); ?>" step="1" class="small-text" value="<?php echo esc_attr( '' === $price ? '' : (string) (int) $price ); ?>" />
+			<span class="description"><?php esc_html_e( 'Empty or 0: not for sale.', 'goldcoin' ); ?></span>
+		</p>
+		<p>
+			<label for="goldcoin-file"><?php esc_html_e( 'EA file', 'goldcoin' ); ?></label><br />
+			<select id="goldcoin-file" name="goldcoin_file" style="max-width:100%">
+				<option value="0"><?php esc_html_e( '— None —', 'goldcoin' ); ?></option>
+				<?php foreach ( $choices as $attachment ) : ?>
+					<option value="<?php echo esc_attr( (string) $attachment->ID ); ?>" <?php selected( $file_id, $attachment->ID ); ?>><?php echo esc_html( wp_basename( (string) get_attached_file( $attachment->ID ) ) . ' (#' . $attachment->ID . ')' ); ?></option>
+				<?php endforeach; ?>
+			</select>
+		</p>
+		<?php if ( current_user_can( 'upload_files' ) ) : ?>
+			<p>
+				<label for="goldcoin-file-upload"><?php esc_html_e( 'Or upload a new EA file', 'goldcoin' ); ?></label><br />
+				<input id="goldcoin-file-upload" name="<?php echo esc_attr( self::UPLOAD_FIELD ); ?>" type="file" />
+			</p>
+		<?php endif; ?>
+		<p class="description"><?php esc_html_e( 'The EA file is moved to protected storage: only buyers can download it, through a signed link.', 'goldcoin' ); ?></p>
+		<?php
+		$error = get_transient( 'goldcoin_meta_error_' . get_current_user_id() );
+		if ( is_string( $error ) && '' !== $error ) {
+			delete_transient( 'goldcoin_meta_error_' . get_current_user_id() );
+			echo '<p class="goldcoin-error" style="color:#b32d2e">' . esc_html( $error ) . '</p>';
+		}
+	}
+
+	public static function save( int $post_id, WP_Post $post ): void {
+		if ( ! isset( $_POST[ self::NONCE_FIELD ] ) || ! wp_verify_nonce( sanitize_key( wp_unslash( $_POST[ self::NONCE_FIELD ] ) ), self::NONCE_ACTION ) ) {
+			return;
+		}
+		if ( wp_is_post_autosave( $post_id ) || wp_is_post_revision( $post_id ) || ! in_array( $post->post_type, self::post_types(), true ) ) {
+			return;
+		}
+		if ( ! current_user_can( 'edit_post', $post_id ) ) {
+			return;
+		}
+
+		$price = isset( $_POST['goldcoin_price'] ) ? trim( sanitize_text_field( wp_unslash( $_POST['goldcoin_price'] ) ) ) : '';
+		if ( '' === $price || ! ctype_digit( $price ) || 0 === (int) $price ) {
+			delete_post_meta( $post_id, self::PRICE_KEY );
+		} else {
+			update_post_meta( $post_id, self::PRICE_KEY, self::sanitize_price( $price ) );
+		}
+
+		$file_id = isset( $_POST['goldcoin_file'] ) ? absint( $_POST['goldcoin_file'] ) : 0;
+		if ( self::has_upload() && current_user_can( 'upload_files' ) ) {
+			$file_id = self::handle_upload( $post_id );
+		}
+		if ( $file_id > 0 && self::can_attach( $file_id ) ) {
+			$protected = Goldcoin_Protected_Files::protect( $file_id );
+			if ( is_wp_error( $protected ) ) {
+				self::remember_error( $protected->get_error_message() );
+				return;
+			}
+			update_post_meta( $post_id, self::FILE_KEY, $file_id );
+		} elseif ( 0 === $file_id ) {
+			delete_post_meta( $post_id, self::FILE_KEY );
+		}
+	}
+
+	private static function has_upload(): bool {
+		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- verified in save()
+		return isset( $_FILES[ self::UPLOAD_FIELD ]['error'] ) && UPLOAD_ERR_OK === $_FILES[ self::UPLOAD_FIELD ]['error'];
+	}
+
+	private static function handle_upload( int $post_id ): int {
+		require_once ABSPATH . 'wp-admin/includes/file.php';
+		require_once ABSPATH . 'wp-admin/includes/media.php';
+		require_once ABSPATH . 'wp-admin/includes/image.php';
+		$id = media_handle_upload( self::UPLOAD_FIELD, $post_id, array(), array( 'test_form' => false ) );
+		if ( is_wp_error( $id ) ) {
+			self::remember_error( $id->get_error_message() );
+			return -1;
+		}
+		return (int) $id;
+	}
+
+	private static function can_attach( int $file_id ): bool {
+		$attachment = get_post( $file_id );
+		return $attachment instanceof WP_Post && 'attachment' === $attachment->post_type && current_user_can( 'edit_post', $file_id );
+	}
+
+	private static function remember_error( string $message ): void {
+		set_transient( 'goldcoin_meta_error_' . get_current_user_id(), $message, MINUTE_IN_SECONDS );
+	}
+}

@@ -1,0 +1,91 @@
+<?php
+/**
+ * Protected storage for EA files: an attached EA file is moved out of the public uploads tree so its
+ * old URL serves nothing, and is reachable only through the signed download route.
+ *
+ * The directory is GOLDCOIN_PROTECTED_DIR when the site defines it (best: outside the web root).
+ * Otherwise it is an unguessable folder under uploads with deny rules for Apache and IIS; nginx and
+ * PHP's built-in server ignore those, which is why the constant is recommended.
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+final class Goldcoin_Protected_Files {
+	const DIR_OPTION = 'goldcoin_protected_dir_name';
+
+	public static function register(): void {
+		add_filter( 'wp_get_attachment_url', array( __CLASS__, 'hide_url' ), 10, 2 );
+		add_action( 'delete_attachment', array( __CLASS__, 'delete_file' ) );
+	}
+
+	public static function directory(): string {
+		if ( defined( 'GOLDCOIN_PROTECTED_DIR' ) && '' !== (string) GOLDCOIN_PROTECTED_DIR ) {
+			return untrailingslashit( (string) GOLDCOIN_PROTECTED_DIR );
+		}
+		$name = (string) get_option( self::DIR_OPTION, '' );
+		if ( ! preg_match( '/^goldcoin-protected-[a-f0-9]{24}$/', $name ) ) {
+			$name = 'goldcoin-protected-' . bin2hex( random_bytes( 12 ) );
+			update_option( self::DIR_OPTION, $name, false );
+		}
+		return untrailingslashit( wp_get_upload_dir()['basedir'] ) . '/' . $name;
+	}
+
+	public static function is_protected( string $path ): bool {
+		$dir = self::directory() . '/';
+		return '' !== $path && str_starts_with( wp_normalize_path( $path ), wp_normalize_path( $dir ) );
+	}
+
+	private static function ensure_directory( string $dir ): bool {
+		if ( ! wp_mkdir_p( $dir ) ) {
+			return false;
+		}
+		$guards = array(
+			'.htaccess'  => "Require all denied\nDeny from all\n",
+			'web.config' => "<configuration><system.webServer><authorization><deny users=\"*\" /></authorization></system.webServer></configuration>\n",
+			'index.php'  => "<?php\n// Silence is golden.\n",
+		);
+		foreach ( $guards as $file => $content ) {
+			if ( ! file_exists( "$dir/$file" ) ) {
+				file_put_contents( "$dir/$file", $content );
+			}
+		}
+		return true;
+	}
+
+	/** Moves the attachment's file into protected storage; a file already there is left alone. */
+	public static function protect( int $attachment_id ) {
+		$path = (string) get_attached_file( $attachment_id, true );
+		if ( self::is_protected( $path ) ) {
+			return true;
+		}
+		if ( '' === $path || ! is_file( $path ) ) {
+			return new WP_Error( 'goldcoin_missing_file', __( 'The EA file is missing from the uploads folder.', 'goldcoin' ) );
+		}
+		$dir = self::directory();
+		if ( ! self::ensure_directory( $dir ) ) {
+			return new WP_Error( 'goldcoin_protected_dir', __( 'The protected folder for EA files cannot be created.', 'goldcoin' ) );
+		}
+		$target = $dir . '/' . $attachment_id . '-' . wp_unique_filename( $dir, sanitize_file_name( wp_basename( $path ) ) );
+		if ( ! @rename( $path, $target ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors -- the WP_Error below reports it
+			return new WP_Error( 'goldcoin_move_failed', __( 'The EA file could not be moved to protected storage.', 'goldcoin' ) );
+		}
+		update_attached_file( $attachment_id, $target );
+		return true;
+	}
+
+	/** A protected file has no public URL; links point at the attachment page instead. */
+	public static function hide_url( $url, $attachment_id ) {
+		$path = (string) get_post_meta( (int) $attachment_id, '_wp_attached_file', true );
+		return self::is_protected( $path ) ? get_attachment_link( (int) $attachment_id ) : $url;
+	}
+
+	/** WordPress only deletes files inside uploads; protected files are ours to delete. */
+	public static function delete_file( $attachment_id ): void {
+		$path = (string) get_post_meta( (int) $attachment_id, '_wp_attached_file', true );
+		if ( self::is_protected( $path ) && is_file( $path ) ) {
+			wp_delete_file( $path );
+		}
+	}
+}

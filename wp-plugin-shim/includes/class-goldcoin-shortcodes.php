@@ -1,0 +1,39 @@
+<?php
+/**
+ * Shortcodes that drop the widget into any page: [goldcoin_recharge], [goldcoin_unlock post_id="…"],
+ * [goldcoin_wallet], [goldcoin_redeem]. A visitor who is not logged in gets a login link back to the page.
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+final class Goldcoin_Shortcodes {
+	public static function register(): void {
+		add_shortcode( 'goldcoin_recharge', static fn ( $atts ) => self::render( 'recharge', 0 ) );
+		add_shortcode( 'goldcoin_wallet', static fn ( $atts ) => self::render( 'wallet', 0 ) );
+		add_shortcode( 'goldcoin_redeem', static fn ( $atts ) => self::render( 'redeem', 0 ) );
+		add_shortcode( 'goldcoin_unlock', array( __CLASS__, 'unlock' ) );
+	}
+
+	public static function unlock( $atts ): string {
+		$atts    = shortcode_atts( array( 'post_id' => 0 ), is_array( $atts ) ? $atts : array(), 'goldcoin_unlock' );
+		$post_id = absint( $atts['post_id'] );
+		if ( 0 === $post_id ) {
+			$post_id = (int) get_the_ID();
+		}
+		return $post_id > 0 ? self::render( 'unlock', $post_id ) : '';
+	}
+
+	private static function render( string $view, int $post_id ): string {
+		if ( ! is_user_logged_in() ) {
+			$back = $post_id > 0 ? get_permalink( $post_id ) : get_permalink();
+			return sprintf(
+				'<p class="goldcoin-login"><a href="%s">%s</a></p>',
+				esc_url( wp_login_url( $back ? $back : home_url() ) ),
+				esc_html__( 'Log in to use your gold coins', 'goldcoin' )
+			);
+		}
+		return Goldcoin_Widget::element( $view, $post_id );
+	}
+}

@@ -1,0 +1,74 @@
+<?php
+/**
+ * The widget on a page: the script (loaded async) and the custom element with a fresh token, the
+ * sidecar URL and what the widget needs to refresh the token later.
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+final class Goldcoin_Widget {
+	const HANDLE = 'goldcoin-widget';
+	const VIEWS  = array( 'recharge', 'unlock', 'wallet', 'redeem', 'admin' );
+
+	public static function register(): void {
+		add_filter( 'script_loader_tag', array( __CLASS__, 'async_tag' ), 10, 2 );
+	}
+
+	/** WordPress 6.1 has no loading strategy argument, so the attribute is added to the tag. */
+	public static function async_tag( string $tag, string $handle ): string {
+		if ( self::HANDLE !== $handle || str_contains( $tag, ' async' ) ) {
+			return $tag;
+		}
+		return str_replace( '<script ', '<script async ', $tag );
+	}
+
+	public static function enqueue(): void {
+		if ( ! wp_script_is( self::HANDLE, 'registered' ) ) {
+			wp_register_script( self::HANDLE, Goldcoin_Settings::widget_url(), array(), GOLDCOIN_VERSION, true );
+		}
+		wp_enqueue_script( self::HANDLE );
+	}
+
+	/** The element for the current user; the caller has checked that someone is logged in. */
+	public static function element( string $view, int $post_id = 0 ): string {
+		if ( ! in_array( $view, self::VIEWS, true ) ) {
+			return '';
+		}
+		if ( ! Goldcoin_Settings::is_configured() ) {
+			return current_user_can( 'manage_options' )
+				? '<p class="goldcoin-notice">' . esc_html__( 'Gold Coins is not configured yet: set the sidecar URL and the JWT secret in Gold Coins → Settings.', 'goldcoin' ) . '</p>'
+				: '';
+		}
+		$token = Goldcoin_Tokens::mint_for_current_user( $post_id );
+		if ( null === $token ) {
+			return '';
+		}
+		self::enqueue();
+		$refresh_url = rest_url( Goldcoin_Rest::NAMESPACE . Goldcoin_Rest::TOKEN_ROUTE );
+		if ( $post_id > 0 ) {
+			$refresh_url = add_query_arg( 'post', $post_id, $refresh_url );
+		}
+		$attributes = array(
+			'view'          => $view,
+			'post-id'       => $post_id > 0 ? (string) $post_id : '',
+			'token'         => $token,
+			'api'           => Goldcoin_Settings::sidecar_url(),
+			'locale'        => get_user_locale(),
+			'currency'      => Goldcoin_Settings::currency(),
+			'refresh-url'   => $refresh_url,
+			'refresh-nonce' => wp_create_nonce( 'wp_rest' ),
+			'return-url'    => $post_id > 0 ? (string) get_permalink( $post_id ) : '',
+		);
+		$html = '<goldcoin-widget';
+		foreach ( $attributes as $name => $value ) {
+			if ( '' === $value ) {
+				continue;
+			}
+			$escaped = in_array( $name, array( 'api', 'refresh-url', 'return-url' ), true ) ? esc_url( $value ) : esc_attr( $value );
+			$html   .= ' ' . $name . '="' . $escaped . '"';
+		}
+		return $html . '></goldcoin-widget>';
+	}
+}
