@@ -82,6 +82,8 @@ export function httpClient(baseUrl: string, sockets: number): HttpClient {
             res.on('error', reject);
           },
         );
+        // Nagle's algorithm on a keep-alive socket adds milliseconds to small request/response pairs.
+        req.on('socket', (socket) => socket.setNoDelay(true));
         req.setTimeout(30_000, () => req.destroy(new Error('request timed out')));
         req.on('error', reject);
         if (body !== undefined) req.write(body);

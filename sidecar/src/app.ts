@@ -68,7 +68,7 @@ export function createApp(deps: AppDeps) {
     return c.body(await metrics.registry.metrics());
   });
   app.get('/openapi.json', (c) =>
-    c.json(openapiDocument([postsOpenapiPaths, rewardsOpenapiPaths, referralsOpenapiPaths, notificationsOpenapiPaths])),
+    c.json(openapiDocument([packagesOpenapiPaths, rechargesOpenapiPaths, ipnOpenapiPaths, postsOpenapiPaths, rewardsOpenapiPaths, referralsOpenapiPaths, notificationsOpenapiPaths])),
   );
 
   const api = new Hono<AppEnv>();

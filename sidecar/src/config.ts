@@ -30,14 +30,19 @@ const schema = z.object({
   COINPAYMENTS_TIMEOUT_MS: intFrom(100, 120_000).default(15_000),
   RECONCILE_INTERVAL_S: intFrom(1, 86_400).default(60),
   RECHARGE_PACKAGES: list.default(['22', '52', '200', '500']),
-  RECHARGE_COIN_PRICE: decimal2.default('1.00'),
+  RECHARGE_COIN_PRICE: decimal2.refine((v) => /[1-9]/.test(v), 'must be above zero').default('1.00'),
   RECHARGE_USD_RATE: z.string().regex(/^\d{1,6}(\.\d{1,8})?$/, 'expected a decimal like 0.1400').default('0.14'),
   RECHARGE_MIN_COINS: intFrom(1, 1_000_000).default(10),
   RECHARGE_MAX_COINS: intFrom(1, 10_000_000).default(50_000),
   RECHARGE_DAILY_MAX_COINS: intFrom(1, 100_000_000).default(100_000),
   RECHARGE_BONUS_TIERS: list.default(['1000:10']),
-  RECHARGE_USDT_NETWORKS: list.default(['USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20', 'USDT.SOL']),
-  RECHARGE_COINS: list.default(['BTC', 'LTC', 'ETH', 'USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20', 'USDT.SOL']),
+  RECHARGE_USDT_NETWORKS: list
+    .refine((l) => l.length > 0 && l.every((n) => /^USDT(\.[A-Z0-9]{2,12})?$/.test(n)), 'expected USDT codes like USDT.TRC20')
+    .default(['USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20', 'USDT.SOL']),
+  // LTCT is CoinPayments' worthless testnet coin: never accepted as payment.
+  RECHARGE_COINS: list
+    .refine((l) => l.every((n) => /^[A-Z0-9]{2,10}(\.[A-Z0-9]{2,12})?$/.test(n) && n !== 'LTCT'), 'expected coin codes like BTC (LTCT is refused)')
+    .default(['BTC', 'LTC', 'ETH', 'USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20', 'USDT.SOL']),
   RECHARGE_UNDERPAYMENT: z.enum(['proportional', 'hold']).default('proportional'),
   RECHARGE_LATE_PAYMENT: z.enum(['credit', 'hold']).default('credit'),
   RECHARGE_EVENTS_POLL_MS: intFrom(100, 60_000).default(1_000),
@@ -102,6 +107,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     throw new ConfigError(`config: ${name} ${why}`);
   }
   const c = parsed.data;
+  if (c.RECHARGE_MIN_COINS > c.RECHARGE_MAX_COINS) throw new ConfigError('config: RECHARGE_MIN_COINS is above RECHARGE_MAX_COINS');
   return {
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,

@@ -181,13 +181,12 @@ describe('Gold Coins in a real WordPress', () => {
     expect(await page.locator('script[src*="goldcoin.js"][async]').count()).toBe(1);
     await widget.getByText('Scalper Pro EA').waitFor();
     await widget.getByText(/30 more/).waitFor();
-    console.log('DEBUG', await widget.evaluate((e) => e.shadowRoot!.innerHTML));
 
-    await widget.locator('button.primary').click();
-    await widget.locator('label.pack', { hasText: /\b52\b/ }).click();
-    await widget.locator('fieldset.seg label', { hasText: /USDT/ }).click();
-    await widget.locator('form button[type=submit]').click();
-    await widget.locator('svg, canvas, img').first().waitFor();
+    await widget.getByRole('button', { name: /Recharge to unlock/i }).click();
+    await widget.getByRole('radio', { name: /\b52\b/ }).check();
+    await widget.getByRole('radio', { name: /USDT/ }).check();
+    await widget.getByRole('button', { name: /Continue/i }).click();
+    await widget.getByText(/Waiting for/i).waitFor();
 
     await expect.poll(() => sim.transactions().filter((t) => t.buyerEmail === SUBSCRIBER.email).length, { timeout: UI_TIMEOUT_MS }).toBe(1);
     const txn = sim.transactions().find((t) => t.buyerEmail === SUBSCRIBER.email)!;
@@ -195,15 +194,16 @@ describe('Gold Coins in a real WordPress', () => {
     const [delivery] = await sim.pay(txn.txnId);
     expect(delivery?.httpStatus).toBe(200);
 
-    await widget.getByText(/Credited 52/i).waitFor();
-    await widget.locator('button.primary').click();
-    await widget.getByText(/Unlock for 30/i).waitFor();
-    await widget.getByText(/Unlock for 30/i).click();
+    const credited = widget.getByRole('status').filter({ hasText: /credited/i });
+    await credited.waitFor();
+    expect(await credited.innerText()).toMatch(/\b52\b/);
+    await widget.getByRole('button', { name: /Back to the content/i }).click();
+    await widget.getByRole('button', { name: /Unlock for 30/i }).click();
     await widget.getByText(/Unlocked/).waitFor();
-    await widget.getByText(/\b22\b/).first().waitFor();
+    await widget.getByText(/^22$/).first().waitFor();
 
     const downloading = page.waitForEvent('download');
-    await widget.getByText(/Download/).click();
+    await widget.getByRole('button', { name: /Download/i }).click();
     const download = await downloading;
     expect(download.suggestedFilename()).toBe('ScalperPro.ex4');
     expect((await readFile((await download.path())!)).equals(EA_BYTES)).toBe(true);

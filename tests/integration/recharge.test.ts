@@ -290,6 +290,27 @@ describe('reading recharges', () => {
   });
 });
 
+describe('the API surface', () => {
+  it('documents the payment routes in the OpenAPI document', async () => {
+    const doc = (await (await h.call('GET', '/openapi.json')).json()) as { paths: Record<string, unknown> };
+    for (const p of ['/api/packages', '/api/recharges', '/api/recharges/{id}', '/api/recharges/{id}/events', '/ipn/coinpayments']) {
+      expect(doc.paths[p]).toBeDefined();
+    }
+  });
+
+  it('rate-limits starting recharges per user (429 rate_limited with Retry-After)', async () => {
+    const limited = await startPaymentsHarness(tdb, { env: { RATE_LIMIT_RECHARGE: '2' } });
+    try {
+      const user = await createWpUser(tdb.db);
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await create(user, { package_id: 'p22', method: 'USDT' }, newKey(), limited)).status);
+      expect(statuses).toEqual([201, 201, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('the simulator as the only CoinPayments', () => {
   it('is a separate server: a second one with other keys refuses our signature', async () => {
     const other = await startSimulator({ ...SIM_KEYS, privateKey: 'another-private-key' });

@@ -69,7 +69,13 @@ describe('POST /api/rewards/:key/redeem', () => {
     expect(r.status).toBe(201);
     const body = await r.json();
     expect(body).toEqual({
-      redemption: { id: expect.any(Number), reward_key: 'premium-ea', cost_coins: 100, fulfilment: { type: 'code', value: expect.stringMatching(/^EA-[A-Z2-9]{12}$/) }, created_at: expect.any(String) },
+      redemption: {
+        id: expect.any(Number),
+        reward_key: 'premium-ea',
+        cost_coins: 100,
+        fulfilment: { type: 'code', value: expect.stringMatching(/^EA-[A-Z2-9]{12}$/) },
+        created_at: expect.any(String),
+      },
       balance: 150,
     });
     const second = await (await redeem(u.token, 'premium-ea')).json();

@@ -200,4 +200,11 @@ describe('POST /api/posts/:postId/unlock', () => {
     expect((await t.call('POST', '/api/posts/0/unlock', { token: u.token })).status).toBe(400);
     expect((await t.call('POST', '/api/posts/5/unlock')).status).toBe(401);
   });
+
+  it('is documented in the OpenAPI document with the spending routes', async () => {
+    const doc = await (await t.call('GET', '/openapi.json')).json();
+    const paths = ['/api/posts/{postId}', '/api/posts/{postId}/unlock', '/api/posts/{postId}/download', '/api/rewards'];
+    paths.push('/api/rewards/{key}/redeem', '/api/referrals', '/api/referrals/bind', '/api/admin/redemptions');
+    for (const path of paths) expect(Object.keys(doc.paths)).toContain(path);
+  });
 });

@@ -122,6 +122,29 @@ describe('recharge state machine', () => {
   });
 });
 
+describe('recharge config', () => {
+  const env = (extra: Record<string, string>) => () => parseConfig(testEnv('mysql://u:p@h:1/db', extra));
+  it('refuses the testnet coin, a zero price, empty networks and min above max', () => {
+    expect(env({ RECHARGE_COINS: 'BTC,LTCT' })).toThrow(/RECHARGE_COINS/);
+    expect(env({ RECHARGE_COIN_PRICE: '0.00' })).toThrow(/RECHARGE_COIN_PRICE/);
+    expect(env({ RECHARGE_USDT_NETWORKS: ',' })).toThrow(/RECHARGE_USDT_NETWORKS/);
+    expect(env({ RECHARGE_MIN_COINS: '100', RECHARGE_MAX_COINS: '50' })).toThrow(/RECHARGE_MIN_COINS/);
+    expect(env({ RECHARGE_PACKAGES: '22,abc' })).toThrow(/RECHARGE_PACKAGES/);
+    expect(env({ RECHARGE_UNDERPAYMENT: 'refund' })).toThrow(/RECHARGE_UNDERPAYMENT/);
+  });
+
+  it('reads packages with their own bonus and sorts the tiers', () => {
+    const cfg = env({ RECHARGE_PACKAGES: '100,1000:50', RECHARGE_BONUS_TIERS: '5000:20,1000:10' })().recharge;
+    expect(cfg.packages).toEqual([
+      { id: 'p100', coins: 100, bonusCoins: 0 },
+      { id: 'p1000', coins: 1000, bonusCoins: 50 },
+    ]);
+    expect(cfg.bonusTiers.map((t) => t.minCoins)).toEqual([1000, 5000]);
+    expect(quote(cfg, 'CNY', { packageId: 'p1000', method: 'USDT' })).toMatchObject({ ok: true, quote: { bonusCoins: 150 } });
+    expect(quote(cfg, 'CNY', { coins: 6000, method: 'USDT' })).toMatchObject({ ok: true, quote: { bonusCoins: 1200 } });
+  });
+});
+
 describe('recharge quote', () => {
   const cfg = parseConfig(testEnv('mysql://u:p@h:1/db')).recharge;
 

@@ -154,8 +154,10 @@ export function createClient(o: ClientOptions) {
       if (key) headers['Idempotency-Key'] = key;
       return fetch(base + path, { method, headers, body: body === undefined ? null : JSON.stringify(body), signal: signal ?? null });
     };
+    const sent = token;
     const res = await go();
-    return res.status === 401 && (await refresh()) ? go() : res;
+    // A request that went out with an older token retries with the newer one instead of refreshing again.
+    return res.status === 401 && (token !== sent || (await refresh())) ? go() : res;
   }
 
   async function call<T>(method: string, path: string, body?: unknown, key?: string): Promise<Result<T>> {

@@ -7,7 +7,8 @@ import { qrEncode } from './qr.js';
 
 export interface Ctx {
   api: Client;
-  s: Strings;
+  /** The reader's strings: a language's Strings plus any the bundle adds. */
+  s: Record<string, string>;
   lang: string;
 }
 export const WidgetContext = createContext<Ctx>(null as unknown as Ctx);
@@ -18,7 +19,7 @@ export type T = (key: keyof Strings | string, vars?: Record<string, string | num
 /** Translation with {name} placeholders; an unknown key gives '' so callers can fall back. */
 export function useT(): T {
   const { s } = useCtx();
-  return (key, vars) => (s[key as keyof Strings] ?? '').replace(/\{(\w+)\}/g, (_, k: string) => String(vars?.[k] ?? ''));
+  return (key, vars) => (s[key] ?? '').replace(/\{(\w+)\}/g, (_, k: string) => String(vars?.[k] ?? ''));
 }
 
 const SYMBOLS: Record<string, string> = { CNY: '¥', USD: '$', EUR: '€', GBP: '£' };

@@ -92,7 +92,12 @@ function optionalIdempotency(deps: AppDeps): MiddlewareHandler<AppEnv> {
 
 const { err, ok } = openapiHelpers;
 const postIdParam = { name: 'postId', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
-const optionalIdemHeader = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 8, maxLength: 128 } };
+const optionalIdemHeader = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  schema: { type: 'string', minLength: 8, maxLength: 128 },
+};
 
 export const postsOpenapiPaths = {
   '/api/posts/{postId}': {

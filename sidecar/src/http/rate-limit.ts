@@ -2,10 +2,13 @@
 import type { MiddlewareHandler } from 'hono';
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
+import { isRetryable } from '../db/retry.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError } from './errors.js';
 
 export type RateLimitBucket = 'unlock' | 'recharge' | 'redeem';
+/** Concurrent first upserts of one row can deadlock in InnoDB; the statement is simply run again. */
+const MAX_ATTEMPTS = 3;
 
 export interface WindowHit {
   hits: number;
@@ -21,13 +24,21 @@ export interface WindowHit {
 export async function hitWindow(db: DbOrTx, bucket: string, userId: number, windowS: number, now: Date): Promise<WindowHit> {
   const nowS = Math.floor(now.getTime() / 1000);
   const windowStart = nowS - (nowS % windowS);
-  const res = await sql`
+  const upsert = sql`
     INSERT INTO ${sql.table('rate_limits')} (bucket, user_id, window_start, hits)
     VALUES (${bucket}, ${userId}, ${windowStart}, LAST_INSERT_ID(1))
     ON DUPLICATE KEY UPDATE
       hits = LAST_INSERT_ID(IF(window_start = VALUES(window_start), LEAST(hits + 1, 4000000000), 1)),
-      window_start = VALUES(window_start)`.execute(db);
-  return { hits: Number(res.insertId ?? 1n), retryAfterS: Math.max(1, windowStart + windowS - nowS) };
+      window_start = VALUES(window_start)`;
+  const retryAfterS = Math.max(1, windowStart + windowS - nowS);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await upsert.execute(db);
+      return { hits: Number(res.insertId ?? 1n), retryAfterS };
+    } catch (err) {
+      if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
+    }
+  }
 }
 
 /** Refuses a user's request beyond the bucket's configured count per window with 429 rate_limited. */

@@ -7,6 +7,7 @@ import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, badRequest, notFound } from './errors.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
 import { openapiHelpers } from './openapi.js';
+import { rateLimit } from './rate-limit.js';
 import { parseId, parseJson, parseQuery } from './validate.js';
 
 /** SSE comment lines keep proxies from closing an idle stream. */
@@ -47,7 +48,7 @@ export function rechargeRoutes(deps: AppDeps) {
     return row;
   };
 
-  app.post('/recharges', idempotent(deps.db, 'recharge.create'), async (c) => {
+  app.post('/recharges', rateLimit(deps, 'recharge'), idempotent(deps.db, 'recharge.create'), async (c) => {
     const body = await parseJson(c, createBody);
     const user = c.get('user');
     const key = idempotencyKeyOf(c.req.header('idempotency-key'));
@@ -172,6 +173,7 @@ export const rechargesOpenapiPaths = {
         400: err('invalid_request, unknown_package, amount_below_minimum, amount_above_maximum, daily_limit_exceeded, unsupported_method, unsupported_currency'),
         401: err('No valid token'),
         409: err('The same Idempotency-Key is still being processed'),
+        429: err('rate_limited: too many recharges started; see Retry-After'),
         502: err('provider_unavailable: nothing was charged'),
       },
     },

@@ -59,7 +59,9 @@ export const referralsOpenapiPaths = {
   '/api/referrals/bind': {
     post: {
       summary: "Bind the user to a referrer's code, once; the referrer earns coins on the user's first completed recharge",
-      requestBody: { content: { 'application/json': { schema: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } } } } },
+      requestBody: {
+        content: { 'application/json': { schema: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } } } },
+      },
       responses: {
         200: ok('{bound: true, referrer_id}'),
         404: err('unknown_code'),

@@ -130,7 +130,9 @@ export const rewardsOpenapiPaths = {
   '/api/rewards': {
     get: {
       summary: 'The rewards catalog with stock, limits and how often the user redeemed each, plus the balance',
-      responses: { 200: ok('{rewards: [{key, title, description, cost_coins, fulfilment, stock_left, per_user_limit, redeemed_by_me}], balance}') },
+      responses: {
+        200: ok('{rewards: [{key, title, description, cost_coins, fulfilment, stock_left, per_user_limit, redeemed_by_me}], balance}'),
+      },
     },
   },
   '/api/rewards/{key}/redeem': {
@@ -147,10 +149,17 @@ export const rewardsOpenapiPaths = {
     },
   },
   '/api/rewards/redemptions': {
-    get: { summary: "The user's redemptions, newest first", parameters: cursorParams, responses: { 200: ok('{redemptions, next_cursor}') } },
+    get: {
+      summary: "The user's redemptions, newest first",
+      parameters: cursorParams,
+      responses: { 200: ok('{redemptions, next_cursor}') },
+    },
   },
   '/api/rewards/grants': {
-    get: { summary: 'WordPress roles the user earned, for the plugin to apply', responses: { 200: ok('{grants: [{id, role, redemption_id, created_at}]}') } },
+    get: {
+      summary: 'WordPress roles the user earned, for the plugin to apply',
+      responses: { 200: ok('{grants: [{id, role, redemption_id, created_at}]}') },
+    },
   },
   '/api/admin/redemptions': {
     get: {

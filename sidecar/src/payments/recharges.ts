@@ -80,7 +80,7 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
           crypto_currency: qt.payCurrency,
           buyer_email: buyer.email,
           created_at: now,
-        } as never)
+        })
         .executeTakeFirstOrThrow();
       return { id: Number(ins.insertId) };
     } catch (err) {

@@ -57,22 +57,34 @@ async function firstMeta(db: DbOrTx, postId: number, key: string): Promise<strin
   return row?.meta_value ?? null;
 }
 
+/** One round trip: the post row with its first price and file meta values. */
 export async function readPostInfo(db: DbOrTx, postId: number): Promise<PostInfo | null> {
+  // get_post_meta($id, $key, true) returns the first row by meta_id; so do we.
   const post = await db
-    .selectFrom('posts')
-    .select(['ID', 'post_title', 'post_author', 'post_status', 'post_type'])
-    .where('ID', '=', postId)
+    .selectFrom('posts as p')
+    .select(['p.post_title', 'p.post_author', 'p.post_status', 'p.post_type'])
+    .select((eb) => {
+      const meta = (key: string) =>
+        eb
+          .selectFrom('postmeta as m')
+          .select('m.meta_value')
+          .whereRef('m.post_id', '=', 'p.ID')
+          .where('m.meta_key', '=', key)
+          .orderBy('m.meta_id', 'asc')
+          .limit(1);
+      return [meta(PRICE_META_KEY).as('price'), meta(FILE_META_KEY).as('file')];
+    })
+    .where('p.ID', '=', postId)
     .executeTakeFirst();
   if (!post) return null;
-  const [price, file] = await Promise.all([firstMeta(db, postId, PRICE_META_KEY), firstMeta(db, postId, FILE_META_KEY)]);
   return {
     postId,
     title: post.post_title,
     authorId: Number(post.post_author),
     status: post.post_status,
     type: post.post_type,
-    priceCoins: parsePriceCoins(price),
-    fileId: parsePostId(file),
+    priceCoins: parsePriceCoins(post.price),
+    fileId: parsePostId(post.file),
   };
 }
 

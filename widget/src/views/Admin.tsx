@@ -5,85 +5,72 @@ import { date, ErrorBox, gate, money, More, useCtx, useLoad, usePaged, useSubmit
 import { History } from './Wallet.js';
 
 const TABS = ['payments', 'stuck', 'ledger', 'adjust', 'stats'];
+const STATUSES = ['pending', 'completed', 'failed'];
 const KINDS = ['recharge', 'bonus', 'unlock', 'author_share', 'reward', 'referral', 'adjustment'];
 
 const formValues = (e: Event) => {
   e.preventDefault();
   return Object.fromEntries(new FormData(e.target as HTMLFormElement)) as Record<string, string>;
 };
-const query = (o: Record<string, string>) => new URLSearchParams(Object.entries(o).filter(([, v]) => v)).toString();
 
-/** Filter inputs that apply on submit, so typing does not fire a request per key. */
-function Filters({ kind, onApply }: { kind: string; onApply: (v: Record<string, string>) => void }) {
-  const t = useT();
-  const options = kind === 's' ? ['pending', 'completed', 'failed'] : KINDS;
-  return (
-    <form class="flt" onSubmit={(e) => onApply(formValues(e))}>
-      <label class="f">
-        <span>{t('user')}</span>
-        <input name="user_id" inputMode="numeric" pattern="[0-9]*" size={8} />
-      </label>
-      <label class="f">
-        <span>{kind === 's' ? t('state') : t('kind')}</span>
-        <select name={kind === 's' ? 'status' : 'kind'}>
-          <option value="">{t('all')}</option>
-          {options.map((o) => (
-            <option value={o} key={o}>
-              {t(`${kind}_${o}`)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <button class="btn gh">{t('search')}</button>
-    </form>
-  );
-}
-
-function Payments({ stuck }: { stuck: boolean }) {
+/** Payments or ledger entries with a user and status/kind filter, applied on submit (not per keystroke). */
+function Search({ tab }: { tab: string }) {
   const t = useT();
   const { lang } = useCtx();
-  const [f, setF] = useState({});
-  const list = usePaged<AdminPayment>(`/api/admin/payments?${query(stuck ? { stuck: '1' } : f)}`, 'payments');
+  const [q, setQ] = useState('');
+  const ledger = tab === 'ledger';
+  const list = usePaged<AdminPayment & LedgerEntry>(`/api/admin/${ledger ? 'ledger' : 'payments'}?${tab === 'stuck' ? 'stuck=1' : q}`, ledger ? 'entries' : 'payments');
+  const [name, prefix, options] = ledger ? ['kind', 'k', KINDS] : ['status', 's', STATUSES];
   return (
     <>
-      {!stuck && <Filters kind="s" onApply={setF} />}
-      <div class="sc">
-        <table>
-          <tr>
-            {['#', t('user'), t('amount'), t('total'), t('state'), t('date')].map((label) => (
-              <th key={label}>{label}</th>
-            ))}
-          </tr>
-          {list.rows.map((p) => (
-            <tr key={p.id}>
-              <td>{p.id}</td>
-              <td>
-                {p.user_login} #{p.user_id}
-              </td>
-              <td>
-                {p.coins}
-                {!!p.bonus_coins && ` +${p.bonus_coins}`}
-              </td>
-              <td>{p.price ? money(p.price.amount, p.price.currency) : money(p.price_amount ?? '', p.price_currency ?? '')}</td>
-              <td>{t(`s_${p.status}`) || p.status}</td>
-              <td>{date(p.created_at, lang)}</td>
+      {tab !== 'stuck' && (
+        <form class="flt" onSubmit={(e) => setQ(new URLSearchParams(Object.entries(formValues(e)).filter(([, v]) => v)).toString())}>
+          <label class="f">
+            <span>{t('user')}</span>
+            <input name="user_id" inputMode="numeric" pattern="[0-9]*" size={8} />
+          </label>
+          <label class="f">
+            <span>{t(ledger ? 'kind' : 'state')}</span>
+            <select name={name}>
+              <option value="">{t('all')}</option>
+              {options.map((o) => (
+                <option value={o} key={o}>
+                  {t(`${prefix}_${o}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button class="btn gh">{t('search')}</button>
+        </form>
+      )}
+      {ledger ? (
+        <History rows={list.rows} admin />
+      ) : (
+        <div class="sc">
+          <table>
+            <tr>
+              {['#', t('user'), t('amount'), t('total'), t('state'), t('date')].map((label) => (
+                <th key={label}>{label}</th>
+              ))}
             </tr>
-          ))}
-        </table>
-      </div>
-      {!list.rows.length && !list.busy && <p class="mu">{t('none')}</p>}
-      <More list={list} />
-    </>
-  );
-}
-
-function Ledger() {
-  const [f, setF] = useState({});
-  const list = usePaged<LedgerEntry>(`/api/admin/ledger?${query(f)}`, 'entries');
-  return (
-    <>
-      <Filters kind="k" onApply={setF} />
-      <History rows={list.rows} admin />
+            {list.rows.map((p) => (
+              <tr key={p.id}>
+                {[
+                  p.id,
+                  `${p.user_login ?? ''} #${p.user_id}`,
+                  p.coins + (p.bonus_coins ? ` +${p.bonus_coins}` : ''),
+                  p.price ? money(p.price.amount, p.price.currency) : money(p.price_amount ?? '', p.price_currency ?? ''),
+                  t(`s_${p.status}`) || p.status,
+                  date(p.created_at, lang),
+                ].map((v, i) => (
+                  <td key={i}>{v}</td>
+                ))}
+              </tr>
+            ))}
+          </table>
+          {!list.rows.length && !list.busy && <p class="mu">{t('none')}</p>}
+        </div>
+      )}
       <More list={list} />
     </>
   );
@@ -96,7 +83,7 @@ function Adjust() {
   const [balance, setBalance] = useState<number>();
   async function go(e: Event) {
     const v = formValues(e);
-    const body = { user_id: Number(v['user_id']), delta_coins: Number(v['delta_coins']), reason: v['reason'] };
+    const body = { user_id: +v['user_id']!, delta_coins: +v['delta_coins']!, reason: v['reason'] };
     setBalance(undefined);
     const r = await submit.run(body, (key) => api.post<{ balance: number }>('/api/admin/adjustments', body, key));
     if (r) {
@@ -104,17 +91,20 @@ function Adjust() {
       (e.target as HTMLFormElement).reset();
     }
   }
-  const field = (name: string, label: string, pattern?: string) => (
-    <label class="f">
-      <span>{label}</span>
-      <input name={name} required pattern={pattern} minLength={pattern ? undefined : 3} maxLength={255} />
-    </label>
-  );
   return (
     <form onSubmit={go}>
-      {field('user_id', t('user'), '[1-9][0-9]*')}
-      {field('delta_coins', t('delta'), '-?[1-9][0-9]*')}
-      {field('reason', t('reason'))}
+      {(
+        [
+          ['user_id', 'user', '[1-9][0-9]*'],
+          ['delta_coins', 'delta', '-?[1-9][0-9]*'],
+          ['reason', 'reason', '.{3,255}'],
+        ] as const
+      ).map(([name, label, pattern]) => (
+        <label class="f" key={name}>
+          <span>{t(label)}</span>
+          <input name={name} required pattern={pattern} />
+        </label>
+      ))}
       <ErrorBox error={submit.error} />
       {balance !== undefined && (
         <p class="ok" role="status">
@@ -136,17 +126,16 @@ function Chart() {
   const { days, currency, totals } = s.data;
   const step = 600 / Math.max(days.length, 1);
   // Float scaling is for drawing only; every amount shown as text is the server's exact string.
-  const top = (xs: number[]) => Math.max(1, ...xs);
-  const maxRev = top(days.map((d) => +d.revenue));
-  const maxCoins = top(days.flatMap((d) => [d.coins_issued, d.coins_spent]));
+  const maxRev = Math.max(1, ...days.map((d) => +d.revenue));
+  const maxCoins = Math.max(1, ...days.flatMap((d) => [d.coins_issued, d.coins_spent]));
   const y = (v: number, max: number) => 160 - (v / max) * 150;
   const line = (k: 'coins_issued' | 'coins_spent') => days.map((d, i) => `${i ? 'L' : 'M'}${(i + 0.5) * step} ${y(d[k], maxCoins)}`).join('');
   return (
     <>
       <svg viewBox="0 0 600 178" role="img" aria-label={t('chart')}>
         {days.map((d, i) => (
-          <rect key={d.date} class="b1" x={i * step + step / 6} width={(step * 2) / 3} y={y(+d.revenue, maxRev)} height={160 - y(+d.revenue, maxRev)}>
-            <title>{`${d.date}: ${money(d.revenue, currency)}, +${d.coins_issued} / −${d.coins_spent}`}</title>
+          <rect key={d.date} class="b1" x={i * step + step / 6} width={step / 1.5} y={y(+d.revenue, maxRev)} height={160 - y(+d.revenue, maxRev)}>
+            <title>{`${d.date}: ${money(d.revenue, currency)} +${d.coins_issued} −${d.coins_spent}`}</title>
           </rect>
         ))}
         <path d={line('coins_issued')} class="l1" />
@@ -156,18 +145,13 @@ function Chart() {
           {days[days.length - 1]?.date}
         </text>
       </svg>
-      <p class="mu sm">
-        <i class="k b1" />
-        {t('revenue')}
-        <i class="k l1" />
-        {t('issued')}
-        <i class="k l2" />
-        {t('spent')}
-      </p>
       <dl>
-        {Object.entries(totals).flatMap(([k, v]) => [
-          <dt key={k}>{t(k === 'revenue' ? k : k === 'coins_issued' ? 'issued' : k === 'coins_spent' ? 'spent' : '') || k}</dt>,
-          <dd key={`${k}v`}>{k === 'revenue' ? money(String(v), currency) : v}</dd>,
+        {(['revenue', 'issued', 'spent'] as const).flatMap((k, i) => [
+          <dt key={k}>
+            <i class={`k ${['b1', 'l1', 'l2'][i]}`} />
+            {t(k)}
+          </dt>,
+          <dd key={`${k}v`}>{i ? totals[`coins_${k}`] : money(String(totals['revenue']), currency)}</dd>,
         ])}
       </dl>
     </>
@@ -176,7 +160,7 @@ function Chart() {
 
 export function Admin() {
   const t = useT();
-  const [tab, setTab] = useState('payments');
+  const [tab, setTab] = useState(TABS[0]!);
   return (
     <section class="c">
       <div class="tabs" role="tablist">
@@ -187,7 +171,7 @@ export function Admin() {
         ))}
       </div>
       <div role="tabpanel" aria-label={t(tab)}>
-        {tab === 'ledger' ? <Ledger /> : tab === 'adjust' ? <Adjust /> : tab === 'stats' ? <Chart /> : <Payments stuck={tab === 'stuck'} />}
+        {tab === 'adjust' ? <Adjust /> : tab === 'stats' ? <Chart /> : <Search tab={tab} key={tab} />}
       </div>
     </section>
   );

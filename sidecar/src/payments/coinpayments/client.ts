@@ -20,6 +20,8 @@ export class CoinPaymentsError extends Error {
   constructor(
     readonly code: 'provider_unavailable' | 'provider_error',
     message: string,
+    /** The server refused the request's nonce, so nothing was done. */
+    readonly nonceRefused = false,
   ) {
     super(message);
   }
@@ -60,14 +62,26 @@ export class CoinPaymentsClient implements PaymentProvider {
     });
   }
 
-  /** One api.php command; resolves to `result` when `error === "ok"`, throws CoinPaymentsError otherwise. */
+  /**
+   * One api.php command; resolves to `result` when `error === "ok"`, throws CoinPaymentsError otherwise.
+   * `retries` extra attempts follow transport failures (only for commands safe to repeat). A refused
+   * nonce is retried once for every command, create_transaction included: the server refused the
+   * request before doing anything, which happens when instances sharing a key race on nonces.
+   */
   async call<T>(cmd: string, fields: Record<string, string>, retries = 0): Promise<T> {
+    let nonceRetried = false;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.callOnce<T>(cmd, fields);
       } catch (err) {
-        const transient = err instanceof CoinPaymentsError && err.code === 'provider_unavailable';
-        if (!transient || attempt >= retries) throw err;
+        if (!(err instanceof CoinPaymentsError)) throw err;
+        if (err.nonceRefused && !nonceRetried) {
+          // Wait so the clock-based nonce moves past another instance's slightly later one.
+          nonceRetried = true;
+          await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS));
+          continue;
+        }
+        if (err.code !== 'provider_unavailable' || attempt >= retries) throw err;
         await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS * (attempt + 1)));
       }
     }
@@ -93,7 +107,7 @@ export class CoinPaymentsClient implements PaymentProvider {
     }
     if (envelope.error !== 'ok') {
       const message = typeof envelope.error === 'string' ? envelope.error.slice(0, 200) : 'malformed envelope';
-      throw new CoinPaymentsError('provider_error', `${cmd}: ${message}`);
+      throw new CoinPaymentsError('provider_error', `${cmd}: ${message}`, /\bnonce\b/i.test(message));
     }
     return envelope.result as T;
   }

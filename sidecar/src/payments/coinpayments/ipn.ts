@@ -134,7 +134,7 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
         raw_body: raw.slice(0, MAX_RAW_CHARS),
         verdict,
         reason,
-      } as never)
+      })
       .execute();
     if (verdict === 'rejected') deps.log.warn('ipn rejected', { reason, txn_id: field('txn_id').slice(0, 128) });
   }

@@ -1,0 +1,144 @@
+// The reconciler against MariaDB and the simulator: lost IPNs credited, two reconcilers credit once,
+// expiry of unpaid payments and the late-completion rule.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
+import { readBalance } from '../../sidecar/src/ledger/ledger.js';
+import { silentLogger } from '../../sidecar/src/log.js';
+import { reconcileOnce, type ReconcilerDeps } from '../../sidecar/src/payments/reconciler.js';
+import { mintToken } from '../support/app.js';
+import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { movableClock, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
+
+const INTERVAL_MS = 60_000;
+let tdb: TestDatabase;
+let h: PaymentsHarness;
+const clock = movableClock();
+beforeAll(async () => {
+  tdb = await createTestDatabase(import.meta.filename, { poolSize: 30 });
+  h = await startPaymentsHarness(tdb, { clock });
+});
+afterAll(async () => {
+  await h?.close();
+  await tdb?.drop();
+});
+
+const deps = (): ReconcilerDeps => ({
+  db: tdb.db,
+  provider: h.deps.provider,
+  log: silentLogger,
+  now: clock.now,
+  policies: { underpayment: 'proportional', latePayment: 'credit' },
+  intervalMs: INTERVAL_MS,
+});
+
+let keySeq = 0;
+async function newRecharge(user?: number, body: Record<string, unknown> = { package_id: 'p52', method: 'USDT' }) {
+  const u = user ?? (await createWpUser(tdb.db));
+  const res = await h.call('POST', '/api/recharges', {
+    // The sidecar's clock may have been moved forward: issue the token at its time.
+    token: await mintToken(u, { iatOffsetS: Math.floor((clock.now().getTime() - Date.now()) / 1000) }),
+    body,
+    headers: { 'Idempotency-Key': `rec-test-${Date.now()}-${keySeq++}` },
+  });
+  expect(res.status).toBe(201);
+  const json = (await res.json()) as { id: number; payment: { txn_id: string } };
+  return { user: u, id: json.id, txnId: json.payment.txn_id };
+}
+const rechargeRow = (id: number) => tdb.db.selectFrom('recharge_transactions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+/** Moves every pending row out of the way so each test sees only its own. */
+async function parkOthers() {
+  await tdb.db.updateTable('recharge_transactions').set({ next_reconcile_at: new Date('2999-01-01') }).execute();
+}
+
+describe('reconciler', () => {
+  it('credits a payment whose IPN never arrived, from its first pass', async () => {
+    await parkOthers();
+    const r = await newRecharge();
+    await h.sim.pay(r.txnId, { drop: true });
+    const report = await reconcileOnce(deps());
+    expect(report).toMatchObject({ claimed: 1, completed: 1 });
+    const row = await rechargeRow(r.id);
+    expect([row.status, row.coins_credited, row.provider_status, row.received_amount]).toEqual(['completed', 52, 100, '7.2800000000']);
+    expect(await readBalance(tdb.db, r.user)).toBe(52);
+    // Completed rows are not claimed again.
+    clock.advance(INTERVAL_MS);
+    expect((await reconcileOnce(deps())).claimed).toBe(0);
+  });
+
+  it('leaves an unpaid payment alone until its next check and records provider progress', async () => {
+    await parkOthers();
+    const r = await newRecharge();
+    expect(await reconcileOnce(deps())).toMatchObject({ claimed: 1, completed: 0, expired: 0 });
+    expect((await reconcileOnce(deps())).claimed).toBe(0);
+    clock.advance(INTERVAL_MS);
+    expect((await reconcileOnce(deps())).claimed).toBe(1);
+    expect((await rechargeRow(r.id)).status).toBe('pending');
+  });
+
+  it('credits each of 60 lost payments exactly once with two reconcilers running at once', async () => {
+    await parkOthers();
+    const made = [];
+    for (let i = 0; i < 60; i++) made.push(await newRecharge(undefined, { package_id: 'p22', method: 'USDT' }));
+    for (const r of made) await h.sim.pay(r.txnId, { drop: true });
+    const [a, b] = await Promise.all([reconcileOnce(deps()), reconcileOnce(deps())]);
+    expect(a.claimed + b.claimed).toBe(60);
+    expect(a.completed + b.completed).toBe(60);
+    for (const r of made) expect(await readBalance(tdb.db, r.user)).toBe(22);
+    const users = made.map((r) => r.user);
+    const rows = await tdb.db.selectFrom('coin_ledger').select('id').where('user_id', 'in', users).execute();
+    expect(rows).toHaveLength(60);
+    expect((await checkInvariants(tdb.db, users)).problems).toEqual([]);
+  });
+
+  it('credits once when the IPN and two reconcilers race for the same payment', async () => {
+    await parkOthers();
+    const r = await newRecharge();
+    await h.sim.pay(r.txnId, { drop: true });
+    const msg = h.sim.buildIpn(r.txnId);
+    await Promise.all([reconcileOnce(deps()), reconcileOnce(deps()), h.sim.deliver(r.txnId, [msg], { duplicate: 5 })]);
+    expect(await readBalance(tdb.db, r.user)).toBe(52);
+    expect((await tdb.db.selectFrom('coin_ledger').select('id').where('user_id', '=', r.user).execute()).length).toBe(1);
+  });
+
+  it('expires a payment past its timeout with no funds, then credits a late payment whose IPN was lost', async () => {
+    await parkOthers();
+    const r = await newRecharge();
+    const row = await rechargeRow(r.id);
+    clock.advance(row.expires_at!.getTime() - clock.now().getTime() + 1_000);
+    expect(await reconcileOnce(deps())).toMatchObject({ claimed: 1, expired: 1 });
+    const expired = await rechargeRow(r.id);
+    expect([expired.status, expired.failed_reason]).toEqual(['failed', 'expired']);
+    const notes = await tdb.db.selectFrom('notifications').select(['kind', 'dedupe_key']).where('user_id', '=', r.user).execute();
+    expect(notes).toEqual([{ kind: 'recharge_expired', dedupe_key: `recharge:${r.id}:failed` }]);
+    // The buyer pays anyway and the IPN is lost: the reconciler keeps asking for a while and credits it.
+    await h.sim.pay(r.txnId, { late: true, drop: true });
+    clock.advance(INTERVAL_MS);
+    expect(await reconcileOnce(deps())).toMatchObject({ claimed: 1, completed: 1 });
+    expect((await rechargeRow(r.id)).status).toBe('completed');
+    expect(await readBalance(tdb.db, r.user)).toBe(52);
+  });
+
+  it('does not expire a payment whose funds are seen but not yet confirmed', async () => {
+    await parkOthers();
+    const r = await newRecharge();
+    await h.sim.pay(r.txnId, { status: 1, drop: true });
+    const row = await rechargeRow(r.id);
+    clock.advance(row.expires_at!.getTime() - clock.now().getTime() + 1_000);
+    expect(await reconcileOnce(deps())).toMatchObject({ claimed: 1, expired: 0 });
+    const after = await rechargeRow(r.id);
+    expect([after.status, after.provider_status]).toEqual(['pending', 1]);
+  });
+
+  it('changes nothing and expires nothing when the provider is unreachable', async () => {
+    await parkOthers();
+    const r = await newRecharge();
+    const row = await rechargeRow(r.id);
+    clock.advance(row.expires_at!.getTime() - clock.now().getTime() + 1_000);
+    const { CoinPaymentsClient } = await import('../../sidecar/src/payments/coinpayments/client.js');
+    const down = new CoinPaymentsClient({ apiUrl: 'http://127.0.0.1:9/api.php', publicKey: 'k', privateKey: 'p', timeoutMs: 500 });
+    const report = await reconcileOnce({ ...deps(), provider: down });
+    expect(report).toMatchObject({ claimed: 1, providerErrors: 1, expired: 0 });
+    expect((await rechargeRow(r.id)).status).toBe('pending');
+  });
+});

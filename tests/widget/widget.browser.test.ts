@@ -1,0 +1,351 @@
+// The widget in Debian's Chromium against a real sidecar, MariaDB and the CoinPayments simulator, on a host page
+// served from another origin (so CORS, the shadow root and the token refresh are exercised as on a real site).
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
+import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
+import { mintToken, TEST_HOME, type TokenOptions } from '../support/app.js';
+import { buildWidget, launchBrowser } from '../support/browser.js';
+import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
+import { insertPricedPost } from '../support/wp-content.js';
+
+const WAIT_MS = 15_000;
+const NONCE = 'wp-rest-nonce-1234';
+const AGGRESSIVE_CSS = `
+  * { color: red !important; font-size: 40px !important; font-family: "Comic Sans MS", cursive !important;
+      margin: 13px !important; padding: 9px !important; background: yellow !important; line-height: 3 !important;
+      border: 3px dashed blue !important; text-transform: uppercase !important; letter-spacing: 4px !important;
+      box-sizing: content-box !important; display: inline !important; }
+  button, input, select, label, section, h2, p, span { all: revert !important; color: green !important; }`;
+
+/** The host site: serves the built scripts, pages made by the tests, and the shim's token refresh route. */
+interface Host {
+  origin: string;
+  page(body: string, opts?: { script?: string; css?: string }): string;
+  refreshes: string[];
+  refreshToken: () => Promise<string>;
+  close(): Promise<void>;
+}
+
+async function startHost(dir: string): Promise<Host> {
+  const pages = new Map<string, string>();
+  const host: Host = {
+    origin: '',
+    refreshes: [],
+    refreshToken: async () => '',
+    page(body, opts = {}) {
+      const id = String(pages.size + 1);
+      pages.set(
+        id,
+        `<!doctype html><html><head><meta charset="utf-8"><title>host</title><style>${opts.css ?? ''}</style></head>` +
+          `<body><p id="outside">Host page text</p>${body}` +
+          (opts.script === '' ? '' : `<script async src="/${opts.script ?? 'goldcoin.js'}"></script>`) +
+          '</body></html>',
+      );
+      return `${host.origin}/page/${id}`;
+    },
+    close: async () => undefined,
+  };
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://host');
+    void (async () => {
+      if (req.method === 'POST' && url.pathname === '/refresh') {
+        const nonce = String(req.headers['x-wp-nonce'] ?? '');
+        host.refreshes.push(nonce);
+        if (nonce !== NONCE) return res.writeHead(403).end('{}');
+        return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: await host.refreshToken() }));
+      }
+      const page = url.pathname.startsWith('/page/') ? pages.get(url.pathname.slice(6)) : undefined;
+      if (page) return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
+      if (/^\/goldcoin(-admin)?\.js(\.map)?$/.test(url.pathname)) {
+        const type = extname(url.pathname) === '.js' ? 'text/javascript' : 'application/json';
+        return res.writeHead(200, { 'Content-Type': type }).end(await readFile(join(dir, url.pathname)));
+      }
+      res.writeHead(404).end();
+    })().catch(() => res.writeHead(500).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  host.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  host.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return host;
+}
+
+let tdb: TestDatabase;
+let h: PaymentsHarness;
+let host: Host;
+let browser: Browser;
+
+beforeAll(async () => {
+  const [dir, db] = await Promise.all([buildWidget(), createTestDatabase(import.meta.filename)]);
+  tdb = db;
+  host = await startHost(dir);
+  h = await startPaymentsHarness(tdb, {
+    env: { CORS_ORIGINS: host.origin, RECHARGE_EVENTS_POLL_MS: '200', RATE_LIMIT_RECHARGE: '100' },
+  });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+  await host?.close();
+  await tdb?.drop();
+});
+
+/** A WordPress user with a token and, optionally, coins credited through the ledger. */
+async function visitor(coins = 0, opts: TokenOptions = {}) {
+  const userId = await createWpUser(tdb.db);
+  if (coins > 0) {
+    const r = await applyMovement(tdb.db, { userId, deltaCoins: coins, kind: 'adjustment', idempotencyRef: `widget-test:${userId}`, actor: 'test' });
+    expect(r.ok).toBe(true);
+  }
+  return { userId, email: `user${userId}@example.test`, token: await mintToken(userId, opts) };
+}
+
+function widget(attrs: Record<string, string | number>): string {
+  const list = Object.entries(attrs).map(([k, v]) => `${k}="${String(v).replace(/"/g, '&quot;')}"`);
+  return `<goldcoin-widget ${list.join(' ')}></goldcoin-widget>`;
+}
+
+async function open(body: string, opts?: { script?: string; css?: string }): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 720, height: 900 } });
+  page.setDefaultTimeout(WAIT_MS);
+  await page.goto(host.page(body, opts));
+  return page;
+}
+
+async function shot(page: Page, name: string) {
+  await page.locator('goldcoin-widget').first().screenshot({ path: `/tmp/goldcoin-${name}.png`, animations: 'disabled' });
+}
+
+/** Pays the user's newest simulator transaction in full, delivering its IPN to the sidecar. */
+async function payNewest(email: string) {
+  const tx = h.sim.transactions().filter((t) => t.buyerEmail === email).pop();
+  expect(tx).toBeDefined();
+  await h.sim.pay(tx!.txnId);
+  return tx!;
+}
+
+describe('recharge', () => {
+  test('52 coins with USDT: payment view with QR and countdown, paid by the simulator, credited live, balance 52', async () => {
+    const v = await visitor();
+    const page = await open(widget({ view: 'recharge', api: h.url, token: v.token }));
+    await page.locator('label.pk', { hasText: '¥52.00' }).click();
+    await page.getByRole('radio', { name: 'USDT' }).check();
+    await page.getByLabel('Network').selectOption('USDT.TRC20');
+    await shot(page, 'recharge');
+    // A double click is one user action: one recharge, one payment.
+    await page.getByRole('button', { name: 'Continue to payment' }).dblclick();
+
+    await page.getByRole('img', { name: 'Payment QR code' }).waitFor();
+    await page.getByText(/Expires in \d{2}:\d{2}/).waitFor();
+    const tx = h.sim.transactions().filter((t) => t.buyerEmail === v.email);
+    expect(tx).toHaveLength(1);
+    expect(tx[0]!.currency2).toBe('USDT.TRC20');
+    expect(await page.getByRole('textbox', { name: 'Address' }).inputValue()).toBe(tx[0]!.address);
+    expect(await page.locator('.amt').textContent()).toContain(tx[0]!.amount2);
+    await expect.poll(() => page.locator('[aria-live=polite]').textContent()).toContain('Waiting for payment');
+    await shot(page, 'payment');
+
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    await h.sim.pay(tx[0]!.txnId);
+    await page.getByRole('heading', { name: '52 gold coins credited' }).waitFor();
+    await page.locator('.done p', { hasText: 'Your balance: 52' }).waitFor();
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await shot(page, 'credited');
+    expect(await readBalance(tdb.db, v.userId)).toBe(52);
+    expect((await checkInvariants(tdb.db, [v.userId])).ok).toBe(true);
+    await page.close();
+  });
+});
+
+describe('unlock', () => {
+  test('with enough coins: unlocks once, shows the new balance, then downloads through a signed URL', async () => {
+    const v = await visitor(100);
+    const { postId } = await insertPricedPost(tdb.db, 30, { title: 'Gold Scalper EA', filePath: '2026/11/GoldScalper-v3.ex4' });
+    const page = await open(widget({ view: 'unlock', 'post-id': postId, api: h.url, token: v.token }));
+    await page.getByRole('heading', { name: 'Gold Scalper EA' }).waitFor();
+    await page.getByRole('button', { name: 'Unlock for 30 coins' }).click();
+    await page.getByText('Unlocked').waitFor();
+    await page.locator('dd', { hasText: '70' }).waitFor();
+    expect(await readBalance(tdb.db, v.userId)).toBe(70);
+    await shot(page, 'unlocked');
+
+    await page.route(`${TEST_HOME}/**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'EA file' }));
+    await page.getByRole('button', { name: 'Download GoldScalper-v3.ex4' }).click();
+    await page.waitForURL((u) => u.origin === TEST_HOME);
+    await page.close();
+  });
+
+  test('with too few coins: the exact shortfall, an inline recharge that returns to the unlock, then the unlock', async () => {
+    const v = await visitor(10);
+    const { postId } = await insertPricedPost(tdb.db, 30, { title: 'Trend Rider EA', filePath: '2026/11/TrendRider.ex5' });
+    const page = await open(widget({ view: 'unlock', 'post-id': postId, api: h.url, token: v.token }));
+    await page.getByText('20 more gold coins needed.').waitFor();
+    await shot(page, 'shortfall');
+    await page.getByRole('button', { name: 'Recharge to unlock' }).click();
+
+    // The smallest package that covers the shortfall is preselected.
+    await page.locator('label.pk.on', { hasText: '¥22.00' }).waitFor();
+    await page.getByRole('button', { name: 'Continue to payment' }).click();
+    await page.getByRole('img', { name: 'Payment QR code' }).waitFor();
+    await payNewest(v.email);
+    await page.getByRole('heading', { name: '22 gold coins credited' }).waitFor();
+    await page.getByRole('button', { name: 'Back to the content' }).click();
+
+    await page.locator('dd', { hasText: '32' }).waitFor();
+    await page.getByRole('button', { name: 'Unlock for 30 coins' }).click();
+    await page.getByText('Unlocked').waitFor();
+    await page.locator('dd', { hasText: /^2$/ }).waitFor();
+    expect(await readBalance(tdb.db, v.userId)).toBe(2);
+    expect((await checkInvariants(tdb.db, [v.userId])).ok).toBe(true);
+    await page.close();
+  });
+});
+
+describe('redeem', () => {
+  test('redeems a reward the balance covers, shows its fulfilment and the new balance; a dearer one says what is missing', async () => {
+    const v = await visitor(150);
+    const page = await open(widget({ view: 'redeem', api: h.url, token: v.token }));
+    const vip = page.getByRole('button', { name: /VIP group/ });
+    await vip.waitFor();
+    expect(await vip.isDisabled()).toBe(true);
+    expect(await vip.textContent()).toBe('50 more gold coins needed.');
+
+    await page.getByRole('button', { name: 'Redeem for 100 coins: Premium EA' }).click();
+    await page.getByRole('heading', { name: /Your reward/ }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Your reward' }).inputValue()).toMatch(/^EA-/);
+    await page.locator('.hd .coin', { hasText: '50' }).waitFor();
+    await shot(page, 'redeemed');
+    expect(await readBalance(tdb.db, v.userId)).toBe(50);
+    await page.close();
+  });
+});
+
+describe('wallet and admin', () => {
+  test('the wallet shows the balance, the history and the notifications', async () => {
+    const v = await visitor(40);
+    const page = await open(widget({ view: 'wallet', api: h.url, token: v.token }));
+    await page.locator('.big .coin', { hasText: '40' }).waitFor();
+    await page.locator('li', { hasText: 'Adjustment' }).waitFor();
+    await page.getByRole('heading', { name: 'Notifications' }).waitFor();
+    await shot(page, 'wallet');
+    await page.close();
+  });
+
+  test('the admin view lists payments, adjusts a balance with a reason and draws the daily chart', async () => {
+    const admin = await visitor(0, { caps: ['read', 'manage_options'] });
+    const target = await visitor(5);
+    const page = await open(widget({ view: 'admin', api: h.url, token: admin.token }), { script: 'goldcoin-admin.js' });
+    await page.getByRole('columnheader', { name: 'Status' }).waitFor();
+    await page.getByRole('cell', { name: 'Completed' }).first().waitFor();
+    await shot(page, 'admin-payments');
+
+    await page.getByRole('tab', { name: 'Adjust' }).click();
+    await page.getByLabel('User ID').fill(String(target.userId));
+    await page.getByLabel('Coins (±)').fill('7');
+    await page.getByLabel('Reason').fill('Goodwill credit');
+    await page.getByRole('button', { name: 'Apply adjustment' }).click();
+    await page.getByText('Done. New balance: 12').waitFor();
+    expect(await readBalance(tdb.db, target.userId)).toBe(12);
+
+    await page.getByRole('tab', { name: 'Stats' }).click();
+    await page.getByRole('img', { name: 'Revenue and coins per day' }).waitFor();
+    await shot(page, 'admin-stats');
+    await page.close();
+  });
+});
+
+describe('embedding', () => {
+  test('zh-CN renders Chinese labels, from the locale attribute or from the token', async () => {
+    const v = await visitor(0, { locale: 'zh_CN' });
+    const page = await open(
+      widget({ view: 'recharge', api: h.url, token: v.token, locale: 'zh_CN' }) + widget({ view: 'wallet', api: h.url, token: v.token }),
+    );
+    await page.getByRole('button', { name: '前往支付' }).waitFor();
+    await page.getByRole('heading', { name: '充值' }).waitFor();
+    await page.getByText('支付方式').waitFor();
+    await page.getByText('我的余额').waitFor();
+    await page.getByRole('heading', { name: '金币明细' }).waitFor();
+    await shot(page, 'zh-CN');
+    await page.close();
+  });
+
+  test('aggressive host CSS changes nothing inside the widget, and the widget changes nothing outside it', async () => {
+    const v = await visitor(25);
+    const body = widget({ view: 'recharge', api: h.url, token: v.token });
+    const styles = async (page: Page) => {
+      await page.getByRole('button', { name: 'Continue to payment' }).waitFor();
+      return page.evaluate(() => {
+        const root = document.querySelector('goldcoin-widget')!.shadowRoot!;
+        const props = ['color', 'font-size', 'font-family', 'line-height', 'margin-top', 'padding-top', 'background-color',
+          'border-top-style', 'text-transform', 'letter-spacing', 'display', 'box-sizing', 'width', 'height'];
+        const pick = (el: Element) => props.map((p) => getComputedStyle(el).getPropertyValue(p));
+        return ['section.c', 'h2', 'label.pk', '.coin', 'legend', 'select', 'dl', 'button.btn'].map((s) => [s, pick(root.querySelector(s)!)]);
+      });
+    };
+    const plain = await open(body);
+    const hostile = await open(body, { css: AGGRESSIVE_CSS });
+    expect(await styles(hostile)).toEqual(await styles(plain));
+    const [a, b] = await Promise.all([plain, hostile].map((p) => p.locator('section.c').screenshot({ animations: 'disabled' })));
+    expect(Buffer.compare(a!, b!)).toBe(0);
+    await hostile.locator('goldcoin-widget').screenshot({ path: '/tmp/goldcoin-hostile-css.png' });
+
+    const outside = (page: Page) => page.evaluate(() => {
+      const s = getComputedStyle(document.getElementById('outside')!);
+      return [s.color, s.fontSize, s.fontFamily, s.margin];
+    });
+    const bare = await open('');
+    expect(await outside(plain)).toEqual(await outside(bare));
+    await Promise.all([plain.close(), hostile.close(), bare.close()]);
+  });
+
+  test('nothing is fetched before the element is on the page, and the script defines no globals', async () => {
+    const v = await visitor(3);
+    const page = await browser.newPage();
+    const before = await (async () => {
+      await page.goto(host.page('', { script: '' }));
+      return page.evaluate(() => Object.keys(window));
+    })();
+    await page.goto(host.page(''));
+    await page.waitForFunction(() => customElements.get('goldcoin-widget') !== undefined);
+    const sidecarRequests: string[] = [];
+    page.on('request', (r) => r.url().startsWith(h.url) && sidecarRequests.push(r.url()));
+    const created = await page.evaluate((attrs) => {
+      const el = document.createElement('goldcoin-widget');
+      for (const [k, val] of Object.entries(attrs)) el.setAttribute(k, val);
+      return Object.keys(window).length;
+    }, { view: 'wallet', api: h.url, token: v.token });
+    expect(sidecarRequests).toEqual([]);
+    expect(created).toBe(before.length);
+    expect(await page.evaluate(() => Object.keys(window))).toEqual(before);
+
+    await page.evaluate((attrs) => {
+      const el = document.createElement('goldcoin-widget');
+      for (const [k, val] of Object.entries(attrs)) el.setAttribute(k, val);
+      document.body.append(el);
+    }, { view: 'wallet', api: h.url, token: v.token });
+    await page.locator('.big .coin', { hasText: '3' }).waitFor({ timeout: WAIT_MS });
+    expect(sidecarRequests.some((u) => u.endsWith('/api/wallet'))).toBe(true);
+    await page.close();
+  });
+
+  test('an expired token is refreshed through the shim route with its nonce, and the request retried', async () => {
+    const v = await visitor(9);
+    const expired = await mintToken(v.userId, { iatOffsetS: -1200, expiresInS: 600 });
+    host.refreshes.length = 0;
+    host.refreshToken = () => mintToken(v.userId);
+    const page = await open(
+      widget({ view: 'wallet', api: h.url, token: expired, 'refresh-url': `${host.origin}/refresh`, 'refresh-nonce': NONCE }),
+    );
+    await page.locator('.big .coin', { hasText: '9' }).waitFor();
+    // The wallet, ledger and notifications requests all got a 401 but share one refresh.
+    expect(host.refreshes).toEqual([NONCE]);
+    await page.close();
+  });
+});
