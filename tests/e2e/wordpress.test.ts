@@ -289,8 +289,8 @@ describe('Gold Coins in a real WordPress', () => {
     const payment = widget.locator('tr', { hasText: SUBSCRIBER.login });
     await payment.first().waitFor();
     await expect.poll(() => payment.first().innerText()).toMatch(/52/);
-    await widget.getByRole('button', { name: /Ledger/i }).or(widget.getByRole('tab', { name: /Ledger/i })).first().click();
-    await widget.locator('tr', { hasText: /[-−]30\b/ }).first().waitFor();
+    await widget.getByRole('tab', { name: /Ledger/i }).click();
+    await widget.locator('li, tr').filter({ hasText: /Unlock/ }).filter({ hasText: /[-−]30\b/ }).first().waitFor();
     const rows = await tdb.db
       .selectFrom('coin_ledger')
       .select(['kind', 'delta_coins'])

@@ -130,6 +130,21 @@ describe('reconciler', () => {
     expect([after.status, after.provider_status]).toEqual(['pending', 1]);
   });
 
+  it('fails a recharge abandoned before the provider answered, freeing its key and daily allowance', async () => {
+    await parkOthers();
+    const user = await createWpUser(tdb.db);
+    const ins = await tdb.db
+      .insertInto('recharge_transactions')
+      .values({ user_id: user, idempotency_key: 'orphaned-key-1', coins: 52, bonus_coins: 0, payment_method: 'USDT', price_amount: '52.00', price_currency: 'CNY', status: 'pending', provider: 'coinpayments', created_at: clock.now() })
+      .executeTakeFirstOrThrow();
+    const id = Number(ins.insertId);
+    expect((await reconcileOnce(deps())).abandoned).toBe(0);
+    clock.advance(11 * 60_000);
+    expect((await reconcileOnce(deps())).abandoned).toBe(1);
+    const row = await rechargeRow(id);
+    expect([row.status, row.failed_reason, row.idempotency_key]).toEqual(['failed', 'abandoned', null]);
+  });
+
   it('changes nothing and expires nothing when the provider is unreachable', async () => {
     await parkOthers();
     const r = await newRecharge();

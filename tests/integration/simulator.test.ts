@@ -1,5 +1,6 @@
 // The CoinPayments simulator speaks api.php faithfully (HMAC, nonces, envelopes, statuses, rates) and
 // delivers signed IPNs with retries; the client handles its envelopes. No database needed.
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,8 +49,12 @@ beforeAll(async () => {
 afterAll(async () => rawSim?.close());
 
 async function rawCall(fields: Record<string, string>, key = SIM_KEYS.privateKey, hmac?: string) {
+  return rawCallTo(rawSim, fields, key, hmac);
+}
+
+async function rawCallTo(target: Simulator, fields: Record<string, string>, key = SIM_KEYS.privateKey, hmac?: string) {
   const body = encodeForm(fields);
-  const res = await fetch(rawSim.apiUrl, {
+  const res = await fetch(target.apiUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', HMAC: hmac ?? hmacSha512Hex(key, body) },
     body,
@@ -105,15 +110,11 @@ describe('simulated api.php', () => {
     try {
       const opts = { apiUrl: fresh.apiUrl, publicKey: SIM_KEYS.publicKey, privateKey: SIM_KEYS.privateKey, timeoutMs: 3_000 };
       const mine = new CoinPaymentsClient(opts);
-      // The other instance's clock runs 100 ms ahead of ours.
-      const other = new CoinPaymentsClient(opts);
-      const realNow = Date.now;
-      Date.now = () => realNow() + 100;
-      try {
-        await other.basicInfo();
-      } finally {
-        Date.now = realNow;
-      }
+      // The other instance's clock runs 100 ms ahead of ours: our first nonce is refused.
+      const other = new CoinPaymentsClient({ ...opts, now: () => Date.now() + 100 });
+      await other.basicInfo();
+      const refused = await rawCallTo(fresh, { ...base, cmd: 'get_basic_info', nonce: String(BigInt(Date.now()) * 1000n) });
+      expect(refused.error).toMatch(/Nonce/);
       const r = await mine.createPayment({ rechargeId: 1, priceAmount: '22.00', priceCurrency: 'CNY', payCurrency: 'BTC', buyerEmail: 'b@example.test', buyerName: '', itemName: 'x', ipnUrl: '' });
       expect(r.ok).toBe(true);
       expect(fresh.transactions()).toHaveLength(1);
@@ -135,6 +136,11 @@ describe('simulated api.php', () => {
     expect(rates['USDT.TRC20']).toMatchObject({ is_fiat: 0, rate_btc: '0.00001', name: 'Tether USD (Tron/TRC20)' });
     expect(typeof rates['BTC']!.rate_btc).toBe('string');
     expect(await client.basicInfo()).toMatchObject({ merchant_id: SIM_KEYS.merchantId });
+    expect(await client.usdRate('CNY')).toBe('0.14000000');
+    expect(await client.usdRate('EUR')).toBe('1.08000000');
+    expect(await client.usdRate('NOPE')).toBeNull();
+    const down = new CoinPaymentsClient({ apiUrl: 'http://127.0.0.1:9/api.php', publicKey: 'k', privateKey: 'p', timeoutMs: 300 });
+    expect(await down.usdRate('CNY')).toBeNull();
   });
 
   it('gives a tag coin a dest_tag and rejects fiat as currency2', async () => {
@@ -244,6 +250,43 @@ describe('simulated IPN delivery', () => {
       expect(sim.transaction(other.txnId)!.status).toBe(-1);
       expect((await fetch(`${sim.url}/_sim/transactions/CPNONE/pay`, { method: 'POST' })).status).toBe(404);
     } finally {
+      await rx.close();
+    }
+  });
+});
+
+describe('npm run simulator', () => {
+  it('starts alone from the environment, prints its URLs, and autopays new transactions when asked', async () => {
+    const rx = await receiver();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/simulator.ts'], {
+      env: { ...process.env, ...Object.fromEntries(Object.entries({ COINPAYMENTS_PUBLIC_KEY: SIM_KEYS.publicKey, COINPAYMENTS_PRIVATE_KEY: SIM_KEYS.privateKey, COINPAYMENTS_MERCHANT_ID: SIM_KEYS.merchantId, COINPAYMENTS_IPN_SECRET: SIM_KEYS.ipnSecret })), SIM_PORT: '0', SIM_AUTOPAY_AFTER_S: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 15_000);
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      expect(out).toContain(`${url}/api.php`);
+      const standalone = new CoinPaymentsClient({ apiUrl: `${url}/api.php`, publicKey: SIM_KEYS.publicKey, privateKey: SIM_KEYS.privateKey, timeoutMs: 3_000 });
+      const r = await standalone.createPayment({ rechargeId: 3, priceAmount: '22.00', priceCurrency: 'CNY', payCurrency: 'USDT.TRC20', buyerEmail: 'b@example.test', buyerName: '', itemName: 'x', ipnUrl: rx.url });
+      expect(r.ok).toBe(true);
+      const deadline = Date.now() + 10_000;
+      while (rx.got.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+      expect(new URLSearchParams(rx.got[0]!.body).get('status')).toBe('100');
+    } finally {
+      const exited = new Promise((res) => (child.exitCode !== null ? res(null) : child.once('exit', res)));
+      child.kill('SIGTERM');
+      await exited;
       await rx.close();
     }
   });

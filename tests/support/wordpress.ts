@@ -98,18 +98,15 @@ function newestMtimeMs(dir: string): number {
   return newest;
 }
 
-/** Builds widget/dist/goldcoin.js with Vite (what npm run build:widget runs) when it is missing or older than the widget's sources. */
-export function ensureWidgetBuilt(): string {
-  const bundle = join(WIDGET_DIST, 'goldcoin.js');
-  const stale = !existsSync(bundle) || statSync(bundle).mtimeMs < newestMtimeMs(join(ROOT, 'widget', 'src'));
-  if (stale) {
-    const vite = join(ROOT, 'node_modules', '.bin', 'vite');
-    const res = spawnSync(vite, ['build', '--config', join(ROOT, 'widget', 'vite.config.ts')], { cwd: ROOT, encoding: 'utf8' });
-    if (res.status !== 0 || !existsSync(bundle)) {
-      throw new Error(`the widget build (vite build --config widget/vite.config.ts) failed:\n${(res.stdout ?? '') + (res.stderr ?? '')}`.slice(0, 4000));
-    }
+/** Builds widget/dist/goldcoin.js and goldcoin-admin.js (npm run build:widget) when missing or older than the sources. */
+export function ensureWidgetBuilt(): void {
+  const bundles = ['goldcoin.js', 'goldcoin-admin.js'].map((f) => join(WIDGET_DIST, f));
+  const sources = newestMtimeMs(join(ROOT, 'widget', 'src'));
+  if (bundles.every((b) => existsSync(b) && statSync(b).mtimeMs >= sources)) return;
+  const res = spawnSync('npm', ['run', '--silent', 'build:widget'], { cwd: ROOT, encoding: 'utf8' });
+  if (res.status !== 0 || !bundles.every((b) => existsSync(b))) {
+    throw new Error(`npm run build:widget failed:\n${(res.stdout ?? '') + (res.stderr ?? '')}`.slice(0, 4000));
   }
-  return bundle;
 }
 
 const phpString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

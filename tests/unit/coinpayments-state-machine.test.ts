@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../sidecar/src/config.js';
-import { catalogue, quote } from '../../sidecar/src/payments/quote.js';
+import { catalogue, quote, usdAmount } from '../../sidecar/src/payments/quote.js';
 import { decide, type Decision, type PaymentEvent, type Policies, type RechargeState } from '../../sidecar/src/payments/transition.js';
 import { testEnv } from '../support/app.js';
 
@@ -151,7 +151,7 @@ describe('recharge quote', () => {
   it('prices the seed packages at 1 coin = 1 CNY with the USD amount and the 10% tier from 1000 coins', () => {
     expect(quote(cfg, 'CNY', { packageId: 'p52', method: 'USDT' })).toEqual({
       ok: true,
-      quote: { packageId: 'p52', coins: 52, bonusCoins: 0, priceAmount: '52.00', priceCurrency: 'CNY', amountUsd: '7.28', method: 'USDT', payCurrency: 'USDT.TRC20' },
+      quote: { packageId: 'p52', coins: 52, bonusCoins: 0, priceAmount: '52.00', priceCurrency: 'CNY', method: 'USDT', payCurrency: 'USDT.TRC20' },
     });
     expect(quote(cfg, 'CNY', { coins: 1234, method: 'CoinPayment', currency: 'BTC' })).toMatchObject({
       ok: true,
@@ -165,6 +165,12 @@ describe('recharge quote', () => {
       ['p500', 500, '500.00'],
     ]);
     expect(c.methods[0]).toEqual({ id: 'USDT', networks: ['USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20', 'USDT.SOL'], default_network: 'USDT.TRC20' });
+  });
+
+  it('converts a price to USD exactly, rounding down', () => {
+    expect(usdAmount('52.00', '0.14')).toBe('7.28');
+    expect(usdAmount('1.00', '0.13999999')).toBe('0.13');
+    expect(usdAmount('1234.00', '0.14285714')).toBe('176.28');
   });
 
   it('refuses bad requests with stable codes', () => {

@@ -66,6 +66,17 @@ final class Goldcoin_Settings {
 		return '' !== $url ? $url : plugins_url( 'assets/goldcoin.js', GOLDCOIN_PLUGIN_FILE );
 	}
 
+	/** The admin bundle (every view plus the admin view) sits next to the visitor bundle. */
+	public static function admin_widget_url(): string {
+		$url = self::override( 'GOLDCOIN_ADMIN_WIDGET_URL' );
+		if ( null !== $url ) {
+			return $url;
+		}
+		$visitor = self::widget_url();
+		$admin   = preg_replace( '#goldcoin\.js(\?.*)?$#', 'goldcoin-admin.js$1', $visitor );
+		return is_string( $admin ) && $admin !== $visitor ? $admin : plugins_url( 'assets/goldcoin-admin.js', GOLDCOIN_PLUGIN_FILE );
+	}
+
 	public static function currency(): string {
 		return (string) self::options()['currency'];
 	}

@@ -9,7 +9,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 final class Goldcoin_Widget {
-	const HANDLE = 'goldcoin-widget';
+	const HANDLE       = 'goldcoin-widget';
+	const ADMIN_HANDLE = 'goldcoin-widget-admin';
 	const VIEWS  = array( 'recharge', 'unlock', 'wallet', 'redeem', 'admin' );
 
 	public static function register(): void {
@@ -18,17 +19,20 @@ final class Goldcoin_Widget {
 
 	/** WordPress 6.1 has no loading strategy argument, so the attribute is added to the tag. */
 	public static function async_tag( string $tag, string $handle ): string {
-		if ( self::HANDLE !== $handle || str_contains( $tag, ' async' ) ) {
+		if ( ! in_array( $handle, array( self::HANDLE, self::ADMIN_HANDLE ), true ) || str_contains( $tag, ' async' ) ) {
 			return $tag;
 		}
 		return str_replace( '<script ', '<script async ', $tag );
 	}
 
-	public static function enqueue(): void {
-		if ( ! wp_script_is( self::HANDLE, 'registered' ) ) {
-			wp_register_script( self::HANDLE, Goldcoin_Settings::widget_url(), array(), GOLDCOIN_VERSION, true );
+	/** Visitors get the small bundle; the admin view ships in its own bundle so they never download it. */
+	public static function enqueue( bool $admin ): void {
+		$handle = $admin ? self::ADMIN_HANDLE : self::HANDLE;
+		if ( ! wp_script_is( $handle, 'registered' ) ) {
+			$url = $admin ? Goldcoin_Settings::admin_widget_url() : Goldcoin_Settings::widget_url();
+			wp_register_script( $handle, $url, array(), GOLDCOIN_VERSION, true );
 		}
-		wp_enqueue_script( self::HANDLE );
+		wp_enqueue_script( $handle );
 	}
 
 	/** The element for the current user; the caller has checked that someone is logged in. */
@@ -45,7 +49,7 @@ final class Goldcoin_Widget {
 		if ( null === $token ) {
 			return '';
 		}
-		self::enqueue();
+		self::enqueue( 'admin' === $view );
 		$refresh_url = rest_url( Goldcoin_Rest::NAMESPACE . Goldcoin_Rest::TOKEN_ROUTE );
 		if ( $post_id > 0 ) {
 			$refresh_url = add_query_arg( 'post', $post_id, $refresh_url );

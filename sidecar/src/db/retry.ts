@@ -38,3 +38,15 @@ export async function inTransaction<T>(db: Db, fn: (trx: Transaction<Database>) 
     }
   }
 }
+
+/** Runs one autocommit statement again on a retryable error (deadlocks between single-row upserts happen). */
+export async function retryStatement<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isRetryable(err) || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * BASE_BACKOFF_MS * 2 ** attempt));
+    }
+  }
+}

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { Db } from '../db/database.js';
-import { isDuplicateKey } from '../db/retry.js';
+import { isDuplicateKey, retryStatement } from '../db/retry.js';
 import { ApiError, badRequest } from './errors.js';
 import type { AppEnv } from './context.js';
 
@@ -55,21 +55,27 @@ export function idempotent(db: Db, scope: string): MiddlewareHandler<AppEnv> {
     const status = c.res.status;
     if (status >= 200 && status < 300) {
       const text = await c.res.clone().text();
-      await db
-        .updateTable('idempotency_keys')
-        .set({ status_code: status, response_body: text })
-        .where('user_id', '=', userId)
-        .where('idem_key', '=', key)
-        .execute();
+      await retryStatement(() =>
+        db
+          .updateTable('idempotency_keys')
+          .set({ status_code: status, response_body: text })
+          .where('user_id', '=', userId)
+          .where('idem_key', '=', key)
+          .execute(),
+      );
     } else {
-      await db.deleteFrom('idempotency_keys').where('user_id', '=', userId).where('idem_key', '=', key).execute();
+      await retryStatement(() =>
+        db.deleteFrom('idempotency_keys').where('user_id', '=', userId).where('idem_key', '=', key).execute(),
+      );
     }
   };
 }
 
 async function claim(db: Db, userId: number, key: string, scope: string, requestHash: string): Promise<boolean> {
   try {
-    await db.insertInto('idempotency_keys').values({ user_id: userId, idem_key: key, scope, request_hash: requestHash }).execute();
+    await retryStatement(() =>
+      db.insertInto('idempotency_keys').values({ user_id: userId, idem_key: key, scope, request_hash: requestHash }).execute(),
+    );
     return true;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;

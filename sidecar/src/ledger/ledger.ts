@@ -35,66 +35,75 @@ function assertMovement(m: Movement): void {
 /**
  * Applies a movement inside the caller's open transaction, so the caller's other writes (an entitlement,
  * a payment's state) commit or roll back with it. A reference that already exists is a replay: nothing
- * changes. Debits are a conditional UPDATE (never read-then-write), so concurrent debits cannot overdraw.
+ * changes, and the caller's transaction goes on.
+ *
+ * Two statements, no read-then-write: the ledger row is inserted from the wallet row read under its
+ * exclusive lock (FOR UPDATE), only when the result is not negative; then the balance moves by the same
+ * delta under that lock, and LAST_INSERT_ID(expr) hands the new balance back in the same round trip.
+ * The unique idempotency_ref makes the first statement fail with 1062 on a replay, before anything moved.
  */
 export async function applyMovementInTx(trx: Transaction<Database>, m: Movement): Promise<MovementResult> {
   assertMovement(m);
-  // Plain read (no gap locks): a concurrent twin that gets past it loses on the unique key below.
-  const existing = await findByRef(trx, m.idempotencyRef);
-  if (existing) {
-    if (existing.user_id !== m.userId || existing.delta_coins !== m.deltaCoins || existing.kind !== m.kind) {
-      return { ok: false, code: 'idempotency_conflict', entry: existing };
+  const delta = m.deltaCoins;
+  for (let pass = 1; pass <= 2; pass++) {
+    let inserted;
+    try {
+      inserted = await sql`
+        INSERT INTO ${sql.table('coin_ledger')}
+          (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo)
+        SELECT user_id, ${delta}, total_coins + ${delta}, ${m.kind}, ${m.refType ?? null}, ${m.refId ?? null},
+               ${m.idempotencyRef}, ${m.actor}, ${m.memo ?? null}
+        FROM ${sql.table('user_wallet')}
+        WHERE user_id = ${m.userId} AND total_coins + ${delta} >= 0
+        FOR UPDATE`.execute(trx);
+    } catch (err) {
+      if (isDuplicateKey(err)) return replayOf(trx, m);
+      throw err;
     }
-    return { ok: true, replayed: true, entry: existing, balance: await readBalance(trx, m.userId) };
-  }
-
-  if (m.deltaCoins > 0) {
-    await sql`INSERT INTO ${sql.table('user_wallet')} (user_id, total_coins) VALUES (${m.userId}, ${m.deltaCoins})
-              ON DUPLICATE KEY UPDATE total_coins = total_coins + VALUES(total_coins)`.execute(trx);
-  } else {
-    const debit = -m.deltaCoins;
-    const res = await trx
-      .updateTable('user_wallet')
-      .set({ total_coins: sql`total_coins - ${debit}` })
-      .where('user_id', '=', m.userId)
-      .where('total_coins', '>=', debit)
-      .executeTakeFirst();
-    if (res.numUpdatedRows === 0n) {
+    if (inserted.numAffectedRows === 1n) {
+      const moved = await sql`
+        UPDATE ${sql.table('user_wallet')} SET total_coins = LAST_INSERT_ID(total_coins + ${delta})
+        WHERE user_id = ${m.userId} AND total_coins + ${delta} >= 0`.execute(trx);
+      if (moved.numAffectedRows !== 1n) throw new Error(`ledger: wallet ${m.userId} changed under its lock`);
+      const balance = Number(moved.insertId ?? 0n);
+      return {
+        ok: true,
+        replayed: false,
+        entry: {
+          id: Number(inserted.insertId),
+          user_id: m.userId,
+          delta_coins: delta,
+          balance_after: balance,
+          kind: m.kind,
+          ref_type: m.refType ?? null,
+          ref_id: m.refId ?? null,
+          idempotency_ref: m.idempotencyRef,
+          actor: m.actor,
+          memo: m.memo ?? null,
+          created_at: new Date(),
+        },
+        balance,
+      };
+    }
+    if (delta < 0) {
       const balance = await readBalance(trx, m.userId);
-      return { ok: false, code: 'insufficient_coins', balance, shortfall: debit - balance };
+      return { ok: false, code: 'insufficient_coins', balance, shortfall: -delta - balance };
     }
+    // A credit to a user without a wallet row yet: create it, then insert again.
+    await sql`INSERT INTO ${sql.table('user_wallet')} (user_id, total_coins) VALUES (${m.userId}, 0)
+              ON DUPLICATE KEY UPDATE user_id = user_id`.execute(trx);
   }
-  // We hold the row's exclusive lock, so this reads the balance our update produced.
-  const row = await trx
-    .selectFrom('user_wallet')
-    .select('total_coins')
-    .where('user_id', '=', m.userId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  const entry = {
-    user_id: m.userId,
-    delta_coins: m.deltaCoins,
-    balance_after: row.total_coins,
-    kind: m.kind,
-    ref_type: m.refType ?? null,
-    ref_id: m.refId ?? null,
-    idempotency_ref: m.idempotencyRef,
-    actor: m.actor,
-    memo: m.memo ?? null,
-  };
-  try {
-    const ins = await trx.insertInto('coin_ledger').values(entry).executeTakeFirstOrThrow();
-    return {
-      ok: true,
-      replayed: false,
-      entry: { ...entry, id: Number(ins.insertId), created_at: new Date() },
-      balance: row.total_coins,
-    };
-  } catch (err) {
-    // A twin committed the same reference first: run the whole transaction again, which replays it.
-    if (isDuplicateKey(err)) throw new RetryTransaction(`ledger reference ${m.idempotencyRef} raced`);
-    throw err;
+  throw new Error(`ledger: no wallet row for user ${m.userId} after creating it`);
+}
+
+async function replayOf(trx: Transaction<Database>, m: Movement): Promise<MovementResult> {
+  const existing = await findByRef(trx, m.idempotencyRef);
+  // Under REPEATABLE READ a twin committed after our snapshot is invisible: run the transaction again.
+  if (!existing) throw new RetryTransaction(`ledger reference ${m.idempotencyRef} raced`);
+  if (existing.user_id !== m.userId || existing.delta_coins !== m.deltaCoins || existing.kind !== m.kind) {
+    return { ok: false, code: 'idempotency_conflict', entry: existing };
   }
+  return { ok: true, replayed: true, entry: existing, balance: await readBalance(trx, m.userId) };
 }
 
 export async function findByRef(db: DbOrTx, idempotencyRef: string): Promise<LedgerEntry | undefined> {

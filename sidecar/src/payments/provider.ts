@@ -50,6 +50,8 @@ export interface PaymentProvider {
   createPayment(req: CreatePaymentRequest): Promise<ProviderResult<CreatedPayment>>;
   /** Known ids map to an observation; ids the provider does not know are absent. */
   fetchStatuses(txnIds: string[]): Promise<ProviderResult<Map<string, ProviderObservation>>>;
+  /** USD per one unit of a currency at the provider's current rates (8 decimals), or null if unknown. */
+  usdRate(currency: string): Promise<string | null>;
 }
 
 /** Status classes of the legacy CoinPayments API (COINPAYMENTS.md §3). */

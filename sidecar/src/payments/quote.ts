@@ -13,8 +13,6 @@ export interface Quote {
   /** Exact, two decimals, in priceCurrency. */
   priceAmount: string;
   priceCurrency: string;
-  /** Exact, two decimals, at the configured rate of the time. */
-  amountUsd: string;
   method: Method;
   /** The CoinPayments currency2 the buyer pays with. */
   payCurrency: string;
@@ -47,11 +45,15 @@ export function tierBonus(cfg: RechargeConfig, coins: number): number {
   return Math.floor((coins * percent) / 100);
 }
 
-export function priceOf(cfg: RechargeConfig, coins: number): { priceAmount: string; amountUsd: string } {
-  const perCoin = parseDecimal(cfg.coinPrice, CENTS)!;
-  const price = perCoin * BigInt(coins);
-  const rate = parseDecimal(cfg.usdRate, 8)!;
-  return { priceAmount: formatDecimal(price, CENTS), amountUsd: formatDecimal((price * rate) / 10n ** 8n, CENTS) };
+export function priceOf(cfg: RechargeConfig, coins: number): string {
+  return formatDecimal(parseDecimal(cfg.coinPrice, CENTS)! * BigInt(coins), CENTS);
+}
+
+/** price × (USD per unit of the price currency), two decimals, rounded down. */
+export function usdAmount(priceAmount: string, usdPerUnit: string): string {
+  const rate = parseDecimal(usdPerUnit, 8);
+  if (rate === null) throw new RangeError(`bad USD rate ${usdPerUnit}`);
+  return formatDecimal((parseDecimal(priceAmount, CENTS)! * rate) / 10n ** 8n, CENTS);
 }
 
 /** Currencies an IPN's currency2 may carry: the USDT networks and the checkout coins. */
@@ -93,7 +95,7 @@ export function quote(cfg: RechargeConfig, priceCurrency: string, input: QuoteIn
     return { ok: false, code: 'unsupported_method', message: `method ${input.method} is not offered` };
   }
 
-  const { priceAmount, amountUsd } = priceOf(cfg, coins);
+  const priceAmount = priceOf(cfg, coins);
   return {
     ok: true,
     quote: {
@@ -102,7 +104,6 @@ export function quote(cfg: RechargeConfig, priceCurrency: string, input: QuoteIn
       bonusCoins: packageBonus + tierBonus(cfg, coins),
       priceAmount,
       priceCurrency,
-      amountUsd,
       method: input.method,
       payCurrency,
     },
@@ -117,7 +118,7 @@ export function catalogue(cfg: RechargeConfig, priceCurrency: string) {
       id: p.id,
       coins: p.coins,
       bonus_coins: p.bonusCoins + tierBonus(cfg, p.coins),
-      price: priceOf(cfg, p.coins).priceAmount,
+      price: priceOf(cfg, p.coins),
     })),
     custom: { min_coins: cfg.minCoins, max_coins: cfg.maxCoins, daily_max_coins: cfg.dailyMaxCoins },
     bonus_tiers: cfg.bonusTiers.map((t) => ({ min_coins: t.minCoins, bonus_percent: t.bonusPercent })),

@@ -4,7 +4,7 @@ import type { Db } from '../db/database.js';
 import { inTransaction, isDuplicateKey } from '../db/retry.js';
 import type { RechargeTransactionsTable } from '../db/types.js';
 import type { PaymentProvider } from './provider.js';
-import { quote, type QuoteError, type QuoteInput, type RechargeConfig } from './quote.js';
+import { quote, usdAmount, type QuoteError, type QuoteInput, type RechargeConfig } from './quote.js';
 
 export type RechargeRow = Selectable<RechargeTransactionsTable>;
 export const MAX_LIST_PAGE = 50;
@@ -40,6 +40,8 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
   const q = quote(deps.recharge, deps.priceCurrency, input);
   if (!q.ok) return q;
   const { quote: qt } = q;
+  // USD at the provider's rate of the moment; the configured rate when it has none.
+  const amountUsd = usdAmount(qt.priceAmount, (await deps.provider.usdRate(qt.priceCurrency)) ?? deps.recharge.usdRate);
   const now = deps.now();
 
   const reserved = await inTransaction(deps.db, async (trx) => {
@@ -53,7 +55,7 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
       .where('user_id', '=', buyer.id)
       .where('idempotency_key', '=', idempotencyKey)
       .executeTakeFirst();
-    if (existing) return { existing };
+    if (existing) return { kind: 'existing' as const, row: existing };
     const since = new Date(now.getTime() - DAY_MS);
     const day = await trx
       .selectFrom('recharge_transactions')
@@ -62,7 +64,7 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
       .where('status', '<>', 'failed')
       .where('created_at', '>=', since)
       .executeTakeFirstOrThrow();
-    if (Number(day.coins) + qt.coins > deps.recharge.dailyMaxCoins) return { limit: Number(day.coins) };
+    if (Number(day.coins) + qt.coins > deps.recharge.dailyMaxCoins) return { kind: 'limit' as const, coinsToday: Number(day.coins) };
     try {
       const ins = await trx
         .insertInto('recharge_transactions')
@@ -74,7 +76,7 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
           payment_method: qt.method,
           price_amount: qt.priceAmount,
           price_currency: qt.priceCurrency,
-          amount_usd: qt.amountUsd,
+          amount_usd: amountUsd,
           status: 'pending',
           provider: deps.provider.name,
           crypto_currency: qt.payCurrency,
@@ -82,24 +84,20 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
           created_at: now,
         })
         .executeTakeFirstOrThrow();
-      return { id: Number(ins.insertId) };
+      return { kind: 'reserved' as const, id: Number(ins.insertId) };
     } catch (err) {
-      if (isDuplicateKey(err)) return { inProgress: true };
+      if (isDuplicateKey(err)) return { kind: 'in_progress' as const };
       throw err;
     }
   });
 
-  if ('existing' in reserved && reserved.existing) {
-    if (reserved.existing.txn_id === null) {
-      return { ok: false, code: 'request_in_progress', message: 'a recharge with this Idempotency-Key is being created' };
-    }
-    return { ok: true, recharge: reserved.existing, replayed: true };
+  const inProgress = { ok: false, code: 'request_in_progress', message: 'a recharge with this Idempotency-Key is being created' } as const;
+  if (reserved.kind === 'existing') return reserved.row.txn_id === null ? inProgress : { ok: true, recharge: reserved.row, replayed: true };
+  if (reserved.kind === 'in_progress') return inProgress;
+  if (reserved.kind === 'limit') {
+    return { ok: false, code: 'daily_limit_exceeded', message: `at most ${deps.recharge.dailyMaxCoins} coins per 24 hours (${reserved.coinsToday} already)` };
   }
-  if ('inProgress' in reserved) return { ok: false, code: 'request_in_progress', message: 'a recharge with this Idempotency-Key is being created' };
-  if ('limit' in reserved) {
-    return { ok: false, code: 'daily_limit_exceeded', message: `at most ${deps.recharge.dailyMaxCoins} coins per 24 hours (${reserved.limit} already)` };
-  }
-  const id = reserved.id!;
+  const id = reserved.id;
 
   const created = await deps.provider.createPayment({
     rechargeId: id,
@@ -111,35 +109,40 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
     itemName: `${qt.coins} gold coins`,
     ipnUrl: deps.ipnUrl,
   });
+  // Single-statement writes go through inTransaction too: the reconciler's claim can make them a deadlock victim.
   if (!created.ok) {
-    await deps.db
-      .updateTable('recharge_transactions')
-      .set({ status: 'failed', failed_at: deps.now(), failed_reason: 'provider_unavailable', idempotency_key: null })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .execute();
+    await inTransaction(deps.db, (trx) =>
+      trx
+        .updateTable('recharge_transactions')
+        .set({ status: 'failed', failed_at: deps.now(), failed_reason: 'provider_unavailable', idempotency_key: null })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .execute(),
+    );
     return { ok: false, code: 'provider_unavailable', message: 'the payment provider is not available; nothing was charged' };
   }
   const p = created.value;
   const createdAt = deps.now();
-  await deps.db
-    .updateTable('recharge_transactions')
-    .set({
-      txn_id: p.txnId,
-      crypto_amount: p.amount,
-      address: p.address.slice(0, 191),
-      dest_tag: p.destTag,
-      confirms_needed: p.confirmsNeeded,
-      checkout_url: p.checkoutUrl.slice(0, 512),
-      status_url: p.statusUrl.slice(0, 512),
-      qrcode_url: p.qrcodeUrl.slice(0, 512),
-      expires_at: new Date(createdAt.getTime() + p.timeoutS * 1000),
-      provider_status: 0,
-      // Due at once: a reconciler pass sees the payment from its first run, whatever the IPNs do.
-      next_reconcile_at: createdAt,
-    })
-    .where('id', '=', id)
-    .execute();
+  await inTransaction(deps.db, (trx) =>
+    trx
+      .updateTable('recharge_transactions')
+      .set({
+        txn_id: p.txnId,
+        crypto_amount: p.amount,
+        address: p.address.slice(0, 191),
+        dest_tag: p.destTag,
+        confirms_needed: p.confirmsNeeded,
+        checkout_url: p.checkoutUrl.slice(0, 512),
+        status_url: p.statusUrl.slice(0, 512),
+        qrcode_url: p.qrcodeUrl.slice(0, 512),
+        expires_at: new Date(createdAt.getTime() + p.timeoutS * 1000),
+        provider_status: 0,
+        // Due at once: a reconciler pass sees the payment from its first run, whatever the IPNs do.
+        next_reconcile_at: createdAt,
+      })
+      .where('id', '=', id)
+      .execute(),
+  );
   const row = await findRecharge(deps.db, id);
   return { ok: true, recharge: row!, replayed: false };
 }
@@ -200,6 +203,7 @@ export function rechargeJson(r: RechargeRow) {
     on_hold: r.hold_reason,
     created_at: iso(r.created_at),
     completed_at: iso(r.completed_at),
-    failed_reason: r.failed_reason,
+    // A late payment completes a recharge once marked failed; the row keeps why, the API shows the outcome.
+    failed_reason: r.status === 'failed' ? r.failed_reason : null,
   };
 }

@@ -12,6 +12,9 @@ import { applyPaymentEvent, type Policies } from './transition.js';
 const MAX_BATCHES = 8;
 /** How long after its expiry a payment is still polled for a late completion. */
 export const LATE_PAYMENT_WINDOW_MS = 24 * 3_600_000;
+/** create_transaction answers within COINPAYMENTS_TIMEOUT_MS (at most 120 s); a row this old without a txn_id is orphaned. */
+const ABANDONED_AFTER_MS = 10 * 60_000;
+const MAX_ABANDONED_PER_PASS = 100;
 
 export interface ReconcilerDeps {
   db: Db;
@@ -30,6 +33,7 @@ export interface ReconcileReport {
   expired: number;
   held: number;
   providerErrors: number;
+  abandoned: number;
 }
 
 /**
@@ -76,9 +80,27 @@ async function claimBatch(deps: ReconcilerDeps, size: number) {
   });
 }
 
+/**
+ * A recharge whose process died between reserving the row and storing the provider's answer never
+ * showed the buyer an address, so nobody can pay it: fail it so it stops counting toward the daily limit.
+ */
+async function failAbandoned(deps: ReconcilerDeps): Promise<number> {
+  const now = deps.now();
+  const res = await deps.db
+    .updateTable('recharge_transactions')
+    .set({ status: 'failed', failed_at: now, failed_reason: 'abandoned', idempotency_key: null })
+    .where('status', '=', 'pending')
+    .where('txn_id', 'is', null)
+    .where('created_at', '<', new Date(now.getTime() - ABANDONED_AFTER_MS))
+    .limit(MAX_ABANDONED_PER_PASS)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
 /** One bounded pass. */
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { claimed: 0, completed: 0, failed: 0, expired: 0, held: 0, providerErrors: 0 };
+  const report: ReconcileReport = { claimed: 0, completed: 0, failed: 0, expired: 0, held: 0, providerErrors: 0, abandoned: 0 };
+  report.abandoned = await failAbandoned(deps);
   const applyDeps = { db: deps.db, now: deps.now, policies: deps.policies };
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
     const rows = await claimBatch(deps, deps.provider.maxStatusBatch);

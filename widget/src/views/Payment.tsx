@@ -27,12 +27,19 @@ export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?:
   const s = Math.max(0, Math.floor((Date.parse(pay.expires_at) - now) / 1000));
   const open = r.status === 'pending' && s > 0;
 
+  const failed = r.status === 'failed';
+  const message = done
+    ? t('credited', { n: (r.coins_credited ?? r.coins) + (r.bonus_credited ?? r.bonus_coins) })
+    : t(failed ? 'failed' : open ? 'waiting' : 'expired', { r: r.failed_reason ?? '' });
+
+  // The status line is one live region that stays in place from "waiting" to "credited", so screen readers
+  // announce the change; once credited it is visually hidden behind the heading that says the same.
   return (
     <Card title={done ? undefined : t('send')}>
       {done ? (
         <div class="done">
           <div class="tick" aria-hidden="true">✓</div>
-          <h2 role="status">{t('credited', { n: (r.coins_credited ?? r.coins) + (r.bonus_credited ?? r.bonus_coins) })}</h2>
+          <h2>{message}</h2>
           {balance !== undefined && (
             <p class="mu">
               {t('balance')}: <Coin n={balance} />
@@ -55,10 +62,6 @@ export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?:
               {pay.dest_tag && <Copy label={t('tag')} value={pay.dest_tag} />}
             </div>
           </div>
-          <p role="status" aria-live="polite" class={open ? '' : 'er'}>
-            {open && <span class="dot" aria-hidden="true" />}
-            {r.status === 'failed' ? t('failed', { r: r.failed_reason ?? '' }) : open ? t('waiting') : t('expired')}
-          </p>
           {open && (
             <p class="mu sm">{t('expires', { t: `${s >= 3600 ? `${Math.floor(s / 3600)}:` : ''}${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` })}</p>
           )}
@@ -81,6 +84,10 @@ export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?:
           </p>
         </>
       )}
+      <p role="status" aria-live="polite" class={done ? 'sr' : open ? '' : 'er'}>
+        {open && <span class="dot" aria-hidden="true" />}
+        {message}
+      </p>
     </Card>
   );
 }

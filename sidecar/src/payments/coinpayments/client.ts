@@ -1,19 +1,26 @@
 // CoinPayments legacy api.php client: form-encoded POSTs signed with HMAC-SHA512 over the exact bytes sent.
 import axios, { type AxiosInstance } from 'axios';
 import type { CreatedPayment, CreatePaymentRequest, PaymentProvider, ProviderObservation, ProviderResult } from '../provider.js';
+import { formatDecimal, parseDecimal } from '../decimal.js';
 import { hmacSha512Hex } from './signing.js';
+
+const RATE_SCALE = 18;
 
 export const MAX_TX_INFO_BATCH = 25;
 /** Read-only commands are retried this many extra times on transport failures; create_transaction never. */
 const READ_RETRIES = 2;
 const RETRY_BACKOFF_MS = 200;
 const MAX_RESPONSE_BYTES = 1_048_576;
+/** Rates are fetched at most this often; recharges in between use the cached table. */
+const RATES_TTL_MS = 10 * 60_000;
 
 export interface CoinPaymentsOptions {
   apiUrl: string;
   publicKey: string;
   privateKey: string;
   timeoutMs: number;
+  /** Milliseconds clock behind the nonces; Date.now unless a test moves it. */
+  now?: () => number;
 }
 
 export class CoinPaymentsError extends Error {
@@ -49,9 +56,11 @@ export class CoinPaymentsClient implements PaymentProvider {
   readonly name = 'coinpayments';
   readonly maxStatusBatch = MAX_TX_INFO_BATCH;
   private readonly http: AxiosInstance;
-  private readonly nextNonce = nonceSource();
+  private readonly nextNonce: () => string;
+  private ratesCache: { fetchedAtMs: number; rateBtc: Map<string, bigint> } | null = null;
 
   constructor(private readonly opts: CoinPaymentsOptions) {
+    this.nextNonce = nonceSource(opts.now);
     this.http = axios.create({
       timeout: opts.timeoutMs,
       maxContentLength: MAX_RESPONSE_BYTES,
@@ -168,6 +177,29 @@ export class CoinPaymentsClient implements PaymentProvider {
     } catch (err) {
       return failure(err);
     }
+  }
+
+  async usdRate(currency: string): Promise<string | null> {
+    if (currency === 'USD') return '1.00000000';
+    const nowMs = (this.opts.now ?? Date.now)();
+    if (!this.ratesCache || nowMs - this.ratesCache.fetchedAtMs > RATES_TTL_MS) {
+      try {
+        const table = await this.rates({ short: true });
+        const rateBtc = new Map<string, bigint>();
+        for (const [code, info] of Object.entries(table ?? {})) {
+          const v = typeof info?.rate_btc === 'string' ? parseDecimal(info.rate_btc, RATE_SCALE) : null;
+          if (v !== null && v > 0n) rateBtc.set(code, v);
+        }
+        this.ratesCache = { fetchedAtMs: nowMs, rateBtc };
+      } catch (err) {
+        if (err instanceof CoinPaymentsError) return null;
+        throw err;
+      }
+    }
+    const from = this.ratesCache.rateBtc.get(currency);
+    const usd = this.ratesCache.rateBtc.get('USD');
+    if (from === undefined || usd === undefined) return null;
+    return formatDecimal((from * 10n ** BigInt(RATE_SCALE)) / usd, RATE_SCALE, 8);
   }
 
   rates(opts: { short?: boolean; accepted?: boolean } = {}): Promise<Record<string, RateInfo>> {
