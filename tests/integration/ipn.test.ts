@@ -1,9 +1,11 @@
 // The IPN endpoint against MariaDB and the simulator: every refusal stored with its reason and nothing
 // credited, duplicates and shuffles credited once, late IPNs never move a payment backwards.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { hmacSha512Hex } from '../../sidecar/src/payments/coinpayments/signing.js';
+import { applyPaymentEvent, type PaymentEvent } from '../../sidecar/src/payments/transition.js';
 import { mintToken } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
@@ -186,5 +188,41 @@ describe('POST /ipn/coinpayments', () => {
     const b = await newRecharge({ package_id: 'p22', method: 'USDT' });
     await h.sim.deliver(b.txnId, [h.sim.buildIpn(b.txnId, { status: -2 })]);
     expect([(await rechargeRow(b.id)).status, (await rechargeRow(b.id)).failed_reason]).toEqual(['failed', 'provider_failed']);
+  });
+});
+
+describe('the shared state machine on the database', () => {
+  it('credits at most once and keeps the invariants for random concurrent event mixes', async () => {
+    const event = fc.oneof(
+      fc.constant<PaymentEvent>({ type: 'expired' }),
+      fc.record({
+        type: fc.constant('provider' as const),
+        status: fc.constantFrom(-2, -1, 0, 1, 2, 100),
+        statusText: fc.constant('x'),
+        receivedAmount: fc.constantFrom(null, '0.00000000', '3.00000000', '7.28000000', '9.00000000'),
+      }),
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 12 }), async (events) => {
+        const user = await createWpUser(tdb.db);
+        const txnId = `CPPROP${Date.now()}${run++}`;
+        const ins = await tdb.db
+          .insertInto('recharge_transactions')
+          .values({ user_id: user, coins: 1000, bonus_coins: 100, payment_method: 'USDT', price_amount: '1000.00', price_currency: 'CNY', status: 'pending', provider: 'coinpayments', txn_id: txnId, crypto_currency: 'USDT.TRC20', crypto_amount: '7.28000000', provider_status: 0 })
+          .executeTakeFirstOrThrow();
+        const deps = { db: tdb.db, now: () => new Date(), policies: { underpayment: 'proportional', latePayment: 'credit' } as const };
+        const results = await Promise.all(events.map((e) => applyPaymentEvent(deps, 'coinpayments', txnId, e)));
+        const completions = results.filter((r) => r.decision?.action === 'complete');
+        expect(completions.length).toBeLessThanOrEqual(1);
+        const row = await rechargeRow(Number(ins.insertId));
+        const credited = await readBalance(tdb.db, user);
+        expect(credited).toBe(row.coins_credited + row.bonus_credited);
+        expect(row.status === 'completed').toBe(completions.length === 1);
+        expect(credited).toBeLessThanOrEqual(1100);
+        expect((await checkInvariants(tdb.db, [user])).problems).toEqual([]);
+      }),
+      { numRuns: 25 },
+    );
   });
 });

@@ -42,7 +42,7 @@ describe('GET /api/packages', () => {
         { id: 'p200', coins: 200, bonus_coins: 0, price: '200.00' },
         { id: 'p500', coins: 500, bonus_coins: 0, price: '500.00' },
       ],
-      custom: { min_coins: 10, max_coins: 50_000, daily_max_coins: 100_000 },
+      custom: { min_coins: 10, max_coins: 50_000, daily_max_coins: 100_000, coin_price: '1.00' },
       bonus_tiers: [{ min_coins: 1000, bonus_percent: 10 }],
       methods: [
         { id: 'USDT', networks: ['USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20', 'USDT.SOL'], default_network: 'USDT.TRC20' },
@@ -286,6 +286,24 @@ describe('reading recharges', () => {
       expect(events[events.length - 1]).toMatchObject({ id: json['id'], status: 'completed', coins_credited: 52 });
     } finally {
       await sse.close();
+    }
+  });
+});
+
+describe('the SSE stream bound', () => {
+  it('closes a stream of a still-pending recharge after RECHARGE_EVENTS_MAX_S', async () => {
+    const user = await createWpUser(tdb.db);
+    const { json } = await create(user, { package_id: 'p22', method: 'USDT' });
+    const short = await startPaymentsHarness(tdb, { env: { RECHARGE_EVENTS_MAX_S: '1', RECHARGE_EVENTS_POLL_MS: '100' } });
+    try {
+      const started = Date.now();
+      const res = await fetch(`${short.url}/api/recharges/${json['id']}/events`, { headers: { Authorization: `Bearer ${await mintToken(user)}` } });
+      const text = await Promise.race([res.text(), new Promise<string>((_, reject) => setTimeout(() => reject(new Error('stream did not end')), 5_000))]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+      expect(text.match(/event: status/g)).toHaveLength(1);
+      expect(text).toContain('"status":"pending"');
+    } finally {
+      await short.close();
     }
   });
 });

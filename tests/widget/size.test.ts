@@ -1,8 +1,8 @@
 // The widget's size budget: goldcoin.js (what visitors load) at most 16 KB gzip; the admin bundle at most 20 KB.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildWidget } from '../support/browser.js';
 
 const VISITOR_BUDGET_BYTES = 16 * 1024;
@@ -12,6 +12,7 @@ let dir: string;
 beforeAll(async () => {
   dir = await buildWidget();
 });
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function measure(file: string) {
   const raw = await readFile(join(dir, file));

@@ -1,10 +1,9 @@
 // Typed client for the sidecar API: bearer token, one refresh through the shim on 401, errors as values.
 
+/** The sidecar's error code (or network_error) with the HTTP status; views show a localized text per code. */
 export interface ApiError {
   status: number;
   code: string;
-  message: string;
-  details?: Record<string, unknown>;
   retryAfterS?: number;
 }
 export type Result<T> = { ok: true; data: T } | { ok: false; error: ApiError };
@@ -46,7 +45,8 @@ export interface Recharge {
     expires_at: string;
     checkout_url?: string | null;
     status_url?: string | null;
-    qr: string;
+    /** Text for the QR code (a payment URI or the address); null without an address. */
+    qr: string | null;
   };
   coins_credited?: number | null;
   bonus_credited?: number | null;
@@ -165,21 +165,14 @@ export function createClient(o: ClientOptions) {
     try {
       res = await send(method, path, body, key);
     } catch {
-      return { ok: false, error: { status: 0, code: 'network_error', message: '' } };
+      return { ok: false, error: { status: 0, code: 'network_error' } };
     }
     const json = await res.json().catch(() => null);
     if (res.ok) return { ok: true, data: json as T };
-    const e = (json?.error ?? {}) as Partial<ApiError>;
     const retry = Number(res.headers.get('Retry-After'));
     return {
       ok: false,
-      error: {
-        status: res.status,
-        code: e.code ?? `http_${res.status}`,
-        message: e.message ?? '',
-        ...(e.details ? { details: e.details } : {}),
-        ...(retry > 0 ? { retryAfterS: retry } : {}),
-      },
+      error: { status: res.status, code: json?.error?.code ?? `http_${res.status}`, ...(retry > 0 ? { retryAfterS: retry } : {}) },
     };
   }
 

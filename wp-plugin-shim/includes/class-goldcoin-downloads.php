@@ -28,7 +28,7 @@ final class Goldcoin_Downloads {
 		if ( null === $path ) {
 			self::refuse();
 		}
-		self::stream( $path, (int) $claims['file'] );
+		self::stream( $path );
 	}
 
 	/** The file the token names, if the token's user, post and file all still line up. */
@@ -57,10 +57,8 @@ final class Goldcoin_Downloads {
 		exit;
 	}
 
-	private static function stream( string $path, int $file_id ): void {
+	private static function stream( string $path ): void {
 		$name = wp_basename( $path );
-		// Protected files carry "<attachment id>-" in front of the uploaded name; buyers get the original name.
-		$name = preg_replace( '/^' . $file_id . '-/', '', $name );
 		$type = wp_check_filetype( $name )['type'];
 		$size = filesize( $path );
 		while ( ob_get_level() > 0 ) {

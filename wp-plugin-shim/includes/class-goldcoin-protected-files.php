@@ -67,7 +67,12 @@ final class Goldcoin_Protected_Files {
 		if ( ! self::ensure_directory( $dir ) ) {
 			return new WP_Error( 'goldcoin_protected_dir', __( 'The protected folder for EA files cannot be created.', 'goldcoin' ) );
 		}
-		$target = $dir . '/' . $attachment_id . '-' . wp_unique_filename( $dir, sanitize_file_name( wp_basename( $path ) ) );
+		// One folder per attachment keeps the uploaded name, which is the name buyers download.
+		$folder = $dir . '/' . $attachment_id;
+		if ( ! wp_mkdir_p( $folder ) ) {
+			return new WP_Error( 'goldcoin_protected_dir', __( 'The protected folder for EA files cannot be created.', 'goldcoin' ) );
+		}
+		$target = $folder . '/' . wp_unique_filename( $folder, sanitize_file_name( wp_basename( $path ) ) );
 		if ( ! @rename( $path, $target ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors -- the WP_Error below reports it
 			return new WP_Error( 'goldcoin_move_failed', __( 'The EA file could not be moved to protected storage.', 'goldcoin' ) );
 		}

@@ -28,7 +28,10 @@ export const packagesOpenapiPaths = {
                 properties: { id: { type: 'string' }, coins: { type: 'integer' }, bonus_coins: { type: 'integer' }, price: { type: 'string' } },
               },
             },
-            custom: { type: 'object', properties: { min_coins: { type: 'integer' }, max_coins: { type: 'integer' }, daily_max_coins: { type: 'integer' } } },
+            custom: {
+              type: 'object',
+              properties: { min_coins: { type: 'integer' }, max_coins: { type: 'integer' }, daily_max_coins: { type: 'integer' }, coin_price: { type: 'string' } },
+            },
             bonus_tiers: { type: 'array', items: { type: 'object', properties: { min_coins: { type: 'integer' }, bonus_percent: { type: 'integer' } } } },
             methods: { type: 'array', items: { type: 'object' } },
           },

@@ -59,7 +59,10 @@ export function rechargeRoutes(deps: AppDeps) {
       key,
     );
     if (!result.ok) {
-      if (result.code === 'provider_unavailable') throw new ApiError(502, result.code, result.message);
+      if (result.code === 'provider_unavailable') {
+        deps.log.warn('recharge: provider failed', { user_id: user.id, cause: result.cause });
+        throw new ApiError(502, result.code, result.message);
+      }
       if (result.code === 'request_in_progress') throw new ApiError(409, result.code, result.message, undefined, { 'Retry-After': '1' });
       throw badRequest(result.code, result.message);
     }

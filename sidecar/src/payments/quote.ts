@@ -120,7 +120,7 @@ export function catalogue(cfg: RechargeConfig, priceCurrency: string) {
       bonus_coins: p.bonusCoins + tierBonus(cfg, p.coins),
       price: priceOf(cfg, p.coins),
     })),
-    custom: { min_coins: cfg.minCoins, max_coins: cfg.maxCoins, daily_max_coins: cfg.dailyMaxCoins },
+    custom: { min_coins: cfg.minCoins, max_coins: cfg.maxCoins, daily_max_coins: cfg.dailyMaxCoins, coin_price: priceOf(cfg, 1) },
     bonus_tiers: cfg.bonusTiers.map((t) => ({ min_coins: t.minCoins, bonus_percent: t.bonusPercent })),
     methods: [
       { id: 'USDT', networks: cfg.usdtNetworks, default_network: cfg.usdtNetworks[0]! },

@@ -28,7 +28,7 @@ export interface Buyer {
 export type CreateResult =
   | { ok: true; recharge: RechargeRow; replayed: boolean }
   | { ok: false; code: QuoteError | 'daily_limit_exceeded' | 'request_in_progress'; message: string }
-  | { ok: false; code: 'provider_unavailable'; message: string };
+  | { ok: false; code: 'provider_unavailable'; message: string; cause: string };
 
 /**
  * Validates and prices the request, records a pending row (the daily limit is checked under the
@@ -119,7 +119,7 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
         .where('status', '=', 'pending')
         .execute(),
     );
-    return { ok: false, code: 'provider_unavailable', message: 'the payment provider is not available; nothing was charged' };
+    return { ok: false, code: 'provider_unavailable', message: 'the payment provider is not available; nothing was charged', cause: created.message };
   }
   const p = created.value;
   const createdAt = deps.now();

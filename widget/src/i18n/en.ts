@@ -3,7 +3,6 @@ export const en = {
   loading: 'Please wait…',
   retry: 'Try again',
   none: 'Nothing yet.',
-  coins: '{n} gold coins',
   balance: 'Your balance',
   recharge: 'Recharge',
   bonus: '+{n} bonus',

@@ -5,7 +5,6 @@ export const zhCN: Strings = {
   loading: '请稍候…',
   retry: '重试',
   none: '暂无记录。',
-  coins: '{n} 金币',
   balance: '我的余额',
   recharge: '充值',
   bonus: '赠送 {n}',

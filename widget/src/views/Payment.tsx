@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Recharge, Wallet } from '../api.js';
 import { Card, Coin, Copy, Qr, useCtx, useNow, useT } from '../ui.js';
 
+/** Minutes may exceed 59: a payment window of 90 minutes counts down from 90:00. */
 const two = (n: number) => String(n).padStart(2, '0');
 
 export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?: (() => void) | undefined; onRestart: () => void }) {
@@ -55,7 +56,7 @@ export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?:
             {pay.amount} <small class="mu">{pay.currency}</small>
           </p>
           <div class="pay">
-            <Qr text={pay.qr} label={t('qr')} />
+            {pay.qr && <Qr text={pay.qr} label={t('qr')} />}
             <div>
               <Copy label={t('address')} value={pay.address} />
               <Copy label={`${t('send')} (${pay.currency})`} value={pay.amount} />
@@ -63,7 +64,7 @@ export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?:
             </div>
           </div>
           {open && (
-            <p class="mu sm">{t('expires', { t: `${s >= 3600 ? `${Math.floor(s / 3600)}:` : ''}${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` })}</p>
+            <p class="mu sm">{t('expires', { t: `${two(Math.floor(s / 60))}:${two(s % 60)}` })}</p>
           )}
           <p class="row sm">
             {pay.status_url && (

@@ -1,0 +1,222 @@
+// npm run demo: the sidecar, the CoinPayments simulator (paying by itself) and a WordPress site with the plugin and sample EA posts.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '../sidecar/src/payments/coinpayments/simulator.js';
+import { ADMIN_URL } from '../tests/support/db.js';
+import { startSidecar, type SidecarProcess } from '../tests/support/sidecar-process.js';
+import { createEmptyDatabase, ensureProvisioned, ensureWidgetBuilt, WORDPRESS_DIR, startWordPress, type WordPressSite } from '../tests/support/wordpress.js';
+import { startStaticHost, type StaticHost } from './demo-static.js';
+
+const env = process.env;
+const DATABASE = env['DEMO_DATABASE'] ?? 'goldcoin_demo';
+/** The demo owns /etc/wordpress/config-<host>.php for this host name while it runs. */
+const WP_HOST = env['DEMO_WP_HOST'] ?? '127.0.0.1';
+const WP_PORT = Number(env['DEMO_WP_PORT'] ?? 8080);
+const SIDECAR_PORT = Number(env['DEMO_SIDECAR_PORT'] ?? 8787);
+const SIMULATOR_PORT = Number(env['DEMO_SIMULATOR_PORT'] ?? 8790);
+/** Seconds a new payment waits before the simulator pays it in full; 0 turns autopay off. */
+const AUTOPAY_S = Number(env['DEMO_AUTOPAY_S'] ?? 8);
+const AUTOPAY_POLL_MS = 1_000;
+const CP = { publicKey: 'demo_public_key', privateKey: 'demo_private_key', merchantId: 'demo_merchant', ipnSecret: 'demo_ipn_secret' };
+const LOGINS = {
+  admin: { login: 'admin', password: 'admin-demo-pass', email: 'admin@demo.test' },
+  editor: { login: 'editor', password: 'editor-demo-pass', email: 'editor@demo.test' },
+  reader: { login: 'reader', password: 'reader-demo-pass', email: 'reader@demo.test' },
+  readerZh: { login: 'duzhe', password: 'duzhe-demo-pass', email: 'duzhe@demo.test' },
+};
+const SAMPLE_EAS = [
+  { title: 'Scalper Pro EA (EURUSD M5)', file: 'ScalperPro.ex4', price: 30, text: 'A grid scalper for EURUSD on M5 with a hard equity stop.' },
+  { title: 'Trend Rider EA (XAUUSD H1)', file: 'TrendRider.ex5', price: 80, text: 'Follows gold trends on H1 with ATR trailing stops. MetaTrader 5.' },
+  { title: 'Night Owl EA (Asian session)', file: 'NightOwl.zip', price: 150, text: 'Mean reversion in the quiet Asian session, with its set files.' },
+];
+
+const log = (line: string) => process.stdout.write(`demo: ${line}\n`);
+
+async function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
+async function requirePort(host: string, port: number, variable: string): Promise<void> {
+  if (!(await portFree(host, port))) throw new Error(`${host}:${port} is in use; stop what runs there or set ${variable}`);
+}
+
+/** Pays every waiting payment once it is AUTOPAY_S old, as a buyer with a wallet would. */
+function startAutopay(sim: Simulator): () => void {
+  if (AUTOPAY_S <= 0) return () => undefined;
+  const paying = new Set<string>();
+  const timer = setInterval(() => {
+    const dueS = Math.floor(Date.now() / 1000) - AUTOPAY_S;
+    for (const t of sim.transactions()) {
+      if (t.status !== 0 || t.createdAtS > dueS || paying.has(t.txnId)) continue;
+      paying.add(t.txnId);
+      sim
+        .pay(t.txnId)
+        .then((r) => log(`simulator paid ${t.amount2} ${t.currency2} for ${t.txnId} (IPN answered ${r.at(-1)?.httpStatus ?? 'nothing'})`))
+        .catch((err: Error) => log(`simulator could not pay ${t.txnId}: ${err.message}`));
+    }
+  }, AUTOPAY_POLL_MS);
+  return () => clearInterval(timer);
+}
+
+async function sampleFiles(dir: string): Promise<string[]> {
+  const paths: string[] = [];
+  for (const ea of SAMPLE_EAS) {
+    const path = join(dir, ea.file);
+    await writeFile(path, Buffer.concat([Buffer.from(`${ea.file} demo build\0`), randomBytes(2048)]));
+    paths.push(path);
+  }
+  return paths;
+}
+
+async function seedWordPress(wp: WordPressSite, files: string[]): Promise<{ posts: string[]; pages: Record<string, string> }> {
+  const result = await wp.setup<{ id?: number; url?: string }[]>([
+    { op: 'user', ...LOGINS.editor, role: 'editor', name: 'Eddie Editor' },
+    { op: 'user', ...LOGINS.reader, role: 'subscriber', name: 'Rita Reader' },
+    { op: 'user', ...LOGINS.readerZh, role: 'subscriber', name: '读者小王', locale: 'zh_CN' },
+    ...SAMPLE_EAS.map((ea, i) => ({
+      op: 'post' as const,
+      title: ea.title,
+      content: `<p>${ea.text}</p>\n[goldcoin_unlock]`,
+      author: LOGINS.editor.login,
+      price: ea.price,
+      ea_file: files[i]!,
+    })),
+    { op: 'post', type: 'page', title: 'Recharge', content: '[goldcoin_recharge]' },
+    { op: 'post', type: 'page', title: 'My wallet', content: '[goldcoin_wallet]' },
+    { op: 'post', type: 'page', title: 'Rewards', content: '[goldcoin_redeem]' },
+  ]);
+  const urls = result.slice(3).map((r) => r.url ?? '');
+  return { posts: urls.slice(0, SAMPLE_EAS.length), pages: { recharge: urls[3]!, wallet: urls[4]!, rewards: urls[5]! } };
+}
+
+async function main() {
+  const stops: (() => Promise<void> | void)[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping…');
+    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch((err: Error) => log(`while stopping: ${err.message}`));
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    let withWordPress = true;
+    try {
+      ensureProvisioned();
+    } catch (err) {
+      withWordPress = false;
+      log(`${(err as Error).message}: serving a static host page instead of WordPress`);
+    }
+    ensureWidgetBuilt();
+    await requirePort(WP_HOST, WP_PORT, 'DEMO_WP_PORT');
+    await requirePort('127.0.0.1', SIDECAR_PORT, 'DEMO_SIDECAR_PORT');
+    await requirePort('127.0.0.1', SIMULATOR_PORT, 'DEMO_SIMULATOR_PORT');
+
+    const siteUrl = `http://${WP_HOST}:${WP_PORT}`;
+    const sidecarUrl = `http://127.0.0.1:${SIDECAR_PORT}`;
+    const secret = randomBytes(32).toString('hex');
+    const databaseUrl = await createEmptyDatabase(DATABASE);
+    log(`database ${DATABASE} created (fresh on every run)`);
+
+    const sim = await startSimulator({ ...CP, host: '127.0.0.1', port: SIMULATOR_PORT });
+    stops.push(() => sim.close());
+    stops.push(startAutopay(sim));
+
+    const sidecarEnv = {
+      DATABASE_URL: databaseUrl,
+      PUBLIC_URL: sidecarUrl,
+      GOLDCOIN_JWT_SECRET: secret,
+      WP_HOME: siteUrl,
+      CORS_ORIGINS: siteUrl,
+      COINPAYMENTS_API_URL: sim.apiUrl,
+      COINPAYMENTS_PUBLIC_KEY: CP.publicKey,
+      COINPAYMENTS_PRIVATE_KEY: CP.privateKey,
+      COINPAYMENTS_MERCHANT_ID: CP.merchantId,
+      COINPAYMENTS_IPN_SECRET: CP.ipnSecret,
+      RECONCILE_INTERVAL_S: '3',
+      LOG_LEVEL: 'warn',
+    };
+
+    if (withWordPress) {
+      const wp = await startWordPress({
+        host: WP_HOST,
+        port: WP_PORT,
+        database: DATABASE,
+        sidecarUrl,
+        jwtSecret: secret,
+        title: 'Gold Coins EA demo',
+        admin: { user: LOGINS.admin.login, password: LOGINS.admin.password, email: LOGINS.admin.email },
+      });
+      stops.push(() => wp.stop());
+      const sidecar: SidecarProcess = await startSidecar({ env: sidecarEnv, port: SIDECAR_PORT, label: 'sidecar' });
+      stops.push(() => sidecar.stop());
+      const filesDir = await mkdtemp(join(tmpdir(), 'goldcoin-demo-eas-'));
+      stops.push(() => rm(filesDir, { recursive: true, force: true }));
+      const { posts, pages } = await seedWordPress(wp, await sampleFiles(filesDir));
+      printWordPress(wp, sidecarUrl, sim, posts, pages);
+    } else {
+      const host: StaticHost = await startStaticHost({ host: WP_HOST, port: WP_PORT, databaseUrl, sidecarUrl, secret, eas: SAMPLE_EAS });
+      stops.push(() => host.stop());
+      const sidecar = await startSidecar({ env: sidecarEnv, port: SIDECAR_PORT, label: 'sidecar' });
+      stops.push(() => sidecar.stop());
+      printStatic(host, sidecarUrl, sim);
+    }
+  } catch (err) {
+    process.stderr.write(`demo failed: ${(err as Error).message}\n`);
+    await stopAll(1);
+  }
+}
+
+function printCommon(sidecarUrl: string, sim: Simulator): string[] {
+  return [
+    `  Sidecar API     ${sidecarUrl}  (OpenAPI at ${sidecarUrl}/openapi.json, health at /readyz)`,
+    `  Simulator       ${sim.apiUrl}  ${AUTOPAY_S > 0 ? `(pays each new payment after ${AUTOPAY_S} s; DEMO_AUTOPAY_S=0 turns that off)` : '(autopay off)'}`,
+    `  Database        ${ADMIN_URL.replace(/\/\/[^@]*@/, '//')}/${DATABASE}`,
+  ];
+}
+
+function printWordPress(wp: WordPressSite, sidecarUrl: string, sim: Simulator, posts: string[], pages: Record<string, string>) {
+  const lines = [
+    '',
+    'Gold Coins demo is running. Ctrl-C stops everything.',
+    '',
+    `  WordPress       ${wp.url}/  (Debian's WordPress in ${WORDPRESS_DIR}, plugin "Gold Coins" active)`,
+    ...SAMPLE_EAS.map((ea, i) => `  EA post         ${posts[i]}  ${ea.title}, ${ea.price} coins`),
+    `  Pages           recharge ${pages['recharge']}  wallet ${pages['wallet']}  rewards ${pages['rewards']}`,
+    `  Admin page      ${wp.url}/wp-admin/admin.php?page=goldcoin  (payments, ledger, adjustments, stats)`,
+    ...printCommon(sidecarUrl, sim),
+    '',
+    `  Log in at ${wp.url}/wp-login.php as:`,
+    `    ${LOGINS.reader.login} / ${LOGINS.reader.password}      a subscriber with 0 coins: open an EA post, recharge, unlock, download`,
+    `    ${LOGINS.readerZh.login} / ${LOGINS.readerZh.password}        the same in Simplified Chinese`,
+    `    ${LOGINS.editor.login} / ${LOGINS.editor.password}      an editor: the "Gold Coins" box on a post sets its price and EA file`,
+    `    ${LOGINS.admin.login} / ${LOGINS.admin.password}        the site owner: Gold Coins in the admin menu`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function printStatic(host: StaticHost, sidecarUrl: string, sim: Simulator) {
+  const lines = [
+    '',
+    'Gold Coins demo is running without WordPress (PHP or the wordpress package is missing). Ctrl-C stops everything.',
+    '',
+    `  Host page       ${host.url}/  (the widget with demo tokens for user "${host.userLogin}")`,
+    `  Admin view      ${host.url}/admin`,
+    ...printCommon(sidecarUrl, sim),
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+void main();
