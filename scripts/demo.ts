@@ -17,6 +17,7 @@ const WP_HOST = env['DEMO_WP_HOST'] ?? '127.0.0.1';
 const WP_PORT = Number(env['DEMO_WP_PORT'] ?? 8080);
 const SIDECAR_PORT = Number(env['DEMO_SIDECAR_PORT'] ?? 8787);
 const SIMULATOR_PORT = Number(env['DEMO_SIMULATOR_PORT'] ?? 8790);
+/** DEMO_STATIC=1 serves the static host page even where WordPress could run. */
 /** Seconds a new payment waits before the simulator pays it in full; 0 turns autopay off. */
 const AUTOPAY_S = Number(env['DEMO_AUTOPAY_S'] ?? 8);
 const AUTOPAY_POLL_MS = 1_000;
@@ -110,9 +111,9 @@ async function main() {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    let withWordPress = true;
+    let withWordPress = env['DEMO_STATIC'] !== '1';
     try {
-      ensureProvisioned();
+      if (withWordPress) ensureProvisioned();
     } catch (err) {
       withWordPress = false;
       log(`${(err as Error).message}: serving a static host page instead of WordPress`);

@@ -60,7 +60,9 @@ foreach ( array( 0 => array_keys( $goldcoin_entries ), 1 => array_values( $goldc
 		$goldcoin_data                      .= $goldcoin_string . "\0";
 	}
 }
-$goldcoin_mo = pack( 'VVVVVVV', 0x950412de, 0, $goldcoin_count, $goldcoin_orig_at, $goldcoin_trans_at, 0, 0 ) . $goldcoin_tables[0] . $goldcoin_tables[1] . $goldcoin_data;
+// No hash table (size 0), but its offset must follow the translation table: WordPress's MO reader
+// derives the table's length from that offset and refuses the file otherwise.
+$goldcoin_mo = pack( 'VVVVVVV', 0x950412de, 0, $goldcoin_count, $goldcoin_orig_at, $goldcoin_trans_at, 0, $goldcoin_data_at ) . $goldcoin_tables[0] . $goldcoin_tables[1] . $goldcoin_data;
 $goldcoin_out = preg_replace( '/\.po$/', '.mo', $goldcoin_po );
 file_put_contents( $goldcoin_out, $goldcoin_mo );
 echo "$goldcoin_out: $goldcoin_count messages\n";

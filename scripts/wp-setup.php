@@ -165,8 +165,19 @@ if ( isset( $goldcoin_spec['install'] ) ) {
 				update_option( (string) $goldcoin_step['name'], $goldcoin_step['value'] );
 				$goldcoin_result[] = array( 'option' => $goldcoin_step['name'] );
 				break;
+			case 'delete_option':
+				delete_option( (string) $goldcoin_step['name'] );
+				$goldcoin_result[] = array( 'deleted' => $goldcoin_step['name'] );
+				break;
+			case 'role':
+				add_role( (string) $goldcoin_step['name'], (string) $goldcoin_step['display'], array_fill_keys( (array) $goldcoin_step['caps'], true ) );
+				$goldcoin_result[] = array( 'role' => $goldcoin_step['name'] );
+				break;
 			case 'user':
 				$goldcoin_result[] = goldcoin_user( $goldcoin_step );
+				break;
+			case 'user_roles':
+				$goldcoin_result[] = array( 'roles' => array_values( get_user_by( 'login', (string) $goldcoin_step['login'] )->roles ) );
 				break;
 			case 'quiet_editor':
 				goldcoin_quiet_editor( goldcoin_user_id( $goldcoin_step['login'] ) );

@@ -24,6 +24,7 @@ const SUBSCRIBER = { login: 'reader', password: 'reader-pass-1', email: 'reader@
 /** Bytes of a compiled EA: binary, with NULs and high bytes, so any re-encoding on the way shows. */
 const EA_BYTES = Buffer.concat([Buffer.from('EX4\0'), randomBytes(4096), Buffer.from([0, 255, 13, 10, 26])]);
 const UI_TIMEOUT_MS = 15_000;
+const VIP_ROLE = 'goldcoin_vip';
 
 let wp: WordPressSite;
 let tdb: TestDatabase;
@@ -80,6 +81,7 @@ beforeAll(async () => {
       COINPAYMENTS_MERCHANT_ID: CP.merchantId,
       COINPAYMENTS_IPN_SECRET: CP.ipnSecret,
       RECHARGE_EVENTS_POLL_MS: '200',
+      REWARDS_CATALOG: JSON.stringify([{ key: 'vip-reader', title: 'VIP reader', cost_coins: 10, fulfilment: 'role', value: VIP_ROLE }]),
     },
   });
   await new Promise<void>((resolve) => {
@@ -89,6 +91,7 @@ beforeAll(async () => {
     { op: 'user', ...EDITOR, role: 'editor', name: 'Eddie Editor' },
     { op: 'user', ...SUBSCRIBER, role: 'subscriber', name: 'Rita Reader' },
     { op: 'post', title: 'Scalper Pro EA', content: '<p>A grid scalper for EURUSD.</p>\n[goldcoin_unlock]', author: EDITOR.login },
+    { op: 'role', name: VIP_ROLE, display: 'VIP reader', caps: ['read'] },
   ]);
   [editorId, subscriberId, postId] = made.map((r) => r.id) as [number, number, number];
   browser = await launchChromium();
@@ -173,6 +176,19 @@ describe('Gold Coins in a real WordPress', () => {
     await context.close();
   });
 
+  it('speaks Simplified Chinese to a zh_CN site owner: translated admin screens and the locale in the token', async () => {
+    const owner = { login: 'guanli', password: 'guanli-pass-1', email: 'guanli@example.test' };
+    await wp.setup([{ op: 'user', ...owner, role: 'administrator', locale: 'zh_CN' }]);
+    const { context, page } = await loggedIn(owner.login, owner.password);
+    await page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin-settings`);
+    await page.getByRole('heading', { name: '金币设置' }).waitFor();
+    await page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin`);
+    const claims = JSON.parse(Buffer.from((await tokenOf(page)).split('.')[1]!, 'base64url').toString()) as { locale: string };
+    expect(claims.locale).toBe('zh_CN');
+    expect(await widgetIn(page).getAttribute('locale')).toBe('zh_CN');
+    await context.close();
+  });
+
   it('takes the subscriber from the unlock widget through a 52-coin USDT recharge, live crediting, the unlock and the download', async () => {
     const { context, page } = await loggedIn(SUBSCRIBER.login, SUBSCRIBER.password);
     await page.goto(`${wp.url}/?p=${postId}`);
@@ -206,6 +222,7 @@ describe('Gold Coins in a real WordPress', () => {
     await widget.getByRole('button', { name: /Download/i }).click();
     const download = await downloading;
     expect(download.suggestedFilename()).toBe('ScalperPro.ex4');
+    await widget.getByRole('button', { name: /ScalperPro\.ex4/ }).waitFor();
     expect((await readFile((await download.path())!)).equals(EA_BYTES)).toBe(true);
 
     const wallet = await tdb.db.selectFrom('user_wallet').selectAll().where('user_id', '=', subscriberId).executeTakeFirstOrThrow();
@@ -303,6 +320,29 @@ describe('Gold Coins in a real WordPress', () => {
     ]);
     const unlocks = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${sql.table('entitlements')} WHERE user_id = ${subscriberId}`.execute(tdb.db);
     expect(Number(unlocks.rows[0]!.n)).toBe(1);
+
+    await page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin-settings`);
+    const settings = await page.content();
+    expect(settings).toContain('GOLDCOIN_JWT_SECRET');
+    expect(settings).not.toContain(SECRET);
     await context.close();
+  });
+
+  it('gives the subscriber the WordPress role a redeemed reward grants, when the plugin next mints a token', async () => {
+    const [{ token }] = (await wp.setup<{ token: string }[]>([{ op: 'token', login: SUBSCRIBER.login }])) as [{ token: string }];
+    const redeemed = await fetch(`${sidecarUrl}/api/rewards/vip-reader/redeem`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Idempotency-Key': randomBytes(8).toString('hex') },
+      body: '{}',
+    });
+    expect(redeemed.status).toBe(201);
+    // Page views above already checked for grants; the plugin waits a minute between checks per user.
+    const [, , after] = await wp.setup<[unknown, unknown, { roles: string[] }]>([
+      { op: 'delete_option', name: `_transient_goldcoin_grants_checked_${subscriberId}` },
+      { op: 'token', login: SUBSCRIBER.login },
+      { op: 'user_roles', login: SUBSCRIBER.login },
+    ]);
+    expect(after.roles.sort()).toEqual([VIP_ROLE, 'subscriber']);
+    expect((await checkInvariants(tdb.db, [subscriberId])).problems).toEqual([]);
   });
 });

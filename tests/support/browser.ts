@@ -7,9 +7,12 @@ import { build } from 'vite';
 
 const CONFIG = join(import.meta.dirname, '../../widget/vite.config.ts');
 
-/** Builds goldcoin.js and goldcoin-admin.js as `npm run build:widget` does, into a fresh directory of its own. */
-export async function buildWidget(): Promise<string> {
-  const outDir = await mkdtemp(join(tmpdir(), 'goldcoin-widget-'));
+/**
+ * Builds goldcoin.js and goldcoin-admin.js as `npm run build:widget` does, by default into a fresh temporary
+ * directory, so test files running side by side never overwrite each other's scripts. Returns the directory.
+ */
+export async function buildWidget(outDir?: string): Promise<string> {
+  outDir ??= await mkdtemp(join(tmpdir(), 'goldcoin-widget-'));
   for (const mode of ['production', 'admin']) {
     await build({ configFile: CONFIG, mode, logLevel: 'error', build: { outDir, emptyOutDir: false } });
   }

@@ -65,6 +65,9 @@ export type SetupStep =
   | { op: 'activate'; plugin: string }
   | { op: 'theme'; stylesheet: string }
   | { op: 'option'; name: string; value: unknown }
+  | { op: 'delete_option'; name: string }
+  | { op: 'role'; name: string; display: string; caps: string[] }
+  | { op: 'user_roles'; login: string }
   | { op: 'user'; login: string; password: string; email: string; role?: string; name?: string; locale?: string }
   | { op: 'quiet_editor'; login: string }
   | { op: 'post'; title: string; content?: string; status?: string; type?: string; author?: string; price?: number; ea_file?: string }
@@ -199,8 +202,13 @@ async function writeConfig(path: string, content: string): Promise<void> {
   if (existsSync(path) && !(await readFile(path, 'utf8')).includes(CONFIG_MARKER)) {
     throw new Error(`${path} exists and was not written by a Gold Coins run; pick another host for the run`);
   }
-  await mkdir(CONFIG_DIR, { recursive: true });
-  await writeFile(path, content, { mode: 0o640 });
+  try {
+    await mkdir(CONFIG_DIR, { recursive: true });
+    await writeFile(path, content, { mode: 0o640 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') throw new Error(`cannot write ${path}: run as root (Debian's WordPress reads its site config from ${CONFIG_DIR})`);
+    throw err;
+  }
 }
 
 /** Installs WordPress into the given database with the plugin active, and serves it. */

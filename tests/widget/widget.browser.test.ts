@@ -163,6 +163,29 @@ describe('recharge', () => {
     expect((await checkInvariants(tdb.db, [v.userId])).ok).toBe(true);
     await page.close();
   });
+
+  test('falls back to polling when the event stream cannot be read', async () => {
+    const v = await visitor();
+    const page = await open(widget({ view: 'recharge', api: h.url, token: v.token }));
+    let streamsRefused = 0;
+    await page.route('**/events', (route) => {
+      streamsRefused++;
+      return route.abort();
+    });
+    await page.getByRole('button', { name: 'Continue to payment' }).click();
+    await page.getByRole('img', { name: 'Payment QR code' }).waitFor();
+    await expect.poll(() => streamsRefused).toBeGreaterThan(0);
+    await payNewest(v.email);
+    await page.getByRole('heading', { name: '22 gold coins credited' }).waitFor();
+    await page.close();
+  });
+
+  test('an API error is shown as a localized message', async () => {
+    const v = await visitor(0, { locale: 'zh_CN' });
+    const page = await open(widget({ view: 'unlock', 'post-id': 999999, api: h.url, token: v.token }));
+    await page.getByRole('alert').filter({ hasText: '该内容不出售。' }).waitFor();
+    await page.close();
+  });
 });
 
 describe('unlock', () => {

@@ -91,6 +91,7 @@ final class Goldcoin_Protected_Files {
 		$path = (string) get_post_meta( (int) $attachment_id, '_wp_attached_file', true );
 		if ( self::is_protected( $path ) && is_file( $path ) ) {
 			wp_delete_file( $path );
+			@rmdir( dirname( $path ) ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- the attachment's own folder, removed only when empty
 		}
 	}
 }

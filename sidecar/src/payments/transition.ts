@@ -1,9 +1,11 @@
-// The one forward-only state machine of a recharge, shared by the IPN handler and the reconciler:
-// `decide` is pure (property-tested); `applyPaymentEvent` locks the row, decides and writes in one transaction.
-import type { Transaction } from 'kysely';
+// The one forward-only state machine of a recharge, shared by the IPN handler, the reconciler and an
+// administrator resolving a hold: `decide` is pure (property-tested); `applyPaymentEvent` locks the row,
+// decides and writes state, ledger, audit and notification in one transaction.
+import type { Selectable, Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
 import { inTransaction } from '../db/retry.js';
-import type { Database, RechargeStatus } from '../db/types.js';
+import type { ResolutionAction } from '../db/tables/payments.js';
+import type { Database, RechargeStatus, RechargeTransactionsTable } from '../db/types.js';
 import { applyMovementInTx } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
 import { awardReferralOnRechargeCompleted } from '../referrals/referrals.js';
@@ -25,18 +27,23 @@ export interface RechargeState {
   /** What the buyer was asked to send, in the pay currency (exact decimal string). */
   cryptoAmount: string | null;
   holdReason: string | null;
+  /** What the provider last reported as arrived (exact decimal string); what `credit_received` pays for. */
+  receivedAmount?: string | null;
+  failedReason?: string | null;
 }
 
 export type PaymentEvent =
   | { type: 'provider'; status: number; statusText: string; receivedAmount: string | null }
   /** Our own timeout: the reconciler saw the payment past its expiry with no funds. */
-  | { type: 'expired' };
+  | { type: 'expired' }
+  /** A person settles a held payment; actor is e.g. `admin:7`, reason is stored with the audit row. */
+  | { type: 'resolve'; action: ResolutionAction; actor: string; reason: string };
 
 export type Decision =
-  | { action: 'none'; reason: 'already_completed' | 'already_failed' | 'on_hold' | 'not_newer' }
+  | { action: 'none'; reason: 'already_completed' | 'already_failed' | 'on_hold' | 'not_newer' | 'not_on_hold' | 'nothing_received' }
   | { action: 'progress'; providerStatus: number }
   | { action: 'complete'; coinsCredited: number; bonusCredited: number; underpaid: boolean; late: boolean }
-  | { action: 'fail'; reason: 'expired' | 'provider_failed' }
+  | { action: 'fail'; reason: 'expired' | 'provider_failed' | 'rejected' }
   | { action: 'hold'; reason: 'underpaid' | 'late_payment' };
 
 /**
@@ -44,10 +51,14 @@ export type Decision =
  * completed → nothing. A paid status with less than was asked follows the underpayment policy:
  * `proportional` credits coins and bonus in proportion to what arrived, rounded down; `hold` waits
  * for a person. A payment completing after we marked it failed follows the late-payment policy.
+ * Only a `resolve` event moves a held payment: credit what arrived (the proportional rule), credit the
+ * full quote, or reject it; a rejection is final, no later provider event reopens it.
  */
 export function decide(state: RechargeState, event: PaymentEvent, policies: Policies): Decision {
   if (state.status === 'completed') return { action: 'none', reason: 'already_completed' };
+  if (event.type === 'resolve') return resolveHold(state, event.action);
   if (state.holdReason !== null) return { action: 'none', reason: 'on_hold' };
+  if (state.status === 'failed' && state.failedReason === 'rejected') return { action: 'none', reason: 'already_failed' };
   if (event.type === 'expired') {
     return state.status === 'pending' ? { action: 'fail', reason: 'expired' } : { action: 'none', reason: 'already_failed' };
   }
@@ -64,22 +75,55 @@ export function decide(state: RechargeState, event: PaymentEvent, policies: Poli
 
   const late = state.status === 'failed';
   if (late && policies.latePayment === 'hold') return { action: 'hold', reason: 'late_payment' };
+  const share = receivedShare(state, event.receivedAmount);
+  if (!share.underpaid) return { action: 'complete', ...share, late };
+  if (policies.underpayment === 'hold' || share.coinsCredited <= 0) return { action: 'hold', reason: 'underpaid' };
+  return { action: 'complete', ...share, late };
+}
+
+/**
+ * Coins and bonus for what arrived: all of them when at least the asked amount arrived (or either amount
+ * is unknown, as the provider's paid status is then all we have), else in proportion, rounded down.
+ */
+function receivedShare(state: RechargeState, receivedAmount: string | null) {
   const asked = state.cryptoAmount === null ? null : parseDecimal(state.cryptoAmount, AMOUNT_SCALE);
-  const received = event.receivedAmount === null ? null : parseDecimal(event.receivedAmount, AMOUNT_SCALE);
+  const received = receivedAmount === null ? null : parseDecimal(receivedAmount, AMOUNT_SCALE);
   if (asked === null || asked <= 0n || received === null || received >= asked) {
-    return { action: 'complete', coinsCredited: state.coins, bonusCredited: state.bonusCoins, underpaid: false, late };
+    return { coinsCredited: state.coins, bonusCredited: state.bonusCoins, underpaid: false };
   }
-  if (policies.underpayment === 'hold') return { action: 'hold', reason: 'underpaid' };
-  const coinsCredited = Number((BigInt(state.coins) * received) / asked);
-  const bonusCredited = Number((BigInt(state.bonusCoins) * received) / asked);
-  if (coinsCredited <= 0) return { action: 'hold', reason: 'underpaid' };
-  return { action: 'complete', coinsCredited, bonusCredited, underpaid: true, late };
+  return {
+    coinsCredited: Number((BigInt(state.coins) * received) / asked),
+    bonusCredited: Number((BigInt(state.bonusCoins) * received) / asked),
+    underpaid: true,
+  };
+}
+
+function resolveHold(state: RechargeState, action: ResolutionAction): Decision {
+  if (state.holdReason === null) return { action: 'none', reason: 'not_on_hold' };
+  const late = state.status === 'failed';
+  switch (action) {
+    case 'reject':
+      return { action: 'fail', reason: 'rejected' };
+    case 'credit_full':
+      return { action: 'complete', coinsCredited: state.coins, bonusCredited: state.bonusCoins, underpaid: false, late };
+    case 'credit_received': {
+      const share = receivedShare(state, state.receivedAmount ?? null);
+      if (share.coinsCredited <= 0) return { action: 'none', reason: 'nothing_received' };
+      return { action: 'complete', ...share, late };
+    }
+  }
+}
+
+/** The counters the payment path moves; prom-client's Counter fits, tests may leave it out. */
+export interface PaymentMetrics {
+  recharges: { inc(labels: { status: 'pending' | 'completed' | 'failed' | 'held' }): void };
 }
 
 export interface ApplyDeps {
   db: Db;
   now: () => Date;
   policies: Policies;
+  metrics?: PaymentMetrics;
 }
 
 export interface ApplyResult {
@@ -93,7 +137,7 @@ export const bonusLedgerRef = (provider: string, txnId: string) => `bonus:${prov
 
 /** Locks the recharge by (provider, txn_id), decides, and writes the outcome with its credits, exactly once. */
 export async function applyPaymentEvent(deps: ApplyDeps, provider: string, txnId: string, event: PaymentEvent): Promise<ApplyResult> {
-  return inTransaction(deps.db, async (trx) => {
+  const result = await inTransaction(deps.db, async (trx): Promise<ApplyResult> => {
     const row = await trx
       .selectFrom('recharge_transactions')
       .selectAll()
@@ -110,6 +154,8 @@ export async function applyPaymentEvent(deps: ApplyDeps, provider: string, txnId
         bonusCoins: row.bonus_coins,
         cryptoAmount: row.crypto_amount,
         holdReason: row.hold_reason,
+        receivedAmount: row.received_amount,
+        failedReason: row.failed_reason,
       },
       event,
       deps.policies,
@@ -117,13 +163,27 @@ export async function applyPaymentEvent(deps: ApplyDeps, provider: string, txnId
     await write(trx, deps.now(), row, provider, txnId, event, decision);
     return { found: true, rechargeId: row.id, decision };
   });
+  // Counted after commit: a retried transaction must not count twice.
+  const action = result.decision?.action;
+  if (action === 'complete') deps.metrics?.recharges.inc({ status: 'completed' });
+  else if (action === 'fail') deps.metrics?.recharges.inc({ status: 'failed' });
+  else if (action === 'hold') deps.metrics?.recharges.inc({ status: 'held' });
+  return result;
 }
 
-interface LockedRow {
-  id: number;
-  user_id: number;
-  status: RechargeStatus;
+/** Locks the recharge by id and applies a person's resolution of its hold through the same state machine. */
+export async function resolveHeldPayment(
+  deps: ApplyDeps,
+  rechargeId: number,
+  resolution: { action: ResolutionAction; actor: string; reason: string },
+): Promise<ApplyResult> {
+  const row = await deps.db.selectFrom('recharge_transactions').select(['provider', 'txn_id']).where('id', '=', rechargeId).executeTakeFirst();
+  // Without a provider transaction nothing can have been paid, so nothing can be held.
+  if (!row || row.txn_id === null) return { found: row !== undefined, rechargeId: row ? rechargeId : null, decision: row ? { action: 'none', reason: 'not_on_hold' } : null };
+  return applyPaymentEvent(deps, row.provider, row.txn_id, { type: 'resolve', ...resolution });
 }
+
+type LockedRow = Selectable<RechargeTransactionsTable>;
 
 async function write(
   trx: Transaction<Database>,
@@ -143,25 +203,43 @@ async function write(
         }
       : {};
   const update = () => trx.updateTable('recharge_transactions').where('id', '=', row.id).where('status', '=', row.status);
+  const resolution = event.type === 'resolve' ? event : null;
+  const locale = row.locale ?? undefined;
+  const amounts = { recharge_id: row.id, coins: row.coins, bonus_coins: row.bonus_coins };
 
   switch (decision.action) {
     case 'none':
       return;
     case 'progress':
-      await update().set(observed).execute();
+      // Funds moving: poll again at the base interval rather than the backed-off one.
+      await update().set({ ...observed, reconcile_attempts: 0 }).execute();
       return;
     case 'hold':
       await update().set({ ...observed, hold_reason: decision.reason }).execute();
       return;
     case 'fail': {
-      await update()
-        .set({ ...observed, status: 'failed', failed_at: now, failed_reason: decision.reason })
-        .execute();
+      const res = await update()
+        .set({ ...observed, status: 'failed', failed_at: now, failed_reason: decision.reason, hold_reason: null, reconcile_attempts: 0 })
+        .executeTakeFirst();
+      if (res.numUpdatedRows !== 1n) throw new Error(`recharge ${row.id} changed under its lock`);
+      if (resolution) {
+        await recordResolution(trx, row, resolution, 0, 0);
+        // The buyer is told why in the words of the hold (underpaid, late_payment); an expiry notice may already exist.
+        await enqueueNotification(trx, {
+          userId: row.user_id,
+          kind: 'recharge_failed',
+          dedupeKey: `recharge:${row.id}:rejected`,
+          data: { ...amounts, reason: row.hold_reason },
+          locale,
+        });
+        return;
+      }
       await enqueueNotification(trx, {
         userId: row.user_id,
         kind: decision.reason === 'expired' ? 'recharge_expired' : 'recharge_failed',
         dedupeKey: `recharge:${row.id}:failed`,
-        data: { recharge_id: row.id, reason: decision.reason },
+        data: { ...amounts, reason: decision.reason },
+        locale,
       });
       return;
     }
@@ -173,17 +251,21 @@ async function write(
           completed_at: now,
           coins_credited: decision.coinsCredited,
           bonus_credited: decision.bonusCredited,
+          hold_reason: null,
         })
         .executeTakeFirst();
       // The row is locked and its status was read under the lock, so this cannot miss.
       if (res.numUpdatedRows !== 1n) throw new Error(`recharge ${row.id} changed under its lock`);
-      const common = { userId: row.user_id, actor: `provider:${provider}`, refType: 'recharge', refId: String(row.id) };
+      if (resolution) await recordResolution(trx, row, resolution, decision.coinsCredited, decision.bonusCredited);
+      const actor = resolution ? resolution.actor : `provider:${provider}`;
+      const common = { userId: row.user_id, actor, refType: 'recharge', refId: String(row.id) };
+      const memo = decision.underpaid ? 'recharge (underpaid: credited in proportion)' : 'recharge';
       const credit = await applyMovementInTx(trx, {
         ...common,
         deltaCoins: decision.coinsCredited,
         kind: 'recharge',
         idempotencyRef: rechargeLedgerRef(provider, txnId),
-        memo: decision.underpaid ? 'recharge (underpaid: credited in proportion)' : 'recharge',
+        memo: resolution ? `${memo}, resolved: ${resolution.reason}`.slice(0, 255) : memo,
       });
       if (!credit.ok) throw new Error(`recharge ${row.id}: ledger refused the credit (${credit.code})`);
       if (decision.bonusCredited > 0) {
@@ -202,9 +284,32 @@ async function write(
         kind: 'recharge_completed',
         dedupeKey: `recharge:${row.id}:completed`,
         data: { recharge_id: row.id, coins: decision.coinsCredited, bonus_coins: decision.bonusCredited },
+        locale,
       });
       await awardReferralOnRechargeCompleted(trx, { refereeUserId: row.user_id, rechargeId: row.id });
       return;
     }
   }
+}
+
+/** The audit row of a resolution; its unique recharge_id makes a second resolution impossible. */
+async function recordResolution(
+  trx: Transaction<Database>,
+  row: LockedRow,
+  resolution: { action: ResolutionAction; actor: string; reason: string },
+  coinsCredited: number,
+  bonusCredited: number,
+): Promise<void> {
+  await trx
+    .insertInto('payment_resolutions')
+    .values({
+      recharge_id: row.id,
+      action: resolution.action,
+      hold_reason: row.hold_reason ?? '',
+      actor: resolution.actor.slice(0, 64),
+      reason: resolution.reason.slice(0, 255),
+      coins_credited: coinsCredited,
+      bonus_credited: bonusCredited,
+    })
+    .execute();
 }

@@ -26,6 +26,8 @@ export interface RechargePaymentColumns {
   failed_reason: string | null;
   next_reconcile_at: Date | null;
   reconcile_attempts: ColumnType<number, number | undefined, number>;
+  /** The buyer's WordPress locale at creation (005), for the recharge's notifications. */
+  locale: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface IpnLogTable {
@@ -46,8 +48,24 @@ export interface IpnLogTable {
   reason: string;
 }
 
+export type ResolutionAction = 'credit_received' | 'credit_full' | 'reject';
+
+/** The audit of a held payment resolved by a person (005): one row per recharge at most. */
+export interface PaymentResolutionsTable {
+  id: Generated<number>;
+  recharge_id: number;
+  action: ResolutionAction;
+  hold_reason: string;
+  actor: string;
+  reason: string;
+  coins_credited: number;
+  bonus_credited: number;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
 export interface PaymentsTables {
   ipn_log: IpnLogTable;
+  payment_resolutions: PaymentResolutionsTable;
 }
 
 // The base table is declared with the ledger in db/types.ts; this file adds the payment columns to it.

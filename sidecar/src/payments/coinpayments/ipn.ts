@@ -79,11 +79,12 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
     if (!/^[A-Za-z0-9-]{1,128}$/.test(txnId)) return reject('missing_txn_id');
     const row = await deps.db
       .selectFrom('recharge_transactions')
-      .select(['id', 'price_amount', 'price_currency', 'crypto_currency'])
+      .select(['id', 'txn_id', 'price_amount', 'price_currency', 'crypto_currency'])
       .where('provider', '=', PROVIDER)
       .where('txn_id', '=', txnId)
       .executeTakeFirst();
-    if (!row) return reject('unknown_txn');
+    // The column's collation compares case-insensitively; a txn_id is an exact string.
+    if (!row || row.txn_id !== txnId) return reject('unknown_txn');
     rechargeId = row.id;
     // 5: a genuine IPN for a cheaper price or coin must not complete our recharge.
     if (field('currency1').toUpperCase() !== row.price_currency.toUpperCase()) return reject('currency1_mismatch');
