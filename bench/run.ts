@@ -2,7 +2,7 @@
 // markdown table and written to bench/RESULTS.md. Needs the MariaDB login the tests use; takes a few minutes.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -21,7 +21,7 @@ const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 3_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
 const POOL_SIZE = 16;
 const SPREAD_USERS = 1_000;
-const POSTS = 6_000;
+const POSTS = 12_000;
 const PRICE_COINS = 1;
 const IPN_PAYMENTS = Number(process.env['BENCH_IPN_PAYMENTS'] ?? 2_000);
 const IPN_COPIES = 5;
@@ -308,6 +308,8 @@ function widgetSize(): string {
   return `${fmt(raw.length / 1024, 1)} KiB raw, ${fmt(gzipSync(raw, { level: 9 }).length / 1024, 1)} KiB gzip`;
 }
 
+const loadAtStart = loadavg();
+
 async function machine(tdb: TestDatabase): Promise<string> {
   const version = await sql<{ v: string }>`SELECT VERSION() AS v`.execute(tdb.db);
   const flush = await sql<{ v: string }>`SELECT @@innodb_flush_log_at_trx_commit AS v`.execute(tdb.db);
@@ -317,7 +319,8 @@ async function machine(tdb: TestDatabase): Promise<string> {
     `- Memory: ${fmt(totalmem() / 2 ** 30, 1)} GiB`,
     `- MariaDB ${version.rows[0]!.v} on 127.0.0.1, innodb_flush_log_at_trx_commit=${flush.rows[0]!.v}; Node ${process.version}`,
     `- Sidecar: one process, DATABASE_POOL_SIZE=${POOL_SIZE}, rate limits on (RATE_LIMIT_UNLOCK high enough never to refuse); the bare mysql2 reference uses a pool of the same size`,
-    `- Rounds: ${ROUNDS} × ${ROUND_MS / 1000} s per system and row, the two systems alternating`,
+    `- Rounds: ${ROUNDS} × ${ROUND_MS / 1000} s per system and row, the systems alternating round by round`,
+    `- Load average (1 min) at start ${fmt(loadAtStart[0]!, 1)}, at end ${fmt(loadavg()[0]!, 1)}: other work on the machine shares the same 2 cores`,
   ].join('\n');
 }
 
@@ -376,6 +379,8 @@ async function main() {
         LOG_LEVEL: 'error',
       },
       label: 'bench',
+      // BENCH_PROFILE=dir writes a V8 CPU profile of the sidecar there (summarise it with bench/profile-summary.ts).
+      nodeArgs: process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [],
     });
     const firstStartMs = sidecar.startupMs();
     log(`sidecar ready in ${fmt(firstStartMs)} ms`);
@@ -434,9 +439,11 @@ async function main() {
       '## Notes',
       ...notes.map((n) => `- ${n}`),
       '- The reference unlock is the money transaction alone: a conditional UPDATE of the balance, the ledger row',
-      '  (INSERT … SELECT for balance_after) and the entitlement, in one transaction over bare mysql2. The sidecar',
-      '  does the same inside an HTTP request with JWT verification, plus the rate-limit counter, the price read from',
-      '  wp_posts/wp_postmeta, the replay check on the ledger reference and the notification outbox row.',
+      '  (INSERT … SELECT for balance_after) and the entitlement, in one transaction over bare mysql2 (5 statements).',
+      '  "Bare Hono + JWT + same SQL" serves that transaction over HTTP behind the same jose HS256 check, so the',
+      '  third column isolates HTTP and JWT. The sidecar does more per unlock: the rate-limit counter (its own',
+      '  autocommit), the entitlement pre-check, the price read from wp_posts/wp_postmeta and the notification with',
+      '  its email outbox row (10 statements, 2 commits). Where its time goes, and what would cut it: bench/PROFILE.md.',
       `- Whole run: ${fmt((performance.now() - t0) / 1000)} s.`,
       '',
     ].join('\n');

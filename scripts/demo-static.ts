@@ -8,7 +8,6 @@ import { createDb } from '../sidecar/src/db/database.js';
 import { verifyDownloadToken } from '../sidecar/src/spending/download-token.js';
 import { installWordPressTables, TABLE_PREFIX, WP_PREFIX, createWpUser } from '../tests/support/db.js';
 import { insertPricedPost } from '../tests/support/wp-content.js';
-import { ROOT } from '../tests/support/wordpress.js';
 
 const TOKEN_LIFETIME_S = 12 * 60;
 
@@ -24,6 +23,8 @@ export interface StaticHostOptions {
   databaseUrl: string;
   sidecarUrl: string;
   secret: string;
+  /** goldcoin.js and goldcoin-admin.js, from tests/support/browser.ts buildWidget. */
+  widgetDir: string;
   eas: { title: string; file: string; price: number; text: string }[];
 }
 
@@ -83,7 +84,7 @@ export async function startStaticHost(o: StaticHostOptions): Promise<StaticHost>
       });
     }
     if (u.pathname === '/goldcoin.js' || u.pathname === '/goldcoin-admin.js') {
-      return send(200, 'text/javascript; charset=utf-8', await readFile(join(ROOT, 'widget', 'dist', u.pathname.slice(1))));
+      return send(200, 'text/javascript; charset=utf-8', await readFile(join(o.widgetDir, u.pathname.slice(1))));
     }
     if (u.pathname === '/token' && req.method === 'POST') {
       const userId = u.searchParams.get('user') === String(adminId) ? adminId : readerId;

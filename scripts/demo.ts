@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../sidecar/src/payments/coinpayments/simulator.js';
 import { ADMIN_URL } from '../tests/support/db.js';
 import { startSidecar, type SidecarProcess } from '../tests/support/sidecar-process.js';
-import { createEmptyDatabase, ensureProvisioned, ensureWidgetBuilt, WORDPRESS_DIR, startWordPress, type WordPressSite } from '../tests/support/wordpress.js';
+import { buildWidget } from '../tests/support/browser.js';
+import { createEmptyDatabase, ensureProvisioned, WORDPRESS_DIR, startWordPress, type WordPressSite } from '../tests/support/wordpress.js';
 import { startStaticHost, type StaticHost } from './demo-static.js';
 
 const env = process.env;
@@ -17,7 +18,6 @@ const WP_HOST = env['DEMO_WP_HOST'] ?? '127.0.0.1';
 const WP_PORT = Number(env['DEMO_WP_PORT'] ?? 8080);
 const SIDECAR_PORT = Number(env['DEMO_SIDECAR_PORT'] ?? 8787);
 const SIMULATOR_PORT = Number(env['DEMO_SIMULATOR_PORT'] ?? 8790);
-/** DEMO_STATIC=1 serves the static host page even where WordPress could run. */
 /** Seconds a new payment waits before the simulator pays it in full; 0 turns autopay off. */
 const AUTOPAY_S = Number(env['DEMO_AUTOPAY_S'] ?? 8);
 const AUTOPAY_POLL_MS = 1_000;
@@ -76,6 +76,12 @@ async function sampleFiles(dir: string): Promise<string[]> {
   return paths;
 }
 
+/** Block-editor markup, so the posts open in the editor as a paragraph and a shortcode block. */
+function blocks(paragraph: string, shortcode: string): string {
+  const p = paragraph ? `<!-- wp:paragraph -->\n${paragraph}\n<!-- /wp:paragraph -->\n\n` : '';
+  return `${p}<!-- wp:shortcode -->\n${shortcode}\n<!-- /wp:shortcode -->`;
+}
+
 async function seedWordPress(wp: WordPressSite, files: string[]): Promise<{ posts: string[]; pages: Record<string, string> }> {
   const result = await wp.setup<{ id?: number; url?: string }[]>([
     { op: 'user', ...LOGINS.editor, role: 'editor', name: 'Eddie Editor' },
@@ -84,14 +90,14 @@ async function seedWordPress(wp: WordPressSite, files: string[]): Promise<{ post
     ...SAMPLE_EAS.map((ea, i) => ({
       op: 'post' as const,
       title: ea.title,
-      content: `<p>${ea.text}</p>\n[goldcoin_unlock]`,
+      content: blocks(`<p>${ea.text}</p>`, '[goldcoin_unlock]'),
       author: LOGINS.editor.login,
       price: ea.price,
       ea_file: files[i]!,
     })),
-    { op: 'post', type: 'page', title: 'Recharge', content: '[goldcoin_recharge]' },
-    { op: 'post', type: 'page', title: 'My wallet', content: '[goldcoin_wallet]' },
-    { op: 'post', type: 'page', title: 'Rewards', content: '[goldcoin_redeem]' },
+    { op: 'post', type: 'page', title: 'Recharge', content: blocks('', '[goldcoin_recharge]') },
+    { op: 'post', type: 'page', title: 'My wallet', content: blocks('', '[goldcoin_wallet]') },
+    { op: 'post', type: 'page', title: 'Rewards', content: blocks('', '[goldcoin_redeem]') },
   ]);
   const urls = result.slice(3).map((r) => r.url ?? '');
   return { posts: urls.slice(0, SAMPLE_EAS.length), pages: { recharge: urls[3]!, wallet: urls[4]!, rewards: urls[5]! } };
@@ -111,6 +117,7 @@ async function main() {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
+    // DEMO_STATIC=1 serves the static host page even where WordPress could run.
     let withWordPress = env['DEMO_STATIC'] !== '1';
     try {
       if (withWordPress) ensureProvisioned();
@@ -118,7 +125,8 @@ async function main() {
       withWordPress = false;
       log(`${(err as Error).message}: serving a static host page instead of WordPress`);
     }
-    ensureWidgetBuilt();
+    const widgetDir = await buildWidget();
+    stops.push(() => rm(widgetDir, { recursive: true, force: true }));
     await requirePort(WP_HOST, WP_PORT, 'DEMO_WP_PORT');
     await requirePort('127.0.0.1', SIDECAR_PORT, 'DEMO_SIDECAR_PORT');
     await requirePort('127.0.0.1', SIMULATOR_PORT, 'DEMO_SIMULATOR_PORT');
@@ -156,6 +164,7 @@ async function main() {
         sidecarUrl,
         jwtSecret: secret,
         title: 'Gold Coins EA demo',
+        widgetDir,
         admin: { user: LOGINS.admin.login, password: LOGINS.admin.password, email: LOGINS.admin.email },
       });
       stops.push(() => wp.stop());
@@ -166,7 +175,7 @@ async function main() {
       const { posts, pages } = await seedWordPress(wp, await sampleFiles(filesDir));
       printWordPress(wp, sidecarUrl, sim, posts, pages);
     } else {
-      const host: StaticHost = await startStaticHost({ host: WP_HOST, port: WP_PORT, databaseUrl, sidecarUrl, secret, eas: SAMPLE_EAS });
+      const host: StaticHost = await startStaticHost({ host: WP_HOST, port: WP_PORT, databaseUrl, sidecarUrl, secret, widgetDir, eas: SAMPLE_EAS });
       stops.push(() => host.stop());
       const sidecar = await startSidecar({ env: sidecarEnv, port: SIDECAR_PORT, label: 'sidecar' });
       stops.push(() => sidecar.stop());

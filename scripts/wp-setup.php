@@ -157,6 +157,11 @@ if ( isset( $goldcoin_spec['install'] ) ) {
 				}
 				$goldcoin_result[] = array( 'activated' => $goldcoin_step['plugin'] );
 				break;
+			case 'uninstall':
+				deactivate_plugins( (string) $goldcoin_step['plugin'], true );
+				uninstall_plugin( (string) $goldcoin_step['plugin'] );
+				$goldcoin_result[] = array( 'uninstalled' => $goldcoin_step['plugin'] );
+				break;
 			case 'theme':
 				switch_theme( (string) $goldcoin_step['stylesheet'] );
 				$goldcoin_result[] = array( 'theme' => $goldcoin_step['stylesheet'] );

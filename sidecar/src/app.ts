@@ -7,6 +7,7 @@ import { routePath } from 'hono/route';
 import { sql } from 'kysely';
 import { requireAuth } from './http/auth.js';
 import { adminRoutes } from './http/admin.js';
+import { adminPaymentRoutes, adminPaymentsOpenapiPaths } from './http/admin-payments.js';
 import type { AppDeps, AppEnv } from './http/context.js';
 import { ApiError, errorBody, sendError } from './http/errors.js';
 import { notificationRoutes, notificationsOpenapiPaths } from './http/notifications.js';
@@ -14,6 +15,7 @@ import { openapiDocument } from './http/openapi.js';
 import { ipnOpenapiPaths, ipnRoutes } from './http/ipn.js';
 import { packageRoutes, packagesOpenapiPaths } from './http/packages.js';
 import { rechargeRoutes, rechargesOpenapiPaths } from './http/recharges.js';
+import { countPendingRecharges } from './payments/recharges.js';
 import { postRoutes, postsOpenapiPaths } from './http/posts.js';
 import { referralRoutes, referralsOpenapiPaths } from './http/referrals.js';
 import { adminRedemptionRoutes, rewardRoutes, rewardsOpenapiPaths } from './http/rewards.js';
@@ -64,11 +66,16 @@ export function createApp(deps: AppDeps) {
     }
   });
   app.get('/metrics', async (c) => {
+    try {
+      metrics.pendingPayments.set(await countPendingRecharges(deps.db));
+    } catch {
+      // The database being down must not hide the process metrics; /readyz reports it.
+    }
     c.header('Content-Type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
   app.get('/openapi.json', (c) =>
-    c.json(openapiDocument([packagesOpenapiPaths, rechargesOpenapiPaths, ipnOpenapiPaths, postsOpenapiPaths, rewardsOpenapiPaths, referralsOpenapiPaths, notificationsOpenapiPaths])),
+    c.json(openapiDocument([packagesOpenapiPaths, rechargesOpenapiPaths, ipnOpenapiPaths, postsOpenapiPaths, rewardsOpenapiPaths, referralsOpenapiPaths, notificationsOpenapiPaths, adminPaymentsOpenapiPaths])),
   );
 
   const api = new Hono<AppEnv>();
@@ -82,6 +89,7 @@ export function createApp(deps: AppDeps) {
   api.route('/', referralRoutes(deps));
   api.route('/admin/redemptions', adminRedemptionRoutes(deps));
   api.route('/admin', adminRoutes(deps));
+  api.route('/admin', adminPaymentRoutes(deps));
   app.route('/api', api);
   app.route('/', ipnRoutes(deps));
 

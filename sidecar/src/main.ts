@@ -42,7 +42,8 @@ async function main() {
     wpTablePrefix: config.wpTablePrefix,
   });
   const provider = new CoinPaymentsClient(config.coinpayments);
-  const deps = { db, config, log, clock: systemClock, metrics: createMetrics(), provider };
+  const metrics = createMetrics();
+  const deps = { db, config, log, clock: systemClock, metrics, provider };
   const app = createApp(deps);
   const { notify } = config;
   const mailer = notify.smtpUrl
@@ -57,6 +58,7 @@ async function main() {
       now: () => systemClock.now(),
       policies: { underpayment: config.recharge.underpayment, latePayment: config.recharge.latePayment },
       intervalMs: config.reconcileIntervalMs,
+      metrics,
     }),
     emailOutboxJob({
       db,

@@ -106,6 +106,8 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/api/admin/stats', admin: true, readOnly: true },
   { method: 'GET', path: '/api/admin/redemptions', admin: true, readOnly: true },
   { method: 'POST', path: '/api/admin/adjustments', admin: true, body: true },
+  { method: 'GET', path: '/api/admin/payments/:p', admin: true },
+  { method: 'POST', path: '/api/admin/payments/:p/resolve', admin: true, body: true },
 ];
 
 /**
@@ -197,13 +199,14 @@ describe('fuzzing every route', () => {
         user_id: fc.oneof(number, fc.constant(user)),
         delta_coins: fc.oneof(number, fc.constant(0)),
         reason: fc.oneof(text, fc.constant('')),
+        action: fc.oneof(text, fc.constantFrom('credit_received', 'credit_full', 'reject')),
       },
       { requiredKeys: [] },
     );
     const body = fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), shaped.map((v) => JSON.stringify(v)), fc.string({ maxLength: 60 }));
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...withBody), body, fc.uuid(), async (route, b, key) => {
-        const path = fill(route.path, 'premium-ea');
+        const path = fill(route.path, route.path.includes('payments') ? '1' : 'premium-ea');
         const parsed = (() => {
           try {
             return JSON.parse(b) as unknown;
@@ -235,6 +238,25 @@ describe('fuzzing every route', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...withBody), headers, async (route, h) => {
         await probe(route, { path: fill(route.path, 'premium-ea'), body: '{"coins":"x","method":1}', headers: h });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('unknown routes and methods', () => {
+  it('answers any other method or path with 404 not_found, never a 5xx (property)', async () => {
+    const method = fc.constantFrom('PUT', 'PATCH', 'DELETE', 'GET', 'POST');
+    const segment = fc.oneof(fc.constantFrom('api', 'admin', 'wallet', 'posts', '1', '..', '%2e%2e', 'ipn', 'coinpayments', '%00', 'metrics;'), fc.string({ maxLength: 12 }).map(encodeURIComponent));
+    const path = fc.array(segment, { minLength: 1, maxLength: 5 }).map((parts) => `/${parts.join('/')}`);
+    await fc.assert(
+      fc.asyncProperty(method, path, async (m, p) => {
+        const known = ROUTES.some((r) => r.method === m && new RegExp(`^${r.path.replace(':p', '[^/]+')}/?$`).test(p));
+        fc.pre(!known && !['/healthz', '/readyz', '/metrics', '/openapi.json', '/ipn/coinpayments'].some((x) => p.startsWith(x)));
+        const res = await t.app.request(p, { method: m, headers: { Authorization: `Bearer ${adminToken}` } });
+        expect(res.status, `${m} ${p}`).toBeLessThan(500);
+        expect(res.status, `${m} ${p}`).toBeGreaterThanOrEqual(400);
+        count('unknown route');
       }),
       { numRuns: RUNS },
     );

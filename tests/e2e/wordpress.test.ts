@@ -1,9 +1,9 @@
 // The whole product in a real WordPress and a real Chromium: editor prices a post, subscriber recharges, unlocks and downloads.
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyToken } from '../../sidecar/src/http/auth.js';
@@ -12,8 +12,9 @@ import { startSimulator, type Simulator } from '../../sidecar/src/payments/coinp
 import { signDownloadToken } from '../../sidecar/src/spending/download-token.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { buildTestApp } from '../support/app.js';
+import { buildWidget, launchBrowser } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
-import { createEmptyDatabase, ensureWidgetBuilt, freePort, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
+import { createEmptyDatabase, dropDatabase, freePort, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
 
 /** This file's own loopback host: it owns /etc/wordpress/config-127.0.0.3.php for the run. */
 const HOST = '127.0.0.3';
@@ -26,6 +27,8 @@ const EA_BYTES = Buffer.concat([Buffer.from('EX4\0'), randomBytes(4096), Buffer.
 const UI_TIMEOUT_MS = 15_000;
 const VIP_ROLE = 'goldcoin_vip';
 
+let dbName: string;
+let widgetDir: string;
 let wp: WordPressSite;
 let tdb: TestDatabase;
 let sim: Simulator;
@@ -35,13 +38,6 @@ let browser: Browser;
 let postId: number;
 let editorId: number;
 let subscriberId: number;
-
-async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 async function loggedIn(login: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
@@ -56,17 +52,27 @@ async function loggedIn(login: string, password: string): Promise<{ context: Bro
 
 const widgetIn = (page: Page): Locator => page.locator('goldcoin-widget');
 
+/** Waits for a locator inside the widget; on timeout the error carries what the widget shows instead. */
+async function shown(widget: Locator, target: Locator): Promise<void> {
+  try {
+    await target.waitFor();
+  } catch (err) {
+    const text = await widget.evaluate((e) => (e.shadowRoot?.lastElementChild as HTMLElement | null)?.innerText ?? '').catch(() => '');
+    throw new Error(`${(err as Error).message}\nthe widget shows: ${text.slice(0, 2000)}`);
+  }
+}
+
 async function tokenOf(page: Page): Promise<string> {
   return (await widgetIn(page).getAttribute('token')) ?? '';
 }
 
 beforeAll(async () => {
-  ensureWidgetBuilt();
-  const dbName = `gct_e2e_wordpress_${randomBytes(3).toString('hex')}`;
+  widgetDir = await buildWidget();
+  dbName = `gct_e2e_wordpress_${randomBytes(3).toString('hex')}`;
   await createEmptyDatabase(dbName);
   const sidecarPort = await freePort();
   sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
-  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET });
+  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, widgetDir });
   tdb = await sidecarDatabase(dbName);
   sim = await startSimulator({ ...CP, host: '127.0.0.1', port: 0 });
   const { app } = buildTestApp(tdb, {
@@ -94,7 +100,7 @@ beforeAll(async () => {
     { op: 'role', name: VIP_ROLE, display: 'VIP reader', caps: ['read'] },
   ]);
   [editorId, subscriberId, postId] = made.map((r) => r.id) as [number, number, number];
-  browser = await launchChromium();
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
@@ -102,7 +108,9 @@ afterAll(async () => {
   await new Promise<void>((resolve) => (sidecar ? sidecar.close(() => resolve()) : resolve()));
   await sim?.close();
   await wp?.stop();
-  await tdb?.drop();
+  if (tdb) await tdb.drop();
+  else if (dbName) await dropDatabase(dbName);
+  if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
 });
 
 describe('Gold Coins in a real WordPress', () => {
@@ -210,8 +218,8 @@ describe('Gold Coins in a real WordPress', () => {
     const [delivery] = await sim.pay(txn.txnId);
     expect(delivery?.httpStatus).toBe(200);
 
-    const credited = widget.getByRole('status').filter({ hasText: /credited/i });
-    await credited.waitFor();
+    const credited = widget.getByText(/credited/i);
+    await shown(widget, credited);
     expect(await credited.innerText()).toMatch(/\b52\b/);
     await widget.getByRole('button', { name: /Back to the content/i }).click();
     await widget.getByRole('button', { name: /Unlock for 30/i }).click();
@@ -263,39 +271,47 @@ describe('Gold Coins in a real WordPress', () => {
     await context.close();
   });
 
-  it('serves the EA only on a valid sidecar-signed token for the logged-in buyer', async () => {
+  it('serves the EA only to the logged-in buyer with a valid sidecar-signed token', async () => {
     const fileId = Number(
       (await tdb.db.selectFrom('postmeta').select('meta_value').where('post_id', '=', postId).where('meta_key', '=', '_goldcoin_file').executeTakeFirstOrThrow()).meta_value,
     );
-    const sign = async (over: { secret?: string; issuer?: string; userId?: number; fileId?: number; now?: Date } = {}) =>
+    const sign = async (over: { secret?: string; issuer?: string; fileId?: number; now?: Date } = {}) =>
       (
         await signDownloadToken(
-          { userId: over.userId ?? subscriberId, postId, fileId: over.fileId ?? fileId },
+          { userId: subscriberId, postId, fileId: over.fileId ?? fileId },
           { secret: over.secret ?? SECRET, issuer: over.issuer ?? sidecarUrl, ttlS: 300, now: over.now ?? new Date() },
         )
       ).token;
-    const get = (token: string) => fetch(`${wp.url}/?goldcoin_download=${encodeURIComponent(token)}`);
+    /** The same claims under {"alg":"none"} and no signature. */
+    const unsigned = (token: string) => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${token.split('.')[1]}.`;
+    const link = (token: string) => `${wp.url}/?goldcoin_download=${encodeURIComponent(token)}`;
 
-    const good = await get(await sign());
-    expect(good.status).toBe(200);
-    expect(good.headers.get('content-disposition')).toMatch(/^attachment; filename="ScalperPro\.ex4"/);
-    expect(good.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(Number(good.headers.get('content-length'))).toBe(EA_BYTES.length);
-    expect(Buffer.from(await good.arrayBuffer()).equals(EA_BYTES)).toBe(true);
+    const buyer = await loggedIn(SUBSCRIBER.login, SUBSCRIBER.password);
+    const good = await buyer.page.request.get(link(await sign()));
+    expect(good.status()).toBe(200);
+    expect(good.headers()['content-disposition']).toMatch(/^attachment; filename="ScalperPro\.ex4"/);
+    expect(good.headers()['x-content-type-options']).toBe('nosniff');
+    expect(Number(good.headers()['content-length'])).toBe(EA_BYTES.length);
+    expect((await good.body()).equals(EA_BYTES)).toBe(true);
 
-    const refused = await Promise.all([
-      get(await sign({ secret: 'a-forged-secret-that-is-long-enough-000' })),
-      get(await sign({ issuer: 'http://evil.example' })),
-      get(await sign({ now: new Date(Date.now() - 3_600_000) })),
-      get(await sign({ fileId: fileId + 1000 })),
-      get('not.a.token'),
-    ]);
-    expect(refused.map((r) => r.status)).toEqual([403, 403, 403, 403, 403]);
+    const refused = await Promise.all(
+      [
+        await sign({ secret: 'a-forged-secret-that-is-long-enough-000' }),
+        await sign({ issuer: 'http://evil.example' }),
+        await sign({ now: new Date(Date.now() - 3_600_000) }),
+        await sign({ fileId: fileId + 1000 }),
+        'not.a.token',
+        unsigned(await sign()),
+      ].map((token) => buyer.page.request.get(link(token)).then((r) => r.status())),
+    );
+    expect(refused).toEqual([403, 403, 403, 403, 403, 403]);
+    await buyer.context.close();
 
-    const { context, page } = await loggedIn(EDITOR.login, EDITOR.password);
-    const asEditor = await page.request.get(`${wp.url}/?goldcoin_download=${await sign()}`);
-    expect(asEditor.status()).toBe(403);
-    await context.close();
+    const loggedOut = await fetch(link(await sign()));
+    expect(loggedOut.status).toBe(403);
+    const other = await loggedIn(EDITOR.login, EDITOR.password);
+    expect((await other.page.request.get(link(await sign()))).status()).toBe(403);
+    await other.context.close();
   });
 
   it('shows the site owner the payment and the unlock on the Gold Coins admin page', async () => {
@@ -307,7 +323,7 @@ describe('Gold Coins in a real WordPress', () => {
     await payment.first().waitFor();
     await expect.poll(() => payment.first().innerText()).toMatch(/52/);
     await widget.getByRole('tab', { name: /Ledger/i }).click();
-    await widget.locator('li, tr').filter({ hasText: /Unlock/ }).filter({ hasText: /[-−]30\b/ }).first().waitFor();
+    await shown(widget, widget.locator('li, tr').filter({ hasText: /Unlock/ }).filter({ hasText: /[-−]30\b/ }).first());
     const rows = await tdb.db
       .selectFrom('coin_ledger')
       .select(['kind', 'delta_coins'])
@@ -344,5 +360,44 @@ describe('Gold Coins in a real WordPress', () => {
     ]);
     expect(after.roles.sort()).toEqual([VIP_ROLE, 'subscriber']);
     expect((await checkInvariants(tdb.db, [subscriberId])).problems).toEqual([]);
+  });
+
+  it('keeps every coin record on uninstall unless the owner ticked "delete all coin data"', async () => {
+    const ours = async () => ({
+      options: (await sql<{ option_name: string }>`SELECT option_name FROM wp_options WHERE option_name LIKE 'goldcoin%' ORDER BY option_name`.execute(tdb.db)).rows.map((r) => r.option_name),
+      tables: (await sql<{ t: string }>`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'wp\_goldcoin\_%'`.execute(tdb.db)).rows.length,
+      ledgerRows: (await sql<{ n: number }>`SELECT COUNT(*) AS n FROM wp_goldcoin_coin_ledger`.execute(tdb.db).catch(() => ({ rows: [{ n: -1 }] }))).rows[0]!.n,
+      prices: (await sql<{ n: number }>`SELECT COUNT(*) AS n FROM wp_postmeta WHERE meta_key = '_goldcoin_price'`.execute(tdb.db)).rows[0]!.n,
+    });
+    const before = await ours();
+    expect(before.options).toContain('goldcoin_settings');
+    expect(Number(before.ledgerRows)).toBe(3);
+
+    await wp.setup([{ op: 'uninstall', plugin: 'goldcoin/goldcoin.php' }]);
+    const kept = await ours();
+    expect(kept.options).toEqual([]);
+    expect({ tables: kept.tables, ledgerRows: Number(kept.ledgerRows), prices: Number(kept.prices) }).toEqual({
+      tables: before.tables,
+      ledgerRows: 3,
+      prices: 1,
+    });
+
+    await wp.setup([
+      { op: 'activate', plugin: 'goldcoin/goldcoin.php' },
+      { op: 'option', name: 'goldcoin_settings', value: { delete_data_on_uninstall: true } },
+      { op: 'uninstall', plugin: 'goldcoin/goldcoin.php' },
+    ]);
+    const wiped = await ours();
+    expect({ options: wiped.options, tables: wiped.tables, ledgerRows: Number(wiped.ledgerRows), prices: Number(wiped.prices) }).toEqual({
+      options: [],
+      tables: 0,
+      ledgerRows: -1,
+      prices: 0,
+    });
+  });
+
+  it('ran every request above without a PHP error, warning or notice from the plugin or the set-up scripts', async () => {
+    const ours = (await wp.debugLog()).split('\n').filter((line) => /plugins\/goldcoin\/|scripts\/wp-/.test(line));
+    expect(ours).toEqual([]);
   });
 });

@@ -191,6 +191,45 @@ describe('POST /ipn/coinpayments', () => {
   });
 });
 
+describe('payment metrics', () => {
+  /** A sample's value from the Prometheus text, 0 when the series does not exist yet. */
+  async function sample(series: string): Promise<number> {
+    const text = await (await h.call('GET', '/metrics')).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line ? Number(line.slice(series.length + 1)) : 0;
+  }
+  const series = {
+    processed: 'goldcoin_ipn_total{verdict="processed"}',
+    duplicate: 'goldcoin_ipn_total{verdict="duplicate"}',
+    rejected: 'goldcoin_ipn_total{verdict="rejected"}',
+    created: 'goldcoin_recharges_total{status="pending"}',
+    completed: 'goldcoin_recharges_total{status="completed"}',
+    pending: 'goldcoin_pending_payments',
+  };
+  const snapshot = async () => {
+    const values = await Promise.all(Object.values(series).map(sample));
+    const keys = Object.keys(series) as Array<keyof typeof series>;
+    return Object.fromEntries(keys.map((k, i) => [k, values[i]!])) as Record<keyof typeof series, number>;
+  };
+
+  it('shows IPNs by verdict, recharge outcomes and the pending count on /metrics after an IPN', async () => {
+    const before = await snapshot();
+    const r = await newRecharge({ package_id: 'p22', method: 'USDT' });
+    expect((await snapshot()).pending).toBe(before.pending + 1);
+    await h.sim.pay(r.txnId, { duplicate: 3 });
+    await h.sim.post(ipnUrl(), h.sim.buildIpn(r.txnId, { secret: 'not-the-secret' }));
+    const after = await snapshot();
+    expect(after).toEqual({
+      processed: before.processed + 1,
+      duplicate: before.duplicate + 2,
+      rejected: before.rejected + 1,
+      created: before.created + 1,
+      completed: before.completed + 1,
+      pending: before.pending,
+    });
+  });
+});
+
 describe('the shared state machine on the database', () => {
   it('credits at most once and keeps the invariants for random concurrent event mixes', async () => {
     const event = fc.oneof(

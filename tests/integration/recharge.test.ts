@@ -2,10 +2,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
+import { silentLogger } from '../../sidecar/src/log.js';
+import { emailOutboxJob } from '../../sidecar/src/notify/email-job.js';
+import { createSmtpMailer } from '../../sidecar/src/notify/mailer.js';
 import { startSimulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
 import { buildTestApp, mintToken } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { SIM_KEYS, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
+import { startSmtpSink } from '../support/smtp-sink.js';
 
 let tdb: TestDatabase;
 let h: PaymentsHarness;
@@ -231,6 +235,56 @@ describe('paying a recharge', () => {
     const { json } = await create(user, { package_id: 'p200', method: 'CoinPayment', currency: 'LTC' });
     await h.sim.pay(json['payment'].txn_id, { overpayPercent: 50 });
     expect(await readBalance(tdb.db, user)).toBe(200);
+  });
+});
+
+describe("notifications in the buyer's language, with amounts", () => {
+  it('emails a zh_CN buyer the completion in Chinese, from the locale stored on the recharge', async () => {
+    const user = await createWpUser(tdb.db);
+    const token = await mintToken(user, { locale: 'zh_CN' });
+    const res = await h.call('POST', '/api/recharges', { token, body: { coins: 1000, method: 'USDT' }, headers: { 'Idempotency-Key': newKey() } });
+    expect(res.status).toBe(201);
+    const { id, payment } = (await res.json()) as { id: number; payment: { txn_id: string } };
+    expect((await tdb.db.selectFrom('recharge_transactions').select('locale').where('id', '=', id).executeTakeFirstOrThrow()).locale).toBe('zh_CN');
+    await h.sim.pay(payment.txn_id);
+    const note = await tdb.db.selectFrom('notifications').selectAll().where('user_id', '=', user).executeTakeFirstOrThrow();
+    expect([note.kind, note.locale, JSON.parse(note.data)]).toEqual(['recharge_completed', 'zh_CN', { recharge_id: id, coins: 1000, bonus_coins: 100 }]);
+
+    const sink = await startSmtpSink();
+    const mailer = createSmtpMailer({ smtpUrl: sink.url, from: '"Test Site" <no-reply@wp.test>', timeoutMs: 2_000 });
+    try {
+      // A little ahead of the database's clock, so the row it just stamped is due.
+      const job = emailOutboxJob({ db: tdb.db, clock: { now: () => new Date(Date.now() + 1_000) }, log: silentLogger, mailer, siteName: 'Test Site', siteUrl: 'http://wp.test', intervalMs: 1_000, maxAttempts: 5 });
+      await job.runOnce();
+      const email = (await tdb.db.selectFrom('users').select('user_email').where('ID', '=', user).executeTakeFirstOrThrow()).user_email;
+      const mail = await sink.waitFor((m) => m.envelopeTo.includes(email));
+      expect(mail.subject).toBe('[Test Site] 充值成功');
+      expect(mail.text).toContain('您已成功充值 1,000 金币（赠送 100）');
+    } finally {
+      mailer.close();
+      await sink.close();
+    }
+  });
+
+  it('says how many coins an expired recharge was for, and why, in the buyer\'s language', async () => {
+    const user = await createWpUser(tdb.db);
+    const res = await h.call('POST', '/api/recharges', {
+      token: await mintToken(user, { locale: 'zh_CN' }),
+      body: { package_id: 'p52', method: 'USDT' },
+      headers: { 'Idempotency-Key': newKey() },
+    });
+    const { id, payment } = (await res.json()) as { id: number; payment: { txn_id: string } };
+    await h.sim.expire(payment.txn_id);
+    const note = await tdb.db.selectFrom('notifications').selectAll().where('user_id', '=', user).executeTakeFirstOrThrow();
+    expect([note.kind, note.locale, JSON.parse(note.data)]).toEqual([
+      'recharge_expired',
+      'zh_CN',
+      { recharge_id: id, coins: 52, bonus_coins: 0, reason: 'expired' },
+    ]);
+    const inbox = await h.call('GET', '/api/notifications', { token: await mintToken(user, { locale: 'en_US' }) });
+    const [item] = ((await inbox.json()) as { notifications: Array<{ title: string; body: string }> }).notifications;
+    expect(item).toMatchObject({ title: 'Recharge expired' });
+    expect(item!.body).toContain('Your recharge of 52 gold coins expired');
   });
 });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { silentLogger } from '../../sidecar/src/log.js';
-import { reconcileOnce, type ReconcilerDeps } from '../../sidecar/src/payments/reconciler.js';
+import { nextReconcileAt, reconcileDelayMs, reconcileOnce, type ReconcilerDeps } from '../../sidecar/src/payments/reconciler.js';
 import { mintToken } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { movableClock, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
@@ -29,6 +29,7 @@ const deps = (): ReconcilerDeps => ({
   now: clock.now,
   policies: { underpayment: 'proportional', latePayment: 'credit' },
   intervalMs: INTERVAL_MS,
+  metrics: h.deps.metrics,
 });
 
 let keySeq = 0;
@@ -155,5 +156,82 @@ describe('reconciler', () => {
     const report = await reconcileOnce({ ...deps(), provider: down });
     expect(report).toMatchObject({ claimed: 1, providerErrors: 1, expired: 0 });
     expect((await rechargeRow(r.id)).status).toBe('pending');
+  });
+});
+
+describe('reconciler backoff', () => {
+  it('waits interval × min(2^attempts, 16) between checks, and no later than the expiry', () => {
+    expect([0, 1, 2, 3, 4, 5, 30].map((n) => reconcileDelayMs(INTERVAL_MS, n) / INTERVAL_MS)).toEqual([1, 2, 4, 8, 16, 16, 16]);
+    const now = new Date('2026-01-01T00:00:00Z');
+    const at = (ms: number) => new Date(now.getTime() + ms);
+    expect(nextReconcileAt(now, INTERVAL_MS, 3, null, 'pending')).toEqual(at(8 * INTERVAL_MS));
+    expect(nextReconcileAt(now, INTERVAL_MS, 3, at(5 * INTERVAL_MS), 'pending')).toEqual(at(5 * INTERVAL_MS));
+    // Never sooner than one interval: the claim is the lease.
+    expect(nextReconcileAt(now, INTERVAL_MS, 3, at(-INTERVAL_MS), 'pending')).toEqual(at(INTERVAL_MS));
+    // An expired payment watched for a late completion is not pulled in by its past expiry.
+    expect(nextReconcileAt(now, INTERVAL_MS, 3, at(-INTERVAL_MS), 'failed')).toEqual(at(8 * INTERVAL_MS));
+  });
+
+  /** Runs one pass per interval for `steps` intervals and returns the steps at which the row was checked. */
+  async function checkedAt(id: number, steps: number, onStep: (step: number) => Promise<void> = async () => {}) {
+    const seen: number[] = [];
+    for (let step = 0; step < steps; step++) {
+      await onStep(step);
+      const before = (await rechargeRow(id)).reconcile_attempts;
+      await reconcileOnce(deps());
+      if ((await rechargeRow(id)).reconcile_attempts !== before) seen.push(step);
+      clock.advance(INTERVAL_MS);
+    }
+    return seen;
+  }
+
+  it('polls an idle pending payment on a growing interval, from its first pass', async () => {
+    await parkOthers();
+    const r = await newRecharge();
+    expect(await checkedAt(r.id, 48)).toEqual([0, 1, 3, 7, 15, 31, 47]);
+    expect((await rechargeRow(r.id)).status).toBe('pending');
+  });
+
+  it('includes a new payment from its first pass while older ones wait out their backoff', async () => {
+    await parkOthers();
+    const old = await newRecharge();
+    await checkedAt(old.id, 8);
+    const fresh = await newRecharge();
+    const report = await reconcileOnce(deps());
+    expect(report.claimed).toBe(1);
+    expect((await rechargeRow(fresh.id)).reconcile_attempts).toBe(1);
+    expect((await rechargeRow(old.id)).reconcile_attempts).toBe(4);
+  });
+
+  it('checks a payment at its expiry even when its backoff would be later, and expires it', async () => {
+    await parkOthers();
+    const r = await newRecharge();
+    await tdb.db
+      .updateTable('recharge_transactions')
+      .set({ expires_at: new Date(clock.now().getTime() + 5.5 * INTERVAL_MS) })
+      .where('id', '=', r.id)
+      .execute();
+    expect(await checkedAt(r.id, 7)).toEqual([0, 1, 3, 6]);
+    expect(await rechargeRow(r.id)).toMatchObject({ status: 'failed', failed_reason: 'expired' });
+  });
+
+  it('starts the schedule again once funds are seen', async () => {
+    await parkOthers();
+    const r = await newRecharge();
+    const seen = await checkedAt(r.id, 19, async (step) => {
+      if (step === 8) await h.sim.deliver(r.txnId, [h.sim.buildIpn(r.txnId, { status: 1 })]);
+    });
+    expect(seen).toEqual([0, 1, 3, 7, 15, 16, 18]);
+  });
+
+  it('counts its passes in goldcoin_reconcile_runs_total', async () => {
+    const runs = async () => {
+      const text = await (await h.call('GET', '/metrics')).text();
+      return Number(/^goldcoin_reconcile_runs_total (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await runs();
+    await reconcileOnce(deps());
+    await reconcileOnce(deps());
+    expect(await runs()).toBe(before + 2);
   });
 });

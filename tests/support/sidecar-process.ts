@@ -20,6 +20,8 @@ export interface SidecarOptions {
   port?: number;
   readyTimeoutMs?: number;
   label?: string;
+  /** Extra node flags, e.g. --cpu-prof for the benchmarks. */
+  nodeArgs?: string[];
 }
 
 export interface SidecarProcess {
@@ -75,7 +77,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<SidecarProcess
 
   async function launch() {
     const started = performance.now();
-    const proc = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
+    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', TSX_LOADER, MAIN], {
       cwd: tmpdir(),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

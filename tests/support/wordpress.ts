@@ -1,7 +1,7 @@
 // A real WordPress for one run: Debian's package, a fresh install in a given database, the plugin active, served by PHP's built-in server.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,11 +12,10 @@ import { createDb } from '../../sidecar/src/db/database.js';
 import { migrate } from '../../sidecar/src/db/migrator.js';
 import { ADMIN_URL, TABLE_PREFIX, WP_PREFIX, type TestDatabase } from './db.js';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WORDPRESS_DIR = '/usr/share/wordpress';
 const CONFIG_DIR = '/etc/wordpress';
 const PLUGIN_SOURCE = join(ROOT, 'wp-plugin-shim');
-const WIDGET_DIST = join(ROOT, 'widget', 'dist');
 const ROUTER = join(ROOT, 'scripts', 'wp-router.php');
 const SETUP = join(ROOT, 'scripts', 'wp-setup.php');
 /** Marks config files this module wrote, so a leftover from a crashed run may be replaced but nobody else's. */
@@ -43,6 +42,8 @@ export interface WordPressOptions {
   jwtSecret: string;
   title?: string;
   admin?: WordPressAdmin;
+  /** A directory with goldcoin.js and goldcoin-admin.js (tests/support/browser.ts buildWidget), shipped as the plugin's assets/. */
+  widgetDir?: string;
   /** PHP workers of the built-in server; the widget, the REST API and admin pages load in parallel. */
   workers?: number;
 }
@@ -58,11 +59,14 @@ export interface WordPressSite {
   setup<T = unknown[]>(steps: SetupStep[]): Promise<T>;
   /** The built-in server's request log (bounded), for diagnosing a failed run. */
   logs(): string;
+  /** PHP errors, warnings and notices WordPress wrote (WP_DEBUG_LOG). */
+  debugLog(): Promise<string>;
   stop(): Promise<void>;
 }
 
 export type SetupStep =
   | { op: 'activate'; plugin: string }
+  | { op: 'uninstall'; plugin: string }
   | { op: 'theme'; stylesheet: string }
   | { op: 'option'; name: string; value: unknown }
   | { op: 'delete_option'; name: string }
@@ -84,7 +88,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Debian's packages (php, wordpress, chromium, MariaDB) come from scripts/provision; run it once when missing. */
+/** Debian's packages (php, wordpress, chromium, MariaDB) come from scripts/provision; runs it once when missing. */
 export function ensureProvisioned(): void {
   const ready = () => existsSync(join(WORDPRESS_DIR, 'wp-load.php')) && spawnSync('php', ['-v']).status === 0;
   if (ready()) return;
@@ -92,29 +96,9 @@ export function ensureProvisioned(): void {
   if (res.status !== 0 || !ready()) throw new Error('WordPress and PHP are missing and scripts/provision could not install them');
 }
 
-function newestMtimeMs(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds widget/dist/goldcoin.js and goldcoin-admin.js (npm run build:widget) when missing or older than the sources. */
-export function ensureWidgetBuilt(): void {
-  const bundles = ['goldcoin.js', 'goldcoin-admin.js'].map((f) => join(WIDGET_DIST, f));
-  const sources = newestMtimeMs(join(ROOT, 'widget', 'src'));
-  if (bundles.every((b) => existsSync(b) && statSync(b).mtimeMs >= sources)) return;
-  const res = spawnSync('npm', ['run', '--silent', 'build:widget'], { cwd: ROOT, encoding: 'utf8' });
-  if (res.status !== 0 || !bundles.every((b) => existsSync(b))) {
-    throw new Error(`npm run build:widget failed:\n${(res.stdout ?? '') + (res.stderr ?? '')}`.slice(0, 4000));
-  }
-}
-
 const phpString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-function configFile(o: WordPressOptions, url: string, contentDir: string, protectedDir: string): string {
+function configFile(o: WordPressOptions, url: string, contentDir: string, protectedDir: string, debugLog: string): string {
   const sidecarHost = new URL(o.sidecarUrl).hostname;
   const server = new URL(ADMIN_URL);
   const constants: Record<string, string | boolean> = {
@@ -136,7 +120,10 @@ function configFile(o: WordPressOptions, url: string, contentDir: string, protec
     DISABLE_WP_CRON: true,
     AUTOMATIC_UPDATER_DISABLED: true,
     FS_METHOD: 'direct',
-    WP_DEBUG: false,
+    // Notices go to a file the tests read, never into pages.
+    WP_DEBUG: true,
+    WP_DEBUG_DISPLAY: false,
+    WP_DEBUG_LOG: debugLog,
   };
   for (const key of ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT']) {
     constants[key] = randomBytes(32).toString('hex');
@@ -149,12 +136,18 @@ function configFile(o: WordPressOptions, url: string, contentDir: string, protec
 
 /** Creates an empty database (dropping one left by an earlier run of the same name). */
 export async function createEmptyDatabase(name: string): Promise<string> {
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error(`bad database name ${name}`);
+  await dropDatabase(name);
   const conn = await createConnection({ uri: ADMIN_URL });
-  await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await conn.end();
   return `${ADMIN_URL}/${name}`;
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error(`bad database name ${name}`);
+  const conn = await createConnection({ uri: ADMIN_URL });
+  await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  await conn.end();
 }
 
 /**
@@ -171,9 +164,7 @@ export async function sidecarDatabase(name: string): Promise<TestDatabase> {
     db,
     async drop() {
       await db.destroy();
-      const conn = await createConnection({ uri: ADMIN_URL });
-      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await conn.end();
+      await dropDatabase(name);
     },
   };
 }
@@ -220,6 +211,7 @@ export async function startWordPress(o: WordPressOptions): Promise<WordPressSite
   const runDir = await mkdtemp(join(tmpdir(), `goldcoin-wp-${o.host}-`));
   const contentDir = join(runDir, 'wp-content');
   const protectedDir = join(runDir, 'protected');
+  const debugLog = join(runDir, 'debug.log');
   const configPath = join(CONFIG_DIR, `config-${o.host.toLowerCase()}.php`);
   let server: ChildProcess | null = null;
   let logText = '';
@@ -242,10 +234,8 @@ export async function startWordPress(o: WordPressOptions): Promise<WordPressSite
     await cp(join(WORDPRESS_DIR, 'wp-content', 'themes'), join(contentDir, 'themes'), { recursive: true, dereference: true });
     // A copy, not a symlink: the router serves only files inside the content directory.
     await cp(PLUGIN_SOURCE, join(contentDir, 'plugins', 'goldcoin'), { recursive: true });
-    if (existsSync(join(WIDGET_DIST, 'goldcoin.js'))) {
-      await cp(WIDGET_DIST, join(contentDir, 'plugins', 'goldcoin', 'assets'), { recursive: true });
-    }
-    await writeConfig(configPath, configFile(o, url, contentDir, protectedDir));
+    if (o.widgetDir) await cp(o.widgetDir, join(contentDir, 'plugins', 'goldcoin', 'assets'), { recursive: true });
+    await writeConfig(configPath, configFile(o, url, contentDir, protectedDir, debugLog));
     await runSetup(hostPort, { install: { title: o.title ?? 'Gold Coins test site', admin_user: admin.user, admin_password: admin.password, admin_email: admin.email } });
     await runSetup(hostPort, { steps: [{ op: 'activate', plugin: 'goldcoin/goldcoin.php' }, { op: 'quiet_editor', login: admin.user }] });
 
@@ -279,6 +269,7 @@ export async function startWordPress(o: WordPressOptions): Promise<WordPressSite
     protectedDir,
     setup: <T>(steps: SetupStep[]) => runSetup(hostPort, { steps }) as Promise<T>,
     logs: () => logText,
+    debugLog: async () => (existsSync(debugLog) ? readFile(debugLog, 'utf8') : ''),
     stop: cleanup,
   };
 }

@@ -122,6 +122,32 @@ describe('recharge state machine', () => {
   });
 });
 
+describe('resolving a held payment', () => {
+  const resolve = (action: 'credit_received' | 'credit_full' | 'reject'): PaymentEvent => ({ type: 'resolve', action, actor: 'admin:1', reason: 'checked' });
+  const held = (over: Partial<RechargeState> = {}) => pending({ holdReason: 'underpaid', receivedAmount: '70.00000000', ...over });
+
+  it('credits what arrived by the proportional rule, the full quote, or fails it as rejected', () => {
+    expect(decide(held(), resolve('credit_received'), proportional)).toEqual({ action: 'complete', coinsCredited: 500, bonusCredited: 50, underpaid: true, late: false });
+    expect(decide(held(), resolve('credit_full'), proportional)).toEqual({ action: 'complete', coinsCredited: 1000, bonusCredited: 100, underpaid: false, late: false });
+    expect(decide(held(), resolve('reject'), proportional)).toEqual({ action: 'fail', reason: 'rejected' });
+    const late = held({ status: 'failed', holdReason: 'late_payment', receivedAmount: '140.00000000' });
+    expect(decide(late, resolve('credit_received'), proportional)).toEqual({ action: 'complete', coinsCredited: 1000, bonusCredited: 100, underpaid: false, late: true });
+  });
+
+  it('refuses a payment that is not held or already completed, and dust that buys no coin', () => {
+    expect(decide(pending(), resolve('credit_full'), proportional)).toEqual({ action: 'none', reason: 'not_on_hold' });
+    expect(decide(held({ status: 'completed' }), resolve('credit_full'), proportional)).toEqual({ action: 'none', reason: 'already_completed' });
+    expect(decide(held({ receivedAmount: '0.00000001' }), resolve('credit_received'), proportional)).toEqual({ action: 'none', reason: 'nothing_received' });
+  });
+
+  it('keeps a rejection final: no provider event reopens it', () => {
+    const rejected = pending({ status: 'failed', failedReason: 'rejected' });
+    for (const e of [paid('140'), paid('200', 2), paid('0', 0), { type: 'expired' } as const]) {
+      expect(decide(rejected, e, proportional)).toEqual({ action: 'none', reason: 'already_failed' });
+    }
+  });
+});
+
 describe('recharge config', () => {
   const env = (extra: Record<string, string>) => () => parseConfig(testEnv('mysql://u:p@h:1/db', extra));
   it('refuses the testnet coin, a zero price, empty networks and min above max', () => {

@@ -12,7 +12,7 @@ import { mintToken, TEST_HOME, type TokenOptions } from '../support/app.js';
 import { buildWidget, launchBrowser } from '../support/browser.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
-import { insertPricedPost } from '../support/wp-content.js';
+import { deletePostMeta, insertPricedPost } from '../support/wp-content.js';
 
 const WAIT_MS = 15_000;
 const NONCE = 'wp-rest-nonce-1234';
@@ -124,6 +124,14 @@ async function shot(page: Page, name: string) {
   await page.locator('goldcoin-widget').first().screenshot({ path: `/tmp/goldcoin-${name}.png`, animations: 'disabled' });
 }
 
+/** The element focused inside the widget's shadow root: its tag and text. */
+function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.querySelector('goldcoin-widget')!.shadowRoot!.activeElement;
+    return el ? `${el.tagName.toLowerCase()}: ${el.textContent}` : '';
+  });
+}
+
 /** Pays the user's newest simulator transaction in full, delivering its IPN to the sidecar. */
 async function payNewest(email: string) {
   const tx = h.sim.transactions().filter((t) => t.buyerEmail === email).pop();
@@ -145,6 +153,8 @@ describe('recharge', () => {
 
     await page.getByRole('img', { name: 'Payment QR code' }).waitFor();
     await page.getByText(/Expires in \d{2,}:\d{2}/).waitFor();
+    // Keyboard and screen-reader users land on the payment view's heading, and the countdown's ticks keep them there.
+    expect(await focused(page)).toBe('h2: Send exactly');
     const tx = h.sim.transactions().filter((t) => t.buyerEmail === v.email);
     expect(tx).toHaveLength(1);
     expect(tx[0]!.currency2).toBe('USDT.TRC20');
@@ -157,6 +167,9 @@ describe('recharge', () => {
     await h.sim.pay(tx[0]!.txnId);
     await page.getByRole('heading', { name: '52 gold coins credited' }).waitFor();
     await page.locator('.done p', { hasText: 'Your balance: 52' }).waitFor();
+    // The final state is announced once: by the focused confirmation heading, while the live region falls silent.
+    expect(await focused(page)).toBe('h2: 52 gold coins credited');
+    expect(await page.locator('[aria-live=polite]').textContent()).toBe('');
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await shot(page, 'credited');
     expect(await readBalance(tdb.db, v.userId)).toBe(52);
@@ -177,6 +190,72 @@ describe('recharge', () => {
     await expect.poll(() => streamsRefused).toBeGreaterThan(0);
     await payNewest(v.email);
     await page.getByRole('heading', { name: '22 gold coins credited' }).waitFor();
+    await page.close();
+  });
+
+  test('a payment that expires is announced once by the live region, in words rather than a code', async () => {
+    const v = await visitor();
+    const page = await open(widget({ view: 'recharge', api: h.url, token: v.token }));
+    await page.getByRole('button', { name: 'Continue to payment' }).click();
+    const live = page.locator('[aria-live=polite]');
+    await expect.poll(() => live.textContent()).toBe('Waiting for payment…');
+    // Every text the live region takes from here on, as a screen reader would hear them.
+    await live.evaluate((el) => {
+      const heard: string[] = [];
+      (window as unknown as { heard: string[] }).heard = heard;
+      new MutationObserver(() => heard.at(-1) !== el.textContent && heard.push(el.textContent!)).observe(el, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+      });
+    });
+    await h.sim.expire(h.sim.transactions().filter((t) => t.buyerEmail === v.email).pop()!.txnId);
+    await page.getByRole('button', { name: 'Start a new payment' }).waitFor();
+    expect(await live.textContent()).toBe('This payment has expired.');
+    expect(await page.evaluate(() => (window as unknown as { heard: string[] }).heard)).toEqual(['This payment has expired.']);
+    expect(await focused(page)).toBe('h2: Send exactly');
+    await page.close();
+  });
+
+  test('the total of a custom amount is exact: the coin price times the coins in cents, as the sidecar charges', async () => {
+    // A coin price whose products are not exact in binary floating point (0.07 × 29 = 2.0300000000000002 as a float).
+    const priced = await startPaymentsHarness(tdb, { env: { CORS_ORIGINS: host.origin, RECHARGE_COIN_PRICE: '0.07' } });
+    try {
+      const v = await visitor();
+      const page = await open(widget({ view: 'recharge', api: priced.url, token: v.token }));
+      await page.locator('label.pk', { hasText: 'Custom' }).click();
+      const amount = page.getByRole('spinbutton', { name: 'Coins' });
+      const total = page.locator('dt:text-is("Total") + dd');
+      await amount.fill('29');
+      await expect.poll(() => total.textContent()).toBe('¥2.03');
+      // 1003 coins reach the 1000-coin tier: 10 % bonus, rounded down as the sidecar does.
+      await amount.fill('1003');
+      await expect.poll(() => total.textContent()).toBe('¥70.21');
+      expect(await page.locator('dt:text-is("You get") + dd').textContent()).toBe('1103');
+      await shot(page, 'custom-amount');
+      const created = page.waitForResponse((r) => r.url().endsWith('/api/recharges') && r.request().method() === 'POST');
+      await page.getByRole('button', { name: 'Continue to payment' }).click();
+      const body = (await (await created).json()) as { coins: number; bonus_coins: number; price: { amount: string } };
+      expect(body).toMatchObject({ coins: 1003, bonus_coins: 100, price: { amount: '70.21' } });
+      await page.getByRole('heading', { name: 'Send exactly' }).waitFor();
+      await page.close();
+    } finally {
+      await priced.close();
+    }
+  });
+
+  test('a rejected recharge shows its localized message', async () => {
+    const v = await visitor(0, { locale: 'zh_CN' });
+    const page = await open(widget({ view: 'recharge', api: h.url, token: v.token }));
+    // A network the site stopped offering after the page loaded: the sidecar refuses it with unsupported_currency.
+    await page.route('**/api/recharges', (route) =>
+      route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), network: 'USDT.RETIRED' }) }),
+    );
+    await page.getByRole('radio', { name: 'USDT' }).check();
+    await page.getByRole('button', { name: '前往支付' }).click();
+    await page.getByRole('alert').filter({ hasText: '请求未被接受，请检查所选内容或刷新页面（unsupported_currency）。' }).waitFor();
+    await shot(page, 'rejected');
+    expect(h.sim.transactions().filter((t) => t.buyerEmail === v.email)).toHaveLength(0);
     await page.close();
   });
 
@@ -230,6 +309,25 @@ describe('unlock', () => {
     expect((await checkInvariants(tdb.db, [v.userId])).ok).toBe(true);
     await page.close();
   });
+
+  test('a post without a file offers no download once unlocked, and a file removed meanwhile is explained', async () => {
+    const v = await visitor(10);
+    const premium = await insertPricedPost(tdb.db, 5, { title: 'Premium analysis' });
+    const page = await open(widget({ view: 'unlock', 'post-id': premium.postId, api: h.url, token: v.token }));
+    await page.getByRole('button', { name: 'Unlock for 5 coins' }).click();
+    await page.getByText('Unlocked').waitFor();
+    expect(await page.getByRole('button').count()).toBe(0);
+    await page.close();
+
+    // The editor detaches the EA file while the reader's page is open: the sidecar answers no_file.
+    const ea = await insertPricedPost(tdb.db, 5, { title: 'Grid EA', filePath: '2026/11/Grid.ex4' });
+    const again = await open(widget({ view: 'unlock', 'post-id': ea.postId, api: h.url, token: v.token }));
+    await again.getByRole('button', { name: 'Unlock for 5 coins' }).click();
+    await deletePostMeta(tdb.db, ea.postId, '_goldcoin_file');
+    await again.getByRole('button', { name: 'Download Grid.ex4' }).click();
+    await again.getByRole('alert').filter({ hasText: 'This post has no file to download yet.' }).waitFor();
+    await again.close();
+  });
 });
 
 describe('redeem', () => {
@@ -281,6 +379,42 @@ describe('wallet and admin', () => {
     await page.getByRole('tab', { name: 'Stats' }).click();
     await page.getByRole('img', { name: 'Revenue and coins per day' }).waitFor();
     await shot(page, 'admin-stats');
+    await page.close();
+  });
+
+  test('the admin tabs are one tab stop: arrow keys, Home and End move between them and select', async () => {
+    const admin = await visitor(0, { caps: ['read', 'manage_options'] });
+    const page = await open(widget({ view: 'admin', api: h.url, token: admin.token }), { script: 'goldcoin-admin.js' });
+    const tab = (name: string) => page.getByRole('tab', { name });
+    await tab('Payments').focus();
+    const selected = () =>
+      page.evaluate(() => {
+        const tabs = [...document.querySelector('goldcoin-widget')!.shadowRoot!.querySelectorAll('[role=tab]')];
+        const on = tabs.filter((t) => t.getAttribute('aria-selected') === 'true' && t.getAttribute('tabindex') === '0');
+        return on.map((t) => t.textContent);
+      });
+    const steps = ['ArrowRight:Stuck', 'End:Stats', 'ArrowRight:Payments', 'ArrowLeft:Stats', 'Home:Payments', 'ArrowLeft:Stats'];
+    for (const [key, name] of steps.map((s) => s.split(':') as [string, string])) {
+      await page.keyboard.press(key);
+      expect(await selected()).toEqual([name]);
+      expect(await focused(page)).toBe(`button: ${name}`);
+    }
+    await page.getByRole('tabpanel', { name: 'Stats' }).getByRole('img', { name: 'Revenue and coins per day' }).waitFor();
+    // Tab leaves the tab list for the panel instead of walking through the other tabs.
+    await page.keyboard.press('ArrowLeft');
+    await page.getByRole('tabpanel', { name: 'Adjust' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toMatch(/^input: /);
+    await page.close();
+  });
+
+  test('view="admin" in the visitor script says the admin script is needed, in the reader\'s language', async () => {
+    const v = await visitor(0, { locale: 'zh_CN' });
+    const attrs = { view: 'admin', api: h.url, token: v.token };
+    const page = await open(widget(attrs) + widget({ ...attrs, locale: 'en' }));
+    await page.getByRole('alert').filter({ hasText: '管理视图需要加载管理脚本 goldcoin-admin.js。' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'The admin view needs the admin script, goldcoin-admin.js.' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Recharge' }).count()).toBe(0);
     await page.close();
   });
 });

@@ -48,11 +48,18 @@ function App({ c, bundle }: { c: WidgetConfig; bundle: Bundle }) {
       lang: zh ? 'zh-CN' : 'en-US',
     };
   }, [c.api, c.token, c.refreshUrl, c.refreshNonce, zh]);
-  const View = bundle.views[c.view] ?? bundle.views['recharge']!;
+  // An unknown view shows the recharge, but the admin view asked of goldcoin.js says which script it needs.
+  const View = c.view == 'admin' ? bundle.views['admin'] : (bundle.views[c.view] ?? bundle.views['recharge']);
   return (
     <WidgetContext.Provider value={ctx}>
       <div class="r" lang={ctx.lang}>
-        {c.api && c.token ? <View postId={c.postId} /> : <p class="er">{ctx.s['e_config']}</p>}
+        {!View || !(c.api && c.token) ? (
+          <p class="er" role="alert">
+            {ctx.s[View ? 'e_config' : 'e_admin']}
+          </p>
+        ) : (
+          <View postId={c.postId} />
+        )}
       </div>
     </WidgetContext.Provider>
   );

@@ -28,11 +28,13 @@ export const money = (amount: string, currency: string) => (SYMBOLS[currency] ??
 
 export const date = (iso: string, lang: string) => new Date(iso).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
 
+/**
+ * A code's own message when it has one; otherwise one of a few texts per kind of status, so every code the sidecar
+ * can return reads clearly (the rarer ones name their code for support).
+ */
 export function errorText(t: T, e: ApiError): string {
-  if (e.code === 'rate_limited') return t('e_rate_limited', { s: e.retryAfterS ?? 5 });
-  if (e.status === 403) return t('e_forbidden');
-  if (e.status === 400 && !t(`e_${e.code}`)) return t('e_invalid_request');
-  return t(`e_${e.code}`) || t('e_unknown', { c: e.code });
+  const s = e.status;
+  return t(`e_${e.code}`, { s: e.retryAfterS ?? 5 }) || t(`e_${s > 499 ? 500 : s == 403 || s == 404 ? s : 400}`, { c: e.code });
 }
 
 export function ErrorBox({ error, onRetry }: { error: ApiError | null | undefined; onRetry?: () => void }) {
@@ -128,12 +130,28 @@ export const Wait = () => <p class="mu" role="status">{useT()('loading')}</p>;
 
 export const Coin = ({ n }: { n: number }) => <span class="coin">{n}</span>;
 
-export function Card({ title, aside, children }: { title?: string; aside?: ComponentChildren; children: ComponentChildren }) {
+/** A stable ref callback, so focus moves once when its element appears and never again on a re-render. */
+export const grab = (el: HTMLElement | null) => el?.focus();
+
+/** `focus` moves keyboard and screen-reader focus to the heading as the card appears. */
+export function Card({
+  title,
+  aside,
+  focus,
+  children,
+}: {
+  title?: string | undefined;
+  aside?: ComponentChildren;
+  focus?: boolean;
+  children: ComponentChildren;
+}) {
   return (
     <section class="c">
       {title && (
         <div class="hd">
-          <h2>{title}</h2>
+          <h2 tabIndex={-1} ref={focus ? grab : null}>
+            {title}
+          </h2>
           {aside}
         </div>
       )}

@@ -9,9 +9,11 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 final class Goldcoin_Downloads {
-	const QUERY_VAR = 'goldcoin_download';
-	const AUDIENCE  = 'goldcoin-download';
+	const QUERY_VAR   = 'goldcoin_download';
+	const AUDIENCE    = 'goldcoin-download';
 	const CHUNK_BYTES = 1048576;
+	/** The sidecar signs for minutes (DOWNLOAD_TOKEN_TTL_MIN, at most 15). */
+	const MAX_LIFETIME_S = 15 * MINUTE_IN_SECONDS;
 
 	public static function register(): void {
 		add_action( 'init', array( __CLASS__, 'maybe_serve' ), 20 );
@@ -23,7 +25,7 @@ final class Goldcoin_Downloads {
 			return;
 		}
 		$token  = preg_replace( '/[^A-Za-z0-9_.-]/', '', (string) wp_unslash( $_GET[ self::QUERY_VAR ] ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
-		$claims = Goldcoin_Jwt::decode( $token, Goldcoin_Settings::jwt_secret(), self::AUDIENCE, Goldcoin_Settings::sidecar_url(), time() );
+		$claims = Goldcoin_Jwt::decode( $token, Goldcoin_Settings::jwt_secret(), self::AUDIENCE, Goldcoin_Settings::sidecar_url(), time(), self::MAX_LIFETIME_S );
 		$path   = null === $claims ? null : self::file_for( $claims );
 		if ( null === $path ) {
 			self::refuse();
@@ -39,10 +41,11 @@ final class Goldcoin_Downloads {
 		if ( $sub <= 0 || $post_id <= 0 || $file_id <= 0 ) {
 			return null;
 		}
-		if ( is_user_logged_in() && get_current_user_id() !== $sub ) {
+		// Only the buyer, logged in, can use the link: a copied link is useless to anyone else.
+		if ( get_current_user_id() !== $sub ) {
 			return null;
 		}
-		if ( (int) get_post_meta( $post_id, Goldcoin_Meta_Box::FILE_KEY, true ) !== $file_id ) {
+		if ( 'attachment' !== get_post_type( $file_id ) || (int) get_post_meta( $post_id, Goldcoin_Meta_Box::FILE_KEY, true ) !== $file_id ) {
 			return null;
 		}
 		$path = (string) get_attached_file( $file_id, true );

@@ -32,10 +32,11 @@ final class Goldcoin_Jwt {
 	}
 
 	/**
-	 * Verifies signature, audience, issuer and lifetime; returns the claims, or null for any token
-	 * that is not exactly right (callers answer every failure the same way).
+	 * Verifies signature, audience, issuer and lifetime (issued, not expired, and never claiming to
+	 * live longer than $max_lifetime_s); returns the claims, or null for any token that is not exactly
+	 * right (callers answer every failure the same way).
 	 */
-	public static function decode( string $token, string $secret, string $audience, string $issuer, int $now_s ): ?array {
+	public static function decode( string $token, string $secret, string $audience, string $issuer, int $now_s, int $max_lifetime_s ): ?array {
 		if ( strlen( $token ) > self::MAX_TOKEN_BYTES || strlen( $secret ) < Goldcoin_Settings::MIN_SECRET_LEN ) {
 			return null;
 		}
@@ -69,7 +70,7 @@ final class Goldcoin_Jwt {
 		if ( isset( $claims['nbf'] ) && ( ! is_int( $claims['nbf'] ) || $claims['nbf'] - self::CLOCK_SKEW_S > $now_s ) ) {
 			return null;
 		}
-		if ( isset( $claims['iat'] ) && ( ! is_int( $claims['iat'] ) || $claims['iat'] - self::CLOCK_SKEW_S > $now_s ) ) {
+		if ( ! is_int( $claims['iat'] ?? null ) || $claims['iat'] - self::CLOCK_SKEW_S > $now_s || $claims['exp'] - $claims['iat'] > $max_lifetime_s ) {
 			return null;
 		}
 		return $claims;

@@ -9,10 +9,10 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 final class Goldcoin_Role_Grants {
-	const TIMEOUT_S      = 2;
-	const CHECK_EVERY_S  = MINUTE_IN_SECONDS;
-	const MAX_GRANTS     = 50;
-	const SAFE_CAPS      = array( 'read', 'level_0' );
+	const TIMEOUT_S     = 2;
+	const CHECK_EVERY_S = MINUTE_IN_SECONDS;
+	const MAX_GRANTS    = 50;
+	const SAFE_CAPS     = array( 'read', 'level_0' );
 
 	public static function apply_pending( WP_User $user ): void {
 		$sidecar = Goldcoin_Settings::sidecar_url();

@@ -9,9 +9,9 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 final class Goldcoin_Tokens {
-	const AUDIENCE     = 'goldcoin';
-	const LIFETIME_S   = 12 * MINUTE_IN_SECONDS;
-	const KNOWN_CAPS   = array( 'read', 'edit_posts', 'manage_options' );
+	const AUDIENCE   = 'goldcoin';
+	const LIFETIME_S = 12 * MINUTE_IN_SECONDS;
+	const KNOWN_CAPS = array( 'read', 'edit_posts', 'manage_options' );
 
 	/** The issuer the sidecar pins (its WP_HOME): the home URL without a trailing slash. */
 	public static function issuer(): string {

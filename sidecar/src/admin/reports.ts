@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
 import type { LedgerKind, RechargeStatus } from '../db/types.js';
+import { bonusLedgerRef, rechargeLedgerRef } from '../payments/transition.js';
 
 export const ADMIN_PAGE_MAX = 100;
 export const STATS_MAX_DAYS = 366;
@@ -32,6 +33,46 @@ export async function listPayments(db: DbOrTx, f: PaymentFilter) {
   const rows = await q.orderBy('r.id', 'desc').limit(f.limit + 1).execute();
   const page = rows.slice(0, f.limit);
   return { rows: page, nextCursor: rows.length > f.limit ? String(page[page.length - 1]!.id) : null };
+}
+
+/** A payment's IPNs shown in its detail view, newest first; a retry storm is summarised by the list view. */
+export const DETAIL_IPN_MAX = 100;
+
+/**
+ * One payment for the admin view: its row, every IPN naming its transaction (verdict and reason; never
+ * the HMAC header or the raw body), its credits in the ledger, and the resolution of its hold if any.
+ */
+export async function paymentDetail(db: DbOrTx, id: number) {
+  const payment = await db
+    .selectFrom('recharge_transactions as r')
+    .leftJoin('users as u', 'u.ID', 'r.user_id')
+    .selectAll('r')
+    .select(['u.user_login', 'u.user_email'])
+    .where('r.id', '=', id)
+    .executeTakeFirst();
+  if (!payment) return null;
+  const txnId = payment.txn_id;
+  const [ipnLog, ledger, resolution] = await Promise.all([
+    txnId === null
+      ? []
+      : db
+          .selectFrom('ipn_log')
+          .select(['id', 'received_at', 'ipn_id', 'ipn_type', 'ipn_status', 'verdict', 'reason', 'content_type', 'user_agent', 'remote_addr'])
+          .where('txn_id', '=', txnId)
+          .orderBy('id', 'desc')
+          .limit(DETAIL_IPN_MAX)
+          .execute(),
+    txnId === null
+      ? []
+      : db
+          .selectFrom('coin_ledger')
+          .selectAll()
+          .where('idempotency_ref', 'in', [rechargeLedgerRef(payment.provider, txnId), bonusLedgerRef(payment.provider, txnId)])
+          .orderBy('id')
+          .execute(),
+    db.selectFrom('payment_resolutions').selectAll().where('recharge_id', '=', id).executeTakeFirst(),
+  ]);
+  return { payment, ipn_log: ipnLog, ledger, resolution: resolution ?? null };
 }
 
 export interface LedgerFilter {

@@ -15,17 +15,25 @@ export function ipnRoutes(deps: AppDeps) {
     ipnSecret: deps.config.coinpayments.ipnSecret,
     allowedCurrencies: allowedPayCurrencies(deps.config.recharge),
     policies: { underpayment: deps.config.recharge.underpayment, latePayment: deps.config.recharge.latePayment },
+    metrics: deps.metrics,
   };
 
   app.post('/ipn/coinpayments', async (c) => {
     const rawBody = Buffer.from(await c.req.arrayBuffer());
-    const outcome = await handleIpn(ipnDeps, {
-      rawBody,
-      hmac: c.req.header('hmac'),
-      contentType: c.req.header('content-type'),
-      userAgent: c.req.header('user-agent'),
-      remoteAddr: remoteAddress(c, deps.config.trustProxy),
-    });
+    let outcome;
+    try {
+      outcome = await handleIpn(ipnDeps, {
+        rawBody,
+        hmac: c.req.header('hmac'),
+        contentType: c.req.header('content-type'),
+        userAgent: c.req.header('user-agent'),
+        remoteAddr: remoteAddress(c, deps.config.trustProxy),
+      });
+    } catch (err) {
+      deps.metrics.ipn.inc({ verdict: 'error' });
+      throw err;
+    }
+    deps.metrics.ipn.inc({ verdict: outcome.verdict });
     if (outcome.verdict === 'rejected') return c.text(`IPN rejected: ${outcome.reason}`, outcome.httpStatus);
     return c.text('IPN OK', 200);
   });

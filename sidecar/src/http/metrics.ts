@@ -1,5 +1,5 @@
 // Prometheus metrics for the sidecar (prom-client: the standard text format and default process metrics).
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -23,6 +23,28 @@ export function createMetrics() {
       name: 'goldcoin_coin_movements_total',
       help: 'Ledger movements written, by kind',
       labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    ipn: new Counter({
+      name: 'goldcoin_ipn_total',
+      help: 'IPNs received, by verdict (processed, duplicate, rejected, error)',
+      labelNames: ['verdict'] as const,
+      registers: [registry],
+    }),
+    recharges: new Counter({
+      name: 'goldcoin_recharges_total',
+      help: 'Recharges created (pending) and state transitions (completed, failed, held)',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    reconcileRuns: new Counter({
+      name: 'goldcoin_reconcile_runs_total',
+      help: 'Reconciler passes run by this instance',
+      registers: [registry],
+    }),
+    pendingPayments: new Gauge({
+      name: 'goldcoin_pending_payments',
+      help: 'Recharges pending in the database (all instances), read at scrape time',
       registers: [registry],
     }),
   };

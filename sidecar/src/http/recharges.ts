@@ -54,7 +54,7 @@ export function rechargeRoutes(deps: AppDeps) {
     const key = idempotencyKeyOf(c.req.header('idempotency-key'));
     const result = await createRecharge(
       createDeps,
-      { id: user.id, email: user.email, name: user.name },
+      { id: user.id, email: user.email, name: user.name, locale: user.locale },
       { packageId: body.package_id, coins: body.coins, method: body.method, network: body.network, currency: body.currency },
       key,
     );
@@ -66,6 +66,7 @@ export function rechargeRoutes(deps: AppDeps) {
       if (result.code === 'request_in_progress') throw new ApiError(409, result.code, result.message, undefined, { 'Retry-After': '1' });
       throw badRequest(result.code, result.message);
     }
+    if (!result.replayed) deps.metrics.recharges.inc({ status: 'pending' });
     return c.json(rechargeJson(result.recharge), 201);
   });
 

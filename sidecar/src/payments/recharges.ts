@@ -23,6 +23,8 @@ export interface Buyer {
   id: number;
   email: string;
   name: string;
+  /** The WordPress locale from the token; the recharge's notifications are written in it. */
+  locale: string;
 }
 
 export type CreateResult =
@@ -81,6 +83,7 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
           provider: deps.provider.name,
           crypto_currency: qt.payCurrency,
           buyer_email: buyer.email,
+          locale: buyer.locale.slice(0, 20) || null,
           created_at: now,
         })
         .executeTakeFirstOrThrow();
@@ -145,6 +148,16 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
   );
   const row = await findRecharge(deps.db, id);
   return { ok: true, recharge: row!, replayed: false };
+}
+
+/** Pending recharges in the whole database (an index range on status): the pending-payments gauge. */
+export async function countPendingRecharges(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('recharge_transactions')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function findRecharge(db: Db, id: number): Promise<RechargeRow | undefined> {

@@ -1,12 +1,13 @@
 // The reconciler: claims due pending (and recently expired) recharges (SKIP LOCKED), asks the provider, and applies the same
-// state machine as the IPN handler; expires payments past their timeout. Safe with several instances.
+// state machine as the IPN handler; expires payments past their timeout. Safe with several instances. Each row is
+// polled again on a growing interval, so many idle payments do not all cost a provider call every pass.
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { inTransaction } from '../db/retry.js';
 import type { Logger } from '../log.js';
 import type { BackgroundJob } from '../workers.js';
 import type { PaymentProvider } from './provider.js';
-import { applyPaymentEvent, type Policies } from './transition.js';
+import { applyPaymentEvent, type PaymentMetrics, type Policies } from './transition.js';
 
 /** Batches per pass: bounds one pass to MAX_BATCHES × provider.maxStatusBatch rows. */
 const MAX_BATCHES = 8;
@@ -15,6 +16,23 @@ export const LATE_PAYMENT_WINDOW_MS = 24 * 3_600_000;
 /** create_transaction answers within COINPAYMENTS_TIMEOUT_MS (at most 120 s); a row this old without a txn_id is orphaned. */
 const ABANDONED_AFTER_MS = 10 * 60_000;
 const MAX_ABANDONED_PER_PASS = 100;
+/** The longest pause between two checks of one row, in base intervals. */
+export const MAX_BACKOFF_FACTOR = 16;
+
+/** The pause after a row's check number attempts+1: interval × min(2^attempts, 16). */
+export function reconcileDelayMs(intervalMs: number, attempts: number): number {
+  return intervalMs * Math.min(2 ** Math.max(attempts, 0), MAX_BACKOFF_FACTOR);
+}
+
+/**
+ * When a claimed row is next due: after its backoff, but no later than its expiry (so an unpaid payment
+ * is expired on time), and never sooner than one interval (the claim is also the lease).
+ */
+export function nextReconcileAt(now: Date, intervalMs: number, attempts: number, expiresAt: Date | null, status: string): Date {
+  let dueMs = now.getTime() + reconcileDelayMs(intervalMs, attempts);
+  if (status === 'pending' && expiresAt !== null) dueMs = Math.min(dueMs, expiresAt.getTime());
+  return new Date(Math.max(dueMs, now.getTime() + intervalMs));
+}
 
 export interface ReconcilerDeps {
   db: Db;
@@ -22,8 +40,9 @@ export interface ReconcilerDeps {
   log: Logger;
   now: () => Date;
   policies: Policies;
-  /** How long a claimed row is left alone: the lease, and the pause before it is checked again. */
+  /** The lease on a claimed row and the base pause before it is checked again (see reconcileDelayMs). */
   intervalMs: number;
+  metrics?: PaymentMetrics & { reconcileRuns: { inc(): void } };
 }
 
 export interface ReconcileReport {
@@ -37,7 +56,7 @@ export interface ReconcileReport {
 }
 
 /**
- * Claims up to one provider batch of due rows and pushes their next check out by the lease, in one
+ * Claims up to one provider batch of due rows and pushes their next check out by their backoff, in one
  * short transaction: a second reconciler skips the locked rows and, after commit, finds them not due.
  */
 async function claimBatch(deps: ReconcilerDeps, size: number) {
@@ -46,7 +65,7 @@ async function claimBatch(deps: ReconcilerDeps, size: number) {
   return inTransaction(deps.db, async (trx) => {
     const rows = await trx
       .selectFrom('recharge_transactions')
-      .select(['id', 'txn_id', 'status', 'expires_at'])
+      .select(['id', 'txn_id', 'status', 'expires_at', 'reconcile_attempts'])
       .where((eb) =>
         eb.or([
           eb('status', '=', 'pending'),
@@ -64,10 +83,11 @@ async function claimBatch(deps: ReconcilerDeps, size: number) {
       .skipLocked()
       .execute();
     if (rows.length === 0) return [];
+    const dueAt = rows.map((r) => sql`WHEN ${r.id} THEN ${nextReconcileAt(now, deps.intervalMs, r.reconcile_attempts, r.expires_at, r.status)}`);
     await trx
       .updateTable('recharge_transactions')
       .set({
-        next_reconcile_at: new Date(now.getTime() + deps.intervalMs),
+        next_reconcile_at: sql<Date>`CASE id ${sql.join(dueAt, sql` `)} END`,
         reconcile_attempts: sql<number>`reconcile_attempts + 1`,
       })
       .where(
@@ -101,14 +121,14 @@ async function failAbandoned(deps: ReconcilerDeps): Promise<number> {
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { claimed: 0, completed: 0, failed: 0, expired: 0, held: 0, providerErrors: 0, abandoned: 0 };
   report.abandoned = await failAbandoned(deps);
-  const applyDeps = { db: deps.db, now: deps.now, policies: deps.policies };
+  const applyDeps = { db: deps.db, now: deps.now, policies: deps.policies, metrics: deps.metrics };
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
     const rows = await claimBatch(deps, deps.provider.maxStatusBatch);
     if (rows.length === 0) break;
     report.claimed += rows.length;
     const statuses = await deps.provider.fetchStatuses(rows.map((r) => r.txn_id));
     if (!statuses.ok) {
-      // Leave the rows leased: they come back after the interval. Never expire on the provider's silence.
+      // Leave the rows leased: they come back at their next check. Never expire on the provider's silence.
       report.providerErrors++;
       deps.log.warn('reconciler: provider unavailable', { code: statuses.code, message: statuses.message });
       break;
@@ -133,6 +153,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     }
     if (rows.length < deps.provider.maxStatusBatch) break;
   }
+  deps.metrics?.reconcileRuns.inc();
   return report;
 }
 

@@ -178,8 +178,9 @@ export async function resolveHeldPayment(
   resolution: { action: ResolutionAction; actor: string; reason: string },
 ): Promise<ApplyResult> {
   const row = await deps.db.selectFrom('recharge_transactions').select(['provider', 'txn_id']).where('id', '=', rechargeId).executeTakeFirst();
+  if (!row) return { found: false, rechargeId: null, decision: null };
   // Without a provider transaction nothing can have been paid, so nothing can be held.
-  if (!row || row.txn_id === null) return { found: row !== undefined, rechargeId: row ? rechargeId : null, decision: row ? { action: 'none', reason: 'not_on_hold' } : null };
+  if (row.txn_id === null) return { found: true, rechargeId, decision: { action: 'none', reason: 'not_on_hold' } };
   return applyPaymentEvent(deps, row.provider, row.txn_id, { type: 'resolve', ...resolution });
 }
 
@@ -211,13 +212,14 @@ async function write(
     case 'none':
       return;
     case 'progress':
-      // Funds moving: poll again at the base interval rather than the backed-off one.
+      // Funds are moving: restart the reconciler's backoff, so checks after the one already scheduled come sooner.
       await update().set({ ...observed, reconcile_attempts: 0 }).execute();
       return;
     case 'hold':
       await update().set({ ...observed, hold_reason: decision.reason }).execute();
       return;
     case 'fail': {
+      // An expired payment is watched for a late completion on a backoff of its own, from one interval.
       const res = await update()
         .set({ ...observed, status: 'failed', failed_at: now, failed_reason: decision.reason, hold_reason: null, reconcile_attempts: 0 })
         .executeTakeFirst();

@@ -158,19 +158,39 @@ function Chart() {
   );
 }
 
+/** Tabs as the ARIA pattern has them: one tab stop, arrow keys (and Home, End) move between tabs and select. */
 export function Admin() {
   const t = useT();
   const [tab, setTab] = useState(TABS[0]!);
+  const i = TABS.indexOf(tab);
+  function key(e: KeyboardEvent) {
+    const n = TABS.length;
+    const to = ({ ArrowRight: i + 1, ArrowLeft: i + n - 1, Home: 0, End: n - 1 } as Record<string, number>)[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    setTab(TABS[to % n]!);
+    ((e.currentTarget as HTMLElement).children[to % n] as HTMLElement).focus();
+  }
   return (
     <section class="c">
-      <div class="tabs" role="tablist">
+      <div class="tabs" role="tablist" onKeyDown={key}>
         {TABS.map((x) => (
-          <button type="button" role="tab" key={x} aria-selected={tab === x} class={tab === x ? 'on' : ''} onClick={() => setTab(x)}>
+          <button
+            type="button"
+            role="tab"
+            key={x}
+            id={`t-${x}`}
+            aria-selected={tab === x}
+            aria-controls="panel"
+            tabIndex={tab === x ? 0 : -1}
+            class={tab === x ? 'on' : ''}
+            onClick={() => setTab(x)}
+          >
             {t(x)}
           </button>
         ))}
       </div>
-      <div role="tabpanel" aria-label={t(tab)}>
+      <div role="tabpanel" id="panel" aria-labelledby={`t-${tab}`}>
         {tab === 'adjust' ? <Adjust /> : tab === 'stats' ? <Chart /> : <Search tab={tab} key={tab} />}
       </div>
     </section>

@@ -1,7 +1,7 @@
 // Payment: the address, exact amount and QR to pay, a countdown, and the live status until credited.
 import { useEffect, useState } from 'preact/hooks';
 import type { Recharge, Wallet } from '../api.js';
-import { Card, Coin, Copy, Qr, useCtx, useNow, useT } from '../ui.js';
+import { Card, Coin, Copy, grab, Qr, useCtx, useNow, useT } from '../ui.js';
 
 /** Minutes may exceed 59: a payment window of 90 minutes counts down from 90:00. */
 const two = (n: number) => String(n).padStart(2, '0');
@@ -28,25 +28,29 @@ export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?:
   const s = Math.max(0, Math.floor((Date.parse(pay.expires_at) - now) / 1000));
   const open = r.status === 'pending' && s > 0;
 
-  const failed = r.status === 'failed';
+  // The sidecar's failure reason is a code for support; the reader is told whether the payment expired or failed.
+  const failed = r.status === 'failed' && r.failed_reason != 'expired';
   const message = done
     ? t('credited', { n: (r.coins_credited ?? r.coins) + (r.bonus_credited ?? r.bonus_coins) })
-    : t(failed ? 'failed' : open ? 'waiting' : 'expired', { r: r.failed_reason ?? '' });
+    : t(failed ? 'failed' : open ? 'waiting' : 'expired');
 
-  // The status line is one live region that stays in place from "waiting" to "credited", so screen readers
-  // announce the change; once credited it is visually hidden behind the heading that says the same.
+  // Focus moves to the heading as the payment view appears, then to the confirmation. The status line is one live
+  // region that stays in place from "waiting" to "failed" or "expired"; once credited it empties, since the focused
+  // confirmation heading already reads the same words and the final state is announced once.
   return (
-    <Card title={done ? undefined : t('send')}>
+    <Card title={done ? undefined : t('send')} focus>
       {done ? (
         <div class="done">
           <div class="tick" aria-hidden="true">✓</div>
-          <h2>{message}</h2>
+          <h2 tabIndex={-1} ref={grab}>
+            {message}
+          </h2>
           {balance !== undefined && (
             <p class="mu">
               {t('balance')}: <Coin n={balance} />
             </p>
           )}
-          <button type="button" class="btn" onClick={onDone ?? onRestart} autoFocus>
+          <button type="button" class="btn" onClick={onDone ?? onRestart}>
             {onDone ? t('back') : t('recharge')}
           </button>
         </div>
@@ -87,7 +91,7 @@ export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?:
       )}
       <p role="status" aria-live="polite" class={done ? 'sr' : open ? '' : 'er'}>
         {open && <span class="dot" aria-hidden="true" />}
-        {message}
+        {!done && message}
       </p>
     </Card>
   );

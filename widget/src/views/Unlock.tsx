@@ -54,15 +54,18 @@ export function Unlock({ postId }: { postId: string }) {
         </p>
       )}
       <ErrorBox error={act.error?.code === 'insufficient_coins' ? null : act.error} />
-      <button type="button" class="btn wd" disabled={act.busy} onClick={!p.unlocked && short > 0 ? () => setRecharging(true) : go}>
-        {act.busy
-          ? t('loading')
-          : p.unlocked
-            ? t('download', { f: p.file_name ?? '' })
-            : short > 0
-              ? t('topUp')
-              : t('unlock', { n: p.price_coins })}
-      </button>
+      {/* A premium post without an EA file has nothing to download once unlocked. */}
+      {(!p.unlocked || p.file_name) && (
+        <button type="button" class="btn wd" disabled={act.busy} onClick={!p.unlocked && short > 0 ? () => setRecharging(true) : go}>
+          {act.busy
+            ? t('loading')
+            : p.unlocked
+              ? t('download', { f: p.file_name! })
+              : short > 0
+                ? t('topUp')
+                : t('unlock', { n: p.price_coins })}
+        </button>
+      )}
     </Card>
   );
 }

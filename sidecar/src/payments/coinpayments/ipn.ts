@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.js';
 import type { IpnVerdict } from '../../db/tables/payments.js';
 import type { Logger } from '../../log.js';
 import { AMOUNT_SCALE, formatDecimal, parseDecimal } from '../decimal.js';
-import { applyPaymentEvent, type Policies } from '../transition.js';
+import { applyPaymentEvent, type PaymentMetrics, type Policies } from '../transition.js';
 import { verifyHmac } from './signing.js';
 
 export const PROVIDER = 'coinpayments';
@@ -26,6 +26,7 @@ export interface IpnDeps {
   ipnSecret: string;
   allowedCurrencies: Set<string>;
   policies: Policies;
+  metrics?: PaymentMetrics;
 }
 
 export type IpnRejection =
@@ -103,7 +104,7 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
       if (received === null || received >= 10n ** 28n) return reject('invalid_received_amount');
       receivedAmount = formatDecimal(received, 10);
     }
-    const result = await applyPaymentEvent({ db: deps.db, now: deps.now, policies: deps.policies }, PROVIDER, txnId, {
+    const result = await applyPaymentEvent({ db: deps.db, now: deps.now, policies: deps.policies, metrics: deps.metrics }, PROVIDER, txnId, {
       type: 'provider',
       status: Number(field('status')),
       statusText: field('status_text'),
