@@ -8,7 +8,7 @@ import { startSimulator, type Simulator } from '../sidecar/src/payments/coinpaym
 import { ADMIN_URL } from '../tests/support/db.js';
 import { startSidecar, type SidecarProcess } from '../tests/support/sidecar-process.js';
 import { buildWidget } from '../tests/support/browser.js';
-import { createEmptyDatabase, ensureProvisioned, WORDPRESS_DIR, startWordPress, type WordPressSite } from '../tests/support/wordpress.js';
+import { createEmptyDatabase, WORDPRESS_DIR, startWordPress, wordpressPresent, type WordPressSite } from '../tests/support/wordpress.js';
 import { startStaticHost, type StaticHost } from './demo-static.js';
 
 const env = process.env;
@@ -117,14 +117,11 @@ async function main() {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    // DEMO_STATIC=1 serves the static host page even where WordPress could run.
-    let withWordPress = env['DEMO_STATIC'] !== '1';
-    try {
-      if (withWordPress) ensureProvisioned();
-    } catch (err) {
-      withWordPress = false;
-      log(`${(err as Error).message}: serving a static host page instead of WordPress`);
-    }
+    // npm run demo has run scripts/provision; where it could not install PHP or WordPress, or with
+    // DEMO_STATIC=1, a static host page stands in for WordPress.
+    const withWordPress = env['DEMO_STATIC'] !== '1' && wordpressPresent();
+    if (!withWordPress && env['DEMO_STATIC'] !== '1') log('PHP or WordPress is missing: serving a static host page instead of WordPress');
+    log('building the widget');
     const widgetDir = await buildWidget();
     stops.push(() => rm(widgetDir, { recursive: true, force: true }));
     await requirePort(WP_HOST, WP_PORT, 'DEMO_WP_PORT');
@@ -157,6 +154,7 @@ async function main() {
     };
 
     if (withWordPress) {
+      log(`installing WordPress at ${siteUrl}`);
       const wp = await startWordPress({
         host: WP_HOST,
         port: WP_PORT,
@@ -168,6 +166,7 @@ async function main() {
         admin: { user: LOGINS.admin.login, password: LOGINS.admin.password, email: LOGINS.admin.email },
       });
       stops.push(() => wp.stop());
+      log(`starting the sidecar at ${sidecarUrl}`);
       const sidecar: SidecarProcess = await startSidecar({ env: sidecarEnv, port: SIDECAR_PORT, label: 'sidecar' });
       stops.push(() => sidecar.stop());
       const filesDir = await mkdtemp(join(tmpdir(), 'goldcoin-demo-eas-'));
@@ -219,7 +218,7 @@ function printWordPress(wp: WordPressSite, sidecarUrl: string, sim: Simulator, p
 function printStatic(host: StaticHost, sidecarUrl: string, sim: Simulator) {
   const lines = [
     '',
-    'Gold Coins demo is running without WordPress (PHP or the wordpress package is missing). Ctrl-C stops everything.',
+    'Gold Coins demo is running with a static host page instead of WordPress. Ctrl-C stops everything.',
     '',
     `  Host page       ${host.url}/  (the widget with demo tokens for user "${host.userLogin}")`,
     `  Admin view      ${host.url}/admin`,

@@ -90,10 +90,14 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 /** Debian's packages (php, wordpress, chromium, MariaDB) come from scripts/provision; runs it once when missing. */
 export function ensureProvisioned(): void {
-  const ready = () => existsSync(join(WORDPRESS_DIR, 'wp-load.php')) && spawnSync('php', ['-v']).status === 0;
-  if (ready()) return;
+  if (wordpressPresent()) return;
   const res = spawnSync('bash', [join(ROOT, 'scripts', 'provision')], { stdio: 'inherit', cwd: ROOT });
-  if (res.status !== 0 || !ready()) throw new Error('WordPress and PHP are missing and scripts/provision could not install them');
+  if (res.status !== 0 || !wordpressPresent()) throw new Error('WordPress and PHP are missing and scripts/provision could not install them');
+}
+
+/** Debian's WordPress, and a PHP that can talk to MariaDB. */
+export function wordpressPresent(): boolean {
+  return existsSync(join(WORDPRESS_DIR, 'wp-load.php')) && spawnSync('php', ['-r', 'exit(extension_loaded("mysqli") ? 0 : 1);']).status === 0;
 }
 
 const phpString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

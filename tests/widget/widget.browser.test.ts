@@ -400,6 +400,7 @@ describe('wallet and admin', () => {
       expect(await focused(page)).toBe(`button: ${name}`);
     }
     await page.getByRole('tabpanel', { name: 'Stats' }).getByRole('img', { name: 'Revenue and coins per day' }).waitFor();
+    await shot(page, 'admin-tabs-keyboard');
     // Tab leaves the tab list for the panel instead of walking through the other tabs.
     await page.keyboard.press('ArrowLeft');
     await page.getByRole('tabpanel', { name: 'Adjust' }).waitFor();

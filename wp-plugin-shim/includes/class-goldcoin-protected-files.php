@@ -3,7 +3,7 @@
  * Protected storage for EA files: an attached EA file is moved out of the public uploads tree so its
  * old URL serves nothing, and is reachable only through the signed download route.
  *
- * The directory is GOLDCOIN_PROTECTED_DIR when the site defines it (best: outside the web root).
+ * The directory is GOLDCOIN_PROTECTED_DIR when the site configures it (best: outside the web root).
  * Otherwise it is an unguessable folder under uploads with deny rules for Apache and IIS; nginx and
  * PHP's built-in server ignore those, which is why the constant is recommended.
  */
@@ -21,8 +21,9 @@ final class Goldcoin_Protected_Files {
 	}
 
 	public static function directory(): string {
-		if ( defined( 'GOLDCOIN_PROTECTED_DIR' ) && '' !== (string) GOLDCOIN_PROTECTED_DIR ) {
-			return untrailingslashit( (string) GOLDCOIN_PROTECTED_DIR );
+		$configured = Goldcoin_Settings::override( 'GOLDCOIN_PROTECTED_DIR' );
+		if ( null !== $configured ) {
+			return untrailingslashit( $configured );
 		}
 		$name = (string) get_option( self::DIR_OPTION, '' );
 		if ( ! preg_match( '/^goldcoin-protected-[a-f0-9]{24}$/', $name ) ) {

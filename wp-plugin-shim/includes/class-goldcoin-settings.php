@@ -45,7 +45,7 @@ final class Goldcoin_Settings {
 	}
 
 	/** A constant wins over the environment, which wins over the stored option. */
-	private static function override( string $name ): ?string {
+	public static function override( string $name ): ?string {
 		if ( defined( $name ) && '' !== (string) constant( $name ) ) {
 			return (string) constant( $name );
 		}

@@ -23,4 +23,7 @@ export const adminStrings = {
   spent: ['Coins spent', '消耗金币'],
   chart: ['Revenue and coins per day', '每日收入与金币'],
   e_user_not_found: ['No such user.', '没有该用户。'],
+  // Resolving a held payment (/api/admin/payments/:id/resolve).
+  e_not_on_hold: ['This payment is no longer on hold: reload to see its state.', '该支付已不在待处理状态，请刷新查看。'],
+  e_nothing_received: ['Nothing was received: credit the full amount or reject it.', '尚未收到任何款项：请按全额入账或拒绝。'],
 } satisfies Record<string, [en: string, zhCN: string]>;
