@@ -115,6 +115,9 @@ async function main() {
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  // When the terminal or pipe reading the output goes away first, cleaning up must still finish.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
 
   try {
     // npm run demo has run scripts/provision; where it could not install PHP or WordPress, or with
@@ -190,6 +193,7 @@ function printCommon(sidecarUrl: string, sim: Simulator): string[] {
   return [
     `  Sidecar API     ${sidecarUrl}  (OpenAPI at ${sidecarUrl}/openapi.json, health at /readyz)`,
     `  Simulator       ${sim.apiUrl}  ${AUTOPAY_S > 0 ? `(pays each new payment after ${AUTOPAY_S} s; DEMO_AUTOPAY_S=0 turns that off)` : '(autopay off)'}`,
+    `                  pay one by hand: curl -X POST ${sim.url}/_sim/transactions/<txn_id>/pay  (list: ${sim.url}/_sim/transactions)`,
     `  Database        ${ADMIN_URL.replace(/\/\/[^@]*@/, '//')}/${DATABASE}`,
   ];
 }

@@ -162,10 +162,6 @@ if ( isset( $goldcoin_spec['install'] ) ) {
 				uninstall_plugin( (string) $goldcoin_step['plugin'] );
 				$goldcoin_result[] = array( 'uninstalled' => $goldcoin_step['plugin'] );
 				break;
-			case 'theme':
-				switch_theme( (string) $goldcoin_step['stylesheet'] );
-				$goldcoin_result[] = array( 'theme' => $goldcoin_step['stylesheet'] );
-				break;
 			case 'option':
 				update_option( (string) $goldcoin_step['name'], $goldcoin_step['value'] );
 				$goldcoin_result[] = array( 'option' => $goldcoin_step['name'] );

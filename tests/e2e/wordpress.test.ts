@@ -36,6 +36,8 @@ let sidecar: ServerType;
 let sidecarUrl: string;
 let browser: Browser;
 let postId: number;
+/** A post with [goldcoin_unlock] but no price. */
+let freePostId: number;
 let editorId: number;
 let subscriberId: number;
 
@@ -97,9 +99,10 @@ beforeAll(async () => {
     { op: 'user', ...EDITOR, role: 'editor', name: 'Eddie Editor' },
     { op: 'user', ...SUBSCRIBER, role: 'subscriber', name: 'Rita Reader' },
     { op: 'post', title: 'Scalper Pro EA', content: '<p>A grid scalper for EURUSD.</p>\n[goldcoin_unlock]', author: EDITOR.login },
+    { op: 'post', title: 'Market notes', content: '<p>Free to read.</p>\n[goldcoin_unlock]', author: EDITOR.login },
     { op: 'role', name: VIP_ROLE, display: 'VIP reader', caps: ['read'] },
   ]);
-  [editorId, subscriberId, postId] = made.map((r) => r.id) as [number, number, number];
+  [editorId, subscriberId, postId, freePostId] = made.map((r) => r.id) as [number, number, number, number];
   browser = await launchBrowser();
 });
 
@@ -169,6 +172,8 @@ describe('Gold Coins in a real WordPress', () => {
     const body = Buffer.from(await direct.arrayBuffer());
     expect(direct.status).toBe(404);
     expect(body.includes(EA_BYTES.subarray(0, 64))).toBe(false);
+    const media = (await (await fetch(`${wp.url}/?rest_route=/wp/v2/media/${fileId}`)).json()) as { source_url: string };
+    expect(media.source_url).toBe(`${wp.url}/?attachment_id=${fileId}`);
   });
 
   it('shows a logged-out visitor a login link that returns to the post, and no widget', async () => {
@@ -181,6 +186,9 @@ describe('Gold Coins in a real WordPress', () => {
     expect(href.pathname).toBe('/wp-login.php');
     expect(href.searchParams.get('redirect_to')).toBe(`${wp.url}/?p=${postId}`);
     expect(await widgetIn(page).count()).toBe(0);
+    await page.goto(`${wp.url}/?p=${freePostId}`);
+    await page.getByText('Free to read.').waitFor();
+    expect(await page.locator('p.goldcoin-login, goldcoin-widget').count()).toBe(0);
     await context.close();
   });
 

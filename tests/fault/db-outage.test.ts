@@ -6,6 +6,7 @@ import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
 import { mintToken, testEnv } from '../support/app.js';
 import { ADMIN_URL, createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
+import { insertPricedPost } from './storm.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const USERS = 8;
@@ -13,11 +14,13 @@ const WORKERS = 8;
 const RECOVERY_BOUND_MS = 20_000;
 const PHASE_MIN_REQUESTS = 60;
 const OUTAGES = 3;
+const POSTS = 50;
 
 let tdb: TestDatabase;
 let proxy: TcpProxy;
 let sidecar: SidecarProcess;
 let users: number[];
+const posts: number[] = [];
 let adminToken: string;
 const tokens = new Map<number, string>();
 
@@ -31,11 +34,13 @@ beforeAll(async () => {
     await applyMovement(tdb.db, { userId: id, deltaCoins: 1_000, kind: 'adjustment', idempotencyRef: `seed:${id}`, actor: 'test' });
   }
   const admin = await createWpUser(tdb.db);
+  for (let i = 0; i < POSTS; i++) posts.push(await insertPricedPost(tdb.db, admin, 1));
   adminToken = await mintToken(admin, { caps: ['read', 'manage_options'] });
-  proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(ADMIN_URL).port || 3306) });
+  const server = new URL(ADMIN_URL);
+  proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 3306) });
   const viaProxy = new URL(tdb.url);
   viaProxy.port = String(proxy.port);
-  sidecar = await startSidecar({ env: testEnv(viaProxy.toString(), { DATABASE_POOL_SIZE: '4' }), label: 'outage' });
+  sidecar = await startSidecar({ env: testEnv(viaProxy.toString(), { DATABASE_POOL_SIZE: '4', RATE_LIMIT_UNLOCK: '0' }), label: 'outage' });
 });
 afterAll(async () => {
   await sidecar?.stop();
@@ -59,13 +64,19 @@ async function adjust(user: number, delta: number, key: string): Promise<{ statu
 }
 
 const userOf = (n: number) => users[n % users.length]!;
-const deltaOf = (n: number) => (n % 4 === 1 ? 1 : -1);
+const deltaOf = (n: number) => (n % 6 === 1 ? 1 : -1);
 
-/** One request of the mixed load: a wallet read or a ±1 coin adjustment with its own Idempotency-Key. */
+/** One request of the mixed load: a wallet read, an unlock, or a ±1 coin adjustment with its own Idempotency-Key. */
 async function oneRequest(n: number): Promise<Outcome> {
   const startedIn = phase;
-  if (n % 2 === 0) {
-    const res = await fetch(`${sidecar.url}/api/wallet`, { headers: { Authorization: `Bearer ${tokens.get(userOf(n))}` } });
+  if (n % 2 === 0 || n % 6 === 5) {
+    const res =
+      n % 2 === 0
+        ? await fetch(`${sidecar.url}/api/wallet`, { headers: { Authorization: `Bearer ${tokens.get(userOf(n))}` } })
+        : await fetch(`${sidecar.url}/api/posts/${posts[Math.floor(n / 6) % POSTS]}/unlock`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${tokens.get(userOf(n))}` },
+          });
     const body = (await res.json()) as { error?: { code: string } };
     return { status: res.status, code: body.error?.code ?? null, key: null, startedIn, endedIn: phase };
   }
@@ -136,12 +147,16 @@ describe('database outage', () => {
     expect(keysWithRows.size).toBe(rows.length);
     for (const o of seen.filter((x) => x.key !== null && x.status === 201)) expect(keysWithRows.has(o.key!)).toBe(true);
 
+    // An unlock is all or nothing: every entitlement has its debit and every debit its entitlement.
+    const entitlements = await tdb.db.selectFrom('entitlements').select('ledger_ref').execute();
+    const debits = await tdb.db.selectFrom('coin_ledger').select('idempotency_ref').where('kind', '=', 'unlock').execute();
+    expect(new Set(debits.map((d) => d.idempotency_ref))).toEqual(new Set(entitlements.map((e) => e.ledger_ref)));
     const report = await checkInvariants(tdb.db);
     expect(report.problems).toEqual([]);
     console.log(
       `fault: ${OUTAGES} database outages under ${WORKERS} workers: ${seen.length} requests, ${inside.length} wholly inside an outage (all 503), ` +
         `${seen.filter((o) => o.startedIn !== o.endedIn).length} caught by a cut or restore; ${refused.length} refused adjustments retried ` +
-        `(${applied} applied once, ${inProgress} still claimed: 409); ${rows.length} adjustment rows, one per key; ` +
+        `(${applied} applied once, ${inProgress} still claimed: 409); ${rows.length} adjustment rows, one per key; ${entitlements.length} unlocks, each with its one debit; ` +
         `${proxy.connections()} database connections; invariants hold for ${report.usersChecked} wallets`,
     );
   });

@@ -67,7 +67,6 @@ export interface WordPressSite {
 export type SetupStep =
   | { op: 'activate'; plugin: string }
   | { op: 'uninstall'; plugin: string }
-  | { op: 'theme'; stylesheet: string }
   | { op: 'option'; name: string; value: unknown }
   | { op: 'delete_option'; name: string }
   | { op: 'role'; name: string; display: string; caps: string[] }
@@ -220,11 +219,25 @@ export async function startWordPress(o: WordPressOptions): Promise<WordPressSite
   let server: ChildProcess | null = null;
   let logText = '';
 
+  // The built-in server runs in its own process group (its workers are its children): signal the group.
+  const signal = (name: NodeJS.Signals) => {
+    if (server?.pid === undefined) return;
+    try {
+      process.kill(-server.pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  // A detached server would outlive a crashed test process and keep the port; kill it on any exit.
+  const killOnExit = () => signal('SIGKILL');
+  process.once('exit', killOnExit);
+
   const cleanup = async () => {
+    process.removeListener('exit', killOnExit);
     if (server && server.exitCode === null && server.signalCode === null && server.pid !== undefined) {
       const exited = new Promise((r) => server!.once('exit', r));
-      process.kill(-server.pid, 'SIGTERM');
-      const force = setTimeout(() => server?.pid !== undefined && process.kill(-server.pid, 'SIGKILL'), STOP_GRACE_MS);
+      signal('SIGTERM');
+      const force = setTimeout(() => signal('SIGKILL'), STOP_GRACE_MS);
       await exited;
       clearTimeout(force);
     }

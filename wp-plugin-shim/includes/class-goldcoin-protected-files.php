@@ -83,13 +83,14 @@ final class Goldcoin_Protected_Files {
 
 	/** A protected file has no public URL; links point at the attachment page instead. */
 	public static function hide_url( $url, $attachment_id ) {
-		$path = (string) get_post_meta( (int) $attachment_id, '_wp_attached_file', true );
+		// Absolute: inside uploads, WordPress stores the path relative to the uploads folder.
+		$path = (string) get_attached_file( (int) $attachment_id, true );
 		return self::is_protected( $path ) ? get_attachment_link( (int) $attachment_id ) : $url;
 	}
 
 	/** WordPress only deletes files inside uploads; protected files are ours to delete. */
 	public static function delete_file( $attachment_id ): void {
-		$path = (string) get_post_meta( (int) $attachment_id, '_wp_attached_file', true );
+		$path = (string) get_attached_file( (int) $attachment_id, true );
 		if ( self::is_protected( $path ) && is_file( $path ) ) {
 			wp_delete_file( $path );
 			@rmdir( dirname( $path ) ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- the attachment's own folder, removed only when empty

@@ -22,7 +22,11 @@ final class Goldcoin_Shortcodes {
 		if ( 0 === $post_id ) {
 			$post_id = (int) get_the_ID();
 		}
-		return $post_id > 0 ? self::render( 'unlock', $post_id ) : '';
+		// A post without a price is not for sale: nothing to unlock, so nothing to show.
+		if ( $post_id <= 0 || (int) get_post_meta( $post_id, Goldcoin_Meta_Box::PRICE_KEY, true ) <= 0 ) {
+			return '';
+		}
+		return self::render( 'unlock', $post_id );
 	}
 
 	private static function render( string $view, int $post_id ): string {

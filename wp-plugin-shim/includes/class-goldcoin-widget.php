@@ -63,14 +63,13 @@ final class Goldcoin_Widget {
 			'currency'      => Goldcoin_Settings::currency(),
 			'refresh-url'   => $refresh_url,
 			'refresh-nonce' => wp_create_nonce( 'wp_rest' ),
-			'return-url'    => $post_id > 0 ? (string) get_permalink( $post_id ) : '',
 		);
 		$html = '<goldcoin-widget';
 		foreach ( $attributes as $name => $value ) {
 			if ( '' === $value ) {
 				continue;
 			}
-			$escaped = in_array( $name, array( 'api', 'refresh-url', 'return-url' ), true ) ? esc_url( $value ) : esc_attr( $value );
+			$escaped = in_array( $name, array( 'api', 'refresh-url' ), true ) ? esc_url( $value ) : esc_attr( $value );
 			$html   .= ' ' . $name . '="' . $escaped . '"';
 		}
 		return $html . '></goldcoin-widget>';
