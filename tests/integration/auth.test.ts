@@ -90,6 +90,18 @@ describe('JWT auth', () => {
     expect(res.status).toBe(200);
   });
 
+  it('refuses a remembered token once it expires, and never serves a tampered twin from memory', async () => {
+    let now = new Date();
+    const timed = buildTestApp(tdb, { clock: { now: () => now } });
+    const token = await mintToken(user, { expiresInS: 120 });
+    expect((await timed.call('GET', '/api/wallet', { token })).status).toBe(200);
+    expect((await timed.call('GET', '/api/wallet', { token })).status).toBe(200);
+    const [h, p] = token.split('.');
+    expect((await timed.call('GET', '/api/wallet', { token: `${h}.${p}.AAAA` })).status).toBe(401);
+    now = new Date(now.getTime() + (120 + 31) * 1000);
+    expect((await timed.call('GET', '/api/wallet', { token })).status).toBe(401);
+  });
+
   it('answers 403 to an admin route with a non-admin token, and writes nothing', async () => {
     const before = await ledgerRows();
     const res = await t.call('POST', '/api/admin/adjustments', {

@@ -20,6 +20,10 @@ export interface AuthOptions {
 }
 
 export async function verifyToken(token: string, opts: AuthOptions): Promise<AuthUser> {
+  return (await verifyTokenWithExpiry(token, opts)).user;
+}
+
+async function verifyTokenWithExpiry(token: string, opts: AuthOptions): Promise<{ user: AuthUser; expS: number }> {
   const key = new TextEncoder().encode(opts.secret);
   const now = opts.clock.now();
   let payload;
@@ -47,7 +51,7 @@ export async function verifyToken(token: string, opts: AuthOptions): Promise<Aut
   const post = payload['post'];
   const postId = typeof post === 'number' || (typeof post === 'string' && /^[1-9][0-9]{0,15}$/.test(post)) ? Number(post) : null;
   const str = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : '');
-  return {
+  const user: AuthUser = {
     id: Number(sub),
     email: str(payload['email'], 254),
     name: str(payload['name'], 250),
@@ -55,19 +59,57 @@ export async function verifyToken(token: string, opts: AuthOptions): Promise<Aut
     caps,
     postId: postId !== null && Number.isSafeInteger(postId) && postId > 0 ? postId : null,
   };
+  return { user, expS: exp };
 }
 
-export function requireAuth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
+/** How many verified tokens one process remembers; the widget reuses one token for its whole lifetime. */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
+/**
+ * Remembers tokens that verified, keyed by the exact token string, until their `exp` (plus the allowed
+ * skew), so a widget's repeated requests skip the HMAC. Only a byte-identical token hits, and it is
+ * re-checked against the clock on every hit; a full cache is simply cleared.
+ */
+export class VerifiedTokenCache {
+  private readonly entries = new Map<string, { user: AuthUser; expS: number }>();
+
+  constructor(private readonly maxEntries = VERIFIED_TOKEN_CACHE_SIZE) {}
+
+  get(token: string, nowS: number): AuthUser | undefined {
+    const hit = this.entries.get(token);
+    if (!hit) return undefined;
+    if (nowS > hit.expS + CLOCK_SKEW_S) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return hit.user;
+  }
+
+  set(token: string, user: AuthUser, expS: number): void {
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(token, { user, expS });
+  }
+}
+
+export function requireAuth(opts: AuthOptions, cache = new VerifiedTokenCache()): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
     if (!match) throw unauthorized('missing bearer token');
     const token = match[1]!;
     if (token.length > MAX_TOKEN_BYTES) throw unauthorized('token too large');
-    c.set('user', await verifyToken(token, opts));
+    const nowS = Math.floor(opts.clock.now().getTime() / 1000);
+    let user = cache.get(token, nowS);
+    if (!user) {
+      const verified = await verifyTokenWithExpiry(token, opts);
+      user = verified.user;
+      cache.set(token, user, verified.expS);
+    }
+    c.set('user', user);
     await next();
   };
 }
+
 
 export function requireCap(cap: Capability): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

@@ -41,17 +41,21 @@ export function authorShareCoins(priceCoins: number, percent: number): number {
 class AlreadyUnlocked extends Error {}
 
 /**
- * The entitlement row is inserted first: its (user, post) unique key is the guard, so concurrent unlocks
+ * The entitlement row is inserted first: its (user, post) unique key is the guard (a repeat finds it taken
+ * and rolls back, so a first purchase pays for no extra pre-check), so concurrent unlocks
  * of one post queue on it and all but one find it taken; the debit is a conditional UPDATE, so concurrent
  * unlocks of different posts cannot together spend more than the balance. A refusal rolls everything back.
  */
 export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResult> {
   const { userId, postId } = req;
-  if (await findEntitlement(db, userId, postId)) return alreadyUnlocked(db, userId);
   try {
     return await inTransactionOrRollback<UnlockResult>(db, async (trx) => {
       const offer = await readOffer(trx, postId);
-      if (!offer) return { ok: false, code: 'post_not_for_sale' };
+      if (!offer) {
+        // Someone who unlocked a post keeps it after it is unpublished or its price removed.
+        if (await findEntitlement(trx, userId, postId)) throw new AlreadyUnlocked();
+        return { ok: false, code: 'post_not_for_sale' };
+      }
       const ref = unlockLedgerRef(userId, postId);
       try {
         await trx
