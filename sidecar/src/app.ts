@@ -10,6 +10,7 @@ import { adminRoutes } from './http/admin.js';
 import { adminPaymentRoutes, adminPaymentsOpenapiPaths } from './http/admin-payments.js';
 import type { AppDeps, AppEnv } from './http/context.js';
 import { ApiError, errorBody, sendError } from './http/errors.js';
+import { requestDeadline, withDeadline } from './http/deadline.js';
 import { notificationRoutes, notificationsOpenapiPaths } from './http/notifications.js';
 import { openapiDocument } from './http/openapi.js';
 import { ipnOpenapiPaths, ipnRoutes } from './http/ipn.js';
@@ -20,6 +21,9 @@ import { postRoutes, postsOpenapiPaths } from './http/posts.js';
 import { referralRoutes, referralsOpenapiPaths } from './http/referrals.js';
 import { adminRedemptionRoutes, rewardRoutes, rewardsOpenapiPaths } from './http/rewards.js';
 import { walletRoutes } from './http/wallet.js';
+
+/** A load balancer's health check must get an answer even when the database stalls. */
+const READY_TIMEOUT_MS = 2_000;
 
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -36,6 +40,7 @@ export function createApp(deps: AppDeps) {
     if (c.res.status >= 500) log.error('request failed', { method: c.req.method, route, status: c.res.status });
   });
 
+  app.use('*', requestDeadline(config.requestTimeoutMs, (path) => path.endsWith('/events')));
   app.use(
     '/api/*',
     cors({
@@ -59,7 +64,7 @@ export function createApp(deps: AppDeps) {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
     try {
-      await sql`SELECT 1`.execute(deps.db);
+      await withDeadline(sql`SELECT 1`.execute(deps.db), READY_TIMEOUT_MS);
       return c.json({ ok: true });
     } catch {
       return c.json(errorBody('database_unavailable', 'the database is not reachable'), 503);

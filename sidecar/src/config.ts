@@ -66,6 +66,7 @@ const schema = z.object({
   SMTP_TIMEOUT_MS: intFrom(100, 120_000).default(10_000),
   PRICE_CURRENCY: z.string().regex(/^[A-Z]{3,5}$/).default('CNY'),
   BODY_LIMIT_BYTES: intFrom(1024, 10_485_760).default(65_536),
+  REQUEST_TIMEOUT_MS: intFrom(1_000, 600_000).default(30_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   TRUST_PROXY: bool.default(false),
 });
@@ -167,6 +168,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     },
     priceCurrency: c.PRICE_CURRENCY,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
+    /** Past this a request answers 503 (a stalled database); above COINPAYMENTS_TIMEOUT_MS so provider calls finish first. */
+    requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
     logLevel: c.LOG_LEVEL,
     trustProxy: c.TRUST_PROXY,
   };

@@ -98,6 +98,24 @@ describe('admin reports', () => {
     expect(sumDecimals([])).toBe('0.00');
   });
 
+  it('shows only payments on hold with on_hold=1, pending or failed, combined with the other filters', async () => {
+    const carol = await createWpUser(tdb.db, 'carol');
+    const underpaid = await recharge(carol, 'pending', '140.00', 10_000);
+    const late = await recharge(carol, 'failed', '52.00', 20_000);
+    await recharge(carol, 'pending', '10.00', 30_000);
+    await tdb.db.updateTable('recharge_transactions').set({ hold_reason: 'underpaid' }).where('id', '=', underpaid).execute();
+    await tdb.db.updateTable('recharge_transactions').set({ hold_reason: 'late_payment' }).where('id', '=', late).execute();
+    const held = await get('/api/admin/payments?on_hold=1');
+    expect(held.body.payments.map((p: { id: number; hold_reason: string }) => [p.id, p.hold_reason])).toEqual([
+      [late, 'late_payment'],
+      [underpaid, 'underpaid'],
+    ]);
+    expect((await get('/api/admin/payments?on_hold=1&status=failed')).body.payments.map((p: { id: number }) => p.id)).toEqual([late]);
+    expect((await get(`/api/admin/payments?on_hold=1&user_id=${bob}`)).body.payments).toEqual([]);
+    expect((await get(`/api/admin/payments?on_hold=0&user_id=${carol}`)).body.payments).toHaveLength(3);
+    expect((await get('/api/admin/payments?on_hold=yes')).status).toBe(400);
+  });
+
   it('refuses bad filters with 400 and non-admins with 403', async () => {
     expect((await get('/api/admin/payments?status=paid')).status).toBe(400);
     expect((await get('/api/admin/ledger?kind=steal')).status).toBe(400);

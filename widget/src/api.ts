@@ -96,6 +96,26 @@ export interface AdminPayment {
   payment_method?: string;
   currency?: string;
   created_at: string;
+  user_email?: string | null;
+  txn_id?: string | null;
+  crypto_amount?: string | null;
+  crypto_currency?: string | null;
+  received_amount?: string | null;
+  provider_status?: number | null;
+  provider_status_text?: string | null;
+  coins_credited?: number;
+  bonus_credited?: number;
+  /** 'underpaid' or 'late_payment' while the payment waits for an administrator. */
+  hold_reason?: string | null;
+  failed_reason?: string | null;
+  completed_at?: string | null;
+}
+/** GET /api/admin/payments/:id and the answer of its resolve. */
+export interface AdminPaymentDetail {
+  payment: AdminPayment;
+  ipn_log: { id: number; received_at: string; ipn_type: string | null; ipn_status: number | null; verdict: string; reason: string }[];
+  ledger: LedgerEntry[];
+  resolution: { action: string; actor: string; reason: string; coins_credited: number; bonus_credited: number; created_at: string } | null;
 }
 export interface Stats {
   currency: string;

@@ -13,6 +13,8 @@ export interface PaymentFilter {
   status?: RechargeStatus;
   userId?: number;
   stuck?: boolean;
+  /** Only payments waiting for a person (underpaid or late), whatever their status. */
+  onHold?: boolean;
   beforeId?: number;
   limit: number;
   now: Date;
@@ -29,6 +31,7 @@ export async function listPayments(db: DbOrTx, f: PaymentFilter) {
   if (f.stuck) {
     q = q.where('r.status', '=', 'pending').where('r.created_at', '<', new Date(f.now.getTime() - STUCK_AFTER_MS));
   }
+  if (f.onHold) q = q.where('r.hold_reason', 'is not', null);
   if (f.beforeId) q = q.where('r.id', '<', f.beforeId);
   const rows = await q.orderBy('r.id', 'desc').limit(f.limit + 1).execute();
   const page = rows.slice(0, f.limit);

@@ -31,6 +31,7 @@ const paymentsQuery = z.object({
   status: z.enum(['pending', 'completed', 'failed']).optional(),
   user_id: id.optional(),
   stuck: z.enum(['0', '1']).optional(),
+  on_hold: z.enum(['0', '1']).optional(),
 });
 const ledgerQuery = z.object({
   ...page,
@@ -50,6 +51,7 @@ export function adminRoutes(deps: AppDeps) {
       status: q.status,
       userId: q.user_id,
       stuck: q.stuck === '1',
+      onHold: q.on_hold === '1',
       beforeId: q.cursor,
       limit: q.limit,
       now: deps.clock.now(),

@@ -53,7 +53,7 @@ const corePaths = {
   '/api/admin/payments': {
     get: {
       summary: 'Payments with filters, newest first (manage_options)',
-      parameters: ['status', 'user_id', 'stuck', 'cursor', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+      parameters: ['status', 'user_id', 'stuck', 'on_hold', 'cursor', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
       responses: { 200: ok('{payments, next_cursor}'), 400: err('Bad filter'), 403: err('Not an administrator') },
     },
   },

@@ -1,7 +1,8 @@
-// Admin (WordPress admin page): payments with filters, the stuck queue, ledger search, adjustments, a chart.
+// Admin (WordPress admin page): payments with filters and their detail, the stuck queue, ledger search, adjustments, a chart.
 import { useState } from 'preact/hooks';
 import type { AdminPayment, LedgerEntry, Stats } from '../api.js';
-import { date, ErrorBox, gate, money, More, useCtx, useLoad, usePaged, useSubmit, useT } from '../ui.js';
+import { date, ErrorBox, gate, grab, money, More, useCtx, useLoad, usePaged, useSubmit, useT } from '../ui.js';
+import { PaymentDetail } from './AdminPayment.js';
 import { History } from './Wallet.js';
 
 const TABS = ['payments', 'stuck', 'ledger', 'adjust', 'stats'];
@@ -13,14 +14,23 @@ const formValues = (e: Event) => {
   return Object.fromEntries(new FormData(e.target as HTMLFormElement)) as Record<string, string>;
 };
 
-/** Payments or ledger entries with a user and status/kind filter, applied on submit (not per keystroke). */
+/**
+ * Payments or ledger entries with a user and status/kind filter, applied on submit (not per keystroke). A payment
+ * opens in place of the list, which keeps its rows (updated by a resolution) and gives focus back to the row.
+ */
 function Search({ tab }: { tab: string }) {
   const t = useT();
   const { lang } = useCtx();
   const [q, setQ] = useState('');
+  const [open, setOpen] = useState(0);
+  const [last, setLast] = useState(0);
+  const [fresh, setFresh] = useState<Record<number, AdminPayment>>({});
   const ledger = tab === 'ledger';
   const list = usePaged<AdminPayment & LedgerEntry>(`/api/admin/${ledger ? 'ledger' : 'payments'}?${tab === 'stuck' ? 'stuck=1' : q}`, ledger ? 'entries' : 'payments');
   const [name, prefix, options] = ledger ? ['kind', 'k', KINDS] : ['status', 's', STATUSES];
+  if (open) {
+    return <PaymentDetail id={open} onBack={() => (setLast(open), setOpen(0))} onChange={(p) => setFresh({ ...fresh, [p.id]: p })} />;
+  }
   return (
     <>
       {tab !== 'stuck' && (
@@ -40,6 +50,12 @@ function Search({ tab }: { tab: string }) {
               ))}
             </select>
           </label>
+          {!ledger && (
+            <label class="ck">
+              <input type="checkbox" name="on_hold" value="1" />
+              {t('held')}
+            </label>
+          )}
           <button class="btn gh">{t('search')}</button>
         </form>
       )}
@@ -53,20 +69,25 @@ function Search({ tab }: { tab: string }) {
                 <th key={label}>{label}</th>
               ))}
             </tr>
-            {list.rows.map((p) => (
-              <tr key={p.id}>
-                {[
-                  p.id,
-                  `${p.user_login ?? ''} #${p.user_id}`,
-                  p.coins + (p.bonus_coins ? ` +${p.bonus_coins}` : ''),
-                  p.price ? money(p.price.amount, p.price.currency) : money(p.price_amount ?? '', p.price_currency ?? ''),
-                  t(`s_${p.status}`) || p.status,
-                  date(p.created_at, lang),
-                ].map((v, i) => (
-                  <td key={i}>{v}</td>
-                ))}
-              </tr>
-            ))}
+            {list.rows.map((row) => {
+              const p = { ...row, ...fresh[row.id] };
+              return (
+                <tr key={p.id}>
+                  {[
+                    <button type="button" class="ln" aria-label={t('open', { n: p.id })} ref={p.id == last ? grab : null} onClick={() => setOpen(p.id)}>
+                      #{p.id}
+                    </button>,
+                    `${p.user_login ?? ''} #${p.user_id}`,
+                    p.coins + (p.bonus_coins ? ` +${p.bonus_coins}` : ''),
+                    p.price ? money(p.price.amount, p.price.currency) : money(p.price_amount ?? '', p.price_currency ?? ''),
+                    (t(`s_${p.status}`) || p.status) + (p.hold_reason ? ` · ${t('held')}` : ''),
+                    date(p.created_at, lang),
+                  ].map((v, i) => (
+                    <td key={i}>{v}</td>
+                  ))}
+                </tr>
+              );
+            })}
           </table>
           {!list.rows.length && !list.busy && <p class="mu">{t('none')}</p>}
         </div>
