@@ -59,6 +59,15 @@ const bad: Record<string, () => Promise<string | undefined>> = {
       .setExpirationTime('5m')
       .setJti('x')
       .sign(new TextEncoder().encode(TEST_SECRET)),
+  'numeric subject (the contract says a string)': async () =>
+    new SignJWT({ caps: ['read'], sub: user as unknown as string })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(TEST_HOME)
+      .setAudience('goldcoin')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .setJti('x')
+      .sign(new TextEncoder().encode(TEST_SECRET)),
   'tampered payload': async () => {
     const [h, p, s] = (await mintToken(user)).split('.');
     const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());

@@ -120,6 +120,18 @@ describe('POST /ipn/coinpayments', () => {
     });
   });
 
+  it('keeps only a short prefix of a body whose HMAC does not match, so strangers cannot fill the log', async () => {
+    const r = await newRecharge();
+    await h.sim.pay(r.txnId, { drop: true });
+    const msg = h.sim.buildIpn(r.txnId, { status: 100, secret: 'a-wrong-ipn-secret' });
+    const padded = `${msg.body}&junk=${'x'.repeat(20_000)}`;
+    const res = await h.sim.post(ipnUrl(), { ...msg, body: padded });
+    expect(res.answer).toBe('IPN rejected: bad_hmac');
+    const [row] = (await logFor(r.txnId)).filter((l) => l.reason === 'bad_hmac');
+    expect(row!.raw_body.length).toBe(1_024);
+    expect(padded.startsWith(row!.raw_body)).toBe(true);
+  });
+
   it("verifies the sheet's IPN test vector through the endpoint, then refuses it as not an api IPN", async () => {
     const vector = await startPaymentsHarness(tdb, {
       env: { COINPAYMENTS_MERCHANT_ID: '898d6ead05235f6081e97a58a6699289', COINPAYMENTS_IPN_SECRET: 'U1BC9v1s3l0zxdH3' },

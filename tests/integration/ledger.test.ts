@@ -51,6 +51,14 @@ describe('ledger', () => {
     expect(await readBalance(tdb.db, other)).toBe(0);
   });
 
+  it('compares references byte for byte: a reference differing only in case is another movement', async () => {
+    const user = await createWpUser(tdb.db);
+    await credit(user, 10, `case:${user}:TXN-Ab`);
+    const other = await credit(user, 10, `case:${user}:TXN-aB`);
+    expect(other.ok && !other.replayed).toBe(true);
+    expect(await readBalance(tdb.db, user)).toBe(20);
+  });
+
   it('reports the shortfall when a debit is refused and writes nothing', async () => {
     const user = await createWpUser(tdb.db);
     await credit(user, 7, `seed:${user}`);

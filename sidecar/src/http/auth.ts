@@ -44,7 +44,9 @@ async function verifyTokenWithExpiry(token: string, opts: AuthOptions): Promise<
   const { sub, iat, exp } = payload as { sub: string; iat: number; exp: number };
   if (iat > nowS + CLOCK_SKEW_S) throw unauthorized('token issued in the future');
   if (exp - iat > MAX_TOKEN_LIFETIME_S) throw unauthorized('token lifetime too long');
-  if (!/^[1-9][0-9]{0,15}$/.test(sub) || !Number.isSafeInteger(Number(sub))) throw unauthorized('invalid subject');
+  if (typeof sub !== 'string' || !/^[1-9][0-9]{0,15}$/.test(sub) || !Number.isSafeInteger(Number(sub))) {
+    throw unauthorized('invalid subject');
+  }
   const capsRaw = payload['caps'];
   if (!Array.isArray(capsRaw) || !capsRaw.every((c) => typeof c === 'string')) throw unauthorized('invalid caps');
   const caps = capsRaw.filter((c): c is Capability => KNOWN_CAPS.has(c as Capability));

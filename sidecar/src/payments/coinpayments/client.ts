@@ -9,6 +9,7 @@ const RATE_SCALE = 18;
 export const MAX_TX_INFO_BATCH = 25;
 /** Read-only commands are retried this many extra times on transport failures; create_transaction never. */
 const READ_RETRIES = 2;
+const NONCE_RETRIES = 3;
 const RETRY_BACKOFF_MS = 200;
 const MAX_RESPONSE_BYTES = 1_048_576;
 /** Rates are fetched at most this often; recharges in between use the cached table. */
@@ -74,20 +75,20 @@ export class CoinPaymentsClient implements PaymentProvider {
   /**
    * One api.php command; resolves to `result` when `error === "ok"`, throws CoinPaymentsError otherwise.
    * `retries` extra attempts follow transport failures (only for commands safe to repeat). A refused
-   * nonce is retried once for every command, create_transaction included: the server refused the
-   * request before doing anything, which happens when instances sharing a key race on nonces.
+   * nonce is retried up to NONCE_RETRIES times for every command, create_transaction included: the
+   * server refused the request before doing anything, which happens when instances sharing a key race.
    */
   async call<T>(cmd: string, fields: Record<string, string>, retries = 0): Promise<T> {
-    let nonceRetried = false;
+    let nonceRetries = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.callOnce<T>(cmd, fields);
       } catch (err) {
         if (!(err instanceof CoinPaymentsError)) throw err;
-        if (err.nonceRefused && !nonceRetried) {
-          // Wait so the clock-based nonce moves past another instance's slightly later one.
-          nonceRetried = true;
-          await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS));
+        if (err.nonceRefused && nonceRetries < NONCE_RETRIES) {
+          // Wait (jittered, so racing instances spread out) until the clock-based nonce passes the other's.
+          nonceRetries++;
+          await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS * (0.5 + Math.random()) * nonceRetries));
           continue;
         }
         if (err.code !== 'provider_unavailable' || attempt >= retries) throw err;

@@ -9,6 +9,8 @@ import { verifyHmac } from './signing.js';
 
 export const PROVIDER = 'coinpayments';
 const MAX_RAW_CHARS = 60_000;
+/** Before the HMAC matches, the sender is anyone: keep only enough of the body to see what it was. */
+const MAX_UNVERIFIED_RAW_CHARS = 1_024;
 
 export interface IpnRequest {
   rawBody: Buffer;
@@ -57,6 +59,7 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
   const fields = new URLSearchParams(raw);
   const field = (k: string) => fields.get(k) ?? '';
   let rechargeId: number | null = null;
+  let hmacVerified = false;
   let outcome: IpnOutcome;
   try {
     outcome = await check();
@@ -74,6 +77,7 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
     if (!req.hmac) return reject('missing_hmac', 401);
     if (field('merchant') !== deps.merchantId) return reject('wrong_merchant', 403);
     if (!verifyHmac(deps.ipnSecret, req.rawBody, req.hmac)) return reject('bad_hmac', 401);
+    hmacVerified = true;
     // 4: only transactions we created through the API, matched by txn_id (never by invoice/custom).
     if (field('ipn_type') !== 'api') return reject('ipn_type_not_api');
     const txnId = field('txn_id');
@@ -133,7 +137,7 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
         content_type: req.contentType?.slice(0, 128) ?? null,
         user_agent: req.userAgent?.slice(0, 255) ?? null,
         remote_addr: req.remoteAddr?.slice(0, 64) ?? null,
-        raw_body: raw.slice(0, MAX_RAW_CHARS),
+        raw_body: raw.slice(0, hmacVerified ? MAX_RAW_CHARS : MAX_UNVERIFIED_RAW_CHARS),
         verdict,
         reason,
       })
