@@ -148,6 +148,15 @@ describe('service routes', () => {
     expect(doc.paths['/api/wallet']).toBeDefined();
   });
 
+  it('documents every route it serves in the OpenAPI document, and nothing it does not serve', async () => {
+    const doc = await (await t.app.request('/openapi.json')).json();
+    const documented = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    const served = t.app.routes.filter((r) => r.method !== 'ALL' && r.path !== '/openapi.json').map((r) => `${r.method} ${r.path}`);
+    expect([...new Set(served)].sort()).toEqual([...new Set(documented)].sort());
+  });
+
   it('limits CORS to the configured site origin', async () => {
     const preflight = (origin: string) =>
       t.app.request('/api/wallet', {
