@@ -101,9 +101,13 @@ export function useSubmit() {
 export function usePaged<R>(path: string, field: string) {
   const { api } = useCtx();
   const [st, setSt] = useState<{ rows: R[]; next?: string | null; busy?: boolean; error?: ApiError }>({ rows: [] });
+  // A filter changed while a page was loading: the late answer belongs to the old list, drop it.
+  const current = useRef(path);
+  current.current = path;
   async function load(from?: string) {
     setSt((s) => ({ ...s, busy: true }));
     const r = await api.get<Record<string, never>>(path + (from ? `${path.includes('?') ? '&' : '?'}cursor=${from}` : ''));
+    if (current.current !== path) return;
     setSt((s) => (r.ok ? { rows: [...(from ? s.rows : []), ...(r.data[field] ?? [])], next: r.data['next_cursor'] } : { ...s, busy: false, error: r.error }));
   }
   useEffect(() => {
