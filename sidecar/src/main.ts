@@ -6,6 +6,7 @@ import { createDb } from './db/database.js';
 import { migrate } from './db/migrator.js';
 import { loadEnvFile } from './env-file.js';
 import { systemClock } from './http/context.js';
+import { idempotencyRetentionJob } from './http/idempotency-retention.js';
 import { createMetrics } from './http/metrics.js';
 import { createLogger } from './log.js';
 import { CoinPaymentsClient } from './payments/coinpayments/client.js';
@@ -70,6 +71,7 @@ async function main() {
       intervalMs: notify.intervalMs,
       maxAttempts: notify.maxAttempts,
     }),
+    idempotencyRetentionJob({ db, clock: systemClock, log }),
   ];
   const running = startJobs(jobs, log);
 
