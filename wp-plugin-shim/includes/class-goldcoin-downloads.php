@@ -24,7 +24,8 @@ final class Goldcoin_Downloads {
 		if ( ! isset( $_GET[ self::QUERY_VAR ] ) ) {
 			return;
 		}
-		$token  = preg_replace( '/[^A-Za-z0-9_.-]/', '', (string) wp_unslash( $_GET[ self::QUERY_VAR ] ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
+		$raw    = wp_unslash( $_GET[ self::QUERY_VAR ] ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
+		$token  = is_string( $raw ) ? preg_replace( '/[^A-Za-z0-9_.-]/', '', $raw ) : '';
 		$claims = Goldcoin_Jwt::decode( $token, Goldcoin_Settings::jwt_secret(), self::AUDIENCE, Goldcoin_Settings::sidecar_url(), time(), self::MAX_LIFETIME_S );
 		$path   = null === $claims ? null : self::file_for( $claims );
 		if ( null === $path ) {
@@ -36,8 +37,8 @@ final class Goldcoin_Downloads {
 	/** The file the token names, if the token's user, post and file all still line up. */
 	private static function file_for( array $claims ): ?string {
 		$sub     = is_string( $claims['sub'] ?? null ) && ctype_digit( $claims['sub'] ) ? (int) $claims['sub'] : 0;
-		$post_id = is_numeric( $claims['post'] ?? null ) ? (int) $claims['post'] : 0;
-		$file_id = is_numeric( $claims['file'] ?? null ) ? (int) $claims['file'] : 0;
+		$post_id = is_int( $claims['post'] ?? null ) ? $claims['post'] : 0;
+		$file_id = is_int( $claims['file'] ?? null ) ? $claims['file'] : 0;
 		if ( $sub <= 0 || $post_id <= 0 || $file_id <= 0 ) {
 			return null;
 		}
@@ -48,12 +49,19 @@ final class Goldcoin_Downloads {
 		if ( 'attachment' !== get_post_type( $file_id ) || (int) get_post_meta( $post_id, Goldcoin_Meta_Box::FILE_KEY, true ) !== $file_id ) {
 			return null;
 		}
-		$path = (string) get_attached_file( $file_id, true );
-		return '' !== $path && is_file( $path ) && is_readable( $path ) ? $path : null;
+		// Only what the meta box moved into protected storage is ever served, never another file the record names.
+		$path = realpath( (string) get_attached_file( $file_id, true ) );
+		return false !== $path && Goldcoin_Protected_Files::is_protected( $path ) && is_file( $path ) && is_readable( $path ) ? $path : null;
+	}
+
+	/** WordPress 6.1's nocache_headers() still lets a shared cache or the disk cache keep a private file. */
+	private static function private_headers(): void {
+		nocache_headers();
+		header( 'Cache-Control: no-store, no-cache, must-revalidate, max-age=0, private' );
 	}
 
 	private static function refuse(): void {
-		nocache_headers();
+		self::private_headers();
 		status_header( 403 );
 		header( 'Content-Type: text/plain; charset=utf-8' );
 		echo esc_html__( 'This download link is invalid or has expired. Go back to the post and download again.', 'goldcoin' );
@@ -67,10 +75,13 @@ final class Goldcoin_Downloads {
 		while ( ob_get_level() > 0 ) {
 			ob_end_clean();
 		}
-		nocache_headers();
+		self::private_headers();
 		status_header( 200 );
 		header( 'Content-Type: ' . ( $type ? $type : 'application/octet-stream' ) );
-		header( 'Content-Disposition: attachment; filename="' . str_replace( array( '"', '\\' ), '', $name ) . '"; filename*=UTF-8\'\'' . rawurlencode( $name ) );
+		// RFC 6266: a plain ASCII fallback for old clients, the exact UTF-8 name in filename* (RFC 5987).
+		$ascii = preg_replace( '/[^\x20-\x7e]|["\\\\]/', '_', $name );
+		header( 'Content-Disposition: attachment; filename="' . $ascii . '"; filename*=UTF-8\'\'' . rawurlencode( $name ) );
+		header( 'Content-Security-Policy: sandbox' );
 		header( 'Content-Length: ' . $size );
 		header( 'X-Content-Type-Options: nosniff' );
 		header( 'Referrer-Policy: no-referrer' );

@@ -48,13 +48,16 @@ final class Goldcoin_Meta_Box {
 			register_post_meta(
 				$type,
 				self::FILE_KEY,
-				array( 'type' => 'integer', 'single' => true, 'sanitize_callback' => 'absint', 'auth_callback' => $auth, 'show_in_rest' => false )
+				// Only save() writes it, after checking the user may use that attachment: custom fields (XML-RPC) never may.
+				array( 'type' => 'integer', 'single' => true, 'sanitize_callback' => 'absint', 'auth_callback' => '__return_false', 'show_in_rest' => false )
 			);
 		}
 	}
 
+	/** A non-negative whole number of coins; anything else (negative, decimal, text) is 0, not for sale. */
 	public static function sanitize_price( $value ): int {
-		return min( self::MAX_PRICE_COINS, absint( $value ) );
+		$text = is_int( $value ) ? (string) $value : ( is_string( $value ) ? trim( $value ) : '' );
+		return ctype_digit( $text ) ? (int) min( self::MAX_PRICE_COINS, (int) $text ) : 0;
 	}
 
 	public static function upload_mimes( array $mimes ): array {

@@ -33,9 +33,11 @@ final class Goldcoin_Protected_Files {
 		return untrailingslashit( wp_get_upload_dir()['basedir'] ) . '/' . $name;
 	}
 
+	/** Resolved paths, so neither "../" in a stored path nor a symlink can point outside the folder. */
 	public static function is_protected( string $path ): bool {
-		$dir = self::directory() . '/';
-		return '' !== $path && str_starts_with( wp_normalize_path( $path ), wp_normalize_path( $dir ) );
+		$dir  = '' === $path ? false : realpath( self::directory() );
+		$real = false === $dir ? false : realpath( $path );
+		return false !== $real && str_starts_with( wp_normalize_path( $real ), trailingslashit( wp_normalize_path( $dir ) ) );
 	}
 
 	private static function ensure_directory( string $dir ): bool {
@@ -43,7 +45,8 @@ final class Goldcoin_Protected_Files {
 			return false;
 		}
 		$guards = array(
-			'.htaccess'  => "Require all denied\nDeny from all\n",
+			// Each directive only where its module is loaded: an unknown one is a 500 for the whole folder.
+			'.htaccess'  => "<IfModule mod_authz_core.c>\nRequire all denied\n</IfModule>\n<IfModule !mod_authz_core.c>\nOrder deny,allow\nDeny from all\n</IfModule>\n",
 			'web.config' => "<configuration><system.webServer><authorization><deny users=\"*\" /></authorization></system.webServer></configuration>\n",
 			'index.php'  => "<?php\n// Silence is golden.\n",
 		);

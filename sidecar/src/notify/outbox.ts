@@ -45,6 +45,8 @@ export interface NotificationRequest {
 
 const MAX_DEDUPE_KEY_CHARS = 191;
 const MAX_DATA_CHARS = 8_000;
+/** With the u flag a surrogate class matches only a half that is not part of a pair. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
 
 /**
  * Two single-row statements on unique keys, so it is cheap inside a money transaction; a duplicate
@@ -55,7 +57,9 @@ export async function enqueueNotification(trx: DbOrTx, n: NotificationRequest): 
   if (n.dedupeKey.length === 0 || n.dedupeKey.length > MAX_DEDUPE_KEY_CHARS) {
     throw new Error(`enqueueNotification: dedupeKey must be 1..${MAX_DEDUPE_KEY_CHARS} chars`);
   }
-  const data = JSON.stringify(n.data);
+  // A text cut to length can end in half a surrogate pair; JSON.stringify writes that as a lone `\ud83d` escape,
+  // which the column's JSON_VALID check refuses, failing the money transaction the notification is part of.
+  const data = JSON.stringify(n.data, (_k, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\uFFFD') : v));
   if (data.length > MAX_DATA_CHARS) throw new Error(`enqueueNotification: data over ${MAX_DATA_CHARS} chars`);
 
   await sql`

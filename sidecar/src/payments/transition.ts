@@ -40,7 +40,7 @@ export type PaymentEvent =
   | { type: 'resolve'; action: ResolutionAction; actor: string; reason: string };
 
 export type Decision =
-  | { action: 'none'; reason: 'already_completed' | 'already_failed' | 'on_hold' | 'not_newer' | 'not_on_hold' | 'nothing_received' }
+  | { action: 'none'; reason: 'already_completed' | 'already_failed' | 'on_hold' | 'not_newer' | 'not_on_hold' | 'nothing_received' | 'funds_seen' }
   | { action: 'progress'; providerStatus: number }
   | { action: 'complete'; coinsCredited: number; bonusCredited: number; underpaid: boolean; late: boolean }
   | { action: 'fail'; reason: 'expired' | 'provider_failed' | 'rejected' }
@@ -60,7 +60,10 @@ export function decide(state: RechargeState, event: PaymentEvent, policies: Poli
   if (state.holdReason !== null) return { action: 'none', reason: 'on_hold' };
   if (state.status === 'failed' && state.failedReason === 'rejected') return { action: 'none', reason: 'already_failed' };
   if (event.type === 'expired') {
-    return state.status === 'pending' ? { action: 'fail', reason: 'expired' } : { action: 'none', reason: 'already_failed' };
+    if (state.status !== 'pending') return { action: 'none', reason: 'already_failed' };
+    // Judged on the locked row, not on the reconciler's earlier provider answer: an IPN may have reported funds since.
+    if (state.providerStatus !== null && state.providerStatus > 0) return { action: 'none', reason: 'funds_seen' };
+    return { action: 'fail', reason: 'expired' };
   }
   const cls = classifyStatus(event.status);
   if (cls === 'failed') {
