@@ -1,8 +1,8 @@
 <?php
 /**
  * Router for PHP's built-in server in front of Debian's WordPress: /wp-content/ is served from the
- * run's own content directory (GOLDCOIN_WP_CONTENT_DIR) as static files only; everything else is
- * WordPress itself.
+ * run's own content directory (GOLDCOIN_WP_CONTENT_DIR) as static files of known types only (never PHP,
+ * dot-files or anything unlisted); everything else is WordPress itself.
  */
 
 const GOLDCOIN_STATIC_TYPES = array(
@@ -33,13 +33,13 @@ if ( ! str_starts_with( $goldcoin_path, '/wp-content/' ) ) {
 $goldcoin_root = realpath( (string) getenv( 'GOLDCOIN_WP_CONTENT_DIR' ) );
 $goldcoin_file = false === $goldcoin_root ? false : realpath( $goldcoin_root . substr( $goldcoin_path, strlen( '/wp-content' ) ) );
 $goldcoin_ext  = strtolower( pathinfo( (string) $goldcoin_file, PATHINFO_EXTENSION ) );
-if ( false === $goldcoin_file || ! is_file( $goldcoin_file ) || ! str_starts_with( $goldcoin_file, $goldcoin_root . '/' ) || 'php' === $goldcoin_ext ) {
+if ( false === $goldcoin_file || ! is_file( $goldcoin_file ) || ! str_starts_with( $goldcoin_file, $goldcoin_root . '/' ) || ! isset( GOLDCOIN_STATIC_TYPES[ $goldcoin_ext ] ) ) {
 	http_response_code( 404 );
 	header( 'Content-Type: text/plain' );
 	echo "Not found\n";
 	return true;
 }
-header( 'Content-Type: ' . ( GOLDCOIN_STATIC_TYPES[ $goldcoin_ext ] ?? 'application/octet-stream' ) );
+header( 'Content-Type: ' . GOLDCOIN_STATIC_TYPES[ $goldcoin_ext ] );
 header( 'Content-Length: ' . filesize( $goldcoin_file ) );
 header( 'Cache-Control: no-cache' );
 readfile( $goldcoin_file );

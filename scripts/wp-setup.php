@@ -6,6 +6,10 @@
  * "GOLDCOIN_RESULT <json>" so notices from WordPress cannot be mistaken for it.
  */
 
+if ( 'cli' !== PHP_SAPI ) {
+	exit( 1 );
+}
+
 ini_set( 'display_errors', 'stderr' );
 
 $goldcoin_host = $argv[1] ?? '';
