@@ -23,22 +23,39 @@ export interface TestDatabase {
 export async function createTestDatabase(label: string, opts: { poolSize?: number } = {}): Promise<TestDatabase> {
   const safe = basename(label).replace(/\.[a-z.]+$/, '').replace(/[^a-zA-Z0-9]/g, '_').slice(0, 30);
   const name = `gct_${safe}_${randomBytes(3).toString('hex')}`;
-  const admin = await createConnection({ uri: ADMIN_URL });
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.end();
-  const url = `${ADMIN_URL}/${name}`;
+  const url = await createEmptyDatabase(name);
   await installWordPressTables(url, WP_PREFIX);
+  return attachTestDatabase(name, opts.poolSize ?? 20);
+}
+
+/** Creates an empty database (dropping one left by an earlier run of the same name); returns its URL. */
+export async function createEmptyDatabase(name: string): Promise<string> {
+  await dropDatabase(name);
+  const conn = await createConnection({ uri: ADMIN_URL });
+  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await conn.end();
+  return `${ADMIN_URL}/${name}`;
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error(`bad database name ${name}`);
+  const conn = await createConnection({ uri: ADMIN_URL });
+  await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  await conn.end();
+}
+
+/** The sidecar's side of an existing database: its migrations applied and a Kysely handle; drop() removes it all. */
+export async function attachTestDatabase(name: string, poolSize = 10): Promise<TestDatabase> {
+  const url = `${ADMIN_URL}/${name}`;
   await migrate({ url, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
-  const db = createDb({ url, poolSize: opts.poolSize ?? 20, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
+  const db = createDb({ url, poolSize, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
   return {
     name,
     url,
     db,
     async drop() {
       await db.destroy();
-      const conn = await createConnection({ uri: ADMIN_URL });
-      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await conn.end();
+      await dropDatabase(name);
     },
   };
 }

@@ -7,10 +7,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createConnection } from 'mysql2/promise';
-import { createDb } from '../../sidecar/src/db/database.js';
-import { migrate } from '../../sidecar/src/db/migrator.js';
-import { ADMIN_URL, TABLE_PREFIX, WP_PREFIX, type TestDatabase } from './db.js';
+import { ADMIN_URL } from './db.js';
+
+export { attachTestDatabase as sidecarDatabase, createEmptyDatabase, dropDatabase } from './db.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WORDPRESS_DIR = '/usr/share/wordpress';
@@ -135,41 +134,6 @@ function configFile(o: WordPressOptions, url: string, contentDir: string, protec
     ([k, v]) => `define('${k}', ${typeof v === 'boolean' ? String(v) : phpString(v)});`,
   );
   return `<?php\n// ${CONFIG_MARKER}: written by tests/support/wordpress.ts for one run, removed when it stops.\n${lines.join('\n')}\n$table_prefix = 'wp_';\n`;
-}
-
-/** Creates an empty database (dropping one left by an earlier run of the same name). */
-export async function createEmptyDatabase(name: string): Promise<string> {
-  await dropDatabase(name);
-  const conn = await createConnection({ uri: ADMIN_URL });
-  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await conn.end();
-  return `${ADMIN_URL}/${name}`;
-}
-
-export async function dropDatabase(name: string): Promise<void> {
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error(`bad database name ${name}`);
-  const conn = await createConnection({ uri: ADMIN_URL });
-  await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  await conn.end();
-}
-
-/**
- * The sidecar's side of a WordPress database: its migrations applied next to WordPress's tables, and
- * a Kysely handle; drop() removes the whole database.
- */
-export async function sidecarDatabase(name: string): Promise<TestDatabase> {
-  const url = `${ADMIN_URL}/${name}`;
-  await migrate({ url, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
-  const db = createDb({ url, poolSize: 10, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
-  return {
-    name,
-    url,
-    db,
-    async drop() {
-      await db.destroy();
-      await dropDatabase(name);
-    },
-  };
 }
 
 /** Runs scripts/wp-setup.php against the site named by hostPort and returns its JSON result. */
