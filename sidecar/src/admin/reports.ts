@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
 import type { LedgerKind, RechargeStatus } from '../db/types.js';
 import { bonusLedgerRef, rechargeLedgerRef } from '../payments/transition.js';
+import { keysetPage } from '../db/paging.js';
 
 export const ADMIN_PAGE_MAX = 100;
 export const STATS_MAX_DAYS = 366;
@@ -33,9 +34,8 @@ export async function listPayments(db: DbOrTx, f: PaymentFilter) {
   }
   if (f.onHold) q = q.where('r.hold_reason', 'is not', null);
   if (f.beforeId) q = q.where('r.id', '<', f.beforeId);
-  const rows = await q.orderBy('r.id', 'desc').limit(f.limit + 1).execute();
-  const page = rows.slice(0, f.limit);
-  return { rows: page, nextCursor: rows.length > f.limit ? String(page[page.length - 1]!.id) : null };
+  const { page, nextCursor } = keysetPage(await q.orderBy('r.id', 'desc').limit(f.limit + 1).execute(), f.limit);
+  return { rows: page, nextCursor };
 }
 
 /** A payment's IPNs shown in its detail view, newest first; a retry storm is summarised by the list view. */
@@ -96,9 +96,8 @@ export async function searchLedger(db: DbOrTx, f: LedgerFilter) {
   if (f.kind) q = q.where('l.kind', '=', f.kind);
   if (f.ref) q = q.where((eb) => eb.or([eb('l.ref_id', '=', f.ref!), eb('l.idempotency_ref', '=', f.ref!)]));
   if (f.beforeId) q = q.where('l.id', '<', f.beforeId);
-  const rows = await q.orderBy('l.id', 'desc').limit(f.limit + 1).execute();
-  const page = rows.slice(0, f.limit);
-  return { rows: page, nextCursor: rows.length > f.limit ? String(page[page.length - 1]!.id) : null };
+  const { page, nextCursor } = keysetPage(await q.orderBy('l.id', 'desc').limit(f.limit + 1).execute(), f.limit);
+  return { rows: page, nextCursor };
 }
 
 export interface DayStats {

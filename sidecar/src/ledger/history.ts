@@ -1,6 +1,7 @@
 // Reading a user's wallet: balance, last recharge and ledger pages (newest first, keyset cursor).
 import type { DbOrTx } from '../db/database.js';
 import type { LedgerEntry } from '../db/types.js';
+import { keysetPage } from '../db/paging.js';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -13,10 +14,8 @@ export async function ledgerPage(db: DbOrTx, userId: number, beforeId: number | 
   const size = Math.min(Math.max(limit, 1), MAX_PAGE_SIZE);
   let q = db.selectFrom('coin_ledger').selectAll().where('user_id', '=', userId);
   if (beforeId !== null) q = q.where('id', '<', beforeId);
-  const rows = await q.orderBy('id', 'desc').limit(size + 1).execute();
-  const entries = rows.slice(0, size);
-  const more = rows.length > size;
-  return { entries, nextCursor: more ? String(entries[entries.length - 1]!.id) : null };
+  const { page, nextCursor } = keysetPage(await q.orderBy('id', 'desc').limit(size + 1).execute(), size);
+  return { entries: page, nextCursor };
 }
 
 export async function lastCompletedRecharge(db: DbOrTx, userId: number) {

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../db/database.js';
 import type { NotifyLocale } from './locale.js';
 import { renderNotification } from './messages.js';
 import type { NotificationKind } from './outbox.js';
+import { keysetPage } from '../db/paging.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const MAX_MARK_IDS = 100;
@@ -48,14 +49,14 @@ export async function inboxPage(
     .where('user_id', '=', userId);
   if (beforeId !== null) q = q.where('id', '<', beforeId);
   const [rows, unread] = await Promise.all([q.orderBy('id', 'desc').limit(size + 1).execute(), unreadCount(db, userId)]);
-  const page = rows.slice(0, size);
+  const { page, nextCursor } = keysetPage(rows, size);
   const items = page.map((r) => {
     const kind = r.kind as NotificationKind;
     const data = JSON.parse(r.data) as Record<string, unknown>;
     const { title, body } = renderNotification(kind, data, locale);
     return { id: r.id, kind, title, body, data, readAt: r.read_at, createdAt: r.created_at };
   });
-  return { items, unreadCount: unread, nextCursor: rows.length > size ? String(page[page.length - 1]!.id) : null };
+  return { items, unreadCount: unread, nextCursor };
 }
 
 /** Marks the given ids (or all) read; ids of other users' notifications match nothing. Returns the unread count. */

@@ -5,6 +5,7 @@ import { inTransaction, isDuplicateKey } from '../db/retry.js';
 import type { RechargeTransactionsTable } from '../db/types.js';
 import type { PaymentProvider } from './provider.js';
 import { quote, usdAmount, type QuoteError, type QuoteInput, type RechargeConfig } from './quote.js';
+import { keysetPage } from '../db/paging.js';
 
 export type RechargeRow = Selectable<RechargeTransactionsTable>;
 export const MAX_LIST_PAGE = 50;
@@ -169,9 +170,8 @@ export async function listRecharges(db: Db, userId: number, beforeId: number | n
   const size = Math.min(Math.max(limit, 1), MAX_LIST_PAGE);
   let q = db.selectFrom('recharge_transactions').selectAll().where('user_id', '=', userId);
   if (beforeId !== null) q = q.where('id', '<', beforeId);
-  const rows = await q.orderBy('id', 'desc').limit(size + 1).execute();
-  const page = rows.slice(0, size);
-  return { rows: page, nextCursor: rows.length > size ? String(page[page.length - 1]!.id) : null };
+  const { page, nextCursor } = keysetPage(await q.orderBy('id', 'desc').limit(size + 1).execute(), size);
+  return { rows: page, nextCursor };
 }
 
 const URI_SCHEMES: Record<string, string> = { BTC: 'bitcoin', LTC: 'litecoin' };

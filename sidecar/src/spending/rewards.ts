@@ -9,6 +9,7 @@ import { applyMovementInTx, readBalance } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
 import type { RewardDef } from './catalog.js';
 import { inTransactionOrRollback, Rollback } from './tx.js';
+import { keysetPage } from '../db/paging.js';
 
 export type Redemption = Selectable<RewardRedemptionsTable>;
 export type RoleGrant = Selectable<RoleGrantsTable>;
@@ -182,9 +183,8 @@ export async function listRedemptions(
   if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
   if (f.rewardKey !== undefined) q = q.where('reward_key', '=', f.rewardKey);
   if (f.beforeId !== null) q = q.where('id', '<', f.beforeId);
-  const rows = await q.orderBy('id', 'desc').limit(size + 1).execute();
-  const page = rows.slice(0, size);
-  return { redemptions: page, nextCursor: rows.length > size ? String(page[page.length - 1]!.id) : null };
+  const { page, nextCursor } = keysetPage(await q.orderBy('id', 'desc').limit(size + 1).execute(), size);
+  return { redemptions: page, nextCursor };
 }
 
 export async function listRoleGrants(db: DbOrTx, userId: number): Promise<RoleGrant[]> {
