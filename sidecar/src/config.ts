@@ -50,6 +50,7 @@ const schema = z.object({
   REWARDS_CATALOG: z.string().max(65_536).optional(),
   AUTHOR_SHARE_PERCENT: intFrom(0, 100).default(0),
   REFERRAL_REWARD_COINS: intFrom(0, 1_000_000).default(50),
+  REFERRAL_MIN_RECHARGE_COINS: intFrom(0, 100_000_000).default(100),
   DOWNLOAD_TOKEN_TTL_MIN: intFrom(1, 15).default(5),
   RATE_LIMIT_WINDOW_S: intFrom(1, 3_600).default(60),
   RATE_LIMIT_UNLOCK: intFrom(0, 1_000_000).default(30),
@@ -157,6 +158,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       rewards: rewardsFrom(c.REWARDS_CATALOG ?? defaultCatalogJson(c.WP_HOME)),
       authorSharePercent: c.AUTHOR_SHARE_PERCENT,
       referralRewardCoins: c.REFERRAL_REWARD_COINS,
+      referralMinRechargeCoins: c.REFERRAL_MIN_RECHARGE_COINS,
       downloadTokenTtlMin: c.DOWNLOAD_TOKEN_TTL_MIN,
       /** Requests per user per window; 0 turns a bucket off. */
       rateLimits: {

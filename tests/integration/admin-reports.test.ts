@@ -27,6 +27,7 @@ async function recharge(userId: number, status: 'pending' | 'completed' | 'faile
       txn_id: `T${Math.random().toString(36).slice(2)}`,
       created_at: at,
       completed_at: status === 'completed' ? at : null,
+      coins_credited: status === 'completed' ? Math.max(1, Math.round(Number(price))) : 0,
     } as never)
     .executeTakeFirstOrThrow();
   return Number(res.insertId);
@@ -43,6 +44,9 @@ beforeAll(async () => {
   await recharge(bob, 'pending', '52.00', 3 * 3600_000);
   await recharge(bob, 'pending', '22.00', 60_000);
   await recharge(bob, 'failed', '200.00', 5000);
+  const underpaid = await recharge(bob, 'completed', '10.00', 3000);
+  // Credited in proportion: 4 of 10 coins arrived, so 4.00 of its 10.00 price was earned.
+  await tdb.db.updateTable('recharge_transactions').set({ coins_credited: 4 }).where('id', '=', underpaid).execute();
   await applyMovement(tdb.db, { userId: alice, deltaCoins: 52, kind: 'recharge', idempotencyRef: 'recharge:x:1', actor: 'system', refId: 'TX1' });
   await applyMovement(tdb.db, { userId: alice, deltaCoins: -30, kind: 'unlock', idempotencyRef: 'unlock:a:1', actor: 'user' });
   await applyMovement(tdb.db, { userId: bob, deltaCoins: 7, kind: 'adjustment', idempotencyRef: 'adj:b:1', actor: 'admin:1' });
@@ -57,7 +61,7 @@ const get = async (path: string, token = admin) => {
 describe('admin reports', () => {
   it('lists payments newest first with the user login, filtered by status and user', async () => {
     const all = await get('/api/admin/payments');
-    expect(all.body.payments).toHaveLength(5);
+    expect(all.body.payments).toHaveLength(6);
     expect(all.body.payments[0].user_login).toBe('bob');
     const pending = await get(`/api/admin/payments?status=pending&user_id=${bob}`);
     expect(pending.body.payments.map((p: { price_amount: string }) => p.price_amount).sort()).toEqual(['22.00', '52.00']);
@@ -81,16 +85,16 @@ describe('admin reports', () => {
     expect((await get('/api/admin/ledger?ref=TX1')).body.entries[0].delta_coins).toBe(52);
   });
 
-  it('reports daily revenue as exact decimals and coins issued and spent', async () => {
+  it('reports daily revenue as exact decimals, an underpaid recharge counting only what it earned, and coins issued and spent', async () => {
     const { body } = await get('/api/admin/stats?days=7');
     expect(body.currency).toBe('CNY');
     expect(body.days).toHaveLength(7);
     const today = body.days[body.days.length - 1];
-    expect(today.revenue).toBe('0.30');
-    expect(today.recharges).toBe(2);
+    expect(today.revenue).toBe('4.30');
+    expect(today.recharges).toBe(3);
     expect(today.coins_issued).toBe(59);
     expect(today.coins_spent).toBe(30);
-    expect(body.totals).toMatchObject({ revenue: '0.30', coins_outstanding: 29, pending_payments: 2, wallets: 2 });
+    expect(body.totals).toMatchObject({ revenue: '4.30', coins_outstanding: 29, pending_payments: 2, wallets: 2 });
   });
 
   it('sums decimals exactly', () => {

@@ -191,12 +191,26 @@ describe('awardReferralOnRechargeCompleted', () => {
     const txnId = await pendingRecharge(referee.id);
     const row = await tdb.db.selectFrom('recharge_transactions').select('id').where('txn_id', '=', txnId).executeTakeFirstOrThrow();
     await inTransaction(tdb.db, async (trx) => {
-      await trx.updateTable('recharge_transactions').set({ status: 'completed' }).where('id', '=', row.id).execute();
+      await trx.updateTable('recharge_transactions').set({ status: 'completed', coins_credited: 100 }).where('id', '=', row.id).execute();
       await awardReferralOnRechargeCompleted(trx, { refereeUserId: referee.id, rechargeId: row.id });
       await awardReferralOnRechargeCompleted(trx, { refereeUserId: referee.id, rechargeId: row.id });
     });
     await inTransaction(tdb.db, (trx) => awardReferralOnRechargeCompleted(trx, { refereeUserId: referee.id, rechargeId: row.id }));
     expect(await readBalance(tdb.db, referrer.id)).toBe(REWARD);
+  });
+
+  it('pays nothing when the first recharge is below the minimum, nor for a bigger one after it', async () => {
+    const small = buildTestApp(tdb, { env: { REFERRAL_REWARD_COINS: String(REWARD), REFERRAL_MIN_RECHARGE_COINS: '101' } });
+    const referrer = await user();
+    const referee = await user();
+    const code = await codeOf(referrer.token);
+    const res = await small.call('POST', '/api/referrals/bind', { token: referee.token, body: { code } });
+    expect(res.status).toBe(200);
+    await complete(await pendingRecharge(referee.id));
+    expect(await readBalance(tdb.db, referee.id)).toBe(100);
+    await complete(await pendingRecharge(referee.id));
+    expect(await readBalance(tdb.db, referrer.id)).toBe(0);
+    expect(await referralRows(referrer.id)).toEqual([]);
   });
 
   it('does nothing for users nobody referred', async () => {

@@ -16,7 +16,7 @@ let h: PaymentsHarness;
 const clock = movableClock();
 beforeAll(async () => {
   tdb = await createTestDatabase(import.meta.filename);
-  h = await startPaymentsHarness(tdb, { clock, env: { RECHARGE_LATE_PAYMENT: 'hold' } });
+  h = await startPaymentsHarness(tdb, { clock, env: { RECHARGE_LATE_PAYMENT: 'hold', REFERRAL_MIN_RECHARGE_COINS: '0' } });
 });
 afterAll(async () => {
   await h?.close();

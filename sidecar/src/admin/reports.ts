@@ -115,7 +115,10 @@ export async function dailyStats(db: DbOrTx, days: number, now: Date) {
   const span = Math.min(Math.max(days, 1), STATS_MAX_DAYS);
   const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (span - 1)));
   const revenue = await sql<{ day: string; revenue: string; recharges: number }>`
-    SELECT DATE_FORMAT(completed_at, '%Y-%m-%d') AS day, CAST(SUM(price_amount) AS CHAR) AS revenue, COUNT(*) AS recharges
+    SELECT DATE_FORMAT(completed_at, '%Y-%m-%d') AS day,
+           -- An underpaid recharge credited in proportion earned only that share of its price.
+           CAST(SUM(ROUND(price_amount * coins_credited / coins, 2)) AS CHAR) AS revenue,
+           COUNT(*) AS recharges
     FROM ${sql.table('recharge_transactions')}
     WHERE status = 'completed' AND completed_at >= ${start}
     GROUP BY day`.execute(db);

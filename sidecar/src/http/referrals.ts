@@ -37,6 +37,7 @@ export function referralRoutes(deps: AppDeps) {
       refereeUserId: c.get('user').id,
       code: body.code,
       rewardCoins: deps.config.spending.referralRewardCoins,
+      minRechargeCoins: deps.config.spending.referralMinRechargeCoins,
     });
     if (!result.ok) {
       const [status, message] = REFUSALS[result.code];

@@ -29,8 +29,9 @@ export function walletRoutes(deps: AppDeps) {
       last_recharge: last
         ? {
             id: last.id,
-            coins: last.coins,
-            bonus_coins: last.bonus_coins,
+            // What was credited: an underpaid recharge may have been credited in proportion.
+            coins: last.coins_credited,
+            bonus_coins: last.bonus_credited,
             price_amount: last.price_amount,
             price_currency: last.price_currency,
             payment_method: last.payment_method,

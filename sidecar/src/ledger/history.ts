@@ -21,7 +21,7 @@ export async function ledgerPage(db: DbOrTx, userId: number, beforeId: number | 
 export async function lastCompletedRecharge(db: DbOrTx, userId: number) {
   return db
     .selectFrom('recharge_transactions')
-    .select(['id', 'coins', 'bonus_coins', 'price_amount', 'price_currency', 'payment_method', 'completed_at'])
+    .select(['id', 'coins_credited', 'bonus_credited', 'price_amount', 'price_currency', 'payment_method', 'completed_at'])
     .where('user_id', '=', userId)
     .where('status', '=', 'completed')
     .orderBy('completed_at', 'desc')

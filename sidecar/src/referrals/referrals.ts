@@ -32,7 +32,7 @@ export async function awardReferralOnRechargeCompleted(
 ): Promise<void> {
   const binding = await trx
     .selectFrom('referral_bindings')
-    .select(['referrer_user_id', 'reward_coins', 'rewarded_recharge_id'])
+    .select(['referrer_user_id', 'reward_coins', 'min_recharge_coins', 'rewarded_recharge_id'])
     .where('referee_user_id', '=', r.refereeUserId)
     .forUpdate()
     .executeTakeFirst();
@@ -48,6 +48,13 @@ export async function awardReferralOnRechargeCompleted(
     .limit(1)
     .executeTakeFirst();
   if (earlier) return;
+  // A first recharge below the binding's minimum (e.g. a token top-up on a throwaway account) earns nothing.
+  const recharge = await trx
+    .selectFrom('recharge_transactions')
+    .select('coins_credited')
+    .where('id', '=', r.rechargeId)
+    .executeTakeFirst();
+  if ((recharge?.coins_credited ?? 0) < binding.min_recharge_coins) return;
 
   const claimed = await trx
     .updateTable('referral_bindings')
@@ -141,7 +148,10 @@ export type BindResult =
  * deadlocks and is retried, and then sees the other. Binding again to the same referrer is a repeat
  * and answers as the first did.
  */
-export async function bindReferral(db: Db, req: { refereeUserId: number; code: string; rewardCoins: number }): Promise<BindResult> {
+export async function bindReferral(
+  db: Db,
+  req: { refereeUserId: number; code: string; rewardCoins: number; minRechargeCoins: number },
+): Promise<BindResult> {
   const owner = await db.selectFrom('referral_codes').select('user_id').where('code', '=', normalizeCode(req.code)).executeTakeFirst();
   if (!owner) return { ok: false, code: 'unknown_code' };
   const referrerId = Number(owner.user_id);
@@ -165,7 +175,12 @@ export async function bindReferral(db: Db, req: { refereeUserId: number; code: s
 
     await trx
       .insertInto('referral_bindings')
-      .values({ referee_user_id: refereeId, referrer_user_id: referrerId, reward_coins: req.rewardCoins })
+      .values({
+        referee_user_id: refereeId,
+        referrer_user_id: referrerId,
+        reward_coins: req.rewardCoins,
+        min_recharge_coins: req.minRechargeCoins,
+      })
       .execute();
     return { ok: true, referrerId };
   });

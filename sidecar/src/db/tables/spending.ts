@@ -1,5 +1,5 @@
 // Tables owned by sidecar/src/spending and sidecar/src/referrals (logical names; the prefix is added by the TablePrefixPlugin).
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { CreatedAt } from '../types.js';
 
 export type EntitlementSource = 'unlock' | 'reward';
@@ -62,6 +62,7 @@ export interface ReferralBindingsTable {
   referee_user_id: number;
   referrer_user_id: number;
   reward_coins: number;
+  min_recharge_coins: ColumnType<number, number | undefined, number>;
   bound_at: CreatedAt;
   rewarded_recharge_id: number | null;
   rewarded_at: Date | null;
