@@ -23,6 +23,8 @@ const POOL_SIZE = 16;
 const SPREAD_USERS = 1_000;
 const POSTS = 20_000;
 const PRICE_COINS = 1;
+/** BENCH_ONLY=unlock runs the unlock rows alone and prints them, leaving bench/RESULTS.md as it is. */
+const ONLY_UNLOCK = process.env['BENCH_ONLY'] === 'unlock';
 const IPN_PAYMENTS = Number(process.env['BENCH_IPN_PAYMENTS'] ?? 2_000);
 const IPN_COPIES = 5;
 const IPN_CONCURRENCY = 64;
@@ -430,6 +432,10 @@ async function main() {
       unlock = await benchUnlock(tdb, sidecar, pool, floor);
     } finally {
       floor.stop();
+    }
+    if (ONLY_UNLOCK) {
+      process.stdout.write(`${await machine(tdb)}\n\n${unlockTable()}\n`);
+      return;
     }
     const { sideUsers, tokens, posts } = unlock;
     await benchScaleOut(tdb, sidecar, instanceEnv, posts);

@@ -1,4 +1,6 @@
 // createApp(deps): the Hono app with its middleware and route groups; nothing listens here.
+import type { IncomingMessage } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -51,15 +53,14 @@ export function createApp(deps: AppDeps) {
       maxAge: 600,
     }),
   );
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: () => {
-        throw new ApiError(413, 'payload_too_large', `the body exceeds ${config.bodyLimitBytes} bytes`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: config.bodyLimitBytes,
+    onError: () => {
+      throw new ApiError(413, 'payload_too_large', `the body exceeds ${config.bodyLimitBytes} bytes`);
+    },
+  });
+  // Looking at the body makes @hono/node-server build a full Request per request: skip it when there is none.
+  app.use('*', (c, next) => (mayHaveBody(c.req.method, (c.env as Partial<HttpBindings> | undefined)?.incoming) ? limitBody(c, next) : next()));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
@@ -114,6 +115,18 @@ export function createApp(deps: AppDeps) {
   });
 
   return app;
+}
+
+/**
+ * No route reads a body on GET, HEAD or OPTIONS. Node's HTTP/1 parser frames every body with Content-Length or
+ * Transfer-Encoding, so without them there is none; in-process requests (app.request) and HTTP/2 carry no such
+ * guarantee and are always limited.
+ */
+function mayHaveBody(method: string, incoming: IncomingMessage | undefined): boolean {
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
+  if (!incoming || incoming.httpVersionMajor !== 1) return true;
+  const length = incoming.headers['content-length'];
+  return incoming.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'EPIPE']);

@@ -28,6 +28,7 @@ const schema = z.object({
   COINPAYMENTS_MERCHANT_ID: z.string().min(1),
   COINPAYMENTS_IPN_SECRET: z.string().min(1),
   COINPAYMENTS_TIMEOUT_MS: intFrom(100, 120_000).default(15_000),
+  IPN_UNVERIFIED_LOG_PER_MIN: intFrom(0, 100_000).default(60),
   RECONCILE_INTERVAL_S: intFrom(1, 86_400).default(60),
   RECHARGE_PACKAGES: list.default(['22', '52', '200', '500']),
   RECHARGE_COIN_PRICE: decimal2.refine((v) => /[1-9]/.test(v), 'must be above zero').default('1.00'),
@@ -47,6 +48,7 @@ const schema = z.object({
   RECHARGE_LATE_PAYMENT: z.enum(['credit', 'hold']).default('credit'),
   RECHARGE_EVENTS_POLL_MS: intFrom(100, 60_000).default(1_000),
   RECHARGE_EVENTS_MAX_S: intFrom(1, 3_600).default(600),
+  RECHARGE_EVENTS_MAX_STREAMS_PER_USER: intFrom(1, 1_000).default(3),
   REWARDS_CATALOG: z.string().max(65_536).optional(),
   AUTHOR_SHARE_PERCENT: intFrom(0, 100).default(0),
   REFERRAL_REWARD_COINS: intFrom(0, 1_000_000).default(50),
@@ -128,6 +130,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
       merchantId: c.COINPAYMENTS_MERCHANT_ID,
       ipnSecret: c.COINPAYMENTS_IPN_SECRET,
       timeoutMs: c.COINPAYMENTS_TIMEOUT_MS,
+      /** IPNs failing before the HMAC check stored per minute per instance; the rest are only counted. */
+      unverifiedIpnLogPerMin: c.IPN_UNVERIFIED_LOG_PER_MIN,
     },
     reconcileIntervalMs: c.RECONCILE_INTERVAL_S * 1000,
     notify: {
@@ -153,6 +157,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       latePayment: c.RECHARGE_LATE_PAYMENT,
       eventsPollMs: c.RECHARGE_EVENTS_POLL_MS,
       eventsMaxMs: c.RECHARGE_EVENTS_MAX_S * 1000,
+      eventsMaxStreamsPerUser: c.RECHARGE_EVENTS_MAX_STREAMS_PER_USER,
     },
     spending: {
       rewards: rewardsFrom(c.REWARDS_CATALOG ?? defaultCatalogJson(c.WP_HOME)),

@@ -8,7 +8,7 @@ import { hmacSha512Hex } from '../../sidecar/src/payments/coinpayments/signing.j
 import { applyPaymentEvent, type PaymentEvent } from '../../sidecar/src/payments/transition.js';
 import { mintToken } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
-import { startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
+import { movableClock, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
 
 let tdb: TestDatabase;
 let h: PaymentsHarness;
@@ -200,6 +200,34 @@ describe('POST /ipn/coinpayments', () => {
     const b = await newRecharge({ package_id: 'p22', method: 'USDT' });
     await h.sim.deliver(b.txnId, [h.sim.buildIpn(b.txnId, { status: -2 })]);
     expect([(await rechargeRow(b.id)).status, (await rechargeRow(b.id)).failed_reason]).toEqual(['failed', 'provider_failed']);
+  });
+});
+
+describe('the IPN log under a flood of unauthenticated posts', () => {
+  it('stores at most IPN_UNVERIFIED_LOG_PER_MIN bad-HMAC bodies a minute, counts the rest, and answers every one 401', async () => {
+    const clock = movableClock();
+    const capped = await startPaymentsHarness(tdb, { env: { IPN_UNVERIFIED_LOG_PER_MIN: '20' }, clock });
+    try {
+      const url = `${capped.url}/ipn/coinpayments`;
+      const r = await newRecharge();
+      await h.sim.pay(r.txnId, { drop: true });
+      const forged = h.sim.buildIpn(r.txnId, { status: 100, secret: 'a-wrong-ipn-secret' });
+      const answers = await Promise.all(Array.from({ length: 200 }, () => h.sim.post(url, forged)));
+      expect(answers.every((a) => a.httpStatus === 401 && a.answer === 'IPN rejected: bad_hmac')).toBe(true);
+      expect((await logFor(r.txnId)).filter((l) => l.reason === 'bad_hmac')).toHaveLength(20);
+      const metrics = await (await capped.call('GET', '/metrics')).text();
+      expect(metrics).toMatch(/^goldcoin_ipn_unlogged_total 180$/m);
+      // Genuine IPNs are always stored and processed, whatever strangers spent.
+      expect((await h.sim.post(url, h.sim.buildIpn(r.txnId))).answer).toBe('IPN OK');
+      expect((await logFor(r.txnId)).filter((l) => l.verdict === 'processed')).toHaveLength(1);
+      expect(await readBalance(tdb.db, r.user)).toBe(1100);
+      // The next minute stores again.
+      clock.advance(60_000);
+      expect((await h.sim.post(url, forged)).httpStatus).toBe(401);
+      expect((await logFor(r.txnId)).filter((l) => l.reason === 'bad_hmac')).toHaveLength(21);
+    } finally {
+      await capped.close();
+    }
   });
 });
 

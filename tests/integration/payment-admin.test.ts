@@ -85,6 +85,22 @@ describe('POST /api/admin/payments/:id/resolve', () => {
     expect((await checkInvariants(tdb.db, [r.user])).problems).toEqual([]);
   });
 
+  it('records what the provider reports while a payment is held (forward only) and credits what arrived by resolution time', async () => {
+    const r = await heldUnderpaid(25);
+    expect((await rechargeRow(r.id)).received_amount).toBe('105.0000000000');
+    // The buyer tops up: CoinPayments reports more received; then an older, smaller report arrives out of order.
+    const more = h.sim.buildIpn(r.txnId, { status: 100, fields: { received_amount: '126.00000000' } });
+    const older = h.sim.buildIpn(r.txnId, { status: 1, fields: { received_amount: '50.00000000' } });
+    expect((await h.sim.deliver(r.txnId, [more, older])).map((d) => d.answer)).toEqual(['IPN OK', 'IPN OK']);
+    const row = await rechargeRow(r.id);
+    expect([row.status, row.hold_reason, row.provider_status, row.received_amount, row.coins_credited]).toEqual(['pending', 'underpaid', 100, '126.0000000000', 0]);
+    expect(await readBalance(tdb.db, r.user)).toBe(0);
+    const res = await resolve(r.id, { action: 'credit_received', reason: 'buyer topped up' });
+    expect(res.status).toBe(200);
+    expect(await rechargeRow(r.id)).toMatchObject({ status: 'completed', coins_credited: 900, bonus_credited: 90 });
+    expect(await readBalance(tdb.db, r.user)).toBe(990);
+  });
+
   it('credits the full quote when asked to', async () => {
     const r = await heldUnderpaid(50);
     const res = await resolve(r.id, { action: 'credit_full', reason: 'rest paid off-platform' });

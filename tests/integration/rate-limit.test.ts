@@ -77,6 +77,21 @@ describe('rate limits', () => {
     }
   });
 
+  it('counts refused unlocks too: not for sale, too expensive and already unlocked', async () => {
+    const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_UNLOCK: '4' } });
+    const id = await createWpUser(tdb.db);
+    await applyMovement(tdb.db, { userId: id, deltaCoins: 5, kind: 'adjustment', idempotencyRef: `seed:${id}`, actor: 'test' });
+    const token = await mintToken(id);
+    const cheap = await insertPricedPost(tdb.db, 1);
+    const dear = await insertPricedPost(tdb.db, 100);
+    const call = (postId: number) => t.call('POST', `/api/posts/${postId}/unlock`, { token });
+    const statuses = [];
+    for (const postId of [cheap.postId, cheap.postId, dear.postId, 999_999_999, cheap.postId]) statuses.push((await call(postId)).status);
+    expect(statuses).toEqual([200, 200, 402, 404, 429]);
+    const row = await tdb.db.selectFrom('rate_limits').selectAll().where('bucket', '=', 'unlock').where('user_id', '=', id).executeTakeFirstOrThrow();
+    expect(row.hits).toBe(4);
+  });
+
   it('limits redemptions per user', async () => {
     const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_REDEEM: '1' } });
     const u = await richUser();

@@ -6,6 +6,8 @@ import { silentLogger } from '../../sidecar/src/log.js';
 import { emailOutboxJob } from '../../sidecar/src/notify/email-job.js';
 import { createSmtpMailer } from '../../sidecar/src/notify/mailer.js';
 import { startSimulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import type { PaymentProvider } from '../../sidecar/src/payments/provider.js';
+import { createRecharge } from '../../sidecar/src/payments/recharges.js';
 import { buildTestApp, mintToken } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { SIM_KEYS, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
@@ -170,6 +172,44 @@ describe('POST /api/recharges', () => {
     // The key is free again: the same key works once the provider is back.
     const retry = await create(user, { package_id: 'p22', method: 'USDT' }, key);
     expect(retry.status).toBe(201);
+  });
+});
+
+describe('the provider answering after the row moved on', () => {
+  it('does not store the late answer on a recharge that is no longer pending, logs it, and returns the row as it is', async () => {
+    const user = await createWpUser(tdb.db);
+    const real = h.deps.provider;
+    let rechargeId = 0;
+    // create_transaction answers so late that the row was failed as abandoned meanwhile.
+    const slow: PaymentProvider = {
+      name: real.name,
+      maxStatusBatch: real.maxStatusBatch,
+      fetchStatuses: (ids) => real.fetchStatuses(ids),
+      usdRate: (c) => real.usdRate(c),
+      async createPayment(req) {
+        rechargeId = req.rechargeId;
+        const answer = await real.createPayment(req);
+        await tdb.db
+          .updateTable('recharge_transactions')
+          .set({ status: 'failed', failed_reason: 'abandoned', failed_at: new Date(), idempotency_key: null })
+          .where('id', '=', req.rechargeId)
+          .execute();
+        return answer;
+      },
+    };
+    const warnings: Array<Record<string, unknown>> = [];
+    const log = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, ...fields }) };
+    const result = await createRecharge(
+      { db: tdb.db, provider: slow, recharge: h.config.recharge, priceCurrency: h.config.priceCurrency, ipnUrl: `${h.url}/ipn/coinpayments`, now: () => new Date(), log },
+      { id: user, email: 'late@example.test', name: 'Late', locale: 'en_US' },
+      { packageId: 'p22', method: 'USDT' },
+      newKey(),
+    );
+    expect(result.ok && [result.recharge.id, result.recharge.status, result.recharge.failed_reason, result.recharge.txn_id]).toEqual([rechargeId, 'failed', 'abandoned', null]);
+    const row = await tdb.db.selectFrom('recharge_transactions').selectAll().where('id', '=', rechargeId).executeTakeFirstOrThrow();
+    expect([row.status, row.txn_id, row.address, row.next_reconcile_at]).toEqual(['failed', null, null, null]);
+    const txnId = h.sim.transactions().find((t) => t.invoice === String(rechargeId))!.txnId;
+    expect(warnings).toEqual([expect.objectContaining({ recharge_id: rechargeId, txn_id: txnId, status: 'failed' })]);
   });
 });
 
@@ -358,6 +398,56 @@ describe('the SSE stream bound', () => {
       expect(text).toContain('"status":"pending"');
     } finally {
       await short.close();
+    }
+  });
+
+  it('caps open streams per user (429 too_many_streams) and frees a slot when a stream ends or its client leaves', async () => {
+    const user = await createWpUser(tdb.db);
+    const other = await createWpUser(tdb.db);
+    const a = (await create(user, { package_id: 'p22', method: 'USDT' })).json;
+    const b = (await create(user, { package_id: 'p22', method: 'USDT' })).json;
+    const o = (await create(other, { package_id: 'p22', method: 'USDT' })).json;
+    const capped = await startPaymentsHarness(tdb, { env: { RECHARGE_EVENTS_MAX_STREAMS_PER_USER: '2', RECHARGE_EVENTS_POLL_MS: '100' } });
+    const open: AbortController[] = [];
+    const stream = async (owner: number, id: number) => {
+      const ctl = new AbortController();
+      open.push(ctl);
+      const res = await fetch(`${capped.url}/api/recharges/${id}/events`, { headers: { Authorization: `Bearer ${await mintToken(owner)}` }, signal: ctl.signal });
+      return { res, ctl };
+    };
+    try {
+      const first = await stream(user, a['id']);
+      const second = await stream(user, b['id']);
+      expect([first.res.status, second.res.status]).toEqual([200, 200]);
+      const third = await stream(user, a['id']);
+      expect(third.res.status).toBe(429);
+      expect(((await third.res.json()) as { error: { code: string } }).error.code).toBe('too_many_streams');
+      // Another user's streams count apart.
+      expect((await stream(other, o['id'])).res.status).toBe(200);
+
+      // A client leaving frees its slot (the server notices the closed connection: poll with a bound).
+      first.ctl.abort();
+      let again: Awaited<ReturnType<typeof stream>> | null = null;
+      for (let i = 0; i < 50 && again?.res.status !== 200; i++) {
+        if (again) await new Promise((r) => setTimeout(r, 50));
+        again = await stream(user, a['id']);
+      }
+      expect(again!.res.status).toBe(200);
+      expect((await stream(user, a['id'])).res.status).toBe(429);
+
+      // A stream ending on its own (the recharge completed) frees its slot too.
+      await h.sim.pay(b['payment'].txn_id);
+      const text = await Promise.race([second.res.text(), new Promise<string>((_, reject) => setTimeout(() => reject(new Error('stream did not end')), 5_000))]);
+      expect(text).toContain('"status":"completed"');
+      let afterEnd = 0;
+      for (let i = 0; i < 50 && afterEnd !== 200; i++) {
+        if (afterEnd) await new Promise((r) => setTimeout(r, 50));
+        afterEnd = (await stream(user, b['id'])).res.status;
+      }
+      expect(afterEnd).toBe(200);
+    } finally {
+      for (const ctl of open) ctl.abort();
+      await capped.close();
     }
   });
 });

@@ -146,6 +146,33 @@ describe('reconciler', () => {
     expect([row.status, row.failed_reason, row.idempotency_key]).toEqual(['failed', 'abandoned', null]);
   });
 
+  it('never expires a payment whose own status lookup failed, keeps polling it with backoff, and logs it', async () => {
+    await parkOthers();
+    const r = await newRecharge();
+    const row = await rechargeRow(r.id);
+    clock.advance(row.expires_at!.getTime() - clock.now().getTime() + 1_000);
+    h.sim.failLookup(r.txnId, 'Internal error, please try again later');
+    const warnings: Array<Record<string, unknown>> = [];
+    const log = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, ...fields }) };
+    const seen: number[] = [];
+    for (let step = 0; step < 8; step++) {
+      const report = await reconcileOnce({ ...deps(), log });
+      if (report.claimed > 0) {
+        seen.push(step);
+        expect(report).toMatchObject({ claimed: 1, expired: 0, failed: 0, unknownStatus: 1 });
+      }
+      clock.advance(INTERVAL_MS);
+    }
+    expect(seen).toEqual([0, 1, 3, 7]);
+    expect((await rechargeRow(r.id)).status).toBe('pending');
+    expect(warnings[0]).toMatchObject({ recharge_id: r.id, txn_id: r.txnId });
+    // Once the provider answers again, a definite "no funds" past the expiry expires it.
+    h.sim.failLookup(r.txnId, null);
+    clock.advance(16 * INTERVAL_MS);
+    expect(await reconcileOnce(deps())).toMatchObject({ claimed: 1, expired: 1 });
+    expect(await rechargeRow(r.id)).toMatchObject({ status: 'failed', failed_reason: 'expired' });
+  });
+
   it('changes nothing and expires nothing when the provider is unreachable', async () => {
     await parkOthers();
     const r = await newRecharge();
@@ -167,7 +194,9 @@ describe('reconciler backoff', () => {
     expect(nextReconcileAt(now, INTERVAL_MS, 3, null, 'pending')).toEqual(at(8 * INTERVAL_MS));
     expect(nextReconcileAt(now, INTERVAL_MS, 3, at(5 * INTERVAL_MS), 'pending')).toEqual(at(5 * INTERVAL_MS));
     // Never sooner than one interval: the claim is the lease.
-    expect(nextReconcileAt(now, INTERVAL_MS, 3, at(-INTERVAL_MS), 'pending')).toEqual(at(INTERVAL_MS));
+    expect(nextReconcileAt(now, INTERVAL_MS, 3, at(INTERVAL_MS / 2), 'pending')).toEqual(at(INTERVAL_MS));
+    // A pending payment already past its expiry (the provider could not tell us about it) backs off too.
+    expect(nextReconcileAt(now, INTERVAL_MS, 3, at(-INTERVAL_MS), 'pending')).toEqual(at(8 * INTERVAL_MS));
     // An expired payment watched for a late completion is not pulled in by its past expiry.
     expect(nextReconcileAt(now, INTERVAL_MS, 3, at(-INTERVAL_MS), 'failed')).toEqual(at(8 * INTERVAL_MS));
   });

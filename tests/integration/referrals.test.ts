@@ -192,10 +192,10 @@ describe('awardReferralOnRechargeCompleted', () => {
     const row = await tdb.db.selectFrom('recharge_transactions').select('id').where('txn_id', '=', txnId).executeTakeFirstOrThrow();
     await inTransaction(tdb.db, async (trx) => {
       await trx.updateTable('recharge_transactions').set({ status: 'completed', coins_credited: 100 }).where('id', '=', row.id).execute();
-      await awardReferralOnRechargeCompleted(trx, { refereeUserId: referee.id, rechargeId: row.id });
-      await awardReferralOnRechargeCompleted(trx, { refereeUserId: referee.id, rechargeId: row.id });
+      await awardReferralOnRechargeCompleted(trx, { refereeUserId: referee.id, rechargeId: row.id, now: new Date() });
+      await awardReferralOnRechargeCompleted(trx, { refereeUserId: referee.id, rechargeId: row.id, now: new Date() });
     });
-    await inTransaction(tdb.db, (trx) => awardReferralOnRechargeCompleted(trx, { refereeUserId: referee.id, rechargeId: row.id }));
+    await inTransaction(tdb.db, (trx) => awardReferralOnRechargeCompleted(trx, { refereeUserId: referee.id, rechargeId: row.id, now: new Date() }));
     expect(await readBalance(tdb.db, referrer.id)).toBe(REWARD);
   });
 

@@ -147,6 +147,24 @@ describe('POST /api/posts/:postId/unlock', () => {
     expect((await (await t.call('GET', `/api/posts/${plain.postId}`, { token: u.token })).json()).file_name).toBeNull();
   });
 
+  it('restores a hand-deleted entitlement at the price paid, charging nothing, whatever the price is now', async () => {
+    for (const newPrice of [20, 35, 90]) {
+      const u = await userWith(50);
+      const { postId } = await insertPricedPost(tdb.db, 20);
+      expect(await (await unlock(u.token, postId)).json()).toEqual({ unlocked: true, balance: 30, charged_coins: 20 });
+      await tdb.db.deleteFrom('entitlements').where('user_id', '=', u.id).where('post_id', '=', postId).execute();
+      await setPostMeta(tdb.db, postId, '_goldcoin_price', String(newPrice));
+      const again = await unlock(u.token, postId);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual({ unlocked: true, balance: 30, charged_coins: 0 });
+      const ent = await tdb.db.selectFrom('entitlements').selectAll().where('user_id', '=', u.id).executeTakeFirstOrThrow();
+      expect(ent).toMatchObject({ post_id: postId, price_coins: 20, ledger_ref: `unlock:${u.id}:${postId}` });
+      expect(await ledgerRows(u.id, 'unlock')).toHaveLength(1);
+      expect(await tdb.db.selectFrom('notifications').selectAll().where('user_id', '=', u.id).execute()).toHaveLength(1);
+      expect((await checkInvariants(tdb.db, [u.id])).problems).toEqual([]);
+    }
+  });
+
   it('sells pages too', async () => {
     const u = await userWith(10);
     const { postId } = await insertPricedPost(tdb.db, 10, { type: 'page' });

@@ -1,7 +1,7 @@
 // POST /ipn/coinpayments: no JWT; the raw bytes are kept for the HMAC. 200 "IPN OK" once handled.
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
-import { handleIpn } from '../payments/coinpayments/ipn.js';
+import { handleIpn, UnverifiedLogBudget } from '../payments/coinpayments/ipn.js';
 import { allowedPayCurrencies } from '../payments/quote.js';
 import type { AppDeps, AppEnv } from './context.js';
 
@@ -16,6 +16,8 @@ export function ipnRoutes(deps: AppDeps) {
     allowedCurrencies: allowedPayCurrencies(deps.config.recharge),
     policies: { underpayment: deps.config.recharge.underpayment, latePayment: deps.config.recharge.latePayment },
     metrics: deps.metrics,
+    // One allowance per app, i.e. per sidecar instance.
+    unverifiedLog: new UnverifiedLogBudget(deps.config.coinpayments.unverifiedIpnLogPerMin, deps.log, deps.metrics.ipnUnlogged),
   };
 
   app.post('/ipn/coinpayments', async (c) => {

@@ -31,6 +31,11 @@ export function createMetrics() {
       labelNames: ['verdict'] as const,
       registers: [registry],
     }),
+    ipnUnlogged: new Counter({
+      name: 'goldcoin_ipn_unlogged_total',
+      help: 'IPNs failing before the HMAC check that were not stored, being over IPN_UNVERIFIED_LOG_PER_MIN',
+      registers: [registry],
+    }),
     recharges: new Counter({
       name: 'goldcoin_recharges_total',
       help: 'Recharges created (pending) and state transitions (completed, failed, held)',

@@ -8,7 +8,7 @@ import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotent } from './idempotency.js';
 import { openapiHelpers } from './openapi.js';
-import { rateLimit } from './rate-limit.js';
+import { attemptCounter } from './rate-limit.js';
 import { parseId } from './validate.js';
 
 const notForSale = () => notFound('post_not_for_sale', 'this post is not for sale');
@@ -39,7 +39,8 @@ export function postRoutes(deps: AppDeps) {
     });
   });
 
-  app.post('/posts/:postId/unlock', rateLimit(deps, 'unlock'), optionalIdempotency(deps), async (c) => {
+  // The unlock rate limit is counted by the unlock transaction itself (attemptCounter), not by middleware.
+  app.post('/posts/:postId/unlock', optionalIdempotency(deps), async (c) => {
     const postId = parseId(c.req.param('postId'), 'postId');
     const user = c.get('user');
     const result = await unlockPost(db, {
@@ -47,6 +48,7 @@ export function postRoutes(deps: AppDeps) {
       postId,
       authorSharePercent: config.spending.authorSharePercent,
       locale: user.locale,
+      attempts: attemptCounter(deps, 'unlock', user.id),
     });
     if (!result.ok) {
       if (result.code === 'post_not_for_sale') throw notForSale();

@@ -38,6 +38,7 @@ export function rechargeRoutes(deps: AppDeps) {
     priceCurrency: cfg.priceCurrency,
     ipnUrl: `${cfg.publicUrl}/ipn/coinpayments`,
     now: () => deps.clock.now(),
+    log: deps.log,
   };
 
   const ownRecharge = async (userId: number, idText: string | undefined) => {
@@ -81,35 +82,63 @@ export function rechargeRoutes(deps: AppDeps) {
     return c.json(rechargeJson(row));
   });
 
+  // Open streams per user on this instance: each holds a connection and polls the database until it ends.
+  const openStreams = new Map<number, number>();
+  const takeStreamSlot = (userId: number) => {
+    const open = openStreams.get(userId) ?? 0;
+    if (open >= cfg.recharge.eventsMaxStreamsPerUser) return null;
+    openStreams.set(userId, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (openStreams.get(userId) ?? 1) - 1;
+      if (left > 0) openStreams.set(userId, left);
+      else openStreams.delete(userId);
+    };
+  };
+
   // Polls the database rather than an in-process bus, so any instance can serve any recharge's stream.
   app.get('/recharges/:id/events', async (c) => {
-    const first = await ownRecharge(c.get('user').id, c.req.param('id'));
+    const userId = c.get('user').id;
+    const first = await ownRecharge(userId, c.req.param('id'));
+    const release = takeStreamSlot(userId);
+    if (!release) {
+      throw new ApiError(429, 'too_many_streams', `at most ${cfg.recharge.eventsMaxStreamsPerUser} open event streams per user`, undefined, {
+        'Retry-After': String(Math.ceil(cfg.recharge.eventsPollMs / 1000)),
+      });
+    }
     c.header('Cache-Control', 'no-cache');
     c.header('X-Accel-Buffering', 'no');
     return streamSSE(c, async (stream) => {
       let aborted = false;
       stream.onAbort(() => {
         aborted = true;
+        release();
       });
-      const started = Date.now();
-      let lastSent = '';
-      let lastWriteAt = started;
-      let row = first;
-      for (;;) {
-        const json = JSON.stringify(rechargeJson(row));
-        if (json !== lastSent) {
-          await stream.writeSSE({ event: 'status', data: json });
-          lastSent = json;
-          lastWriteAt = Date.now();
+      try {
+        const started = Date.now();
+        let lastSent = '';
+        let lastWriteAt = started;
+        let row = first;
+        for (;;) {
+          const json = JSON.stringify(rechargeJson(row));
+          if (json !== lastSent) {
+            await stream.writeSSE({ event: 'status', data: json });
+            lastSent = json;
+            lastWriteAt = Date.now();
+          }
+          if (aborted || row.status !== 'pending' || Date.now() - started >= cfg.recharge.eventsMaxMs) return;
+          if (Date.now() - lastWriteAt >= HEARTBEAT_MS) {
+            await stream.write(': heartbeat\n\n');
+            lastWriteAt = Date.now();
+          }
+          await stream.sleep(cfg.recharge.eventsPollMs);
+          if (aborted) return;
+          row = (await findRecharge(deps.db, row.id)) ?? row;
         }
-        if (aborted || row.status !== 'pending' || Date.now() - started >= cfg.recharge.eventsMaxMs) return;
-        if (Date.now() - lastWriteAt >= HEARTBEAT_MS) {
-          await stream.write(': heartbeat\n\n');
-          lastWriteAt = Date.now();
-        }
-        await stream.sleep(cfg.recharge.eventsPollMs);
-        if (aborted) return;
-        row = (await findRecharge(deps.db, row.id)) ?? row;
+      } finally {
+        release();
       }
     });
   });
@@ -201,7 +230,11 @@ export const rechargesOpenapiPaths = {
     get: {
       summary: 'Server-sent events: `event: status` with the recharge JSON on connect and on every change; ends after a final state',
       parameters: [idParam],
-      responses: { 200: { description: 'text/event-stream' }, 404: err('Not found (or not yours)') },
+      responses: {
+        200: { description: 'text/event-stream' },
+        404: err('Not found (or not yours)'),
+        429: err('too_many_streams: RECHARGE_EVENTS_MAX_STREAMS_PER_USER streams of this user are open on this instance'),
+      },
     },
   },
 };

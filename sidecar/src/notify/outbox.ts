@@ -1,6 +1,6 @@
 // Enqueues an in-site notification and its email inside the caller's transaction, idempotently.
-import { sql } from 'kysely';
-import type { DbOrTx } from '../db/database.js';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../db/types.js';
 import { normalizeLocale } from './locale.js';
 
 export type NotificationKind =
@@ -50,9 +50,10 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
 
 /**
  * Two single-row statements on unique keys, so it is cheap inside a money transaction; a duplicate
- * key updates nothing instead of raising, so a replayed transaction is not broken by it.
+ * key updates nothing instead of raising, so a replayed transaction is not broken by it. A transaction, not
+ * the pool: the second statement reads LAST_INSERT_ID() from the first one's connection.
  */
-export async function enqueueNotification(trx: DbOrTx, n: NotificationRequest): Promise<void> {
+export async function enqueueNotification(trx: Transaction<Database>, n: NotificationRequest): Promise<void> {
   if (!Number.isSafeInteger(n.userId) || n.userId <= 0) throw new Error('enqueueNotification: bad userId');
   if (n.dedupeKey.length === 0 || n.dedupeKey.length > MAX_DEDUPE_KEY_CHARS) {
     throw new Error(`enqueueNotification: dedupeKey must be 1..${MAX_DEDUPE_KEY_CHARS} chars`);
@@ -62,12 +63,13 @@ export async function enqueueNotification(trx: DbOrTx, n: NotificationRequest): 
   const data = JSON.stringify(n.data, (_k, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\uFFFD') : v));
   if (data.length > MAX_DATA_CHARS) throw new Error(`enqueueNotification: data over ${MAX_DATA_CHARS} chars`);
 
+  // LAST_INSERT_ID(id) hands the existing row's id to the next statement when the key is taken, as the
+  // generated id does for a new row, so the email row needs no lookup by dedupe key.
   await sql`
     INSERT INTO ${sql.table('notifications')} (user_id, kind, dedupe_key, locale, data)
     VALUES (${n.userId}, ${n.kind}, ${n.dedupeKey}, ${normalizeLocale(n.locale)}, ${data})
-    ON DUPLICATE KEY UPDATE dedupe_key = dedupe_key`.execute(trx);
+    ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`.execute(trx);
   await sql`
-    INSERT INTO ${sql.table('email_outbox')} (notification_id)
-    SELECT id FROM ${sql.table('notifications')} WHERE dedupe_key = ${n.dedupeKey}
+    INSERT INTO ${sql.table('email_outbox')} (notification_id) VALUES (LAST_INSERT_ID())
     ON DUPLICATE KEY UPDATE notification_id = notification_id`.execute(trx);
 }

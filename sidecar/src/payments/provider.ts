@@ -48,7 +48,10 @@ export interface PaymentProvider {
   readonly maxStatusBatch: number;
   /** Never retried blindly: a lost answer may still have created a transaction. */
   createPayment(req: CreatePaymentRequest): Promise<ProviderResult<CreatedPayment>>;
-  /** Known ids map to an observation; ids the provider does not know are absent. */
+  /**
+   * Ids the provider answered a status for map to an observation. Any other id is absent, whether the
+   * provider answered an error for it or left it out: that says nothing about the payment.
+   */
   fetchStatuses(txnIds: string[]): Promise<ProviderResult<Map<string, ProviderObservation>>>;
   /** USD per one unit of a currency at the provider's current rates (8 decimals), or null if unknown. */
   usdRate(currency: string): Promise<string | null>;

@@ -1,6 +1,7 @@
 // Creating and reading recharges: freeze the quote, open the provider's transaction, store what the IPN needs.
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { Logger } from '../log.js';
 import { inTransaction, isDuplicateKey } from '../db/retry.js';
 import type { RechargeTransactionsTable } from '../db/types.js';
 import type { PaymentProvider } from './provider.js';
@@ -18,6 +19,7 @@ export interface CreateDeps {
   priceCurrency: string;
   ipnUrl: string;
   now: () => Date;
+  log: Logger;
 }
 
 export interface Buyer {
@@ -127,7 +129,7 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
   }
   const p = created.value;
   const createdAt = deps.now();
-  await inTransaction(deps.db, (trx) =>
+  const saved = await inTransaction(deps.db, (trx) =>
     trx
       .updateTable('recharge_transactions')
       .set({
@@ -145,10 +147,17 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
         next_reconcile_at: createdAt,
       })
       .where('id', '=', id)
-      .execute(),
+      // The answer may come after the row moved on (failed as abandoned while create_transaction hung): never revive it.
+      .where('status', '=', 'pending')
+      .where('txn_id', 'is', null)
+      .executeTakeFirst(),
   );
-  const row = await findRecharge(deps.db, id);
-  return { ok: true, recharge: row!, replayed: false };
+  const row = (await findRecharge(deps.db, id))!;
+  if (saved.numUpdatedRows !== 1n) {
+    // The provider's transaction exists but is not ours to follow any more: log it so a person can look it up.
+    deps.log.warn('recharge: provider answered after the recharge moved on; answer not stored', { recharge_id: id, txn_id: p.txnId, status: row.status });
+  }
+  return { ok: true, recharge: row, replayed: false };
 }
 
 /** Pending recharges in the whole database (an index range on status): the pending-payments gauge. */

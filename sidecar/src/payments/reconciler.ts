@@ -25,12 +25,13 @@ export function reconcileDelayMs(intervalMs: number, attempts: number): number {
 }
 
 /**
- * When a claimed row is next due: after its backoff, but no later than its expiry (so an unpaid payment
- * is expired on time), and never sooner than one interval (the claim is also the lease).
+ * When a claimed row is next due: after its backoff, but no later than a coming expiry (so an unpaid payment
+ * is expired on time), and never sooner than one interval (the claim is also the lease). A pending payment
+ * already past its expiry is one the provider could not tell us about: it backs off like any other.
  */
 export function nextReconcileAt(now: Date, intervalMs: number, attempts: number, expiresAt: Date | null, status: string): Date {
   let dueMs = now.getTime() + reconcileDelayMs(intervalMs, attempts);
-  if (status === 'pending' && expiresAt !== null) dueMs = Math.min(dueMs, expiresAt.getTime());
+  if (status === 'pending' && expiresAt !== null && expiresAt.getTime() > now.getTime()) dueMs = Math.min(dueMs, expiresAt.getTime());
   return new Date(Math.max(dueMs, now.getTime() + intervalMs));
 }
 
@@ -52,6 +53,8 @@ export interface ReconcileReport {
   expired: number;
   held: number;
   providerErrors: number;
+  /** Rows the provider gave no status for (an error of their own in its answer): left as they are. */
+  unknownStatus: number;
   abandoned: number;
 }
 
@@ -119,7 +122,7 @@ async function failAbandoned(deps: ReconcilerDeps): Promise<number> {
 
 /** One bounded pass. */
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { claimed: 0, completed: 0, failed: 0, expired: 0, held: 0, providerErrors: 0, abandoned: 0 };
+  const report: ReconcileReport = { claimed: 0, completed: 0, failed: 0, expired: 0, held: 0, providerErrors: 0, unknownStatus: 0, abandoned: 0 };
   report.abandoned = await failAbandoned(deps);
   const applyDeps = { db: deps.db, now: deps.now, policies: deps.policies, metrics: deps.metrics };
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
@@ -135,13 +138,16 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     }
     for (const row of rows) {
       const obs = statuses.value.get(row.txn_id);
-      let decision = obs
-        ? (await applyPaymentEvent(applyDeps, deps.provider.name, row.txn_id, { type: 'provider', ...obs })).decision
-        : null;
-      // Past its timeout with no funds seen: expire it ourselves. Funds arriving later still complete it.
-      const noFunds = !obs || obs.status === 0;
+      if (!obs) {
+        // "We don't know" is not "no funds": never expire on it. The claim already pushed the next check out by its backoff.
+        report.unknownStatus++;
+        deps.log.warn('reconciler: no status from the provider for a payment', { recharge_id: row.id, txn_id: row.txn_id, status: row.status });
+        continue;
+      }
+      let decision = (await applyPaymentEvent(applyDeps, deps.provider.name, row.txn_id, { type: 'provider', ...obs })).decision;
+      // Past its timeout and the provider says no funds: expire it ourselves. Funds arriving later still complete it.
       const stillPending = decision === null || decision.action === 'none' || decision.action === 'progress';
-      if (row.status === 'pending' && stillPending && noFunds && row.expires_at !== null && row.expires_at.getTime() < deps.now().getTime()) {
+      if (row.status === 'pending' && stillPending && obs.status === 0 && row.expires_at !== null && row.expires_at.getTime() < deps.now().getTime()) {
         decision = (await applyPaymentEvent(applyDeps, deps.provider.name, row.txn_id, { type: 'expired' })).decision;
       }
       if (decision?.action === 'complete') report.completed++;

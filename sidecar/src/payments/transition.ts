@@ -213,6 +213,7 @@ async function write(
 
   switch (decision.action) {
     case 'none':
+      if (decision.reason === 'on_hold' && event.type === 'provider') await recordWhileHeld(trx, row, event);
       return;
     case 'progress':
       // Funds are moving: restart the reconciler's backoff, so checks after the one already scheduled come sooner.
@@ -291,10 +292,32 @@ async function write(
         data: { recharge_id: row.id, coins: decision.coinsCredited, bonus_coins: decision.bonusCredited },
         locale,
       });
-      await awardReferralOnRechargeCompleted(trx, { refereeUserId: row.user_id, rechargeId: row.id });
+      await awardReferralOnRechargeCompleted(trx, { refereeUserId: row.user_id, rechargeId: row.id, now });
       return;
     }
   }
+}
+
+/**
+ * A held payment still follows the provider, without moving: `credit_received` pays for what arrived by the
+ * time a person resolves it. Forward only, as IPNs come out of order: a lower status or a smaller amount
+ * than already seen is an older report. Status and credits stay as they are.
+ */
+async function recordWhileHeld(trx: Transaction<Database>, row: LockedRow, event: Extract<PaymentEvent, { type: 'provider' }>): Promise<void> {
+  if (row.provider_status !== null && event.status < row.provider_status) return;
+  const seen = row.received_amount === null ? null : parseDecimal(row.received_amount, AMOUNT_SCALE);
+  const reported = event.receivedAmount === null ? null : parseDecimal(event.receivedAmount, AMOUNT_SCALE);
+  const moreArrived = reported !== null && (seen === null || reported > seen);
+  if (event.status === row.provider_status && !moreArrived) return;
+  await trx
+    .updateTable('recharge_transactions')
+    .set({
+      provider_status: event.status,
+      provider_status_text: event.statusText.slice(0, 128),
+      ...(moreArrived ? { received_amount: event.receivedAmount } : {}),
+    })
+    .where('id', '=', row.id)
+    .execute();
 }
 
 /** The audit row of a resolution; its unique recharge_id makes a second resolution impossible. */

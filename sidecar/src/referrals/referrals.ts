@@ -28,7 +28,7 @@ export function referralLedgerRef(refereeUserId: number): string {
  */
 export async function awardReferralOnRechargeCompleted(
   trx: Transaction<Database>,
-  r: { refereeUserId: number; rechargeId: number },
+  r: { refereeUserId: number; rechargeId: number; now: Date },
 ): Promise<void> {
   const binding = await trx
     .selectFrom('referral_bindings')
@@ -58,7 +58,7 @@ export async function awardReferralOnRechargeCompleted(
 
   const claimed = await trx
     .updateTable('referral_bindings')
-    .set({ rewarded_recharge_id: r.rechargeId, rewarded_at: new Date() })
+    .set({ rewarded_recharge_id: r.rechargeId, rewarded_at: r.now })
     .where('referee_user_id', '=', r.refereeUserId)
     .where('rewarded_recharge_id', 'is', null)
     .executeTakeFirst();

@@ -3,7 +3,8 @@ import type { Selectable } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import { isDuplicateKey } from '../db/retry.js';
 import type { EntitlementsTable } from '../db/tables/spending.js';
-import { applyMovementInTx, readBalance } from '../ledger/ledger.js';
+import type { LedgerEntry } from '../db/types.js';
+import { applyMovementInTx, findByRef, readBalance } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
 import { readOffer } from './prices.js';
 import { inTransactionOrRollback, Rollback } from './tx.js';
@@ -16,6 +17,19 @@ export interface UnlockRequest {
   /** Percentage of the price credited to the post's author; 0 turns sharing off. */
   authorSharePercent: number;
   locale?: string;
+  /** Counts the attempt against a per-user limit; absent when no limit applies. */
+  attempts?: AttemptCounter;
+}
+
+/**
+ * A per-user attempt counter run by the unlock transaction itself. countInTx is the transaction's first
+ * statement, so its row is locked before the entitlement and the wallet (one lock order for every unlock);
+ * it throws to refuse, rolling everything back. A refusal that rolls the transaction back loses that count,
+ * so countAfterRollback records the attempt again on its own.
+ */
+export interface AttemptCounter {
+  countInTx(trx: DbOrTx): Promise<void>;
+  countAfterRollback(db: Db): Promise<void>;
 }
 
 export type UnlockResult =
@@ -37,92 +51,113 @@ export function authorShareCoins(priceCoins: number, percent: number): number {
   return Math.floor((priceCoins * percent) / 100);
 }
 
-/** Thrown when a twin committed the entitlement first: the answer is "already unlocked", read afresh. */
-class AlreadyUnlocked extends Error {}
+/** The transaction's answer when the user holds the post already: the balance is read after it commits. */
+const ALREADY_UNLOCKED = Symbol('already unlocked');
 
 /**
- * The entitlement row is inserted first: its (user, post) unique key is the guard (a repeat finds it taken
- * and rolls back, so a first purchase pays for no extra pre-check), so concurrent unlocks
- * of one post queue on it and all but one find it taken; the debit is a conditional UPDATE, so concurrent
- * unlocks of different posts cannot together spend more than the balance. A refusal rolls everything back.
+ * The entitlement row is inserted first: its (user, post) unique key is the guard (a repeat finds it taken,
+ * so a first purchase pays for no extra pre-check), so concurrent unlocks of one post queue on it and all but
+ * one find it taken; the debit is a conditional UPDATE, so concurrent unlocks of different posts cannot
+ * together spend more than the balance. Insufficient coins roll everything back; a repeat or a post not for
+ * sale wrote nothing but the attempt count, which commits.
  */
 export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResult> {
-  const { userId, postId } = req;
-  try {
-    return await inTransactionOrRollback<UnlockResult>(db, async (trx) => {
-      const offer = await readOffer(trx, postId);
-      if (!offer) {
-        // Someone who unlocked a post keeps it after it is unpublished or its price removed.
-        if (await findEntitlement(trx, userId, postId)) throw new AlreadyUnlocked();
-        return { ok: false, code: 'post_not_for_sale' };
-      }
-      const ref = unlockLedgerRef(userId, postId);
-      try {
-        await trx
-          .insertInto('entitlements')
-          .values({ user_id: userId, post_id: postId, price_coins: offer.priceCoins, source: 'unlock', ledger_ref: ref })
-          .execute();
-      } catch (err) {
-        if (isDuplicateKey(err)) throw new AlreadyUnlocked();
-        throw err;
-      }
-      const memo = offer.title.slice(0, MAX_MEMO_CHARS);
-      const debit = await applyMovementInTx(trx, {
-        userId,
-        deltaCoins: -offer.priceCoins,
-        kind: 'unlock',
-        idempotencyRef: ref,
-        actor: `user:${userId}`,
-        refType: 'post',
-        refId: String(postId),
-        memo,
-      });
-      if (!debit.ok) {
-        if (debit.code === 'insufficient_coins') {
-          throw new Rollback<UnlockResult>({
-            ok: false,
-            code: 'insufficient_coins',
-            balance: debit.balance,
-            priceCoins: offer.priceCoins,
-            shortfall: debit.shortfall,
-          });
-        }
-        throw new Error(`unlock ledger reference ${ref} is held by another movement`);
-      }
-      // A replayed debit means the user paid before (the entitlement was removed since): restore, charge nothing.
-      const chargedCoins = debit.replayed ? 0 : offer.priceCoins;
-      let shareCoins = 0;
-      if (chargedCoins > 0 && offer.authorId > 0 && offer.authorId !== userId) {
-        shareCoins = authorShareCoins(chargedCoins, req.authorSharePercent);
-        if (shareCoins > 0) {
-          const share = await applyMovementInTx(trx, {
-            userId: offer.authorId,
-            deltaCoins: shareCoins,
-            kind: 'author_share',
-            idempotencyRef: authorShareLedgerRef(userId, postId),
-            actor: `user:${userId}`,
-            refType: 'post',
-            refId: String(postId),
-            memo,
-          });
-          if (!share.ok) throw new Error(`author share reference for ${ref} is held by another movement`);
-        }
-      }
-      if (chargedCoins > 0) {
-        await enqueueNotification(trx, {
-          userId,
-          kind: 'unlock',
-          dedupeKey: ref,
-          data: { post_id: postId, title: memo, post_title: memo, coins: chargedCoins, balance: debit.balance },
-          ...(req.locale ? { locale: req.locale } : {}),
+  const { userId, postId, attempts } = req;
+  const outcome = await inTransactionOrRollback<UnlockResult | typeof ALREADY_UNLOCKED>(db, async (trx) => {
+    if (attempts) await attempts.countInTx(trx);
+    const offer = await readOffer(trx, postId);
+    if (!offer) {
+      // Someone who unlocked a post keeps it after it is unpublished or its price removed.
+      if (await findEntitlement(trx, userId, postId)) return ALREADY_UNLOCKED;
+      return { ok: false, code: 'post_not_for_sale' };
+    }
+    const ref = unlockLedgerRef(userId, postId);
+    try {
+      await trx
+        .insertInto('entitlements')
+        .values({ user_id: userId, post_id: postId, price_coins: offer.priceCoins, source: 'unlock', ledger_ref: ref })
+        .execute();
+    } catch (err) {
+      // A duplicate key undoes that statement alone; the transaction goes on to commit the attempt count.
+      if (isDuplicateKey(err)) return ALREADY_UNLOCKED;
+      throw err;
+    }
+    const memo = offer.title.slice(0, MAX_MEMO_CHARS);
+    const debit = await applyMovementInTx(trx, {
+      userId,
+      deltaCoins: -offer.priceCoins,
+      kind: 'unlock',
+      idempotencyRef: ref,
+      actor: `user:${userId}`,
+      refType: 'post',
+      refId: String(postId),
+      memo,
+    });
+    if (!debit.ok) {
+      // The entitlement was deleted by hand after the user paid, and the price changed since (a conflicting
+      // debit, or a shortfall at the new price): the ledger row proves the purchase, so restore it for free.
+      const paid = await paidUnlock(trx, userId, ref, debit.code === 'idempotency_conflict' ? debit.entry : undefined);
+      if (paid) return restoreEntitlement(trx, userId, postId, paid);
+      if (debit.code === 'insufficient_coins') {
+        throw new Rollback<UnlockResult>({
+          ok: false,
+          code: 'insufficient_coins',
+          balance: debit.balance,
+          priceCoins: offer.priceCoins,
+          shortfall: debit.shortfall,
         });
       }
-      return { ok: true, chargedCoins, balance: debit.balance, authorShareCoins: shareCoins };
+      throw new Error(`unlock ledger reference ${ref} is held by another movement`);
+    }
+    // A replayed debit means the user paid before (the entitlement was removed since): restore, charge nothing.
+    if (debit.replayed) return restoreEntitlement(trx, userId, postId, debit.entry);
+    let shareCoins = 0;
+    if (offer.authorId > 0 && offer.authorId !== userId) {
+      shareCoins = authorShareCoins(offer.priceCoins, req.authorSharePercent);
+      if (shareCoins > 0) {
+        const share = await applyMovementInTx(trx, {
+          userId: offer.authorId,
+          deltaCoins: shareCoins,
+          kind: 'author_share',
+          idempotencyRef: authorShareLedgerRef(userId, postId),
+          actor: `user:${userId}`,
+          refType: 'post',
+          refId: String(postId),
+          memo,
+        });
+        if (!share.ok) throw new Error(`author share reference for ${ref} is held by another movement`);
+      }
+    }
+    await enqueueNotification(trx, {
+      userId,
+      kind: 'unlock',
+      dedupeKey: ref,
+      data: { post_id: postId, title: memo, post_title: memo, coins: offer.priceCoins, balance: debit.balance },
+      ...(req.locale ? { locale: req.locale } : {}),
     });
-  } catch (err) {
-    if (err instanceof AlreadyUnlocked) return alreadyUnlocked(db, userId);
-    throw err;
-  }
+    return { ok: true, chargedCoins: offer.priceCoins, balance: debit.balance, authorShareCoins: shareCoins };
+  });
+  if (outcome === ALREADY_UNLOCKED) return alreadyUnlocked(db, userId);
+  if (!outcome.ok && outcome.code === 'insufficient_coins' && attempts) await attempts.countAfterRollback(db);
+  return outcome;
+}
+
+/** The user's own unlock debit under this reference, when one exists: proof the post was paid for. */
+async function paidUnlock(trx: DbOrTx, userId: number, ref: string, known?: LedgerEntry): Promise<LedgerEntry | undefined> {
+  const entry = known ?? (await findByRef(trx, ref));
+  if (!entry || entry.user_id !== userId || entry.kind !== 'unlock' || entry.delta_coins >= 0) return undefined;
+  return entry;
+}
+
+/** The entitlement just inserted keeps the price originally paid; nothing is charged again. */
+async function restoreEntitlement(trx: DbOrTx, userId: number, postId: number, paid: LedgerEntry): Promise<UnlockResult> {
+  await trx
+    .updateTable('entitlements')
+    .set({ price_coins: -paid.delta_coins })
+    .where('user_id', '=', userId)
+    .where('post_id', '=', postId)
+    .execute();
+  return { ok: true, chargedCoins: 0, balance: await readBalance(trx, userId), authorShareCoins: 0 };
 }
 
 async function alreadyUnlocked(db: DbOrTx, userId: number): Promise<UnlockResult> {

@@ -29,6 +29,43 @@ export interface IpnDeps {
   allowedCurrencies: Set<string>;
   policies: Policies;
   metrics?: PaymentMetrics;
+  /** Bounds how many IPNs failing before the HMAC check are stored; without it all are. */
+  unverifiedLog?: UnverifiedLogBudget;
+}
+
+/**
+ * This instance's allowance of stored IPNs that failed before the HMAC check, per clock minute: anyone can
+ * post those, so past the allowance they are only counted (a metric, one log line per minute), not stored.
+ */
+export class UnverifiedLogBudget {
+  private minute = -1;
+  private stored = 0;
+  private skipped = 0;
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly log: Logger,
+    private readonly skippedCounter?: { inc(): void },
+  ) {}
+
+  /** True when one more unverified IPN may be stored now. */
+  take(now: Date): boolean {
+    const minute = Math.floor(now.getTime() / 60_000);
+    if (minute !== this.minute) {
+      if (this.skipped > 0) this.log.warn('ipn: unverified IPNs not stored last minute', { count: this.skipped, per_minute: this.perMinute });
+      this.minute = minute;
+      this.stored = 0;
+      this.skipped = 0;
+    }
+    if (this.stored < this.perMinute) {
+      this.stored++;
+      return true;
+    }
+    if (this.skipped === 0) this.log.warn('ipn: unverified IPN log allowance spent for this minute; counting the rest', { per_minute: this.perMinute });
+    this.skipped++;
+    this.skippedCounter?.inc();
+    return false;
+  }
 }
 
 export type IpnRejection =
@@ -122,6 +159,7 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
   }
 
   async function record(verdict: IpnVerdict, reason: string) {
+    if (!hmacVerified && deps.unverifiedLog && !deps.unverifiedLog.take(deps.now())) return;
     const status = field('status');
     await deps.db
       .insertInto('ipn_log')

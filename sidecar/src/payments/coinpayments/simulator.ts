@@ -114,6 +114,8 @@ export interface Simulator {
   apiUrl: string;
   pay(txnId: string, opts?: PayOptions): Promise<DeliveryResult[]>;
   expire(txnId: string, opts?: { drop?: boolean }): Promise<DeliveryResult[]>;
+  /** get_tx_info_multi answers this error for the transaction (its own `error` field) until cleared with null. */
+  failLookup(txnId: string, error: string | null): void;
   /** The IPN CoinPayments would send now for this transaction, optionally with fields changed. */
   buildIpn(txnId: string, opts?: { status?: number; fields?: Record<string, string | undefined>; secret?: string }): IpnMessage;
   /** Delivers messages to the transaction's ipn_url: each `duplicate` times, concurrently, optionally shuffled. */
@@ -136,6 +138,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const maxAttempts = opts.ipnMaxAttempts ?? 10;
   const retryDelayMs = opts.ipnRetryDelayMs ?? 1_000;
   const pending = new Set<Promise<unknown>>();
+  const lookupErrors = new Map<string, string>();
   let base = '';
 
   function refresh(tx: SimTransaction): SimTransaction {
@@ -179,7 +182,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         const result: Record<string, unknown> = {};
         for (const id of ids) {
           const tx = txs.get(id);
-          result[id] = tx ? { error: 'ok', ...txInfo(refresh(tx), false) } : { error: 'Invalid payment ID' };
+          const lookupError = lookupErrors.get(id);
+          if (lookupError !== undefined) result[id] = { error: lookupError };
+          else result[id] = tx ? { error: 'ok', ...txInfo(refresh(tx), false) } : { error: 'Invalid payment ID' };
         }
         return { error: 'ok', result };
       }
@@ -461,6 +466,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     apiUrl: `${base}/api.php`,
     pay,
     expire,
+    failLookup(txnId, error) {
+      if (error === null) lookupErrors.delete(txnId);
+      else lookupErrors.set(txnId, error);
+    },
     buildIpn,
     deliver,
     post,
