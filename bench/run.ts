@@ -482,9 +482,9 @@ async function main() {
       '- The reference unlock is the money transaction alone: a conditional UPDATE of the balance, the ledger row',
       '  (INSERT … SELECT for balance_after) and the entitlement, in one transaction over bare mysql2 (5 statements).',
       '  "Bare Hono + JWT + same SQL" serves that transaction over HTTP behind the same jose HS256 check, so the',
-      '  third column isolates HTTP and JWT. The sidecar does more per unlock: the rate-limit counter (its own',
-      '  autocommit), the price read from wp_posts/wp_postmeta and the notification with its email outbox row',
-      '  (9 statements, 2 commits). Where its time goes, and what would cut it: bench/PROFILE.md.',
+      '  third column isolates HTTP and JWT. The sidecar does more per unlock: the rate-limit counter (the',
+      '  transaction\'s first statement), the price read from wp_posts/wp_postmeta and the notification with its',
+      '  email outbox row (9 statements, 1 commit). Where its time goes, and what would cut it: bench/PROFILE.md.',
       `- Whole run: ${fmt((performance.now() - t0) / 1000)} s.`,
       '',
     ].join('\n');

@@ -42,17 +42,30 @@ export function createApp(deps: AppDeps) {
     if (c.res.status >= 500) log.error('request failed', { method: c.req.method, route, status: c.res.status });
   });
 
+  const exposeHeaders = ['Retry-After', 'Idempotent-Replayed'];
+  const preflight = cors({
+    origin: (origin) => (config.corsOrigins.includes(origin) ? origin : null),
+    allowMethods: ['GET', 'POST', 'OPTIONS'],
+    allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+    exposeHeaders,
+    maxAge: 600,
+  });
+  // hono/cors touches c.res before the handler runs, and c.header() after it, either of which makes Hono rebuild
+  // the handler's response around a stream that @hono/node-server then copies chunk by chunk: setting the headers
+  // on the final response itself keeps its plain string body.
+  app.use('/api/*', async (c, next) => {
+    if (c.req.method === 'OPTIONS') return preflight(c, next);
+    await next();
+    const headers = c.res.headers;
+    const origin = c.req.header('origin');
+    if (origin !== undefined && config.corsOrigins.includes(origin)) {
+      headers.set('Access-Control-Allow-Origin', origin);
+      headers.set('Access-Control-Expose-Headers', exposeHeaders.join(','));
+    }
+    headers.append('Vary', 'Origin');
+  });
+  // After CORS, so a 503 for a missed deadline carries the CORS headers too.
   app.use('*', requestDeadline(config.requestTimeoutMs, (path) => path.endsWith('/events')));
-  app.use(
-    '/api/*',
-    cors({
-      origin: (origin) => (config.corsOrigins.includes(origin) ? origin : null),
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
-      exposeHeaders: ['Retry-After', 'Idempotent-Replayed'],
-      maxAge: 600,
-    }),
-  );
   const limitBody = bodyLimit({
     maxSize: config.bodyLimitBytes,
     onError: () => {

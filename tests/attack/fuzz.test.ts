@@ -334,6 +334,13 @@ describe('CORS', () => {
       });
     const good = await preflight(new URL(TEST_HOME).origin);
     expect(good.headers.get('access-control-allow-origin')).toBe(new URL(TEST_HOME).origin);
+    // Simple requests get the grant on success and on refusals alike (the widget reads Retry-After from a 429).
+    for (const headers of [{ Authorization: `Bearer ${userToken}` }, {}] as Record<string, string>[]) {
+      const simple = await t.app.request('/api/wallet', { headers: { Origin: new URL(TEST_HOME).origin, ...headers } });
+      expect(simple.headers.get('access-control-allow-origin')).toBe(new URL(TEST_HOME).origin);
+      expect(simple.headers.get('access-control-expose-headers')).toContain('Retry-After');
+      expect(simple.headers.get('vary')).toContain('Origin');
+    }
     for (const origin of ['http://evil.test', `${new URL(TEST_HOME).origin}.evil.test`, 'null', 'http://wp.test:8080', 'https://wp.test']) {
       const res = await preflight(origin);
       expect(res.headers.get('access-control-allow-origin'), origin).toBeNull();
