@@ -10,7 +10,7 @@ import { createPool, type Pool, type ResultSetHeader } from 'mysql2/promise';
 import { sql } from 'kysely';
 import { checkInvariants } from '../sidecar/src/ledger/invariants.js';
 import { startSimulator } from '../sidecar/src/payments/coinpayments/simulator.js';
-import { mintToken, testEnv } from '../tests/support/app.js';
+import { mintToken, SIM_KEYS, testEnv } from '../tests/support/app.js';
 import { createTestDatabase, TABLE_PREFIX, type TestDatabase } from '../tests/support/db.js';
 import { freePort, startSidecar, type SidecarProcess } from '../tests/support/sidecar-process.js';
 import { fundWallets, seedPricedPosts, seedUsers } from './fixtures.js';
@@ -392,12 +392,7 @@ async function main() {
   const t0 = performance.now();
   const tdb = await createTestDatabase('bench', { poolSize: 8 });
   const env = testEnv(tdb.url);
-  const sim = await startSimulator({
-    publicKey: env['COINPAYMENTS_PUBLIC_KEY']!,
-    privateKey: env['COINPAYMENTS_PRIVATE_KEY']!,
-    merchantId: env['COINPAYMENTS_MERCHANT_ID']!,
-    ipnSecret: env['COINPAYMENTS_IPN_SECRET']!,
-  });
+  const sim = await startSimulator(SIM_KEYS);
   const pool = createPool({ uri: tdb.url, connectionLimit: POOL_SIZE, timezone: 'Z' });
   let sidecar: SidecarProcess | null = null;
   try {

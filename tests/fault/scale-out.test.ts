@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
 import { startSimulator, type Simulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
-import { mintToken, testEnv } from '../support/app.js';
+import { mintToken, SIM_KEYS, testEnv } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
 import { createRecharges, creditReport, eventually, insertPricedPost, ipnStorm } from './storm.js';
@@ -27,12 +27,7 @@ let instances: SidecarProcess[] = [];
 beforeAll(async () => {
   tdb = await createTestDatabase(import.meta.filename);
   const env = testEnv(tdb.url);
-  sim = await startSimulator({
-    publicKey: env['COINPAYMENTS_PUBLIC_KEY']!,
-    privateKey: env['COINPAYMENTS_PRIVATE_KEY']!,
-    merchantId: env['COINPAYMENTS_MERCHANT_ID']!,
-    ipnSecret: env['COINPAYMENTS_IPN_SECRET']!,
-  });
+  sim = await startSimulator(SIM_KEYS);
   const instanceEnv = { ...env, COINPAYMENTS_API_URL: sim.apiUrl, RECONCILE_INTERVAL_S: '1', RATE_LIMIT_RECHARGE: '0', RATE_LIMIT_UNLOCK: '1000', DATABASE_POOL_SIZE: '8' };
   instances = await Promise.all(Array.from({ length: INSTANCES }, (_, i) => startSidecar({ env: instanceEnv, label: `instance-${i + 1}` })));
 });

@@ -12,6 +12,14 @@ import type { TestDatabase } from './db.js';
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 export const TEST_HOME = 'http://wp.test';
 
+/** The CoinPayments keys of testEnv, in the shape startSimulator takes. */
+export const SIM_KEYS = {
+  publicKey: 'test_public_key',
+  privateKey: 'test_private_key',
+  merchantId: 'test_merchant_id',
+  ipnSecret: 'test_ipn_secret',
+};
+
 export function testEnv(url: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     DATABASE_URL: url,
@@ -19,10 +27,10 @@ export function testEnv(url: string, extra: Record<string, string> = {}): Record
     GOLDCOIN_JWT_SECRET: TEST_SECRET,
     WP_HOME: TEST_HOME,
     GOLDCOIN_TABLE_PREFIX: 'wp_goldcoin_',
-    COINPAYMENTS_PUBLIC_KEY: 'test_public_key',
-    COINPAYMENTS_PRIVATE_KEY: 'test_private_key',
-    COINPAYMENTS_MERCHANT_ID: 'test_merchant_id',
-    COINPAYMENTS_IPN_SECRET: 'test_ipn_secret',
+    COINPAYMENTS_PUBLIC_KEY: SIM_KEYS.publicKey,
+    COINPAYMENTS_PRIVATE_KEY: SIM_KEYS.privateKey,
+    COINPAYMENTS_MERCHANT_ID: SIM_KEYS.merchantId,
+    COINPAYMENTS_IPN_SECRET: SIM_KEYS.ipnSecret,
     ...extra,
   };
 }

@@ -4,15 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { App } from '../../sidecar/src/app.js';
 import type { Clock } from '../../sidecar/src/http/context.js';
 import { startSimulator, type Simulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
-import { buildTestApp } from './app.js';
+import { buildTestApp, SIM_KEYS } from './app.js';
 import type { TestDatabase } from './db.js';
 
-export const SIM_KEYS = {
-  publicKey: 'test_public_key',
-  privateKey: 'test_private_key',
-  merchantId: 'test_merchant_id',
-  ipnSecret: 'test_ipn_secret',
-};
+export { SIM_KEYS };
 
 export interface PaymentsHarness extends ReturnType<typeof buildTestApp> {
   sim: Simulator;
