@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     pool: 'forks',
-    maxWorkers: 3,
+    // Two files at a time on two cores: browser, WordPress and fault tests stay responsive side by side.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 180_000,
     reporters: ['default'],

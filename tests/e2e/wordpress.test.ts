@@ -41,14 +41,29 @@ let freePostId: number;
 let editorId: number;
 let subscriberId: number;
 
+const LOGIN_TIMEOUT_MS = 45_000;
+
 async function loggedIn(login: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
   context.setDefaultTimeout(UI_TIMEOUT_MS);
   const page = await context.newPage();
   await page.goto(`${wp.url}/wp-login.php`);
-  await page.fill('#user_login', login);
-  await page.fill('#user_pass', password);
-  await Promise.all([page.waitForURL(/\/wp-admin\//), page.click('#wp-submit')]);
+  // wp-login.php moves focus into the form 200 ms after load (wp_attempt_focus) and its scripts may reset
+  // the fields while they start: fill only once that has happened, and check the values before sending.
+  await page.waitForFunction(() => ['user_login', 'user_pass'].includes(document.activeElement?.id ?? ''));
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await page.fill('#user_login', login);
+    await page.fill('#user_pass', password);
+    if ((await page.inputValue('#user_login')) === login && (await page.inputValue('#user_pass')) === password) break;
+  }
+  // A loaded 2-core machine can take a while to answer the login POST; say why if it never gets through.
+  await page.click('#wp-submit');
+  try {
+    await page.waitForURL(/\/wp-admin\//, { timeout: LOGIN_TIMEOUT_MS });
+  } catch (err) {
+    const why = await page.locator('#login_error').textContent({ timeout: 1_000 }).catch(() => null);
+    throw new Error(`login as ${login} did not reach wp-admin (${why?.trim() ?? 'no error shown'}): ${(err as Error).message}`);
+  }
   return { context, page };
 }
 
