@@ -93,9 +93,16 @@ export function ensureProvisioned(): void {
   if (res.status !== 0 || !wordpressPresent()) throw new Error('WordPress and PHP are missing and scripts/provision could not install them');
 }
 
-/** Debian's WordPress, and a PHP that can talk to MariaDB. */
+/** The theme every run copies: Debian ships it as a separate package, and without a theme pages are blank. */
+export const DEFAULT_THEME = 'twentytwentythree';
+
+/** Debian's WordPress with its default theme, and a PHP that can talk to MariaDB. */
 export function wordpressPresent(): boolean {
-  return existsSync(join(WORDPRESS_DIR, 'wp-load.php')) && spawnSync('php', ['-r', 'exit(extension_loaded("mysqli") ? 0 : 1);']).status === 0;
+  return (
+    existsSync(join(WORDPRESS_DIR, 'wp-load.php')) &&
+    existsSync(join(WORDPRESS_DIR, 'wp-content', 'themes', DEFAULT_THEME, 'style.css')) &&
+    spawnSync('php', ['-r', 'exit(extension_loaded("mysqli") ? 0 : 1);']).status === 0
+  );
 }
 
 const phpString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
