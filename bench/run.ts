@@ -6,7 +6,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { createPool, type Pool, type ResultSetHeader } from 'mysql2/promise';
+import { createPool, type Pool } from 'mysql2/promise';
 import { sql } from 'kysely';
 import { checkInvariants } from '../sidecar/src/ledger/invariants.js';
 import { startSimulator } from '../sidecar/src/payments/coinpayments/simulator.js';
@@ -14,7 +14,8 @@ import { mintToken, SIM_KEYS, testEnv } from '../tests/support/app.js';
 import { createTestDatabase, TABLE_PREFIX, type TestDatabase } from '../tests/support/db.js';
 import { freePort, startSidecar, type SidecarProcess } from '../tests/support/sidecar-process.js';
 import { fundWallets, seedPricedPosts, seedUsers } from './fixtures.js';
-import { fmt, httpClient, runLoad, summarize, type HttpClient, type LoadResult, type Summary } from './load.js';
+import { minimalUnlock, sameTransactionUnlock, type RawUnlock } from './raw-unlock.js';
+import { fmt, httpClient, pidsNamed, rawHttpClient, runLoad, summarize, withCpu, type HttpClient, type LoadResult, type Summary } from './load.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 1_500);
@@ -33,7 +34,11 @@ const RECHARGES_PER_USER = 5;
 const CREATE_CONCURRENCY = 8;
 const CREATE_MAX_ATTEMPTS = 5;
 
-type Row = { what: string; c: string; sidecar: Summary; reference: Summary; refName: string; floor?: Summary };
+type Row = { what: string; c: string; sidecar: Summary; reference: Summary; refName: string; floor?: Summary; minimal?: Summary };
+/** BENCH_CLIENT=node drives the HTTP rows with node:http's client instead of the raw-socket one, to compare drivers. */
+const CLIENT = process.env['BENCH_CLIENT'] === 'node' ? httpClient : rawHttpClient;
+const MARIADB_PIDS = pidsNamed('mariadbd');
+const RAW_TABLES = { prefix: TABLE_PREFIX, wpPrefix: 'wp_' };
 const rows: Row[] = [];
 const notes: string[] = [];
 const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
@@ -49,45 +54,26 @@ async function compare(rounds: number, a: () => Promise<LoadResult>, b: () => Pr
   return [summarize(ra), summarize(rb)];
 }
 
-/** Three systems, alternating round by round. */
+/** Several systems, alternating round by round. */
 async function compare3(rounds: number, runs: Array<() => Promise<LoadResult>>): Promise<Summary[]> {
   const all: LoadResult[][] = runs.map(() => []);
   for (let i = 0; i < rounds; i++) for (const [j, run] of runs.entries()) all[j]!.push(await run());
   return all.map((r) => summarize(r));
 }
 
-function rawUnlock(pool: Pool) {
-  const W = `${TABLE_PREFIX}user_wallet`;
-  const L = `${TABLE_PREFIX}coin_ledger`;
-  const E = `${TABLE_PREFIX}entitlements`;
+/** A bench/raw-unlock.ts transaction on a pooled connection; a refusal or error counts as a failed operation. */
+function onPool(pool: Pool, unlock: RawUnlock) {
   return async (userId: number, postId: number): Promise<boolean> => {
     const conn = await pool.getConnection();
     try {
-      await conn.query('START TRANSACTION');
-      const [upd] = await conn.query<ResultSetHeader>(`UPDATE ${W} SET total_coins = total_coins - ? WHERE user_id = ? AND total_coins >= ?`, [PRICE_COINS, userId, PRICE_COINS]);
-      if (upd.affectedRows !== 1) {
-        await conn.query('ROLLBACK');
-        return false;
-      }
-      const ref = `unlock:${userId}:${postId}`;
-      await conn.query(
-        `INSERT INTO ${L} (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo)
-         SELECT ?, ?, total_coins, 'unlock', 'post', ?, ?, ?, ? FROM ${W} WHERE user_id = ?`,
-        [userId, -PRICE_COINS, String(postId), ref, `user:${userId}`, 'Bench EA', userId],
-      );
-      await conn.query(`INSERT INTO ${E} (user_id, post_id, price_coins, source, ledger_ref) VALUES (?, ?, ?, 'unlock', ?)`, [userId, postId, PRICE_COINS, ref]);
-      await conn.query('COMMIT');
-      return true;
-    } catch {
-      await conn.query('ROLLBACK').catch(() => undefined);
-      return false;
+      return await unlock(conn, userId, postId);
     } finally {
       conn.release();
     }
   };
 }
 
-async function startBareHono(env: Record<string, string>): Promise<{ url: string; stop: () => void }> {
+async function startBareHono(env: Record<string, string>): Promise<{ url: string; pid: number; stop: () => void }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'bench', 'bare-hono.ts')], {
     env: { PATH: process.env['PATH'] ?? '', PORT: String(port), ...env },
@@ -96,7 +82,7 @@ async function startBareHono(env: Record<string, string>): Promise<{ url: string
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {
-      if ((await fetch(`${url}/readyz`)).ok) return { url, stop: () => child.kill('SIGKILL') };
+      if ((await fetch(`${url}/readyz`)).ok) return { url, pid: child.pid ?? 0, stop: () => child.kill('SIGKILL') };
     } catch {
       // not listening yet
     }
@@ -112,17 +98,19 @@ async function tokensFor(userIds: number[]): Promise<Map<number, string>> {
   return out;
 }
 
-async function benchUnlock(tdb: TestDatabase, sidecar: SidecarProcess, pool: Pool, bare: { url: string }) {
+async function benchUnlock(tdb: TestDatabase, sidecar: SidecarProcess, pool: Pool, bare: { url: string; pid: number }) {
   const author = (await seedUsers(tdb.db, 1, 'author'))[0]!;
   const posts = await seedPricedPosts(tdb.db, POSTS, author, PRICE_COINS);
   const sideUsers = await seedUsers(tdb.db, SPREAD_USERS + 1, 'side');
   const floorUsers = await seedUsers(tdb.db, SPREAD_USERS + 1, 'floor');
   const rawUsers = await seedUsers(tdb.db, SPREAD_USERS + 1, 'raw');
-  await fundWallets(tdb.db, [...sideUsers, ...floorUsers, ...rawUsers], 10_000_000);
+  const minUsers = await seedUsers(tdb.db, SPREAD_USERS + 1, 'min');
+  await fundWallets(tdb.db, [...sideUsers, ...floorUsers, ...rawUsers, ...minUsers], 10_000_000);
   const tokens = await tokensFor([...sideUsers, ...floorUsers]);
-  const raw = rawUnlock(pool);
+  const raw = onPool(pool, sameTransactionUnlock(RAW_TABLES));
+  const minimal = onPool(pool, minimalUnlock(RAW_TABLES, PRICE_COINS));
   const spread = SPREAD_USERS;
-  const next = { side: 0, floor: 0, raw: 0 };
+  const next = { side: 0, floor: 0, raw: 0, min: 0 };
   // Pair k = (user k mod U, post k div U): every unlock is a first purchase, and users spread out.
   const pair = (users: number[], k: number) => ({ user: users[k % spread]!, post: posts[Math.floor(k / spread)]! });
   const overHttp = (client: HttpClient, user: number, post: number) =>
@@ -130,44 +118,50 @@ async function benchUnlock(tdb: TestDatabase, sidecar: SidecarProcess, pool: Poo
       (res) => res.status === 200 && (JSON.parse(res.body) as { charged_coins: number }).charged_coins === PRICE_COINS,
     );
 
-  for (const c of [1, 8, 64]) {
-    const side = httpClient(sidecar.url, c);
-    const floor = httpClient(bare.url, c);
-    const [s, f, r] = await compare3(ROUNDS, [
-      () => runLoad(c, ROUND_MS, () => {
-        const { user, post } = pair(sideUsers, next.side++);
+  const sidecarCpu = { server: [sidecar.pid() ?? 0], mariadb: MARIADB_PIDS };
+  const floorCpu = { server: [bare.pid], mariadb: MARIADB_PIDS };
+  const rawCpu = { mariadb: MARIADB_PIDS };
+  const four = (c: number, side: HttpClient, floor: HttpClient, pick: (users: number[], key: keyof typeof next) => { user: number; post: number }) =>
+    compare3(ROUNDS, [
+      () => withCpu(sidecarCpu, () => runLoad(c, ROUND_MS, () => {
+        const { user, post } = pick(sideUsers, 'side');
         return overHttp(side, user, post);
-      }),
-      () => runLoad(c, ROUND_MS, () => {
-        const { user, post } = pair(floorUsers, next.floor++);
+      })),
+      () => withCpu(floorCpu, () => runLoad(c, ROUND_MS, () => {
+        const { user, post } = pick(floorUsers, 'floor');
         return overHttp(floor, user, post);
-      }),
-      () => runLoad(c, ROUND_MS, () => {
-        const { user, post } = pair(rawUsers, next.raw++);
+      })),
+      () => withCpu(rawCpu, () => runLoad(c, ROUND_MS, () => {
+        const { user, post } = pick(rawUsers, 'raw');
         return raw(user, post);
-      }),
+      })),
+      () => withCpu(rawCpu, () => runLoad(c, ROUND_MS, () => {
+        const { user, post } = pick(minUsers, 'min');
+        return minimal(user, post);
+      })),
     ]);
+  for (const c of [1, 8, 64]) {
+    const side = CLIENT(sidecar.url, c);
+    const floor = CLIENT(bare.url, c);
+    const [s, f, r, m] = await four(c, side, floor, (users, key) => pair(users, next[key]++));
     side.close();
     floor.close();
-    rows.push({ what: 'unlock, users spread out', c: String(c), sidecar: s!, reference: r!, floor: f!, refName: 'bare mysql2 transaction' });
-    log(`unlock c=${c}: sidecar ${fmt(s!.perSecond)}/s, bare Hono+JWT+SQL ${fmt(f!.perSecond)}/s, raw ${fmt(r!.perSecond)}/s`);
+    rows.push({ what: 'unlock, users spread out', c: String(c), sidecar: s!, reference: r!, floor: f!, minimal: m!, refName: 'bare mysql2, same transaction' });
+    log(`unlock c=${c}: sidecar ${fmt(s!.perSecond)}/s, bare Hono ${fmt(f!.perSecond)}/s, raw ${fmt(r!.perSecond)}/s, raw minimal ${fmt(m!.perSecond)}/s; ` +
+      `CPU µs/unlock ${cpuLine(s!)} | ${cpuLine(f!)} | ${cpuLine(r!)} | ${cpuLine(m!)}`);
   }
 
   // One hot wallet: every request debits the same balance row, each for a different post.
-  const hot = { side: sideUsers[spread]!, floor: floorUsers[spread]!, raw: rawUsers[spread]! };
-  const hotK = { side: 0, floor: 0, raw: 0 };
-  const side = httpClient(sidecar.url, 64);
-  const floor = httpClient(bare.url, 64);
-  const [s, f, r] = await compare3(ROUNDS, [
-    () => runLoad(64, ROUND_MS, () => overHttp(side, hot.side, posts[hotK.side++ % POSTS]!)),
-    () => runLoad(64, ROUND_MS, () => overHttp(floor, hot.floor, posts[hotK.floor++ % POSTS]!)),
-    () => runLoad(64, ROUND_MS, () => raw(hot.raw, posts[hotK.raw++ % POSTS]!)),
-  ]);
+  const hot = { side: sideUsers[spread]!, floor: floorUsers[spread]!, raw: rawUsers[spread]!, min: minUsers[spread]! };
+  const hotK = { side: 0, floor: 0, raw: 0, min: 0 };
+  const side = CLIENT(sidecar.url, 64);
+  const floor = CLIENT(bare.url, 64);
+  const [s, f, r, m] = await four(64, side, floor, (_users, key) => ({ user: hot[key], post: posts[hotK[key]++ % POSTS]! }));
   side.close();
   floor.close();
-  rows.push({ what: 'unlock, one hot wallet', c: '64', sidecar: s!, reference: r!, floor: f!, refName: 'bare mysql2 transaction' });
-  log(`hot wallet: sidecar ${fmt(s!.perSecond)}/s, bare Hono+JWT+SQL ${fmt(f!.perSecond)}/s, raw ${fmt(r!.perSecond)}/s`);
-  if (Math.max(hotK.side, hotK.floor, hotK.raw) > POSTS) notes.push('The hot-wallet rounds ran out of distinct posts; later requests were repeats (no charge).');
+  rows.push({ what: 'unlock, one hot wallet', c: '64', sidecar: s!, reference: r!, floor: f!, minimal: m!, refName: 'bare mysql2, same transaction' });
+  log(`hot wallet: sidecar ${fmt(s!.perSecond)}/s, bare Hono ${fmt(f!.perSecond)}/s, raw ${fmt(r!.perSecond)}/s, raw minimal ${fmt(m!.perSecond)}/s`);
+  if (Math.max(...Object.values(hotK)) > POSTS) notes.push('The hot-wallet rounds ran out of distinct posts; later requests were repeats (no charge).');
 
   const report = await checkInvariants(tdb.db);
   if (!report.ok) throw new Error(`invariants broken after the unlock runs: ${report.problems.slice(0, 5).join('; ')}`);
@@ -357,17 +351,41 @@ async function machine(tdb: TestDatabase): Promise<string> {
   ].join('\n');
 }
 
+const cpuTotal = (x: Summary) => Object.values(x.cpuUsPerOp ?? {}).reduce((a, b) => a + b, 0);
+const cpuLine = (x: Summary) =>
+  x.cpuUsPerOp ? `${Object.entries(x.cpuUsPerOp).map(([k, us]) => `${k} ${fmt(us)}`).join(' + ')} = ${fmt(cpuTotal(x))}` : 'n/a';
+
+/** CPU per unlock by party: on a machine the three share, this is what throughput is made of. */
+function unlockCpuTable(): string {
+  const lines = [
+    '| workload | c | system | driver µs | server process µs | MariaDB µs | **total CPU µs per unlock** | same transaction in bare mysql2 / this |',
+    '|---|---:|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows.filter((x) => x.floor)) {
+    const ref = cpuTotal(r.reference);
+    const systems = [['sidecar', r.sidecar], ['bare Hono + JWT + same SQL', r.floor!], ['bare mysql2, same transaction', r.reference], ['bare mysql2, money writes alone', r.minimal!]] as const;
+    for (const [name, x] of systems) {
+      const u = x.cpuUsPerOp ?? {};
+      const server = u['server'] === undefined ? '—' : fmt(u['server']);
+      lines.push(`| ${r.what} | ${r.c} | ${name} | ${fmt(u['driver'] ?? 0)} | ${server} | ${fmt(u['mariadb'] ?? 0)} | **${fmt(cpuTotal(x))}** | ${fmt(ref / cpuTotal(x), 2)} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
 function unlockTable(): string {
   const lines = [
-    '| workload | c | sidecar /s | p50 ms | p99 ms | bare Hono + JWT + same SQL /s | p99 ms | bare mysql2 /s | p50 ms | p99 ms | **sidecar / mysql2** | sidecar / bare Hono |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| workload | c | sidecar /s | p50 ms | p99 ms | bare Hono + JWT + same SQL /s | p99 ms | bare mysql2, same transaction /s | p50 ms | p99 ms | bare mysql2, money writes alone /s | **sidecar / same transaction** | sidecar / money writes alone | sidecar / bare Hono |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows.filter((x) => x.floor)) {
     const f = r.floor!;
-    const errs = r.sidecar.errors > 0 ? ` (${fmt(r.sidecar.errors)} failed)` : '';
+    const m = r.minimal!;
+    const errs = (x: Summary) => (x.errors > 0 ? ` (${fmt(x.errors)} failed)` : '');
     lines.push(
-      `| ${r.what} | ${r.c} | ${fmt(r.sidecar.perSecond)}${errs} | ${fmt(r.sidecar.p50Ms, 1)} | ${fmt(r.sidecar.p99Ms, 1)} | ${fmt(f.perSecond)} | ${fmt(f.p99Ms, 1)} | ` +
-        `${fmt(r.reference.perSecond)} | ${fmt(r.reference.p50Ms, 1)} | ${fmt(r.reference.p99Ms, 1)} | **${fmt(r.sidecar.perSecond / r.reference.perSecond, 2)}** | ${fmt(r.sidecar.perSecond / f.perSecond, 2)} |`,
+      `| ${r.what} | ${r.c} | ${fmt(r.sidecar.perSecond)}${errs(r.sidecar)} | ${fmt(r.sidecar.p50Ms, 1)} | ${fmt(r.sidecar.p99Ms, 1)} | ${fmt(f.perSecond)}${errs(f)} | ${fmt(f.p99Ms, 1)} | ` +
+        `${fmt(r.reference.perSecond)}${errs(r.reference)} | ${fmt(r.reference.p50Ms, 1)} | ${fmt(r.reference.p99Ms, 1)} | ${fmt(m.perSecond)}${errs(m)} | ` +
+        `**${fmt(r.sidecar.perSecond / r.reference.perSecond, 2)}** | ${fmt(r.sidecar.perSecond / m.perSecond, 2)} | ${fmt(r.sidecar.perSecond / f.perSecond, 2)} |`,
     );
   }
   return lines.join('\n');
@@ -391,9 +409,12 @@ function table(): string {
 async function main() {
   const t0 = performance.now();
   const tdb = await createTestDatabase('bench', { poolSize: 8 });
-  const env = testEnv(tdb.url);
+  // BENCH_DATABASE_SOCKET=path: every system reaches MariaDB through its unix socket instead of loopback TCP.
+  const socket = process.env['BENCH_DATABASE_SOCKET'];
+  const dbUrl = socket ? `${tdb.url}?socketPath=${encodeURIComponent(socket)}` : tdb.url;
+  const env = testEnv(dbUrl);
   const sim = await startSimulator(SIM_KEYS);
-  const pool = createPool({ uri: tdb.url, connectionLimit: POOL_SIZE, timezone: 'Z' });
+  const pool = createPool({ uri: dbUrl, connectionLimit: POOL_SIZE, timezone: 'Z' });
   let sidecar: SidecarProcess | null = null;
   try {
     const instanceEnv = {
@@ -415,7 +436,7 @@ async function main() {
     log(`sidecar ready in ${fmt(firstStartMs)} ms`);
 
     const floor = await startBareHono({
-      BARE_DATABASE_URL: tdb.url,
+      BARE_DATABASE_URL: dbUrl,
       BARE_POOL_SIZE: String(POOL_SIZE),
       BARE_TABLE_PREFIX: TABLE_PREFIX,
       BARE_PRICE_COINS: String(PRICE_COINS),
@@ -429,7 +450,7 @@ async function main() {
       floor.stop();
     }
     if (ONLY_UNLOCK) {
-      process.stdout.write(`${await machine(tdb)}\n\n${unlockTable()}\n`);
+      process.stdout.write(`${await machine(tdb)}\n\n${unlockTable()}\n\n${unlockCpuTable()}\n`);
       return;
     }
     const { sideUsers, tokens, posts } = unlock;

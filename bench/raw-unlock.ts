@@ -1,0 +1,82 @@
+// The unlock transaction written by hand over bare mysql2, the ceiling the sidecar is measured against, in two sizes:
+// the same transaction the sidecar sends (statement for statement) and the minimal money writes alone.
+import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+
+export interface RawTables {
+  /** The sidecar's own tables' prefix (wp_goldcoin_). */
+  prefix: string;
+  /** WordPress's tables' prefix (wp_). */
+  wpPrefix: string;
+}
+
+export type RawUnlock = (conn: PoolConnection, userId: number, postId: number) => Promise<boolean>;
+
+/**
+ * What POST /api/posts/:postId/unlock sends for a first purchase, in the same order and shape (9 statements,
+ * 1 commit): the rate-limit counter, the price and title from wp_posts/wp_postmeta, the entitlement, the ledger
+ * row from the locked wallet, the balance, the notification and its email outbox row.
+ */
+export function sameTransactionUnlock(t: RawTables, windowS = 60): RawUnlock {
+  const rate = `INSERT INTO ${t.prefix}rate_limits (bucket, user_id, window_start, hits) VALUES ('unlock', ?, ?, LAST_INSERT_ID(1))
+    ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(IF(window_start = VALUES(window_start), LEAST(hits + 1, 4000000000), 1)), window_start = VALUES(window_start)`;
+  const meta = (key: string) =>
+    `(SELECT m.meta_value FROM ${t.wpPrefix}postmeta AS m WHERE m.post_id = p.ID AND m.meta_key = '${key}' ORDER BY m.meta_id ASC LIMIT 1)`;
+  const offer = `SELECT p.post_title, p.post_author, p.post_status, p.post_type, ${meta('_goldcoin_price')} AS price, ${meta('_goldcoin_file')} AS file
+    FROM ${t.wpPrefix}posts AS p WHERE p.ID = ?`;
+  const entitlement = `INSERT INTO ${t.prefix}entitlements (user_id, post_id, price_coins, source, ledger_ref) VALUES (?, ?, ?, 'unlock', ?)`;
+  const ledger = `INSERT INTO ${t.prefix}coin_ledger (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo)
+    SELECT user_id, ?, total_coins + ?, 'unlock', 'post', ?, ?, ?, ? FROM ${t.prefix}user_wallet WHERE user_id = ? AND total_coins + ? >= 0 FOR UPDATE`;
+  const wallet = `UPDATE ${t.prefix}user_wallet SET total_coins = LAST_INSERT_ID(total_coins + ?) WHERE user_id = ? AND total_coins + ? >= 0`;
+  const notification = `INSERT INTO ${t.prefix}notifications (user_id, kind, dedupe_key, locale, data) VALUES (?, 'unlock', ?, 'en_US', ?)
+    ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`;
+  const outbox = `INSERT INTO ${t.prefix}email_outbox (notification_id) VALUES (LAST_INSERT_ID()) ON DUPLICATE KEY UPDATE notification_id = notification_id`;
+  return async (conn, userId, postId) => {
+    await conn.query('START TRANSACTION');
+    try {
+      const nowS = Math.floor(Date.now() / 1000);
+      await conn.query(rate, [userId, nowS - (nowS % windowS)]);
+      const [posts] = await conn.query<RowDataPacket[]>(offer, [postId]);
+      const post = posts[0];
+      const price = post && post['post_status'] === 'publish' && /^[0-9]{1,12}$/.test(String(post['price'] ?? '')) ? Number(post['price']) : 0;
+      if (!post || price <= 0) throw new Error(`post ${postId} not for sale`);
+      const ref = `unlock:${userId}:${postId}`;
+      await conn.query(entitlement, [userId, postId, price, ref]);
+      const title = String(post['post_title']).slice(0, 200);
+      const [row] = await conn.query<ResultSetHeader>(ledger, [-price, -price, String(postId), ref, `user:${userId}`, title, userId, -price]);
+      if (row.affectedRows !== 1) throw new Error('insufficient coins');
+      const [moved] = await conn.query<ResultSetHeader>(wallet, [-price, userId, -price]);
+      const data = JSON.stringify({ post_id: postId, title, post_title: title, coins: price, balance: moved.insertId });
+      await conn.query(notification, [userId, ref, data]);
+      await conn.query(outbox);
+      await conn.query('COMMIT');
+      return true;
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  };
+}
+
+/** The money writes alone (5 statements): a conditional UPDATE of the balance, the ledger row and the entitlement. */
+export function minimalUnlock(t: RawTables, priceCoins: number): RawUnlock {
+  const W = `${t.prefix}user_wallet`;
+  return async (conn, userId, postId) => {
+    await conn.query('START TRANSACTION');
+    try {
+      const [upd] = await conn.query<ResultSetHeader>(`UPDATE ${W} SET total_coins = total_coins - ? WHERE user_id = ? AND total_coins >= ?`, [priceCoins, userId, priceCoins]);
+      if (upd.affectedRows !== 1) throw new Error('insufficient coins');
+      const ref = `unlock:${userId}:${postId}`;
+      await conn.query(
+        `INSERT INTO ${t.prefix}coin_ledger (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo)
+         SELECT ?, ?, total_coins, 'unlock', 'post', ?, ?, ?, ? FROM ${W} WHERE user_id = ?`,
+        [userId, -priceCoins, String(postId), ref, `user:${userId}`, 'Bench EA', userId],
+      );
+      await conn.query(`INSERT INTO ${t.prefix}entitlements (user_id, post_id, price_coins, source, ledger_ref) VALUES (?, ?, ?, 'unlock', ?)`, [userId, postId, priceCoins, ref]);
+      await conn.query('COMMIT');
+      return true;
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  };
+}
