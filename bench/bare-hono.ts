@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { jwtVerify } from 'jose';
 import { createPool } from 'mysql2/promise';
+import { parseDatabaseUrl } from '../sidecar/src/db/database-url.js';
 import { sameTransactionUnlock } from './raw-unlock.js';
 
 const env = (k: string) => process.env[k] ?? '';
@@ -11,7 +12,7 @@ const body = JSON.parse(env('BARE_BODY') || '{}') as Record<string, unknown>;
 const price = Number(env('BARE_PRICE_COINS') || '1');
 const unlock = sameTransactionUnlock({ prefix: env('BARE_TABLE_PREFIX'), wpPrefix: env('BARE_WP_TABLE_PREFIX') || 'wp_' });
 const key = new TextEncoder().encode(env('BARE_JWT_SECRET'));
-const pool = env('BARE_DATABASE_URL') ? createPool({ uri: env('BARE_DATABASE_URL'), connectionLimit: Number(env('BARE_POOL_SIZE') || '16'), timezone: 'Z' }) : null;
+const pool = env('BARE_DATABASE_URL') ? createPool({ ...parseDatabaseUrl(env('BARE_DATABASE_URL')), connectionLimit: Number(env('BARE_POOL_SIZE') || '16'), timezone: 'Z' }) : null;
 
 const app = new Hono();
 app.get('/api/wallet', (c) => c.json(body));

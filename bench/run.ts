@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createPool, type Pool } from 'mysql2/promise';
 import { sql } from 'kysely';
+import { parseDatabaseUrl } from '../sidecar/src/db/database-url.js';
 import { checkInvariants } from '../sidecar/src/ledger/invariants.js';
 import { startSimulator } from '../sidecar/src/payments/coinpayments/simulator.js';
 import { mintToken, SIM_KEYS, testEnv } from '../tests/support/app.js';
@@ -344,7 +345,7 @@ async function machine(tdb: TestDatabase): Promise<string> {
     `- Date: ${new Date().toISOString()}`,
     `- CPU: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown'} (nproc ${cpus().length}), shared by the load driver, the sidecar and MariaDB`,
     `- Memory: ${fmt(totalmem() / 2 ** 30, 1)} GiB`,
-    `- MariaDB ${version.rows[0]!.v} on 127.0.0.1, innodb_flush_log_at_trx_commit=${flush.rows[0]!.v}; Node ${process.version}`,
+    `- MariaDB ${version.rows[0]!.v} on this machine, reached ${process.env['BENCH_DATABASE_SOCKET'] ? 'through its unix socket' : 'over loopback TCP (127.0.0.1)'} by every system; innodb_flush_log_at_trx_commit=${flush.rows[0]!.v}; Node ${process.version}`,
     `- Sidecar: one process, DATABASE_POOL_SIZE=${POOL_SIZE}, rate limits on (RATE_LIMIT_UNLOCK high enough never to refuse); the bare mysql2 reference uses a pool of the same size`,
     `- Rounds: ${ROUNDS} × ${ROUND_MS / 1000} s per system and row, the systems alternating round by round`,
     `- Load average (1 min) at start ${fmt(loadAtStart[0]!, 1)}, at end ${fmt(loadavg()[0]!, 1)}: other work on the machine shares the same 2 cores`,
@@ -411,10 +412,10 @@ async function main() {
   const tdb = await createTestDatabase('bench', { poolSize: 8 });
   // BENCH_DATABASE_SOCKET=path: every system reaches MariaDB through its unix socket instead of loopback TCP.
   const socket = process.env['BENCH_DATABASE_SOCKET'];
-  const dbUrl = socket ? `${tdb.url}?socketPath=${encodeURIComponent(socket)}` : tdb.url;
+  const dbUrl = socket ? `${tdb.url.replace('@127.0.0.1:', '@localhost:')}?socket=${encodeURIComponent(socket)}` : tdb.url;
   const env = testEnv(dbUrl);
   const sim = await startSimulator(SIM_KEYS);
-  const pool = createPool({ uri: dbUrl, connectionLimit: POOL_SIZE, timezone: 'Z' });
+  const pool = createPool({ ...parseDatabaseUrl(dbUrl), connectionLimit: POOL_SIZE, timezone: 'Z' });
   let sidecar: SidecarProcess | null = null;
   try {
     const instanceEnv = {

@@ -1,5 +1,6 @@
 // Sidecar configuration: the environment parsed and validated once, failing fast with the variable's name.
 import { z } from 'zod';
+import { DatabaseUrlError, parseDatabaseUrl } from './db/database-url.js';
 import { defaultCatalogJson, parseCatalog } from './spending/catalog.js';
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -10,9 +11,14 @@ const decimal2 = z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected a decimal l
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const schema = z.object({
-  DATABASE_URL: z
-    .string()
-    .regex(/^mysql:\/\/[^/]+\/[A-Za-z0-9_]+(\?.*)?$/, 'expected mysql://user:pass@host:port/db'),
+  DATABASE_URL: z.string().superRefine((v, ctx) => {
+    try {
+      parseDatabaseUrl(v);
+    } catch (err) {
+      if (!(err instanceof DatabaseUrlError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.message });
+    }
+  }),
   DATABASE_POOL_SIZE: intFrom(1, 200).default(16),
   PORT: intFrom(0, 65535).default(8787),
   HOST: z.string().default('127.0.0.1'),

@@ -1,9 +1,12 @@
 // Start-up: bad configuration exits with one line naming the variable; migrations apply once, concurrently.
 import { spawn } from 'node:child_process';
 import { createConnection } from 'mysql2/promise';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../sidecar/src/config.js';
+import { createDb } from '../../sidecar/src/db/database.js';
 import { loadMigrations, migrate } from '../../sidecar/src/db/migrator.js';
+import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { testEnv } from '../support/app.js';
 import { ADMIN_URL, createTestDatabase, type TestDatabase } from '../support/db.js';
 
@@ -12,6 +15,17 @@ beforeAll(async () => {
   tdb = await createTestDatabase(import.meta.filename);
 });
 afterAll(async () => tdb?.drop());
+
+/** The test server's own unix socket, as it reports it. */
+async function serverSocket(): Promise<string> {
+  const conn = await createConnection({ uri: ADMIN_URL });
+  try {
+    const [rows] = await conn.query('SELECT @@socket AS socket');
+    return (rows as Array<{ socket: string }>)[0]!.socket;
+  } finally {
+    await conn.end();
+  }
+}
 
 function runSidecar(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -32,6 +46,9 @@ function runSidecar(env: Record<string, string>): Promise<{ code: number | null;
 describe('configuration', () => {
   const cases: Array<[string, Record<string, string>, RegExp]> = [
     ['a missing DATABASE_URL', { DATABASE_URL: '' }, /^config: DATABASE_URL is required$/],
+    ['a DATABASE_URL of another scheme', { DATABASE_URL: 'postgres://u:p@127.0.0.1/db' }, /^config: DATABASE_URL expected mysql:\/\/user:pass@host:port\/db$/],
+    ['a DATABASE_URL passing a driver option', { DATABASE_URL: 'mysql://u:p@127.0.0.1/db?multipleStatements=true' }, /^config: DATABASE_URL unknown parameter multipleStatements/],
+    ['a relative DATABASE_URL socket', { DATABASE_URL: 'mysql://u:p@localhost/db?socket=mysqld.sock' }, /^config: DATABASE_URL socket must be an absolute path$/],
     ['a short JWT secret', { GOLDCOIN_JWT_SECRET: 'short' }, /^config: GOLDCOIN_JWT_SECRET must be at least 32 bytes$/],
     ['a non-numeric PORT', { PORT: 'eighty' }, /^config: PORT /],
     ['a bad WP_HOME', { WP_HOME: 'not a url' }, /^config: WP_HOME /],
@@ -43,6 +60,23 @@ describe('configuration', () => {
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+  });
+
+  it('serves from a database reached through its unix socket (?socket=), as on a WordPress host', async () => {
+    const socket = await serverSocket();
+    const url = new URL(tdb.url);
+    url.hostname = 'localhost';
+    url.searchParams.set('socket', socket);
+    const config = parseConfig(testEnv(url.toString()));
+    const db = createDb({ url: config.databaseUrl, poolSize: 1, tablePrefix: config.tablePrefix, wpTablePrefix: config.wpTablePrefix });
+    try {
+      const via = await sql<{ v: string }>`SELECT @@socket AS socket, CURRENT_USER() AS v`.execute(db);
+      expect(via.rows[0]!.v).toMatch(/@localhost$/);
+      await applyMovement(db, { userId: 424242, deltaCoins: 7, kind: 'adjustment', idempotencyRef: 'socket-test', actor: 'test' });
+      expect(await readBalance(tdb.db, 424242)).toBe(7);
+    } finally {
+      await db.destroy();
+    }
   });
 
   it('never echoes a secret in its message', () => {

@@ -1,6 +1,7 @@
 // The Kysely instance over a mysql2 pool, with table prefixes and UTC dates.
 import { Kysely, MysqlDialect, type Transaction } from 'kysely';
 import { createPool, type Pool } from 'mysql2';
+import { parseDatabaseUrl } from './database-url.js';
 import { TablePrefixPlugin } from './prefix-plugin.js';
 import type { Database } from './types.js';
 
@@ -17,7 +18,7 @@ export interface DbOptions {
 
 export function createPoolFromUrl(url: string, poolSize: number): Pool {
   return createPool({
-    uri: url,
+    ...parseDatabaseUrl(url),
     connectionLimit: poolSize,
     // DECIMAL stays a string; BIGINT is a number while it is safe (coins always are).
     decimalNumbers: false,

@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnection, type Connection } from 'mysql2/promise';
+import { parseDatabaseUrl } from './database-url.js';
 
 export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../sql');
 const LOCK_TIMEOUT_S = 60;
@@ -50,7 +51,7 @@ export function render(sql: string, tablePrefix: string, wpTablePrefix: string):
 export async function migrate(opts: MigrateOptions): Promise<string[]> {
   const log = opts.log ?? (() => {});
   const migrations = await loadMigrations(opts.dir);
-  const conn = await createConnection({ uri: opts.url, multipleStatements: false });
+  const conn = await createConnection({ ...parseDatabaseUrl(opts.url), multipleStatements: false });
   const table = `\`${opts.tablePrefix}migrations\``;
   const lockName = `${opts.tablePrefix}migrate`;
   try {
