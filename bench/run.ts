@@ -21,6 +21,7 @@ import { fmt, httpClient, pidsNamed, rawHttpClient, runLoad, summarize, withCpu,
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 1_500);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
+const WARMUP_MS = Number(process.env['BENCH_WARMUP_MS'] ?? 4_000);
 const POOL_SIZE = 16;
 const SPREAD_USERS = 1_000;
 const POSTS = 20_000;
@@ -56,7 +57,7 @@ async function compare(rounds: number, a: () => Promise<LoadResult>, b: () => Pr
 }
 
 /** Several systems, alternating round by round. */
-async function compare3(rounds: number, runs: Array<() => Promise<LoadResult>>): Promise<Summary[]> {
+async function alternate(rounds: number, runs: Array<() => Promise<LoadResult>>): Promise<Summary[]> {
   const all: LoadResult[][] = runs.map(() => []);
   for (let i = 0; i < rounds; i++) for (const [j, run] of runs.entries()) all[j]!.push(await run());
   return all.map((r) => summarize(r));
@@ -122,29 +123,43 @@ async function benchUnlock(tdb: TestDatabase, sidecar: SidecarProcess, pool: Poo
   const sidecarCpu = { server: [sidecar.pid() ?? 0], mariadb: MARIADB_PIDS };
   const floorCpu = { server: [bare.pid], mariadb: MARIADB_PIDS };
   const rawCpu = { mariadb: MARIADB_PIDS };
-  const four = (c: number, side: HttpClient, floor: HttpClient, pick: (users: number[], key: keyof typeof next) => { user: number; post: number }) =>
-    compare3(ROUNDS, [
-      () => withCpu(sidecarCpu, () => runLoad(c, ROUND_MS, () => {
-        const { user, post } = pick(sideUsers, 'side');
-        return overHttp(side, user, post);
-      })),
-      () => withCpu(floorCpu, () => runLoad(c, ROUND_MS, () => {
-        const { user, post } = pick(floorUsers, 'floor');
-        return overHttp(floor, user, post);
-      })),
-      () => withCpu(rawCpu, () => runLoad(c, ROUND_MS, () => {
-        const { user, post } = pick(rawUsers, 'raw');
-        return raw(user, post);
-      })),
-      () => withCpu(rawCpu, () => runLoad(c, ROUND_MS, () => {
-        const { user, post } = pick(minUsers, 'min');
-        return minimal(user, post);
-      })),
-    ]);
+  type Pick = (users: number[], key: keyof typeof next) => { user: number; post: number };
+  /** The four systems' loads at concurrency c for ms each: sidecar, bare Hono, same transaction, money writes alone. */
+  const loads = (c: number, ms: number, side: HttpClient, floor: HttpClient, pick: Pick) => [
+    () => withCpu(sidecarCpu, () => runLoad(c, ms, () => {
+      const { user, post } = pick(sideUsers, 'side');
+      return overHttp(side, user, post);
+    })),
+    () => withCpu(floorCpu, () => runLoad(c, ms, () => {
+      const { user, post } = pick(floorUsers, 'floor');
+      return overHttp(floor, user, post);
+    })),
+    () => withCpu(rawCpu, () => runLoad(c, ms, () => {
+      const { user, post } = pick(rawUsers, 'raw');
+      return raw(user, post);
+    })),
+    () => withCpu(rawCpu, () => runLoad(c, ms, () => {
+      const { user, post } = pick(minUsers, 'min');
+      return minimal(user, post);
+    })),
+  ];
+  const spreadPick: Pick = (users, key) => pair(users, next[key]++);
+  const four = (c: number, side: HttpClient, floor: HttpClient, pick: Pick) => alternate(ROUNDS, loads(c, ROUND_MS, side, floor, pick));
+
+  // Unmeasured warm-up: a fresh process spends its first seconds compiling hot code on V8's background threads
+  // (about a third of the sidecar's CPU in its first 6 s here, under 0.1 ms an unlock after), which would be
+  // charged to whichever row ran first.
+  {
+    const side = CLIENT(sidecar.url, 8);
+    const floor = CLIENT(bare.url, 8);
+    for (const run of loads(8, WARMUP_MS, side, floor, spreadPick)) await run();
+    side.close();
+    floor.close();
+  }
   for (const c of [1, 8, 64]) {
     const side = CLIENT(sidecar.url, c);
     const floor = CLIENT(bare.url, c);
-    const [s, f, r, m] = await four(c, side, floor, (users, key) => pair(users, next[key]++));
+    const [s, f, r, m] = await four(c, side, floor, spreadPick);
     side.close();
     floor.close();
     rows.push({ what: 'unlock, users spread out', c: String(c), sidecar: s!, reference: r!, floor: f!, minimal: m!, refName: 'bare mysql2, same transaction' });
@@ -347,7 +362,7 @@ async function machine(tdb: TestDatabase): Promise<string> {
     `- Memory: ${fmt(totalmem() / 2 ** 30, 1)} GiB`,
     `- MariaDB ${version.rows[0]!.v} on this machine, reached ${process.env['BENCH_DATABASE_SOCKET'] ? 'through its unix socket' : 'over loopback TCP (127.0.0.1)'} by every system; innodb_flush_log_at_trx_commit=${flush.rows[0]!.v}; Node ${process.version}`,
     `- Sidecar: one process, DATABASE_POOL_SIZE=${POOL_SIZE}, rate limits on (RATE_LIMIT_UNLOCK high enough never to refuse); the bare mysql2 reference uses a pool of the same size`,
-    `- Rounds: ${ROUNDS} × ${ROUND_MS / 1000} s per system and row, the systems alternating round by round`,
+    `- Rounds: ${ROUNDS} × ${ROUND_MS / 1000} s per system and row, the systems alternating round by round, after ${WARMUP_MS / 1000} s of unmeasured load on each`,
     `- Load average (1 min) at start ${fmt(loadAtStart[0]!, 1)}, at end ${fmt(loadavg()[0]!, 1)}: other work on the machine shares the same 2 cores`,
   ].join('\n');
 }
