@@ -213,6 +213,10 @@ describe('Gold Coins in a real WordPress', () => {
     const { context, page } = await loggedIn(owner.login, owner.password);
     await page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin-settings`);
     await page.getByRole('heading', { name: '金币设置' }).waitFor();
+    // Prices are the sidecar's: the settings page says where they are set and offers no currency of its own.
+    await page.getByText(/PRICE_CURRENCY/).waitFor();
+    expect(await page.locator('th').filter({ hasText: /^价格$/ }).count()).toBe(1);
+    expect(await page.locator('input[name*="[currency]"]').count()).toBe(0);
     await page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin`);
     const claims = JSON.parse(Buffer.from((await tokenOf(page)).split('.')[1]!, 'base64url').toString()) as { locale: string };
     expect(claims.locale).toBe('zh_CN');

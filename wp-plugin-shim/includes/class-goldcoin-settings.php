@@ -34,7 +34,6 @@ final class Goldcoin_Settings {
 		return array(
 			'sidecar_url'              => '',
 			'widget_url'               => '',
-			'currency'                 => 'CNY',
 			'delete_data_on_uninstall' => false,
 		);
 	}
@@ -77,10 +76,6 @@ final class Goldcoin_Settings {
 		return is_string( $admin ) && $admin !== $visitor ? $admin : plugins_url( 'assets/goldcoin-admin.js', GOLDCOIN_PLUGIN_FILE );
 	}
 
-	public static function currency(): string {
-		return (string) self::options()['currency'];
-	}
-
 	public static function jwt_secret(): string {
 		return self::override( 'GOLDCOIN_JWT_SECRET' ) ?? self::stored_secret();
 	}
@@ -118,10 +113,8 @@ final class Goldcoin_Settings {
 				$out[ $key ] = esc_url_raw( trim( wp_unslash( (string) $input[ $key ] ) ), array( 'http', 'https' ) );
 			}
 		}
-		if ( isset( $input['currency'] ) ) {
-			$currency        = strtoupper( sanitize_text_field( wp_unslash( (string) $input['currency'] ) ) );
-			$out['currency'] = preg_match( '/^[A-Z]{3,5}$/', $currency ) ? $currency : 'CNY';
-		}
+		// Earlier versions stored a currency here that nothing read; prices come from the sidecar.
+		unset( $out['currency'] );
 		$out['delete_data_on_uninstall'] = ! empty( $input['delete_data_on_uninstall'] );
 		return $out;
 	}
@@ -155,9 +148,8 @@ final class Goldcoin_Settings {
 					self::url_row( 'widget_url', 'GOLDCOIN_WIDGET_URL', __( 'Widget script URL', 'goldcoin' ), (string) $o['widget_url'], __( 'Leave empty to use the script shipped with the plugin.', 'goldcoin' ) );
 					?>
 					<tr>
-						<th scope="row"><label for="goldcoin-currency"><?php esc_html_e( 'Site currency', 'goldcoin' ); ?></label></th>
-						<td><input id="goldcoin-currency" name="<?php echo esc_attr( self::OPTION ); ?>[currency]" type="text" class="small-text" maxlength="5" value="<?php echo esc_attr( (string) $o['currency'] ); ?>" />
-						<p class="description"><?php esc_html_e( 'The currency prices are shown in, e.g. CNY or USD.', 'goldcoin' ); ?></p></td>
+						<th scope="row"><?php esc_html_e( 'Prices', 'goldcoin' ); ?></th>
+						<td><p class="description"><?php esc_html_e( 'Recharge packages, the price of a coin and its currency are set in the sidecar (RECHARGE_PACKAGES, RECHARGE_COIN_PRICE, PRICE_CURRENCY), so the widget and every payment agree.', 'goldcoin' ); ?></p></td>
 					</tr>
 					<tr>
 						<th scope="row"><?php esc_html_e( 'Uninstall', 'goldcoin' ); ?></th>

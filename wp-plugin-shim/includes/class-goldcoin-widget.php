@@ -60,7 +60,6 @@ final class Goldcoin_Widget {
 			'token'         => $token,
 			'api'           => Goldcoin_Settings::sidecar_url(),
 			'locale'        => get_user_locale(),
-			'currency'      => Goldcoin_Settings::currency(),
 			'refresh-url'   => $refresh_url,
 			'refresh-nonce' => wp_create_nonce( 'wp_rest' ),
 		);
