@@ -100,6 +100,33 @@ describe('POST /api/admin/adjustments', () => {
     expect((await checkInvariants(tdb.db, [user])).ok).toBe(true);
   });
 
+  it('tells a retry of a claim its request died holding when it can take the claim over, and applies it once', async () => {
+    const user = await createWpUser(tdb.db);
+    const payload = { user_id: user, delta_coins: 9, reason: 'Stranded' };
+    const key = `adj-stranded-${user}`;
+    expect((await adjust(payload, key)).status).toBe(201);
+    // As if the request had died after its claim (a crash, a lost database) and before it stored its answer.
+    const strand = (ageS: number) =>
+      tdb.db
+        .updateTable('idempotency_keys')
+        .set({ status_code: null, response_body: null, created_at: new Date(Date.now() - ageS * 1000) } as never)
+        .where('idem_key', '=', key)
+        .execute();
+    await strand(2);
+    const live = await adjust(payload, key);
+    expect([live.status, (await live.json()).error.code, live.headers.get('Retry-After')]).toEqual([409, 'request_in_progress', '1']);
+    await strand(45);
+    const stranded = await adjust(payload, key);
+    expect(stranded.status).toBe(409);
+    expect(Number(stranded.headers.get('Retry-After'))).toBeGreaterThanOrEqual(14);
+    expect(Number(stranded.headers.get('Retry-After'))).toBeLessThanOrEqual(15);
+    await strand(61);
+    const takenOver = await adjust(payload, key);
+    expect(takenOver.status).toBe(201);
+    expect((await takenOver.json()).balance).toBe(9);
+    expect(await readBalance(tdb.db, user)).toBe(9);
+  });
+
   it('refuses the same key for a different request', async () => {
     const user = await createWpUser(tdb.db);
     await adjust({ user_id: user, delta_coins: 5, reason: 'First' }, `adj-reuse-${user}`);

@@ -37,7 +37,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
 
   // Goes through the same locked, forward-only transition as IPNs and the reconciler: concurrent resolutions
   // of one payment serialise on its row, and every one after the first finds it no longer on hold.
-  app.post('/payments/:id/resolve', idempotent(deps.db, 'admin.payment.resolve'), async (c) => {
+  app.post('/payments/:id/resolve', idempotent(deps, 'admin.payment.resolve'), async (c) => {
     const id = parseId(c.req.param('id'), 'payment id');
     const body = await parseJson(c, resolveBody);
     const admin = c.get('user');

@@ -76,7 +76,7 @@ export function adminRoutes(deps: AppDeps) {
     return c.json({ currency: deps.config.priceCurrency, ...(await dailyStats(deps.db, q.days, deps.clock.now())) });
   });
 
-  app.post('/adjustments', idempotent(deps.db, 'admin.adjustment'), async (c) => {
+  app.post('/adjustments', idempotent(deps, 'admin.adjustment'), async (c) => {
     const body = await parseJson(c, adjustmentBody);
     const admin = c.get('user');
     const key = idempotencyKeyOf(c.req.header('idempotency-key'));

@@ -23,7 +23,10 @@ export function idempotencyKeyOf(header: string | undefined): string {
  * A replay returns the stored answer; the same key with another request is refused. Money safety
  * does not rest on this table: ledger references derived from the key make a re-run a no-op.
  */
-export function idempotent(db: Db, scope: string): MiddlewareHandler<AppEnv> {
+export function idempotent(deps: { db: Db; config: { requestTimeoutMs: number } }, scope: string): MiddlewareHandler<AppEnv> {
+  const { db } = deps;
+  // A claim older than the request deadline has no live request behind it: its request died mid-flight.
+  const liveMs = deps.config.requestTimeoutMs;
   return async (c, next) => {
     const key = idempotencyKeyOf(c.req.header('idempotency-key'));
     const userId = c.get('user').id;
@@ -46,7 +49,7 @@ export function idempotent(db: Db, scope: string): MiddlewareHandler<AppEnv> {
         return c.body(row.response_body, row.status_code as 200, { 'Content-Type': 'application/json' });
       }
       throw new ApiError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed', undefined, {
-        'Retry-After': '1',
+        'Retry-After': String(row ? claimRetryAfterS(row.created_at, new Date(), liveMs) : 1),
       });
     }
 
@@ -69,6 +72,16 @@ export function idempotent(db: Db, scope: string): MiddlewareHandler<AppEnv> {
       );
     }
   };
+}
+
+/**
+ * When a retry may succeed: a claim young enough to belong to a live request is answered within a second or so;
+ * an older one was left by a request that died (a crash, a lost database) and is free once it goes stale.
+ */
+export function claimRetryAfterS(claimedAt: Date, now: Date, liveMs: number): number {
+  const ageMs = now.getTime() - claimedAt.getTime();
+  if (ageMs < liveMs) return 1;
+  return Math.max(1, Math.ceil((STALE_CLAIM_MS - ageMs) / 1000));
 }
 
 async function claim(db: Db, userId: number, key: string, scope: string, requestHash: string): Promise<boolean> {

@@ -88,7 +88,7 @@ export function postRoutes(deps: AppDeps) {
 
 /** With an Idempotency-Key a retry gets the first answer; without one the entitlement alone guards the charge. */
 function optionalIdempotency(deps: AppDeps): MiddlewareHandler<AppEnv> {
-  const withKey = idempotent(deps.db, 'post.unlock');
+  const withKey = idempotent(deps, 'post.unlock');
   return (c, next) => (c.req.header('idempotency-key') ? withKey(c, next) : next());
 }
 

@@ -49,7 +49,7 @@ export function rechargeRoutes(deps: AppDeps) {
     return row;
   };
 
-  app.post('/recharges', rateLimit(deps, 'recharge'), idempotent(deps.db, 'recharge.create'), async (c) => {
+  app.post('/recharges', rateLimit(deps, 'recharge'), idempotent(deps, 'recharge.create'), async (c) => {
     const body = await parseJson(c, createBody);
     const user = c.get('user');
     const key = idempotencyKeyOf(c.req.header('idempotency-key'));

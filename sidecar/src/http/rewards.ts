@@ -64,7 +64,7 @@ export function rewardRoutes(deps: AppDeps) {
     });
   });
 
-  app.post('/rewards/:key/redeem', rateLimit(deps, 'redeem'), idempotent(db, 'reward.redeem'), async (c) => {
+  app.post('/rewards/:key/redeem', rateLimit(deps, 'redeem'), idempotent(deps, 'reward.redeem'), async (c) => {
     const reward = catalog.find((r) => r.key === c.req.param('key'));
     if (!reward) throw notFound('unknown_reward', 'no such reward');
     const user = c.get('user');
