@@ -20,33 +20,35 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(label: string, opts: { poolSize?: number } = {}): Promise<TestDatabase> {
+/** `adminUrl` picks another server than the shared one (a test's private MariaDB). */
+export async function createTestDatabase(label: string, opts: { poolSize?: number; adminUrl?: string } = {}): Promise<TestDatabase> {
   const safe = basename(label).replace(/\.[a-z.]+$/, '').replace(/[^a-zA-Z0-9]/g, '_').slice(0, 30);
   const name = `gct_${safe}_${randomBytes(3).toString('hex')}`;
-  const url = await createEmptyDatabase(name);
+  const adminUrl = opts.adminUrl ?? ADMIN_URL;
+  const url = await createEmptyDatabase(name, adminUrl);
   await installWordPressTables(url, WP_PREFIX);
-  return attachTestDatabase(name, opts.poolSize ?? 20);
+  return attachTestDatabase(name, opts.poolSize ?? 20, adminUrl);
 }
 
 /** Creates an empty database (dropping one left by an earlier run of the same name); returns its URL. */
-export async function createEmptyDatabase(name: string): Promise<string> {
-  await dropDatabase(name);
-  const conn = await createConnection({ uri: ADMIN_URL });
+export async function createEmptyDatabase(name: string, adminUrl = ADMIN_URL): Promise<string> {
+  await dropDatabase(name, adminUrl);
+  const conn = await createConnection({ uri: adminUrl });
   await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await conn.end();
-  return `${ADMIN_URL}/${name}`;
+  return `${adminUrl}/${name}`;
 }
 
-export async function dropDatabase(name: string): Promise<void> {
+export async function dropDatabase(name: string, adminUrl = ADMIN_URL): Promise<void> {
   if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error(`bad database name ${name}`);
-  const conn = await createConnection({ uri: ADMIN_URL });
+  const conn = await createConnection({ uri: adminUrl });
   await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await conn.end();
 }
 
 /** The sidecar's side of an existing database: its migrations applied and a Kysely handle; drop() removes it all. */
-export async function attachTestDatabase(name: string, poolSize = 10): Promise<TestDatabase> {
-  const url = `${ADMIN_URL}/${name}`;
+export async function attachTestDatabase(name: string, poolSize = 10, adminUrl = ADMIN_URL): Promise<TestDatabase> {
+  const url = `${adminUrl}/${name}`;
   await migrate({ url, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
   const db = createDb({ url, poolSize, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
   return {
@@ -55,7 +57,7 @@ export async function attachTestDatabase(name: string, poolSize = 10): Promise<T
     db,
     async drop() {
       await db.destroy();
-      await dropDatabase(name);
+      await dropDatabase(name, adminUrl);
     },
   };
 }
