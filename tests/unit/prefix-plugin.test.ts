@@ -36,4 +36,14 @@ describe('TablePrefixPlugin', () => {
   it('prefixes sql.table() in raw SQL', () => {
     expect(sql`SELECT 1 FROM ${sql.table('user_wallet')}`.compile(db).sql).toBe('SELECT 1 FROM `site_gc_user_wallet`');
   });
+
+  it('forgets the aliases of one query before the next, and leaves values alone', () => {
+    expect(db.selectFrom('coin_ledger as users').select('users.id').compile().sql).toBe(
+      'select `users`.`id` from `site_gc_coin_ledger` as `users`',
+    );
+    expect(db.selectFrom('users').select('ID').compile().sql).toBe('select `ID` from `site_users`');
+    const insert = db.insertInto('notifications').values({ user_id: 1, kind: 'unlock', dedupe_key: 'k', data: '{"table":"users"}' }).compile();
+    expect(insert.sql).toBe('insert into `site_gc_notifications` (`user_id`, `kind`, `dedupe_key`, `data`) values (?, ?, ?, ?)');
+    expect(insert.parameters).toEqual([1, 'unlock', 'k', '{"table":"users"}']);
+  });
 });

@@ -16,26 +16,51 @@ import {
 /** WordPress core tables the sidecar reads; every other logical name is one of ours. */
 export const WP_TABLES = new Set(['users', 'usermeta', 'posts', 'postmeta']);
 
-/** Names given to tables with `as` in this query: `r.id` refers to the alias, which keeps its name. */
-function collectTableAliases(node: unknown, out: Set<string>): Set<string> {
+const NO_ALIASES: ReadonlySet<string> = new Set();
+
+/**
+ * Names given to tables with `as` in this query: `r.id` refers to the alias, which keeps its name. Values are not
+ * operation nodes (a bulk insert's rows can be large), so they are not walked; most queries have no alias at all,
+ * and then nothing is allocated.
+ */
+function collectTableAliases(node: unknown, out: Set<string> | null): Set<string> | null {
   if (node === null || typeof node !== 'object') return out;
   if (Array.isArray(node)) {
-    for (const n of node) collectTableAliases(n, out);
+    for (const n of node) out = collectTableAliases(n, out);
     return out;
   }
   const op = node as OperationNode;
-  if (AliasNode.is(op) && TableNode.is(op.node) && IdentifierNode.is(op.alias)) out.add(op.alias.name);
-  for (const value of Object.values(node)) if (typeof value === 'object') collectTableAliases(value, out);
+  if (op.kind === 'ValueNode' || op.kind === 'PrimitiveValueListNode') return out;
+  if (AliasNode.is(op) && TableNode.is(op.node) && IdentifierNode.is(op.alias)) (out ??= new Set()).add(op.alias.name);
+  for (const key in node) {
+    const value = (node as Record<string, unknown>)[key];
+    if (typeof value === 'object' && value !== null) out = collectTableAliases(value, out);
+  }
   return out;
 }
 
+/**
+ * One instance per plugin, not per query: Kysely's transformer binds some seventy methods when it is constructed,
+ * which was a sixth of everything an unlock allocated. transformNode is synchronous, so the query's aliases can
+ * live on the instance for the length of one call.
+ */
 class PrefixTransformer extends OperationNodeTransformer {
+  private aliases: ReadonlySet<string> = NO_ALIASES;
+
   constructor(
     private readonly ours: string,
     private readonly wp: string,
-    private readonly aliases: Set<string>,
   ) {
     super();
+  }
+
+  prefix(node: RootOperationNode, queryId: PluginTransformQueryArgs['queryId']): RootOperationNode {
+    this.aliases = collectTableAliases(node, null) ?? NO_ALIASES;
+    try {
+      return this.transformNode(node, queryId);
+    } finally {
+      this.aliases = NO_ALIASES;
+    }
   }
 
   protected override transformTable(node: TableNode): TableNode {
@@ -48,14 +73,14 @@ class PrefixTransformer extends OperationNodeTransformer {
 }
 
 export class TablePrefixPlugin implements KyselyPlugin {
-  constructor(
-    private readonly ours: string,
-    private readonly wp: string,
-  ) {}
+  private readonly transformer: PrefixTransformer;
+
+  constructor(ours: string, wp: string) {
+    this.transformer = new PrefixTransformer(ours, wp);
+  }
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    const aliases = collectTableAliases(args.node, new Set());
-    return new PrefixTransformer(this.ours, this.wp, aliases).transformNode(args.node, args.queryId);
+    return this.transformer.prefix(args.node, args.queryId);
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
