@@ -39,7 +39,10 @@ export function createApp(deps: AppDeps) {
     const seconds = (performance.now() - started) / 1000;
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
-    if (c.res.status >= 500) log.error('request failed', { method: c.req.method, route, status: c.res.status });
+    // A 503 is the database being away or slow (already logged with its cause as a warning, and /readyz fails):
+    // an outage must not bury the real errors, the 500s, under one error line per request.
+    if (c.res.status === 503) log.warn('request refused', { method: c.req.method, route, status: 503 });
+    else if (c.res.status >= 500) log.error('request failed', { method: c.req.method, route, status: c.res.status });
   });
 
   const exposeHeaders = ['Retry-After', 'Idempotent-Replayed'];
