@@ -11,12 +11,22 @@ export interface RawTables {
 
 export type RawUnlock = (conn: PoolConnection, userId: number, postId: number) => Promise<boolean>;
 
-/**
- * What POST /api/posts/:postId/unlock sends for a first purchase, in the same order and shape (9 statements,
- * 1 commit): the rate-limit counter, the price and title from wp_posts/wp_postmeta, the entitlement, the ledger
- * row from the locked wallet, the balance, the notification and its email outbox row.
- */
-export function sameTransactionUnlock(t: RawTables, windowS = 60): RawUnlock {
+/** Parts of the same transaction to leave out, to see what each costs (bench/ablation.ts). */
+export interface Without {
+  rateLimit?: boolean;
+  priceRead?: boolean;
+  notification?: boolean;
+}
+
+const FIXED_OFFER = { post_title: 'Bench EA', post_status: 'publish', price: '1' };
+
+/** The sidecar's rule (spending/prices.ts): a published post with a plain positive whole price; else 0. */
+function priceOf(post: Record<string, unknown> | undefined): number {
+  return post && post['post_status'] === 'publish' && /^[0-9]{1,12}$/.test(String(post['price'] ?? '')) ? Number(post['price']) : 0;
+}
+
+/** The sidecar's unlock statements, as it sends them (see the general log of a real unlock). */
+function sameTransactionSql(t: RawTables) {
   const rate = `INSERT INTO ${t.prefix}rate_limits (bucket, user_id, window_start, hits) VALUES ('unlock', ?, ?, LAST_INSERT_ID(1))
     ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(IF(window_start = VALUES(window_start), LEAST(hits + 1, 4000000000), 1)), window_start = VALUES(window_start)`;
   const meta = (key: string) =>
@@ -30,14 +40,23 @@ export function sameTransactionUnlock(t: RawTables, windowS = 60): RawUnlock {
   const notification = `INSERT INTO ${t.prefix}notifications (user_id, kind, dedupe_key, locale, data) VALUES (?, 'unlock', ?, 'en_US', ?)
     ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`;
   const outbox = `INSERT INTO ${t.prefix}email_outbox (notification_id) VALUES (LAST_INSERT_ID()) ON DUPLICATE KEY UPDATE notification_id = notification_id`;
+  return { rate, offer, entitlement, ledger, wallet, notification, outbox };
+}
+
+/**
+ * What POST /api/posts/:postId/unlock sends for a first purchase, in the same order and shape (9 statements,
+ * 1 commit): the rate-limit counter, the price and title from wp_posts/wp_postmeta, the entitlement, the ledger
+ * row from the locked wallet, the balance, the notification and its email outbox row.
+ */
+export function sameTransactionUnlock(t: RawTables, without: Without = {}, windowS = 60): RawUnlock {
+  const { rate, offer, entitlement, ledger, wallet, notification, outbox } = sameTransactionSql(t);
   return async (conn, userId, postId) => {
     await conn.query('START TRANSACTION');
     try {
       const nowS = Math.floor(Date.now() / 1000);
-      await conn.query(rate, [userId, nowS - (nowS % windowS)]);
-      const [posts] = await conn.query<RowDataPacket[]>(offer, [postId]);
-      const post = posts[0];
-      const price = post && post['post_status'] === 'publish' && /^[0-9]{1,12}$/.test(String(post['price'] ?? '')) ? Number(post['price']) : 0;
+      if (!without.rateLimit) await conn.query(rate, [userId, nowS - (nowS % windowS)]);
+      const post = without.priceRead ? FIXED_OFFER : (await conn.query<RowDataPacket[]>(offer, [postId]))[0][0];
+      const price = priceOf(post);
       if (!post || price <= 0) throw new Error(`post ${postId} not for sale`);
       const ref = `unlock:${userId}:${postId}`;
       await conn.query(entitlement, [userId, postId, price, ref]);
@@ -46,9 +65,41 @@ export function sameTransactionUnlock(t: RawTables, windowS = 60): RawUnlock {
       if (row.affectedRows !== 1) throw new Error('insufficient coins');
       const [moved] = await conn.query<ResultSetHeader>(wallet, [-price, userId, -price]);
       const data = JSON.stringify({ post_id: postId, title, post_title: title, coins: price, balance: moved.insertId });
-      await conn.query(notification, [userId, ref, data]);
-      await conn.query(outbox);
+      if (!without.notification) {
+        await conn.query(notification, [userId, ref, data]);
+        await conn.query(outbox);
+      }
       await conn.query('COMMIT');
+      return true;
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  };
+}
+
+/**
+ * The same statements in 4 round trips instead of 9, each batch one multi-statement query: BEGIN with the rate limit
+ * and the price read; the entitlement (its duplicate key decides a repeat); the ledger row with the wallet update
+ * (the same condition under the same lock, so both or neither move); the notification, its outbox row and COMMIT.
+ * Needs a connection opened with multipleStatements, which the sidecar does not use: this measures what it would buy.
+ */
+export function batchedSameTransactionUnlock(t: RawTables, windowS = 60): RawUnlock {
+  const one = sameTransactionSql(t);
+  return async (conn, userId, postId) => {
+    const nowS = Math.floor(Date.now() / 1000);
+    try {
+      const [head] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${one.rate}; ${one.offer}`, [userId, nowS - (nowS % windowS), postId]);
+      const post = head[2]![0];
+      const price = priceOf(post);
+      if (!post || price <= 0) throw new Error(`post ${postId} not for sale`);
+      const ref = `unlock:${userId}:${postId}`;
+      await conn.query(one.entitlement, [userId, postId, price, ref]);
+      const title = String(post['post_title']).slice(0, 200);
+      const [moved] = await conn.query<ResultSetHeader[]>(`${one.ledger}; ${one.wallet}`, [-price, -price, String(postId), ref, `user:${userId}`, title, userId, -price, -price, userId, -price]);
+      if (moved[0]!.affectedRows !== 1 || moved[1]!.affectedRows !== 1) throw new Error('insufficient coins');
+      const data = JSON.stringify({ post_id: postId, title, post_title: title, coins: price, balance: moved[1]!.insertId });
+      await conn.query(`${one.notification}; ${one.outbox}; COMMIT`, [userId, ref, data]);
       return true;
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);

@@ -1,0 +1,92 @@
+// `npm run bench:ablation`: what each part of the unlock transaction costs, and what batching its round trips would
+// buy, measured in-process over bare mysql2 (no HTTP) and printed as a markdown table. Feeds bench/PROFILE.md.
+import { cpus, loadavg } from 'node:os';
+import { createPool } from 'mysql2/promise';
+import { parseDatabaseUrl } from '../sidecar/src/db/database-url.js';
+import { createTestDatabase, TABLE_PREFIX } from '../tests/support/db.js';
+import { fundWallets, seedPricedPosts, seedUsers } from './fixtures.js';
+import { fmt, pidsNamed, runLoad, summarize, withCpu, type LoadResult } from './load.js';
+import { batchedSameTransactionUnlock, minimalUnlock, sameTransactionUnlock, type RawUnlock } from './raw-unlock.js';
+
+const CONCURRENCY = 8;
+const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 2_000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
+const USERS = 1_000;
+const POSTS = 20_000;
+const POOL_SIZE = 16;
+
+interface Variant {
+  name: string;
+  statements: string;
+  unlock: RawUnlock;
+  /** Batches need multipleStatements, so they get a pool of their own. */
+  batched?: boolean;
+}
+
+async function main() {
+  const tdb = await createTestDatabase('ablation', { poolSize: 4 });
+  const address = parseDatabaseUrl(tdb.url);
+  const pool = createPool({ ...address, connectionLimit: POOL_SIZE, timezone: 'Z' });
+  const batchPool = createPool({ ...address, connectionLimit: POOL_SIZE, timezone: 'Z', multipleStatements: true });
+  try {
+    const t = { prefix: TABLE_PREFIX, wpPrefix: 'wp_' };
+    const variants: Variant[] = [
+      { name: 'same transaction', statements: '9 in 9 round trips', unlock: sameTransactionUnlock(t) },
+      { name: 'without the rate-limit counter', statements: '8', unlock: sameTransactionUnlock(t, { rateLimit: true }) },
+      { name: 'without the price read', statements: '8', unlock: sameTransactionUnlock(t, { priceRead: true }) },
+      { name: 'without the notification and its outbox row', statements: '7', unlock: sameTransactionUnlock(t, { notification: true }) },
+      { name: 'money writes alone', statements: '5', unlock: minimalUnlock(t, 1) },
+      { name: 'same transaction, batched (multi-statement)', statements: '9 in 4 round trips', unlock: batchedSameTransactionUnlock(t), batched: true },
+    ];
+    const author = (await seedUsers(tdb.db, 1, 'author'))[0]!;
+    const posts = await seedPricedPosts(tdb.db, POSTS, author, 1);
+    const users: number[][] = [];
+    for (const [i] of variants.entries()) users.push(await seedUsers(tdb.db, USERS, `v${i}_`));
+    await fundWallets(tdb.db, users.flat(), 10_000_000);
+    const next = variants.map(() => 0);
+    const parties = { mariadb: pidsNamed('mariadbd') };
+    const round = (i: number, ms: number) =>
+      withCpu(parties, () =>
+        runLoad(CONCURRENCY, ms, async () => {
+          const k = next[i]!++;
+          const conn = await (variants[i]!.batched ? batchPool : pool).getConnection();
+          try {
+            return await variants[i]!.unlock(conn, users[i]![k % USERS]!, posts[Math.floor(k / USERS)]!);
+          } finally {
+            conn.release();
+          }
+        }),
+      );
+    for (const [i] of variants.entries()) await round(i, ROUND_MS);
+    const results: LoadResult[][] = variants.map(() => []);
+    for (let r = 0; r < ROUNDS; r++) for (const [i] of variants.entries()) results[i]!.push(await round(i, ROUND_MS));
+
+    const summaries = results.map((r) => summarize(r));
+    const total = (i: number) => Object.values(summaries[i]!.cpuUsPerOp ?? {}).reduce((a, b) => a + b, 0);
+    const lines = [
+      `Unlock transaction parts, in-process over bare mysql2 at c=${CONCURRENCY}, ${ROUNDS} × ${ROUND_MS / 1000} s per variant after a warm-up round, variants alternating; ` +
+        `${cpus().length} cores, load average ${fmt(loadavg()[0]!, 1)}, ${new Date().toISOString()}.`,
+      '',
+      '| variant | statements | unlocks /s | p50 ms | client CPU µs | MariaDB CPU µs | **total CPU µs per unlock** | against the same transaction |',
+      '|---|---|---:|---:|---:|---:|---:|---:|',
+    ];
+    for (const [i, v] of variants.entries()) {
+      const s = summaries[i]!;
+      const u = s.cpuUsPerOp ?? {};
+      const errs = s.errors > 0 ? ` (${fmt(s.errors)} failed)` : '';
+      lines.push(
+        `| ${v.name} | ${v.statements} | ${fmt(s.perSecond)}${errs} | ${fmt(s.p50Ms, 1)} | ${fmt(u['driver'] ?? 0)} | ${fmt(u['mariadb'] ?? 0)} | **${fmt(total(i))}** | ${total(i) >= total(0) ? '+' : '−'}${fmt(Math.abs(total(0) - total(i)))} µs |`,
+      );
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await pool.end();
+    await batchPool.end();
+    await tdb.drop();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:ablation failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
