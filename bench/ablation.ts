@@ -6,7 +6,7 @@ import { parseDatabaseUrl } from '../sidecar/src/db/database-url.js';
 import { createTestDatabase, TABLE_PREFIX } from '../tests/support/db.js';
 import { fundWallets, seedPricedPosts, seedUsers } from './fixtures.js';
 import { fmt, pidsNamed, runLoad, summarize, withCpu, type LoadResult } from './load.js';
-import { batchedSameTransactionUnlock, minimalUnlock, sameTransactionUnlock, type RawUnlock } from './raw-unlock.js';
+import { batchedSameTransactionUnlock, minimalUnlock, onPool, sameTransactionUnlock, type RawUnlock } from './raw-unlock.js';
 
 const CONCURRENCY = 8;
 const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 2_000);
@@ -19,7 +19,7 @@ interface Variant {
   name: string;
   statements: string;
   unlock: RawUnlock;
-  /** Batches need multipleStatements, so they get a pool of their own. */
+  /** Batches need multipleStatements, so they run on a pool of their own. */
   batched?: boolean;
 }
 
@@ -45,16 +45,12 @@ async function main() {
     await fundWallets(tdb.db, users.flat(), 10_000_000);
     const next = variants.map(() => 0);
     const parties = { mariadb: pidsNamed('mariadbd') };
+    const onPools = variants.map((v) => onPool(v.batched ? batchPool : pool, v.unlock));
     const round = (i: number, ms: number) =>
       withCpu(parties, () =>
-        runLoad(CONCURRENCY, ms, async () => {
+        runLoad(CONCURRENCY, ms, () => {
           const k = next[i]!++;
-          const conn = await (variants[i]!.batched ? batchPool : pool).getConnection();
-          try {
-            return await variants[i]!.unlock(conn, users[i]![k % USERS]!, posts[Math.floor(k / USERS)]!);
-          } finally {
-            conn.release();
-          }
+          return onPools[i]!(users[i]![k % USERS]!, posts[Math.floor(k / USERS)]!);
         }),
       );
     for (const [i] of variants.entries()) await round(i, ROUND_MS);

@@ -1,6 +1,6 @@
 // The unlock transaction written by hand over bare mysql2, the ceiling the sidecar is measured against, in two sizes:
 // the same transaction the sidecar sends (statement for statement) and the minimal money writes alone.
-import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 
 export interface RawTables {
   /** The sidecar's own tables' prefix (wp_goldcoin_). */
@@ -10,6 +10,18 @@ export interface RawTables {
 }
 
 export type RawUnlock = (conn: PoolConnection, userId: number, postId: number) => Promise<boolean>;
+
+/** An unlock on a connection taken from the pool and given back; a refusal or error counts as a failed operation. */
+export function onPool(pool: Pool, unlock: RawUnlock) {
+  return async (userId: number, postId: number): Promise<boolean> => {
+    const conn = await pool.getConnection();
+    try {
+      return await unlock(conn, userId, postId);
+    } finally {
+      conn.release();
+    }
+  };
+}
 
 /** Parts of the same transaction to leave out, to see what each costs (bench/ablation.ts). */
 export interface Without {

@@ -16,7 +16,7 @@ import { buildWidget } from '../tests/support/browser.js';
 import { createTestDatabase, TABLE_PREFIX, type TestDatabase } from '../tests/support/db.js';
 import { freePort, startSidecar, type SidecarProcess } from '../tests/support/sidecar-process.js';
 import { fundWallets, seedPricedPosts, seedUsers } from './fixtures.js';
-import { minimalUnlock, sameTransactionUnlock, type RawUnlock } from './raw-unlock.js';
+import { minimalUnlock, onPool, sameTransactionUnlock } from './raw-unlock.js';
 import { fmt, httpClient, pidsNamed, rawHttpClient, runLoad, summarize, withCpu, type HttpClient, type LoadResult, type Summary } from './load.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,18 +62,6 @@ async function alternate(rounds: number, runs: Array<() => Promise<LoadResult>>)
   const all: LoadResult[][] = runs.map(() => []);
   for (let i = 0; i < rounds; i++) for (const [j, run] of runs.entries()) all[j]!.push(await run());
   return all.map((r) => summarize(r));
-}
-
-/** A bench/raw-unlock.ts transaction on a pooled connection; a refusal or error counts as a failed operation. */
-function onPool(pool: Pool, unlock: RawUnlock) {
-  return async (userId: number, postId: number): Promise<boolean> => {
-    const conn = await pool.getConnection();
-    try {
-      return await unlock(conn, userId, postId);
-    } finally {
-      conn.release();
-    }
-  };
 }
 
 async function startBareHono(env: Record<string, string>): Promise<{ url: string; pid: number; stop: () => void }> {
