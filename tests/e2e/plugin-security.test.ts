@@ -8,10 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDownloadToken } from '../../sidecar/src/spending/download-token.js';
-import { createEmptyDatabase, dropDatabase, freePort, startWordPress, WORDPRESS_DIR, type WordPressSite } from '../support/wordpress.js';
+import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, startWordPress, WORDPRESS_DIR, type WordPressSite } from '../support/wordpress.js';
 
-/** This file's own loopback host: it owns /etc/wordpress/config-127.0.0.6.php for the run. */
-const HOST = '127.0.0.6';
+/** This file's own loopback host: it owns /etc/wordpress/config-<net>.6.php for the run. */
+const HOST = loopbackHost(6);
 const PLUGIN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'wp-plugin-shim');
 const SECRET = randomBytes(32).toString('hex');
 const AUTHOR_A = { login: 'author_a', password: 'author-a-pass-1', email: 'a@example.test' };

@@ -14,10 +14,10 @@ import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { buildTestApp } from '../support/app.js';
 import { buildWidget, launchBrowser } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
-import { createEmptyDatabase, dropDatabase, freePort, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
+import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
 
-/** This file's own loopback host: it owns /etc/wordpress/config-127.0.0.3.php for the run. */
-const HOST = '127.0.0.3';
+/** This file's own loopback host: it owns /etc/wordpress/config-<net>.3.php for the run. */
+const HOST = loopbackHost(3);
 const SECRET = randomBytes(32).toString('hex');
 const CP = { publicKey: 'e2e_public_key', privateKey: 'e2e_private_key', merchantId: 'e2e_merchant', ipnSecret: 'e2e_ipn_secret' };
 const EDITOR = { login: 'editor', password: 'editor-pass-1', email: 'editor@example.test' };

@@ -75,6 +75,16 @@ export type SetupStep =
   | { op: 'post'; title: string; content?: string; status?: string; type?: string; author?: string; price?: number; ea_file?: string }
   | { op: 'token'; login: string; post?: number };
 
+/**
+ * A loopback host of this run's own: `TEST_LOOPBACK_NET` (default 127.0.0) plus the file's last octet, so two
+ * checkouts running the same end-to-end file at once pick different /etc/wordpress/config-<host>.php files.
+ */
+export function loopbackHost(lastOctet: number): string {
+  const net = process.env['TEST_LOOPBACK_NET'] ?? '127.0.0';
+  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(net)) throw new Error(`TEST_LOOPBACK_NET must look like 127.0.0, not ${net}`);
+  return `${net}.${lastOctet}`;
+}
+
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
