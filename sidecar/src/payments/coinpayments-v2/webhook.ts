@@ -155,8 +155,10 @@ function receivedOf(payments: unknown, decimalsOf: (id: string) => number | null
       const cid = p.actualAmount.currencyId;
       amount = readAmount(p.actualAmount, typeof cid === 'string' ? decimalsOf(cid) : null);
     } else if (isObject(p.hotWallet) && isObject(p.hotWallet.currency)) {
-      const cid = p.hotWallet.currency.id;
-      const decimals = typeof cid === 'string' || typeof cid === 'number' ? decimalsOf(String(cid)) : null;
+      // A token is its chain's coin id plus the contract: `9:TR7…` is USDT on Tron, not TRX.
+      const { id, smartContract } = p.hotWallet.currency;
+      const cid = typeof id === 'string' || typeof id === 'number' ? `${id}${typeof smartContract === 'string' && smartContract ? `:${smartContract}` : ''}` : null;
+      const decimals = cid ? decimalsOf(cid) : null;
       amount = readAmount({ value: p.hotWallet.confirmedAmount }, decimals);
     }
     if (amount === null) return null;
