@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveCurrency, type Currency } from '../../sidecar/src/payments/coinpayments-v2/client.js';
 import { classifyState, ourInvoiceId, readAmount, rechargeIdOf } from '../../sidecar/src/payments/coinpayments-v2/model.js';
 import { formatTimestamp, signV2 } from '../../sidecar/src/payments/coinpayments-v2/signing.js';
-import { verifyWebhook, type WebhookConfig } from '../../sidecar/src/payments/coinpayments-v2/webhook.js';
+import { verifyWebhook, type WebhookConfig, type WebhookDelivery } from '../../sidecar/src/payments/coinpayments-v2/webhook.js';
 
 const CFG: WebhookConfig = {
   clientId: 'client-A',
@@ -46,7 +46,7 @@ describe('new-platform webhook verification', () => {
 
   it('refuses each forgery with its own code and status', () => {
     const raw = body('invoicePaid');
-    const cases: Array<[ReturnType<typeof delivery> | (ReturnType<typeof delivery> & { headers: Record<string, string | string[]> }), string, number]> = [
+    const cases: Array<[WebhookDelivery, string, number]> = [
       [delivery(raw, { method: 'GET' }), 'wrong_method', 405],
       [delivery(raw, { secret: 'secret-B' }), 'bad_signature', 401],
       [delivery(raw, { url: 'https://shop.example/webhooks/coinpayments?x=1' }), 'bad_signature', 401],
