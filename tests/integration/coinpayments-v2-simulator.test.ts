@@ -299,6 +299,23 @@ describe('webhooks', () => {
   });
 });
 
+describe('test controls over HTTP', () => {
+  it('pays through /_sim and refuses a control the invoice state does not allow', async () => {
+    const inv = await create();
+    const pay = await fetch(`${sim.url}/_sim/invoices/${inv.providerInvoiceId}/pay`, { method: 'POST', body: JSON.stringify({ amount: '1.5' }) });
+    expect(pay.status).toBe(202);
+    expect(((await pay.json()) as { invoice: { status: string } }).invoice.status).toBe('pending');
+    const complete = await fetch(`${sim.url}/_sim/invoices/${inv.providerInvoiceId}/complete`, { method: 'POST' });
+    expect(complete.status).toBe(409);
+    const skew = await fetch(`${sim.url}/_sim/clock`, { method: 'POST', body: JSON.stringify({ skewMs: 301_000 }) });
+    expect(skew.status).toBe(200);
+    expect(await client.checkCredentials()).toMatchObject({ ok: false });
+    sim.setClockSkew(0);
+    const unknown = await fetch(`${sim.url}/_sim/invoices/NoSuchInvoice123/pay`, { method: 'POST' });
+    expect(unknown.status).toBe(404);
+  });
+});
+
 function lower(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
