@@ -126,6 +126,12 @@ describe('requests', () => {
     expect(await observe(inv.providerInvoiceId)).toMatchObject({ kind: 'pending', progress: 0, rechargeId: inv.rechargeId, priceAmount: '52.00', payCurrency: 'USDT.TRC20', expectedAmount: '7.28000000', receivedAmount: '0.00000000' });
   });
 
+  it('refuses a price it cannot send exactly rather than rounding it', async () => {
+    await expect(create('USDT.TRC20', '52.005')).rejects.toThrow(RangeError);
+    await expect(create('USDT.TRC20', '0')).rejects.toThrow(RangeError);
+    expect(sim.invoices().some((i) => i.total === '52.01' || i.total === '0.00')).toBe(false);
+  });
+
   it('lets the buyer choose the coin at checkout when the coin is not pinned', async () => {
     const inv = await create('USDT.TRC20', '52.00', makeClient({ pinPayCurrency: false }));
     expect(inv.address).toBeNull();

@@ -2,7 +2,7 @@
 // under both credit points, amounts stay exact; plus the invoice-id and amount rules it relies on.
 import { describe, expect, it } from 'vitest';
 import { resolveCurrency, type Currency } from '../../sidecar/src/payments/coinpayments-v2/client.js';
-import { classifyState, ourInvoiceId, readAmount, rechargeIdOf } from '../../sidecar/src/payments/coinpayments-v2/model.js';
+import { classifyState, exactDecimal, ourInvoiceId, readAmount, rechargeIdOf } from '../../sidecar/src/payments/coinpayments-v2/model.js';
 import { formatTimestamp, signV2 } from '../../sidecar/src/payments/coinpayments-v2/signing.js';
 import { verifyWebhook, type WebhookConfig, type WebhookDelivery } from '../../sidecar/src/payments/coinpayments-v2/webhook.js';
 
@@ -143,6 +143,9 @@ describe('new-platform invoice ids, states and amounts', () => {
     expect(readAmount(7.28, 6)).toBeNull();
     expect(readAmount('1e3', null)).toBeNull();
     expect(readAmount('-1.00', null)).toBeNull();
+    expect(readAmount('52.009', null, 2)).toBe('52.00');
+    expect(exactDecimal('52.009', 2)).toBeNull();
+    expect(exactDecimal('52.1', 2)).toBe('52.10');
   });
 
   it('maps our method codes to currency ids, USDT per network', () => {

@@ -7,7 +7,8 @@
 //   `lookupConcurrency` at a time; an id missing from the answer says nothing about its payment.
 // - verify-and-parse  = webhook.ts verifyWebhook() with webhookConfig() and decimalsOf().
 // All three speak only PaymentKind (`pending | paid | failed | expired`, plus `none`) and exact decimal strings;
-// no CoinPayments state or event name leaves this folder. Errors are values, never thrown, and carry no secret.
+// no CoinPayments state or event name leaves this folder. Provider and transport errors are values, never
+// thrown, and carry no secret; a malformed argument from our own code (a price that is not a decimal) throws.
 // Transport: Node's fetch with an AbortSignal timeout (no axios: redirects refused, body size capped by hand).
 import { classifyState, exactDecimal, INVOICE_NOTIFICATIONS, INVOICE_PREFIX, ourInvoiceId, readAmount, rechargeIdOf, addDecimals, type CreditPoint, type PaymentKind } from './model.js';
 import { formatTimestamp, signV2 } from './signing.js';
@@ -205,7 +206,7 @@ export class CoinPaymentsV2Client {
 
   async createInvoice(req: CreateInvoiceRequest): Promise<Result<CreatedInvoice>> {
     const price = exactDecimal(req.priceAmount, 2);
-    if (price === null || price === '0.00') throw new RangeError(`priceAmount must be a positive decimal, got ${req.priceAmount}`);
+    if (price === null || price === '0.00') throw new RangeError(`priceAmount must be a positive decimal with at most 2 places, got ${req.priceAmount}`);
     const invoiceId = ourInvoiceId(this.opts.invoicePrefix, req.rechargeId);
     const fiat = await this.currencyIdFor(req.priceCurrency);
     if (!fiat.ok) return fiat;

@@ -90,20 +90,31 @@ const SCALE = 18;
 const DECIMAL_TEXT = /^\d{1,30}(\.\d{1,18})?$/;
 const INTEGER_TEXT = /^\d{1,40}$/;
 
-/** A canonical exact decimal (no exponent, no trailing zeros beyond `places`), or null. */
+/** A plain decimal string with exactly `places` decimals, or null, also when that would drop a non-zero digit. */
 export function exactDecimal(text: unknown, places = 8): string | null {
-  if (typeof text !== 'string' || !DECIMAL_TEXT.test(text.trim())) return null;
-  const v = parseDecimal(text.trim(), SCALE);
+  const v = scaled(text);
+  if (v === null || v % 10n ** BigInt(SCALE - places) !== 0n) return null;
+  return formatDecimal(v, SCALE, places);
+}
+
+/** A plain decimal string rounded down to `places` decimals (what arrived, never more), or null. */
+function decimalDown(text: unknown, places: number): string | null {
+  const v = scaled(text);
   return v === null ? null : formatDecimal(v, SCALE, places);
 }
 
+function scaled(text: unknown): bigint | null {
+  if (typeof text !== 'string' || !DECIMAL_TEXT.test(text.trim())) return null;
+  return parseDecimal(text.trim(), SCALE);
+}
+
 /**
- * An amount as the API writes it: a decimal string, or a money object `{value (smallest units), displayValue}`.
- * JSON numbers are refused (a float is not an amount here): `value` is used only with the currency's decimals,
- * else the leading decimal of `displayValue`.
+ * An amount as the API writes it: a decimal string, or a money object `{value (smallest units), displayValue}`,
+ * rounded down to `places`. JSON numbers are refused (a float is not an amount here): `value` is used only with
+ * the currency's decimals, else the leading decimal of `displayValue`.
  */
 export function readAmount(raw: unknown, decimals: number | null, places = 8): string | null {
-  if (typeof raw === 'string') return exactDecimal(raw, places);
+  if (typeof raw === 'string') return decimalDown(raw, places);
   if (raw === null || typeof raw !== 'object') return null;
   const o = raw as Record<string, unknown>;
   if (decimals !== null && Number.isInteger(decimals) && decimals >= 0 && decimals <= SCALE) {
@@ -112,7 +123,7 @@ export function readAmount(raw: unknown, decimals: number | null, places = 8): s
   }
   if (typeof o.displayValue === 'string') {
     const lead = /^\s*(\d{1,30}(?:\.\d{1,18})?)(?:\s|$)/.exec(o.displayValue);
-    if (lead) return exactDecimal(lead[1], places);
+    if (lead) return decimalDown(lead[1], places);
   }
   return null;
 }
