@@ -243,10 +243,15 @@ final class Goldcoin_Protected_Files {
 
 	/** Returns false when some file could not move: the change is tried again on a later request. */
 	private static function move_all_into( string $current ): bool {
-		$ok = true;
+		$ok          = true;
+		$current_out = self::is_outside_web_root( $current );
 		foreach ( self::protected_attachments() as $id ) {
 			$path = (string) get_attached_file( $id, true );
 			if ( self::is_inside( $path, $current ) || ! self::is_protected( $path ) ) {
+				continue;
+			}
+			// Never from a folder no server reaches into one a server might (the uploads fallback).
+			if ( ! $current_out && self::is_outside_web_root( dirname( $path ) ) ) {
 				continue;
 			}
 			if ( true !== self::protect( $id ) ) {
