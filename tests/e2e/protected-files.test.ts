@@ -155,8 +155,9 @@ afterAll(async () => {
 
 describe('protected EA files behind a server that ignores .htaccess', () => {
   it('keeps them outside the served tree by default, so deactivating the plugin reveals no working URL', async () => {
-    await eaPost('deactivated');
-    expect(await allDownloads()).toEqual([['deactivated', 200, true]]);
+    const first = await eaPost('deactivated');
+    // The built-in server's opcache sees the configuration without GOLDCOIN_PROTECTED_DIR within its revalidation interval.
+    await expect.poll(() => download(first), { timeout: SEEN_TIMEOUT_MS, interval: 200 }).toEqual([200, true]);
     await php(`deactivate_plugins( 'goldcoin/goldcoin.php' ); return true;`);
     expect(await php<string[]>(`return get_option( 'active_plugins' );`)).toEqual([]);
     expect(await attachmentUrlsServing()).toEqual([]);
