@@ -249,6 +249,32 @@ describe('protected EA files behind a server that ignores .htaccess', () => {
     expect(await attachmentUrlsServing()).toEqual([]);
   });
 
+  it('moves files an earlier version left under uploads out of the served tree on the first request after the upgrade', async () => {
+    const bytes = Buffer.concat([Buffer.from('PK\x03\x04'), randomBytes(512)]);
+    const name = `goldcoin-protected-${randomBytes(12).toString('hex')}`;
+    await writeFile(join(runDir, 'legacy.zip'), bytes);
+    // What the earlier version stored: a path relative to uploads, the folder's name in an option, no history.
+    const [postId, fileId] = await php<[number, number]>(`
+      $post = wp_insert_post( array( 'post_title' => 'legacy', 'post_status' => 'publish' ) );
+      $file = wp_insert_attachment( array( 'post_title' => 'legacy', 'post_mime_type' => 'application/zip', 'post_status' => 'inherit' ), '', $post );
+      $dir = wp_get_upload_dir()['basedir'] . '/${name}/' . $file;
+      wp_mkdir_p( $dir );
+      rename( '${runDir}/legacy.zip', $dir . '/legacy.zip' );
+      update_post_meta( $file, '_wp_attached_file', '${name}/' . $file . '/legacy.zip' );
+      update_post_meta( $post, '_goldcoin_file', $file );
+      update_post_meta( $post, '_goldcoin_price', 5 );
+      delete_post_meta( $file, '_goldcoin_protected' );
+      delete_option( 'goldcoin_protected_dirs' );
+      update_option( 'goldcoin_protected_dir_name', '${name}' );
+      return array( $post, $file );`);
+    posts.push({ name: 'legacy', postId, fileId, bytes });
+    expect(await download(posts.at(-1)!)).toEqual([200, true]);
+    expect(await servedCopies()).toEqual([]);
+    expect(await attachmentUrlsServing()).toEqual([]);
+    expect(await php<unknown>(`return get_option( 'goldcoin_protected_dir_name' );`)).toBe(false);
+    expect(await php<boolean>(`return Goldcoin_Protected_Files::is_outside_web_root( dirname( get_attached_file( ${fileId}, true ) ) );`)).toBe(true);
+  });
+
   it('ran every request above without a PHP error, warning or notice from the plugin', async () => {
     const ours = (await wp.debugLog()).split('\n').filter((line) => /plugins\/goldcoin\//.test(line));
     expect(ours).toEqual([]);

@@ -43,7 +43,7 @@ final class Goldcoin_Protected_Files {
 			return $stored;
 		}
 		$chosen = self::choose_directory();
-		update_option( self::DIR_OPTION, $chosen, false );
+		update_option( self::DIR_OPTION, $chosen, true );
 		return $chosen;
 	}
 
@@ -82,7 +82,7 @@ final class Goldcoin_Protected_Files {
 	/** Every folder protected files were ever kept in, the current one last. */
 	public static function known_directories(): array {
 		$dirs   = array_values( array_filter( (array) get_option( self::HISTORY_OPTION, array() ), 'is_string' ) );
-		$legacy = (string) get_option( self::LEGACY_OPTION, '' );
+		$legacy = array() === $dirs ? (string) get_option( self::LEGACY_OPTION, '' ) : '';
 		if ( preg_match( '/^goldcoin-protected-[a-f0-9]{24}$/', $legacy ) ) {
 			array_unshift( $dirs, untrailingslashit( wp_normalize_path( wp_get_upload_dir()['basedir'] ) ) . '/' . $legacy );
 		}
@@ -216,10 +216,12 @@ final class Goldcoin_Protected_Files {
 	public static function follow_directory_change(): void {
 		$history = (array) get_option( self::HISTORY_OPTION, array() );
 		$current = self::directory();
-		$legacy  = (string) get_option( self::LEGACY_OPTION, '' );
-		if ( end( $history ) === $current && '' === $legacy ) {
+		// Every request passes here: two autoloaded options, no query, unless the folder changed.
+		if ( end( $history ) === $current ) {
 			return;
 		}
+		// Only a site upgraded from a version that kept files under uploads has this name and no history.
+		$legacy = array() === $history ? (string) get_option( self::LEGACY_OPTION, '' ) : '';
 		if ( ! add_option( self::LOCK, time(), '', false ) ) {
 			if ( (int) get_option( self::LOCK ) > time() - self::LOCK_S ) {
 				return;
