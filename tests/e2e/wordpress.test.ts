@@ -223,6 +223,9 @@ describe('Gold Coins in a real WordPress', () => {
     await page.getByText(/PRICE_CURRENCY/).waitFor();
     expect(await page.locator('th').filter({ hasText: /^价格$/ }).count()).toBe(1);
     expect(await page.locator('input[name*="[currency]"]').count()).toBe(0);
+    // Styles come from the plugin's stylesheet, loaded on its own screens only.
+    expect(await page.locator('link[href*="goldcoin-admin.css"]').count()).toBe(1);
+    expect(await page.locator('.goldcoin-settings [style]').count()).toBe(0);
     await page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin`);
     const claims = JSON.parse(Buffer.from((await tokenOf(page)).split('.')[1]!, 'base64url').toString()) as { locale: string };
     expect(claims.locale).toBe('zh_CN');
@@ -353,6 +356,7 @@ describe('Gold Coins in a real WordPress', () => {
     const post = await page.goto(`${wp.url}/?p=${postId}`);
     expect(post!.headers()['cache-control']).toMatch(/\bprivate\b/);
     expect(caps(await tokenOf(page))).toEqual(['read']);
+    expect(await page.locator('link[href*="goldcoin-admin.css"]').count()).toBe(0);
     const visitorRefresh = (await widgetIn(page).getAttribute('refresh-url'))!;
     const visitorNonce = (await widgetIn(page).getAttribute('refresh-nonce'))!;
     const refresh = (url: string, nonce: string) =>
@@ -461,7 +465,8 @@ describe('Gold Coins in a real WordPress', () => {
       ledgerRows: -1,
       prices: 0,
     });
-    const eaFiles = async () => (await readdir(wp.protectedDir, { recursive: true })).filter((f) => f.endsWith('.ex4'));
+    // Deleting the files also removes the emptied protected folder.
+    const eaFiles = async () => (await readdir(wp.protectedDir, { recursive: true }).catch(() => [] as string[])).filter((f) => f.endsWith('.ex4'));
     expect(await eaFiles()).toHaveLength(1);
 
     await wp.setup([
