@@ -13,9 +13,9 @@ final class Goldcoin_Templates {
 
 	/** The file for a template name: the theme's copy when there is one, else the plugin's. */
 	public static function locate( string $name ): string {
-		$name    = sanitize_file_name( $name );
-		$plugin  = GOLDCOIN_PLUGIN_DIR . 'templates/' . $name . '.php';
-		$found   = $plugin;
+		$name     = sanitize_file_name( $name );
+		$plugin   = GOLDCOIN_PLUGIN_DIR . 'templates/' . $name . '.php';
+		$found    = $plugin;
 		$in_theme = array(
 			trailingslashit( get_stylesheet_directory() ) . self::THEME_FOLDER . '/' . $name . '.php',
 			trailingslashit( get_template_directory() ) . self::THEME_FOLDER . '/' . $name . '.php',
