@@ -193,7 +193,7 @@ if ( isset( $goldcoin_spec['install'] ) ) {
 				break;
 			case 'token':
 				wp_set_current_user( goldcoin_user_id( $goldcoin_step['login'] ) );
-				$goldcoin_result[] = array( 'token' => Goldcoin_Tokens::mint_for_current_user( (int) ( $goldcoin_step['post'] ?? 0 ) ) );
+				$goldcoin_result[] = array( 'token' => Goldcoin_Tokens::mint_for_current_user( (int) ( $goldcoin_step['post'] ?? 0 ), (string) ( $goldcoin_step['scope'] ?? 'visitor' ) ) );
 				break;
 			default:
 				goldcoin_fail( 'unknown step ' . wp_json_encode( $goldcoin_step ) );

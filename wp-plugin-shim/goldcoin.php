@@ -21,6 +21,7 @@ define( 'GOLDCOIN_VERSION', '0.1.0' );
 define( 'GOLDCOIN_PLUGIN_FILE', __FILE__ );
 define( 'GOLDCOIN_PLUGIN_DIR', plugin_dir_path( __FILE__ ) );
 
+require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-templates.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-settings.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-jwt.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-tokens.php';

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDownloadToken } from '../../sidecar/src/spending/download-token.js';
+import { MAX_PRICE_COINS } from '../../sidecar/src/spending/prices.js';
 import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, startWordPress, WORDPRESS_DIR, type WordPressSite } from '../support/wordpress.js';
 
 /** This file's own loopback host: it owns /etc/wordpress/config-<net>.6.php for the run. */
@@ -134,10 +135,12 @@ describe('the Gold Coins plugin under attack', () => {
   });
 
   it('parses prices as non-negative whole coins in every path that writes them', async () => {
-    const cases = [-5, '-5', '1.5', 'abc', '', '30', 30, ' 42 ', '2000000000'];
+    const cases = [-5, '-5', '1.5', 'abc', '', '30', 30, ' 42 ', String(MAX_PRICE_COINS), String(MAX_PRICE_COINS + 1), '2000000000', '9'.repeat(30)];
     expect(await php<number[]>(`return array_map( array( 'Goldcoin_Meta_Box', 'sanitize_price' ), json_decode( '${JSON.stringify(cases)}', true ) );`)).toEqual([
-      0, 0, 0, 0, 0, 30, 30, 42, 1_000_000_000,
+      0, 0, 0, 0, 0, 30, 30, 42, MAX_PRICE_COINS, 0, 0, 0,
     ]);
+    // One limit on both sides: above the sidecar's largest price a post could never be bought.
+    expect(await php<number>(`return Goldcoin_Meta_Box::MAX_PRICE_COINS;`)).toBe(MAX_PRICE_COINS);
   });
 
   it('lets the meta box attach only attachments the user may edit, with a valid nonce', async () => {
@@ -153,6 +156,9 @@ describe('the Gold Coins plugin under attack', () => {
     expect(await save(ids.authorB, ids.postA, { goldcoin_price: '1', goldcoin_file: '0' })).toEqual({ price: ['500'], file: [String(ids.fileA)] });
     expect(await save(ids.authorA, ids.postA, { goldcoin_price: '-7', goldcoin_file: String(ids.fileA) })).toEqual({ price: [], file: [String(ids.fileA)] });
     expect(await save(ids.authorA, ids.postA, { goldcoin_price: '500', goldcoin_file: String(ids.fileA) })).toEqual({ price: ['500'], file: [String(ids.fileA)] });
+    // Above the sidecar's largest price the meta box keeps the old price and tells the editor why.
+    expect(await save(ids.authorA, ids.postA, { goldcoin_price: String(MAX_PRICE_COINS + 1), goldcoin_file: String(ids.fileA) })).toEqual({ price: ['500'], file: [String(ids.fileA)] });
+    expect(await php<string>(`return (string) get_transient( 'goldcoin_meta_error_${ids.authorA}' );`)).toMatch(/at most 100,000,000 coins/);
   });
 
   it('serves only files inside protected storage, with safe headers, and answers odd input with 403 and no PHP warning', async () => {
@@ -233,12 +239,111 @@ describe('the Gold Coins plugin under attack', () => {
     const htaccess = await readFile(join(wp.protectedDir, '.htaccess'), 'utf8');
     expect(htaccess).toMatch(/<IfModule mod_authz_core\.c>\s*Require all denied\s*<\/IfModule>/);
     expect(htaccess).toMatch(/<IfModule !mod_authz_core\.c>\s*Order deny,allow\s*Deny from all\s*<\/IfModule>/);
-    const phpFiles = ['goldcoin.php', 'uninstall.php', ...(await readdir(join(PLUGIN_DIR, 'includes'))).map((f) => `includes/${f}`)];
+    const phpFiles = [
+      'goldcoin.php',
+      'uninstall.php',
+      ...(await readdir(join(PLUGIN_DIR, 'includes'))).map((f) => `includes/${f}`),
+      ...(await readdir(join(PLUGIN_DIR, 'templates'))).map((f) => `templates/${f}`),
+    ];
     const direct = phpFiles.map((f) => {
       const res = spawnSync('php', ['-d', 'display_errors=1', join(PLUGIN_DIR, f)], { encoding: 'utf8' });
       return [f, res.status, res.stdout + res.stderr];
     });
     expect(direct).toEqual(phpFiles.map((f) => [f, 0, '']));
+  });
+
+  it('lets a goldcoin_token_claims filter add claims or drop caps, never widen caps or change who or how long', async () => {
+    const claims = await php<Record<string, unknown>[]>(`
+      add_filter( 'goldcoin_token_claims', static function ( $claims ) {
+        $claims['caps'] = array( 'read', 'edit_posts', 'manage_options' );
+        $claims['sub'] = '1';
+        $claims['exp'] = $claims['exp'] + 86400;
+        $claims['plan'] = 'gold';
+        return $claims;
+      } );
+      $widened = Goldcoin_Tokens::claims( get_user_by( 'id', ${ids.buyer} ), 0, 1000, 'admin' );
+      remove_all_filters( 'goldcoin_token_claims' );
+      add_filter( 'goldcoin_token_claims', static fn ( $claims ) => array_merge( $claims, array( 'caps' => array() ) ) );
+      $narrowed = Goldcoin_Tokens::claims( get_user_by( 'id', 1 ), 0, 1000, 'admin' );
+      return array( $widened, $narrowed );`);
+    expect(claims[0]).toMatchObject({ sub: String(ids.buyer), exp: 1000 + 12 * 60, caps: ['read'], plan: 'gold' });
+    expect(claims[1]).toMatchObject({ sub: '1', caps: [] });
+  });
+
+  it('marks a page that prints a token DONOTCACHEPAGE and Cache-Control: private, and a page without one not private', async () => {
+    const [before, printed, after] = await php<[boolean, boolean, boolean]>(`
+      wp_set_current_user( ${ids.buyer} );
+      $before = defined( 'DONOTCACHEPAGE' );
+      $html = do_shortcode( '[goldcoin_unlock post_id="${ids.postA}"]' );
+      return array( $before, str_contains( $html, 'token=' ), defined( 'DONOTCACHEPAGE' ) );`);
+    expect([before, printed, after]).toEqual([false, true, true]);
+    const cookies = await login(BUYER);
+    const page = await fetch(`${wp.url}/?p=${ids.postB}`, { headers: { Cookie: cookies } });
+    await page.text();
+    // The post has no shortcode: no token, so nothing that forbids caching by a shared cache.
+    expect(page.headers.get('cache-control') ?? '').not.toMatch(/private/);
+    const shortcodePost = await php<number>(
+      `return wp_insert_post( array( 'post_title' => 'Wallet', 'post_content' => '[goldcoin_wallet]', 'post_status' => 'publish', 'post_type' => 'page' ) );`,
+    );
+    const walletPage = await fetch(`${wp.url}/?page_id=${shortcodePost}`, { headers: { Cookie: cookies } });
+    expect(await walletPage.text()).toContain('<goldcoin-widget');
+    expect(walletPage.headers.get('cache-control')).toMatch(/\bprivate\b/);
+  });
+
+  it('renders through templates a theme can override, and lets filters and actions see the widget and each download', async () => {
+    const theme = await php<string>(`return get_stylesheet_directory();`);
+    await mkdir(join(theme, 'goldcoin'), { recursive: true });
+    await writeFile(join(theme, 'goldcoin', 'shortcode-login.php'), `<?php defined( 'ABSPATH' ) || exit; ?><p class="theme-login"><a href="<?php echo esc_url( $login_url ); ?>">Theme login</a></p>`);
+    await mkdir(join(wp.contentDir, 'mu-plugins'), { recursive: true });
+    await writeFile(
+      join(wp.contentDir, 'mu-plugins', 'goldcoin-hooks.php'),
+      `<?php
+add_filter( 'goldcoin_unlock_widget_html', static fn ( $html, $post_id ) => '<div class="theme-unlock" data-post="' . (int) $post_id . '">' . $html . '</div>', 10, 2 );
+add_filter( 'goldcoin_before_download', static fn ( $allowed, $user, $post ) => get_option( 'goldcoin_test_refuse' ) ? new WP_Error( 'licence', 'no licence' ) : $allowed, 10, 3 );
+add_action( 'goldcoin_download_served', static function ( $user, $post, $file ) { update_option( 'goldcoin_test_served', array( $user, $post, $file ) ); }, 10, 3 );
+`,
+    );
+    try {
+      const walletPage = await php<number>(
+        `return wp_insert_post( array( 'post_title' => 'Recharge', 'post_content' => '[goldcoin_recharge]', 'post_status' => 'publish', 'post_type' => 'page' ) );`,
+      );
+      const loggedOut = await (await fetch(`${wp.url}/?page_id=${walletPage}`)).text();
+      expect(loggedOut).toMatch(/<p class="theme-login"><a href="[^"]*wp-login\.php[^"]*">Theme login<\/a><\/p>/);
+      const unlock = await php<string>(`wp_set_current_user( ${ids.buyer} ); return do_shortcode( '[goldcoin_unlock post_id="${ids.postA}"]' );`);
+      expect(unlock).toMatch(new RegExp(`^<div class="goldcoin-shortcode goldcoin-shortcode-unlock"><div class="theme-unlock" data-post="${ids.postA}"><goldcoin-widget `));
+
+      const cookies = await login(BUYER);
+      const { token } = await signDownloadToken({ userId: ids.buyer, postId: ids.postA, fileId: ids.fileA }, { secret: SECRET, issuer: sidecarUrl, ttlS: 300, now: new Date() });
+      await wp.setup([{ op: 'option', name: 'goldcoin_test_refuse', value: 1 }]);
+      const refused = await fetch(`${wp.url}/?goldcoin_download=${token}`, { headers: { Cookie: cookies } });
+      expect([refused.status, (await refused.arrayBuffer()).byteLength < EA_BYTES.length]).toEqual([403, true]);
+      expect(await php<unknown>(`return get_option( 'goldcoin_test_served' );`)).toBe(false);
+      await wp.setup([{ op: 'delete_option', name: 'goldcoin_test_refuse' }]);
+      const served = await fetch(`${wp.url}/?goldcoin_download=${token}`, { headers: { Cookie: cookies } });
+      expect(Buffer.from(await served.arrayBuffer()).equals(EA_BYTES)).toBe(true);
+      expect(await php<unknown>(`return get_option( 'goldcoin_test_served' );`)).toEqual([ids.buyer, ids.postA, ids.fileA]);
+    } finally {
+      await rm(join(theme, 'goldcoin'), { recursive: true, force: true });
+      await rm(join(wp.contentDir, 'mu-plugins', 'goldcoin-hooks.php'), { force: true });
+    }
+  });
+
+  it('drops only the sidecar’s tables on uninstall, under GOLDCOIN_TABLE_PREFIX when the site sets one', async () => {
+    const tables = () => php<string[]>(`global $wpdb; return $wpdb->get_col( "SHOW TABLES LIKE 'gcx\\_%'" );`);
+    await php(`global $wpdb; foreach ( array( 'gcx_coins_coin_ledger', 'gcx_coins_user_wallet', 'gcx_other' ) as $t ) { $wpdb->query( "CREATE TABLE $t (id INT PRIMARY KEY)" ); } return true;`);
+    process.env['GOLDCOIN_TABLE_PREFIX'] = 'gcx_coins_';
+    try {
+      await wp.setup([
+        { op: 'option', name: 'goldcoin_settings', value: { delete_data_on_uninstall: true } },
+        { op: 'uninstall', plugin: 'goldcoin/goldcoin.php' },
+      ]);
+    } finally {
+      delete process.env['GOLDCOIN_TABLE_PREFIX'];
+    }
+    expect(await tables()).toEqual(['gcx_other']);
+    // The EA file stays, and so does the post's link to it: only "delete the protected EA files" removes them.
+    expect(await php<[boolean, number]>(`return array( is_file( get_attached_file( ${ids.fileA}, true ) ), (int) get_post_meta( ${ids.postA}, '_goldcoin_file', true ) );`)).toEqual([true, ids.fileA]);
+    await wp.setup([{ op: 'activate', plugin: 'goldcoin/goldcoin.php' }]);
   });
 
   it('ran every request above without a PHP error, warning or notice from the plugin', async () => {

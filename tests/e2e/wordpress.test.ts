@@ -1,6 +1,6 @@
 // The whole product in a real WordPress and a real Chromium: editor prices a post, subscriber recharges, unlocks and downloads.
 import { randomBytes } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -132,17 +132,23 @@ afterAll(async () => {
 });
 
 describe('Gold Coins in a real WordPress', () => {
-  it('mints a JWT in PHP that the sidecar verifies with jose, with the caps each role has', async () => {
-    const [sub, editor, admin] = await wp.setup<{ token: string }[]>([
+  it('mints a JWT in PHP that the sidecar verifies with jose: read on visitor pages, each role’s admin caps only for the admin view', async () => {
+    const [sub, editor, admin, subAdmin, editorAdmin, adminAdmin] = await wp.setup<{ token: string }[]>([
       { op: 'token', login: SUBSCRIBER.login, post: postId },
       { op: 'token', login: EDITOR.login },
       { op: 'token', login: wp.admin.user },
+      { op: 'token', login: SUBSCRIBER.login, scope: 'admin' },
+      { op: 'token', login: EDITOR.login, scope: 'admin' },
+      { op: 'token', login: wp.admin.user, scope: 'admin' },
     ]);
     const opts = { secret: SECRET, issuer: wp.url, clock: systemClock };
     const reader = await verifyToken(sub!.token, opts);
     expect(reader).toMatchObject({ id: subscriberId, email: SUBSCRIBER.email, name: 'Rita Reader', locale: 'en_US', caps: ['read'], postId });
-    expect(await verifyToken(editor!.token, opts)).toMatchObject({ id: editorId, caps: ['read', 'edit_posts'], postId: null });
-    expect((await verifyToken(admin!.token, opts)).caps).toEqual(['read', 'edit_posts', 'manage_options']);
+    expect(await verifyToken(editor!.token, opts)).toMatchObject({ id: editorId, caps: ['read'], postId: null });
+    expect((await verifyToken(admin!.token, opts)).caps).toEqual(['read']);
+    expect((await verifyToken(subAdmin!.token, opts)).caps).toEqual(['read']);
+    expect((await verifyToken(editorAdmin!.token, opts)).caps).toEqual(['read', 'edit_posts']);
+    expect((await verifyToken(adminAdmin!.token, opts)).caps).toEqual(['read', 'edit_posts', 'manage_options']);
     const claims = JSON.parse(Buffer.from(sub!.token.split('.')[1]!, 'base64url').toString()) as Record<string, number | string>;
     expect(claims['aud']).toBe('goldcoin');
     expect(claims['sub']).toBe(String(subscriberId));
@@ -217,6 +223,9 @@ describe('Gold Coins in a real WordPress', () => {
     await page.getByText(/PRICE_CURRENCY/).waitFor();
     expect(await page.locator('th').filter({ hasText: /^价格$/ }).count()).toBe(1);
     expect(await page.locator('input[name*="[currency]"]').count()).toBe(0);
+    // Styles come from the plugin's stylesheet, loaded on its own screens only.
+    expect(await page.locator('link[href*="goldcoin-admin.css"]').count()).toBe(1);
+    expect(await page.locator('.goldcoin-settings [style]').count()).toBe(0);
     await page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin`);
     const claims = JSON.parse(Buffer.from((await tokenOf(page)).split('.')[1]!, 'base64url').toString()) as { locale: string };
     expect(claims.locale).toBe('zh_CN');
@@ -341,6 +350,40 @@ describe('Gold Coins in a real WordPress', () => {
     await other.context.close();
   });
 
+  it('gives an administrator a read-only token on a post, admin caps only on the admin page, and marks token pages private', async () => {
+    const caps = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { caps: string[] }).caps;
+    const { context, page } = await loggedIn(wp.admin.user, wp.admin.password);
+    const post = await page.goto(`${wp.url}/?p=${postId}`);
+    expect(post!.headers()['cache-control']).toMatch(/\bprivate\b/);
+    expect(caps(await tokenOf(page))).toEqual(['read']);
+    expect(await page.locator('link[href*="goldcoin-admin.css"]').count()).toBe(0);
+    const visitorRefresh = (await widgetIn(page).getAttribute('refresh-url'))!;
+    const visitorNonce = (await widgetIn(page).getAttribute('refresh-nonce'))!;
+    const refresh = (url: string, nonce: string) =>
+      page.evaluate(
+        async ({ url, nonce }) => {
+          const res = await fetch(url, { method: 'POST', credentials: 'same-origin', headers: { 'X-WP-Nonce': nonce } });
+          return { status: res.status, token: res.ok ? ((await res.json()) as { token: string }).token : '' };
+        },
+        { url, nonce },
+      );
+    const fromPost = await refresh(visitorRefresh, visitorNonce);
+    expect([fromPost.status, caps(fromPost.token)]).toEqual([200, ['read']]);
+    const tradedUp = await refresh(`${visitorRefresh}&scope=admin`, visitorNonce);
+    expect(tradedUp.status).toBe(403);
+
+    await page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin`);
+    expect(caps(await tokenOf(page))).toEqual(['read', 'edit_posts', 'manage_options']);
+    const adminRefresh = (await widgetIn(page).getAttribute('refresh-url'))!;
+    const adminNonce = (await widgetIn(page).getAttribute('refresh-nonce'))!;
+    const fromAdmin = await refresh(adminRefresh, adminNonce);
+    expect([fromAdmin.status, caps(fromAdmin.token)]).toEqual([200, ['read', 'edit_posts', 'manage_options']]);
+    const withoutAdminNonce = new URL(adminRefresh);
+    withoutAdminNonce.searchParams.delete('admin_nonce');
+    expect((await refresh(withoutAdminNonce.toString(), adminNonce)).status).toBe(403);
+    await context.close();
+  });
+
   it('shows the site owner the payment and the unlock on the Gold Coins admin page', async () => {
     const { context, page } = await loggedIn(wp.admin.user, wp.admin.password);
     await page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin`);
@@ -402,7 +445,8 @@ describe('Gold Coins in a real WordPress', () => {
 
     await wp.setup([{ op: 'uninstall', plugin: 'goldcoin/goldcoin.php' }]);
     const kept = await ours();
-    expect(kept.options).toEqual([]);
+    // Only the record of protected folders stays: the EA files stay too, and a reinstall must keep them hidden.
+    expect(kept.options).toEqual(['goldcoin_protected_dirs']);
     expect({ tables: kept.tables, ledgerRows: Number(kept.ledgerRows), prices: Number(kept.prices) }).toEqual({
       tables: before.tables,
       ledgerRows: 3,
@@ -416,11 +460,22 @@ describe('Gold Coins in a real WordPress', () => {
     ]);
     const wiped = await ours();
     expect({ options: wiped.options, tables: wiped.tables, ledgerRows: Number(wiped.ledgerRows), prices: Number(wiped.prices) }).toEqual({
-      options: [],
+      options: ['goldcoin_protected_dirs'],
       tables: 0,
       ledgerRows: -1,
       prices: 0,
     });
+    // Deleting the files also removes the emptied protected folder.
+    const eaFiles = async () => (await readdir(wp.protectedDir, { recursive: true }).catch(() => [] as string[])).filter((f) => f.endsWith('.ex4'));
+    expect(await eaFiles()).toHaveLength(1);
+
+    await wp.setup([
+      { op: 'activate', plugin: 'goldcoin/goldcoin.php' },
+      { op: 'option', name: 'goldcoin_settings', value: { delete_files_on_uninstall: true } },
+      { op: 'uninstall', plugin: 'goldcoin/goldcoin.php' },
+    ]);
+    expect((await ours()).options).toEqual([]);
+    expect(await eaFiles()).toEqual([]);
   });
 
   it('ran every request above without a PHP error, warning or notice from the plugin or the set-up scripts', async () => {

@@ -73,7 +73,7 @@ export type SetupStep =
   | { op: 'user'; login: string; password: string; email: string; role?: string; name?: string; locale?: string }
   | { op: 'quiet_editor'; login: string }
   | { op: 'post'; title: string; content?: string; status?: string; type?: string; author?: string; price?: number; ea_file?: string }
-  | { op: 'token'; login: string; post?: number };
+  | { op: 'token'; login: string; post?: number; scope?: 'visitor' | 'admin' };
 
 /**
  * A loopback host of this run's own: `TEST_LOOPBACK_NET` (default 127.0.0) plus the file's last octet, so two

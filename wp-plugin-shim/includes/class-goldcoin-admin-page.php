@@ -13,6 +13,17 @@ final class Goldcoin_Admin_Page {
 
 	public static function register(): void {
 		add_action( 'admin_menu', array( __CLASS__, 'menu' ) );
+		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'styles' ) );
+	}
+
+	/** The plugin's admin styles, only on its own screens and the post editor (the meta box). */
+	public static function styles( string $hook ): void {
+		$screen = function_exists( 'get_current_screen' ) ? get_current_screen() : null;
+		$ours   = str_contains( $hook, self::SLUG );
+		$editor = null !== $screen && 'post' === $screen->base && in_array( $screen->post_type, Goldcoin_Meta_Box::post_types(), true );
+		if ( $ours || $editor ) {
+			wp_enqueue_style( 'goldcoin-admin', plugins_url( 'assets/css/goldcoin-admin.css', GOLDCOIN_PLUGIN_FILE ), array(), GOLDCOIN_VERSION );
+		}
 	}
 
 	public static function menu(): void {
@@ -25,8 +36,6 @@ final class Goldcoin_Admin_Page {
 		if ( ! current_user_can( 'manage_options' ) ) {
 			wp_die( esc_html__( 'You are not allowed to see this page.', 'goldcoin' ), 403 );
 		}
-		echo '<div class="wrap"><h1>' . esc_html__( 'Gold Coins', 'goldcoin' ) . '</h1>';
-		echo Goldcoin_Widget::element( 'admin' ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped attributes
-		echo '</div>';
+		Goldcoin_Templates::render( 'admin-page', array( 'element' => Goldcoin_Widget::element( 'admin' ) ) );
 	}
 }

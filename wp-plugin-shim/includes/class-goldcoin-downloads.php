@@ -31,7 +31,18 @@ final class Goldcoin_Downloads {
 		if ( null === $path ) {
 			self::refuse();
 		}
+		/**
+		 * Filters whether a verified download may be served (a licence check, a per-user limit): return
+		 * false or a WP_Error to refuse it with 403. It can refuse, never allow what the checks refused.
+		 */
+		$allowed = apply_filters( 'goldcoin_before_download', true, (int) $claims['sub'], (int) $claims['post'], (int) $claims['file'], $path );
+		if ( true !== $allowed ) {
+			self::refuse();
+		}
 		self::stream( $path );
+		/** Fires after a protected EA file was sent to its buyer in full. */
+		do_action( 'goldcoin_download_served', (int) $claims['sub'], (int) $claims['post'], (int) $claims['file'], $path );
+		exit;
 	}
 
 	/** The file the token names, if the token's user, post and file all still line up. */
@@ -94,6 +105,5 @@ final class Goldcoin_Downloads {
 			flush();
 		}
 		fclose( $handle );
-		exit;
 	}
 }

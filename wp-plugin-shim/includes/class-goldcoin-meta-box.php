@@ -14,7 +14,8 @@ final class Goldcoin_Meta_Box {
 	const NONCE_ACTION    = 'goldcoin_save_meta';
 	const NONCE_FIELD     = 'goldcoin_meta_nonce';
 	const UPLOAD_FIELD    = 'goldcoin_file_upload';
-	const MAX_PRICE_COINS = 1000000000;
+	/** The sidecar's largest price (MAX_PRICE_COINS in sidecar/src/spending/prices.ts): above it a post would never sell. */
+	const MAX_PRICE_COINS = 100000000;
 	const MAX_CHOICES     = 200;
 	/** MetaTrader programs, sources and settings; WordPress refuses unknown extensions otherwise. */
 	const EA_MIMES = array(
@@ -54,10 +55,13 @@ final class Goldcoin_Meta_Box {
 		}
 	}
 
-	/** A non-negative whole number of coins; anything else (negative, decimal, text) is 0, not for sale. */
+	/**
+	 * A whole number of coins up to the sidecar's largest price; anything else (negative, decimal, text,
+	 * too large) is 0, not for sale, rather than a price nobody set.
+	 */
 	public static function sanitize_price( $value ): int {
 		$text = is_int( $value ) ? (string) $value : ( is_string( $value ) ? trim( $value ) : '' );
-		return ctype_digit( $text ) ? (int) min( self::MAX_PRICE_COINS, (int) $text ) : 0;
+		return ctype_digit( $text ) && strlen( $text ) <= 12 && (int) $text <= self::MAX_PRICE_COINS ? (int) $text : 0;
 	}
 
 	public static function upload_mimes( array $mimes ): array {
@@ -98,35 +102,25 @@ final class Goldcoin_Meta_Box {
 		if ( $file_id > 0 && ! in_array( $file_id, wp_list_pluck( $choices, 'ID' ), true ) && get_post( $file_id ) ) {
 			array_unshift( $choices, get_post( $file_id ) );
 		}
-		wp_nonce_field( self::NONCE_ACTION, self::NONCE_FIELD );
-		?>
-		<p>
-			<label for="goldcoin-price"><?php esc_html_e( 'Price in coins', 'goldcoin' ); ?></label><br />
-			<input id="goldcoin-price" name="goldcoin_price" type="number" min="0" max="<?php echo esc_attr( (string) self::MAX_PRICE_COINS ); ?>" step="1" class="small-text" value="<?php echo esc_attr( '' === $price ? '' : (string) (int) $price ); ?>" />
-			<span class="description"><?php esc_html_e( 'Empty or 0: not for sale.', 'goldcoin' ); ?></span>
-		</p>
-		<p>
-			<label for="goldcoin-file"><?php esc_html_e( 'EA file', 'goldcoin' ); ?></label><br />
-			<select id="goldcoin-file" name="goldcoin_file" style="max-width:100%">
-				<option value="0"><?php esc_html_e( '— None —', 'goldcoin' ); ?></option>
-				<?php foreach ( $choices as $attachment ) : ?>
-					<option value="<?php echo esc_attr( (string) $attachment->ID ); ?>" <?php selected( $file_id, $attachment->ID ); ?>><?php echo esc_html( wp_basename( (string) get_attached_file( $attachment->ID ) ) . ' (#' . $attachment->ID . ')' ); ?></option>
-				<?php endforeach; ?>
-			</select>
-		</p>
-		<?php if ( current_user_can( 'upload_files' ) ) : ?>
-			<p>
-				<label for="goldcoin-file-upload"><?php esc_html_e( 'Or upload a new EA file', 'goldcoin' ); ?></label><br />
-				<input id="goldcoin-file-upload" name="<?php echo esc_attr( self::UPLOAD_FIELD ); ?>" type="file" />
-			</p>
-		<?php endif; ?>
-		<p class="description"><?php esc_html_e( 'The EA file is moved to protected storage: only buyers can download it, through a signed link.', 'goldcoin' ); ?></p>
-		<?php
 		$error = get_transient( 'goldcoin_meta_error_' . get_current_user_id() );
 		if ( is_string( $error ) && '' !== $error ) {
 			delete_transient( 'goldcoin_meta_error_' . get_current_user_id() );
-			echo '<p class="goldcoin-error" style="color:#b32d2e">' . esc_html( $error ) . '</p>';
 		}
+		Goldcoin_Templates::render(
+			'meta-box',
+			array(
+				'post'         => $post,
+				'price'        => '' === $price ? '' : (string) (int) $price,
+				'max_price'    => self::MAX_PRICE_COINS,
+				'file_id'      => $file_id,
+				'choices'      => $choices,
+				'can_upload'   => current_user_can( 'upload_files' ),
+				'upload_field' => self::UPLOAD_FIELD,
+				'nonce_action' => self::NONCE_ACTION,
+				'nonce_field'  => self::NONCE_FIELD,
+				'error'        => is_string( $error ) ? $error : '',
+			)
+		);
 	}
 
 	public static function save( int $post_id, WP_Post $post ): void {
@@ -143,6 +137,9 @@ final class Goldcoin_Meta_Box {
 		$price = isset( $_POST['goldcoin_price'] ) ? trim( sanitize_text_field( wp_unslash( $_POST['goldcoin_price'] ) ) ) : '';
 		if ( '' === $price || ! ctype_digit( $price ) || 0 === (int) $price ) {
 			delete_post_meta( $post_id, self::PRICE_KEY );
+		} elseif ( strlen( $price ) > 12 || (int) $price > self::MAX_PRICE_COINS ) {
+			/* translators: %s: the largest price, a number of coins */
+			self::remember_error( sprintf( __( 'The price was not changed: it can be at most %s coins.', 'goldcoin' ), number_format_i18n( self::MAX_PRICE_COINS ) ) );
 		} else {
 			update_post_meta( $post_id, self::PRICE_KEY, self::sanitize_price( $price ) );
 		}

@@ -1,7 +1,8 @@
 <?php
 /**
  * REST route the widget calls for a fresh token when its token expires: cookie authentication with
- * the wp_rest nonce (X-WP-Nonce), logged-in users only.
+ * the wp_rest nonce (X-WP-Nonce), logged-in users only. An admin-scoped token also needs the admin
+ * page's own nonce (in the refresh URL), so script on a visitor page cannot trade up to admin powers.
  */
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -11,6 +12,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 final class Goldcoin_Rest {
 	const NAMESPACE   = 'goldcoin/v1';
 	const TOKEN_ROUTE = '/token';
+	const ADMIN_NONCE = 'goldcoin_admin_token';
 
 	public static function register(): void {
 		add_action( 'rest_api_init', array( __CLASS__, 'routes' ) );
@@ -31,6 +33,16 @@ final class Goldcoin_Rest {
 						'default'           => 0,
 						'sanitize_callback' => 'absint',
 					),
+					'scope' => array(
+						'type'    => 'string',
+						'enum'    => array_keys( Goldcoin_Tokens::SCOPES ),
+						'default' => 'visitor',
+					),
+					'admin_nonce' => array(
+						'type'              => 'string',
+						'default'           => '',
+						'sanitize_callback' => 'sanitize_key',
+					),
 				),
 			)
 		);
@@ -41,12 +53,16 @@ final class Goldcoin_Rest {
 		if ( $post_id > 0 && ! get_post( $post_id ) ) {
 			$post_id = 0;
 		}
-		$token = Goldcoin_Tokens::mint_for_current_user( $post_id );
+		$scope = 'admin' === $request->get_param( 'scope' ) ? 'admin' : 'visitor';
+		if ( 'admin' === $scope && ! wp_verify_nonce( (string) $request->get_param( 'admin_nonce' ), self::ADMIN_NONCE ) ) {
+			return new WP_Error( 'goldcoin_forbidden', __( 'This token needs the Gold Coins admin page.', 'goldcoin' ), array( 'status' => 403 ) );
+		}
+		$token = Goldcoin_Tokens::mint_for_current_user( $post_id, $scope );
 		if ( null === $token ) {
 			return new WP_Error( 'goldcoin_not_configured', __( 'Gold Coins is not configured.', 'goldcoin' ), array( 'status' => 503 ) );
 		}
 		$response = new WP_REST_Response( array( 'token' => $token ) );
-		$response->header( 'Cache-Control', 'no-store' );
+		$response->header( 'Cache-Control', 'no-store, private' );
 		return $response;
 	}
 }

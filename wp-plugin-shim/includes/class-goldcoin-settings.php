@@ -1,6 +1,6 @@
 <?php
 /**
- * Settings: the options page, and where each setting comes from (a wp-config constant or the
+ * Settings: the options page (markup in templates/settings-page.php), and where each setting comes from (a wp-config constant or the
  * environment override the stored option, so a deployment can share the JWT secret with the sidecar).
  */
 
@@ -28,13 +28,16 @@ final class Goldcoin_Settings {
 		if ( false === get_option( self::OPTION ) ) {
 			add_option( self::OPTION, self::defaults() );
 		}
+		// The protected folder is chosen (and earlier files moved into it) before any file needs it.
+		Goldcoin_Protected_Files::follow_directory_change();
 	}
 
 	public static function defaults(): array {
 		return array(
 			'sidecar_url'              => '',
 			'widget_url'               => '',
-			'delete_data_on_uninstall' => false,
+			'delete_data_on_uninstall'  => false,
+			'delete_files_on_uninstall' => false,
 		);
 	}
 
@@ -115,7 +118,8 @@ final class Goldcoin_Settings {
 		}
 		// Earlier versions stored a currency here that nothing read; prices come from the sidecar.
 		unset( $out['currency'] );
-		$out['delete_data_on_uninstall'] = ! empty( $input['delete_data_on_uninstall'] );
+		$out['delete_data_on_uninstall']  = ! empty( $input['delete_data_on_uninstall'] );
+		$out['delete_files_on_uninstall'] = ! empty( $input['delete_files_on_uninstall'] );
 		return $out;
 	}
 
@@ -133,56 +137,26 @@ final class Goldcoin_Settings {
 		if ( ! current_user_can( 'manage_options' ) ) {
 			return;
 		}
-		$o = self::options();
-		?>
-		<div class="wrap">
-			<h1><?php esc_html_e( 'Gold Coins settings', 'goldcoin' ); ?></h1>
-			<?php if ( isset( $_GET['goldcoin-secret'] ) ) : // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only ?>
-				<div class="notice notice-success"><p><?php esc_html_e( 'A new JWT secret was generated. Give the sidecar the same secret.', 'goldcoin' ); ?></p></div>
-			<?php endif; ?>
-			<form method="post" action="options.php">
-				<?php settings_fields( self::PAGE ); ?>
-				<table class="form-table" role="presentation">
-					<?php
-					self::url_row( 'sidecar_url', 'GOLDCOIN_SIDECAR_URL', __( 'Sidecar URL', 'goldcoin' ), (string) $o['sidecar_url'], __( 'Where the Gold Coins service runs, e.g. https://coins.example.com', 'goldcoin' ) );
-					self::url_row( 'widget_url', 'GOLDCOIN_WIDGET_URL', __( 'Widget script URL', 'goldcoin' ), (string) $o['widget_url'], __( 'Leave empty to use the script shipped with the plugin.', 'goldcoin' ) );
-					?>
-					<tr>
-						<th scope="row"><?php esc_html_e( 'Prices', 'goldcoin' ); ?></th>
-						<td><p class="description"><?php esc_html_e( 'Recharge packages, the price of a coin and its currency are set in the sidecar (RECHARGE_PACKAGES, RECHARGE_COIN_PRICE, PRICE_CURRENCY), so the widget and every payment agree.', 'goldcoin' ); ?></p></td>
-					</tr>
-					<tr>
-						<th scope="row"><?php esc_html_e( 'Uninstall', 'goldcoin' ); ?></th>
-						<td><label><input name="<?php echo esc_attr( self::OPTION ); ?>[delete_data_on_uninstall]" type="checkbox" value="1" <?php checked( ! empty( $o['delete_data_on_uninstall'] ) ); ?> />
-						<?php esc_html_e( 'Delete all coin data (balances, ledger, payments) when the plugin is deleted. This cannot be undone.', 'goldcoin' ); ?></label></td>
-					</tr>
-				</table>
-				<?php submit_button(); ?>
-			</form>
-			<h2><?php esc_html_e( 'JWT secret', 'goldcoin' ); ?></h2>
-			<p>
-			<?php
-			if ( self::is_overridden( 'GOLDCOIN_JWT_SECRET' ) ) {
-				esc_html_e( 'The secret is set by GOLDCOIN_JWT_SECRET in the site configuration.', 'goldcoin' );
-			} elseif ( strlen( self::stored_secret() ) >= self::MIN_SECRET_LEN ) {
-				esc_html_e( 'A secret is set. It is never shown here; the sidecar needs the same value in GOLDCOIN_JWT_SECRET.', 'goldcoin' );
-			} else {
-				esc_html_e( 'No secret is set yet.', 'goldcoin' );
-			}
-			?>
-			</p>
-			<?php if ( ! self::is_overridden( 'GOLDCOIN_JWT_SECRET' ) ) : ?>
-				<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
-					<input type="hidden" name="action" value="goldcoin_regenerate_secret" />
-					<?php wp_nonce_field( 'goldcoin_regenerate_secret' ); ?>
-					<?php submit_button( __( 'Regenerate secret', 'goldcoin' ), 'secondary', 'submit', false ); ?>
-				</form>
-			<?php endif; ?>
-		</div>
-		<?php
+		$dir = Goldcoin_Protected_Files::directory();
+		Goldcoin_Templates::render(
+			'settings-page',
+			array(
+				'options'          => self::options(),
+				'option_name'      => self::OPTION,
+				'page'             => self::PAGE,
+				// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only
+				'secret_renewed'   => isset( $_GET['goldcoin-secret'] ),
+				'secret_from_site' => self::is_overridden( 'GOLDCOIN_JWT_SECRET' ),
+				'secret_is_set'    => strlen( self::stored_secret() ) >= self::MIN_SECRET_LEN,
+				'protected_dir'    => $dir,
+				'protected_safe'   => Goldcoin_Protected_Files::is_outside_web_root( $dir ),
+				'protected_fixed'  => self::is_overridden( 'GOLDCOIN_PROTECTED_DIR' ),
+			)
+		);
 	}
 
-	private static function url_row( string $key, string $constant, string $label, string $value, string $help ): void {
+	/** One URL row of the settings table: the constant's value when the site sets it, else an input. */
+	public static function url_row( string $key, string $constant, string $label, string $value, string $help ): void {
 		$id = 'goldcoin-' . str_replace( '_', '-', $key );
 		?>
 		<tr>

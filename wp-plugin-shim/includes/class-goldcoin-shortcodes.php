@@ -9,6 +9,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 final class Goldcoin_Shortcodes {
+	const TAGS = array( 'goldcoin_recharge', 'goldcoin_wallet', 'goldcoin_redeem', 'goldcoin_unlock' );
+
 	public static function register(): void {
 		add_shortcode( 'goldcoin_recharge', static fn ( $atts ) => self::render( 'recharge', 0 ) );
 		add_shortcode( 'goldcoin_wallet', static fn ( $atts ) => self::render( 'wallet', 0 ) );
@@ -32,12 +34,9 @@ final class Goldcoin_Shortcodes {
 	private static function render( string $view, int $post_id ): string {
 		if ( ! is_user_logged_in() ) {
 			$back = $post_id > 0 ? get_permalink( $post_id ) : get_permalink();
-			return sprintf(
-				'<p class="goldcoin-login"><a href="%s">%s</a></p>',
-				esc_url( wp_login_url( $back ? $back : home_url() ) ),
-				esc_html__( 'Log in to use your gold coins', 'goldcoin' )
-			);
+			return Goldcoin_Templates::html( 'shortcode-login', array( 'login_url' => wp_login_url( $back ? $back : home_url() ), 'view' => $view ) );
 		}
-		return Goldcoin_Widget::element( $view, $post_id );
+		$element = Goldcoin_Widget::element( $view, $post_id );
+		return '' === $element ? '' : Goldcoin_Templates::html( 'shortcode', array( 'element' => $element, 'view' => $view ) );
 	}
 }

@@ -11,10 +11,11 @@ if ( ! defined( 'ABSPATH' ) ) {
 final class Goldcoin_Widget {
 	const HANDLE       = 'goldcoin-widget';
 	const ADMIN_HANDLE = 'goldcoin-widget-admin';
-	const VIEWS  = array( 'recharge', 'unlock', 'wallet', 'redeem', 'admin' );
+	const VIEWS        = array( 'recharge', 'unlock', 'wallet', 'redeem', 'admin' );
 
 	public static function register(): void {
 		add_filter( 'script_loader_tag', array( __CLASS__, 'async_tag' ), 10, 2 );
+		add_action( 'template_redirect', array( __CLASS__, 'no_cache_early' ) );
 	}
 
 	/** WordPress 6.1 has no loading strategy argument, so the attribute is added to the tag. */
@@ -35,24 +36,55 @@ final class Goldcoin_Widget {
 		wp_enqueue_script( $handle );
 	}
 
+	/**
+	 * A page with a token in it is one user's: DONOTCACHEPAGE for page-cache plugins, private for
+	 * proxies and CDNs. Sent on template_redirect when the post's shortcodes say so (classic themes print
+	 * before the content is rendered), and again from element() for anything that renders it later.
+	 */
+	public static function no_cache(): void {
+		if ( ! defined( 'DONOTCACHEPAGE' ) ) {
+			define( 'DONOTCACHEPAGE', true );
+		}
+		if ( ! headers_sent() ) {
+			nocache_headers();
+			header( 'Cache-Control: no-cache, must-revalidate, max-age=0, private' );
+		}
+	}
+
+	public static function no_cache_early(): void {
+		$post = get_queried_object();
+		if ( ! is_user_logged_in() || ! $post instanceof WP_Post ) {
+			return;
+		}
+		foreach ( Goldcoin_Shortcodes::TAGS as $tag ) {
+			if ( has_shortcode( (string) $post->post_content, $tag ) ) {
+				self::no_cache();
+				return;
+			}
+		}
+	}
+
 	/** The element for the current user; the caller has checked that someone is logged in. */
 	public static function element( string $view, int $post_id = 0 ): string {
 		if ( ! in_array( $view, self::VIEWS, true ) ) {
 			return '';
 		}
 		if ( ! Goldcoin_Settings::is_configured() ) {
-			return current_user_can( 'manage_options' )
-				? '<p class="goldcoin-notice">' . esc_html__( 'Gold Coins is not configured yet: set the sidecar URL and the JWT secret in Gold Coins → Settings.', 'goldcoin' ) . '</p>'
-				: '';
+			return current_user_can( 'manage_options' ) ? Goldcoin_Templates::html( 'not-configured' ) : '';
 		}
-		$token = Goldcoin_Tokens::mint_for_current_user( $post_id );
+		$scope = 'admin' === $view ? 'admin' : 'visitor';
+		$token = Goldcoin_Tokens::mint_for_current_user( $post_id, $scope );
 		if ( null === $token ) {
 			return '';
 		}
+		self::no_cache();
 		self::enqueue( 'admin' === $view );
 		$refresh_url = rest_url( Goldcoin_Rest::NAMESPACE . Goldcoin_Rest::TOKEN_ROUTE );
 		if ( $post_id > 0 ) {
 			$refresh_url = add_query_arg( 'post', $post_id, $refresh_url );
+		}
+		if ( 'admin' === $scope ) {
+			$refresh_url = add_query_arg( array( 'scope' => 'admin', 'admin_nonce' => wp_create_nonce( Goldcoin_Rest::ADMIN_NONCE ) ), $refresh_url );
 		}
 		$attributes = array(
 			'view'          => $view,
@@ -63,14 +95,11 @@ final class Goldcoin_Widget {
 			'refresh-url'   => $refresh_url,
 			'refresh-nonce' => wp_create_nonce( 'wp_rest' ),
 		);
-		$html = '<goldcoin-widget';
-		foreach ( $attributes as $name => $value ) {
-			if ( '' === $value ) {
-				continue;
-			}
-			$escaped = in_array( $name, array( 'api', 'refresh-url' ), true ) ? esc_url( $value ) : esc_attr( $value );
-			$html   .= ' ' . $name . '="' . $escaped . '"';
+		$html = Goldcoin_Templates::html( 'widget', array( 'attributes' => array_filter( $attributes, static fn ( string $value ): bool => '' !== $value ) ) );
+		if ( 'unlock' === $view ) {
+			/** Filters the rendered unlock widget (wrap it, add a teaser, or return '' to hide it). */
+			$html = (string) apply_filters( 'goldcoin_unlock_widget_html', $html, $post_id, $attributes );
 		}
-		return $html . '></goldcoin-widget>';
+		return $html;
 	}
 }

@@ -1,0 +1,48 @@
+<?php
+/**
+ * The editors' "Gold Coins" box: price and EA file. Override in your theme as goldcoin/meta-box.php
+ * (keep the field names and the nonce field: saving reads them).
+ *
+ * @var WP_Post   $post         the post being edited
+ * @var string    $price        the current price, '' when none
+ * @var int       $max_price    the largest price the sidecar sells at
+ * @var int       $file_id      the current EA file's attachment ID, 0 when none
+ * @var WP_Post[] $choices      attachments the user may pick
+ * @var bool      $can_upload   whether the user may upload a new file here
+ * @var string    $upload_field the upload input's name
+ * @var string    $nonce_action the nonce action saving checks
+ * @var string    $nonce_field  the nonce field's name
+ * @var string    $error        the last save's error for this user, '' when none
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+wp_nonce_field( $nonce_action, $nonce_field );
+?>
+<div class="goldcoin-meta-box">
+	<p>
+		<label for="goldcoin-price"><?php esc_html_e( 'Price in coins', 'goldcoin' ); ?></label><br />
+		<input id="goldcoin-price" name="goldcoin_price" type="number" min="0" max="<?php echo esc_attr( (string) $max_price ); ?>" step="1" class="small-text" value="<?php echo esc_attr( $price ); ?>" />
+		<span class="description"><?php esc_html_e( 'Empty or 0: not for sale.', 'goldcoin' ); ?></span>
+	</p>
+	<p>
+		<label for="goldcoin-file"><?php esc_html_e( 'EA file', 'goldcoin' ); ?></label><br />
+		<select id="goldcoin-file" name="goldcoin_file">
+			<option value="0"><?php esc_html_e( '— None —', 'goldcoin' ); ?></option>
+			<?php foreach ( $choices as $goldcoin_attachment ) : ?>
+				<option value="<?php echo esc_attr( (string) $goldcoin_attachment->ID ); ?>" <?php selected( $file_id, $goldcoin_attachment->ID ); ?>><?php echo esc_html( wp_basename( (string) get_attached_file( $goldcoin_attachment->ID ) ) . ' (#' . $goldcoin_attachment->ID . ')' ); ?></option>
+			<?php endforeach; ?>
+		</select>
+	</p>
+	<?php if ( $can_upload ) : ?>
+		<p>
+			<label for="goldcoin-file-upload"><?php esc_html_e( 'Or upload a new EA file', 'goldcoin' ); ?></label><br />
+			<input id="goldcoin-file-upload" name="<?php echo esc_attr( $upload_field ); ?>" type="file" />
+		</p>
+	<?php endif; ?>
+	<p class="description"><?php esc_html_e( 'The EA file is moved to protected storage: only buyers can download it, through a signed link.', 'goldcoin' ); ?></p>
+	<?php if ( '' !== $error ) : ?>
+		<p class="goldcoin-error"><?php echo esc_html( $error ); ?></p>
+	<?php endif; ?>
+</div>
