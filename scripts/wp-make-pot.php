@@ -105,7 +105,11 @@ function goldcoin_extract( string $dir ): array {
 		if ( ! isset( $entries[ $key ] ) ) {
 			$entries[ $key ] = $e + array( 'refs' => array(), 'comments' => array() );
 		}
-		$entries[ $key ]['refs'][] = $ref;
+		// File names only: a line number would make every edit that moves a string a change to the catalogue.
+		$file = preg_replace( '/:\d+$/', '', $ref );
+		if ( ! in_array( $file, $entries[ $key ]['refs'], true ) ) {
+			$entries[ $key ]['refs'][] = $file;
+		}
 		if ( null !== $comment && ! in_array( $comment, $entries[ $key ]['comments'], true ) ) {
 			$entries[ $key ]['comments'][] = $comment;
 		}
