@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyToken } from '../../sidecar/src/http/auth.js';
 import { systemClock } from '../../sidecar/src/http/context.js';
-import { startSimulator, type Simulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
 import { signDownloadToken } from '../../sidecar/src/spending/download-token.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { buildTestApp } from '../support/app.js';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
-import { startSimulator, type Simulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
 import { mintToken, SIM_KEYS, testEnv } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';

@@ -1,7 +1,7 @@
 // Shared by the fault and scale-out tests: priced posts, recharges created over HTTP, IPN storms, credit checks.
 import { sql } from 'kysely';
 import type { Db } from '../../sidecar/src/db/database.js';
-import type { IpnMessage } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import type { IpnMessage } from '../../simulators/coinpayments-legacy/simulator.js';
 
 const CREATE_MAX_ATTEMPTS = 8;
 const REQUEST_TIMEOUT_MS = 15_000;

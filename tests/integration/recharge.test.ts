@@ -5,7 +5,7 @@ import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { silentLogger } from '../../sidecar/src/log.js';
 import { emailOutboxJob } from '../../sidecar/src/notify/email-job.js';
 import { createSmtpMailer } from '../../sidecar/src/notify/mailer.js';
-import { startSimulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import { startSimulator } from '../../simulators/coinpayments-legacy/simulator.js';
 import type { PaymentProvider } from '../../sidecar/src/payments/provider.js';
 import { createRecharge } from '../../sidecar/src/payments/recharges.js';
 import { buildTestApp, mintToken } from '../support/app.js';
