@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyToken } from '../../sidecar/src/http/auth.js';
-import { systemClock } from '../../sidecar/src/http/context.js';
+import { systemClock } from '../../sidecar/src/clock.js';
 import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
 import { signDownloadToken } from '../../sidecar/src/spending/download-token.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';

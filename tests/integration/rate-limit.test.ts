@@ -2,7 +2,8 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../sidecar/src/db/database.js';
-import type { AppEnv, Clock } from '../../sidecar/src/http/context.js';
+import type { Clock } from '../../sidecar/src/clock.js';
+import type { AppEnv } from '../../sidecar/src/http/context.js';
 import { ApiError, sendError } from '../../sidecar/src/http/errors.js';
 import { hitWindow, rateLimit } from '../../sidecar/src/http/rate-limit.js';
 import { applyMovement } from '../../sidecar/src/ledger/ledger.js';

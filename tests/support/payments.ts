@@ -2,7 +2,7 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { App } from '../../sidecar/src/app.js';
-import type { Clock } from '../../sidecar/src/http/context.js';
+import type { Clock } from '../../sidecar/src/clock.js';
 import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
 import { buildTestApp, SIM_KEYS } from './app.js';
 import type { TestDatabase } from './db.js';

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { inTransaction } from '../db/retry.js';
-import type { Clock } from '../http/context.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { BackgroundJob } from '../workers.js';
 import { normalizeLocale } from './locale.js';
