@@ -1,5 +1,6 @@
 // Recharges end to end against MariaDB and the CoinPayments simulator: create, pay, credit once, read back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../sidecar/src/clock.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { silentLogger } from '../../sidecar/src/log.js';
@@ -200,7 +201,7 @@ describe('the provider answering after the row moved on', () => {
     const warnings: Array<Record<string, unknown>> = [];
     const log = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, ...fields }) };
     const result = await createRecharge(
-      { db: tdb.db, provider: slow, recharge: h.config.recharge, priceCurrency: h.config.priceCurrency, ipnUrl: `${h.url}/ipn/coinpayments`, now: () => new Date(), log },
+      { db: tdb.db, provider: slow, recharge: h.config.recharge, priceCurrency: h.config.priceCurrency, ipnUrl: `${h.url}/ipn/coinpayments`, clock: systemClock, log },
       { id: user, email: 'late@example.test', name: 'Late', locale: 'en_US' },
       { packageId: 'p22', method: 'USDT' },
       newKey(),

@@ -1,5 +1,6 @@
 // Referrals: one code per user, a referee bound once without loops, the referrer credited once on the first completed recharge.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../sidecar/src/clock.js';
 import { inTransaction } from '../../sidecar/src/db/retry.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
@@ -48,7 +49,7 @@ async function pendingRecharge(userId: number): Promise<string> {
 }
 const complete = (txnId: string) =>
   applyPaymentEvent(
-    { db: tdb.db, now: () => new Date(), policies: { underpayment: 'proportional', latePayment: 'credit' } },
+    { db: tdb.db, clock: systemClock, policies: { underpayment: 'proportional', latePayment: 'credit' } },
     'coinpayments',
     txnId,
     { type: 'provider', status: 100, statusText: 'Complete', receivedAmount: '14.0000000000' },

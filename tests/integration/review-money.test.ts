@@ -62,7 +62,7 @@ describe('reconciler expiry racing an IPN', () => {
       db: tdb.db,
       provider: racing,
       log: silentLogger,
-      now: clock.now,
+      clock,
       policies: { underpayment: 'proportional', latePayment: 'hold' },
       intervalMs: INTERVAL_MS,
     };

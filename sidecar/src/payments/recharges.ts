@@ -1,5 +1,6 @@
 // Creating and reading recharges: freeze the quote, open the provider's transaction, store what the IPN needs.
 import { sql, type Selectable } from 'kysely';
+import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
 import { inTransaction, isDuplicateKey } from '../db/retry.js';
@@ -18,7 +19,7 @@ export interface CreateDeps {
   recharge: RechargeConfig;
   priceCurrency: string;
   ipnUrl: string;
-  now: () => Date;
+  clock: Clock;
   log: Logger;
 }
 
@@ -47,7 +48,7 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
   const { quote: qt } = q;
   // USD at the provider's rate of the moment; the configured rate when it has none.
   const amountUsd = usdAmount(qt.priceAmount, (await deps.provider.usdRate(qt.priceCurrency)) ?? deps.recharge.usdRate);
-  const now = deps.now();
+  const now = deps.clock.now();
 
   const reserved = await inTransaction(deps.db, async (trx) => {
     // Lock first: InnoDB takes its read snapshot at the first plain read, which must see the
@@ -120,7 +121,7 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
     await inTransaction(deps.db, (trx) =>
       trx
         .updateTable('recharge_transactions')
-        .set({ status: 'failed', failed_at: deps.now(), failed_reason: 'provider_unavailable', idempotency_key: null })
+        .set({ status: 'failed', failed_at: deps.clock.now(), failed_reason: 'provider_unavailable', idempotency_key: null })
         .where('id', '=', id)
         .where('status', '=', 'pending')
         .execute(),
@@ -128,7 +129,7 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
     return { ok: false, code: 'provider_unavailable', message: 'the payment provider is not available; nothing was charged', cause: created.message };
   }
   const p = created.value;
-  const createdAt = deps.now();
+  const createdAt = deps.clock.now();
   const saved = await inTransaction(deps.db, (trx) =>
     trx
       .updateTable('recharge_transactions')

@@ -2,6 +2,7 @@
 // administrator resolving a hold: `decide` is pure (property-tested); `applyPaymentEvent` locks the row,
 // decides and writes state, ledger, audit and notification in one transaction.
 import type { Selectable, Transaction } from 'kysely';
+import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { inTransaction } from '../db/retry.js';
 import type { ResolutionAction } from '../db/tables/payments.js';
@@ -124,7 +125,7 @@ export interface PaymentMetrics {
 
 export interface ApplyDeps {
   db: Db;
-  now: () => Date;
+  clock: Clock;
   policies: Policies;
   metrics?: PaymentMetrics;
 }
@@ -163,7 +164,7 @@ export async function applyPaymentEvent(deps: ApplyDeps, provider: string, txnId
       event,
       deps.policies,
     );
-    await write(trx, deps.now(), row, provider, txnId, event, decision);
+    await write(trx, deps.clock.now(), row, provider, txnId, event, decision);
     return { found: true, rechargeId: row.id, decision };
   });
   // Counted after commit: a retried transaction must not count twice.
