@@ -1,6 +1,7 @@
 // Unlocking a post: one transaction debits the price, records the entitlement, shares with the author, notifies.
 import type { Selectable } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
+import { countAttempt, countAttemptInTx, type WindowLimit } from '../db/rate-counters.js';
 import { isDuplicateKey } from '../db/retry.js';
 import type { EntitlementsTable } from '../db/tables/spending.js';
 import type { LedgerEntry } from '../db/types.js';
@@ -17,24 +18,17 @@ export interface UnlockRequest {
   /** Percentage of the price credited to the post's author; 0 turns sharing off. */
   authorSharePercent: number;
   locale?: string;
-  /** Counts the attempt against a per-user limit; absent when no limit applies. */
-  attempts?: AttemptCounter;
-}
-
-/**
- * A per-user attempt counter run by the unlock transaction itself. countInTx is the transaction's first
- * statement, so its row is locked before the entitlement and the wallet (one lock order for every unlock);
- * it throws to refuse, rolling everything back. A refusal that rolls the transaction back loses that count,
- * so countAfterRollback records the attempt again on its own.
- */
-export interface AttemptCounter {
-  countInTx(trx: DbOrTx): Promise<void>;
-  countAfterRollback(db: Db): Promise<void>;
+  /**
+   * The per-user attempt limit, counted by the unlock transaction itself as its first statement, so its row is
+   * locked before the entitlement and the wallet (one lock order for every unlock). Absent when no limit applies.
+   */
+  attempts?: WindowLimit;
 }
 
 export type UnlockResult =
   | { ok: true; chargedCoins: number; balance: number; authorShareCoins: number }
   | { ok: false; code: 'post_not_for_sale' }
+  | { ok: false; code: 'rate_limited'; retryAfterS: number }
   | { ok: false; code: 'insufficient_coins'; balance: number; priceCoins: number; shortfall: number };
 
 const MAX_MEMO_CHARS = 200;
@@ -59,12 +53,17 @@ const ALREADY_UNLOCKED = Symbol('already unlocked');
  * so a first purchase pays for no extra pre-check), so concurrent unlocks of one post queue on it and all but
  * one find it taken; the debit is a conditional UPDATE, so concurrent unlocks of different posts cannot
  * together spend more than the balance. Insufficient coins roll everything back; a repeat or a post not for
- * sale wrote nothing but the attempt count, which commits.
+ * sale wrote nothing but the attempt count, which commits. An attempt over the limit rolls back, counting nothing.
+ * A refusal that rolls the transaction back loses its count, so an insufficient-coins attempt is counted again
+ * on its own.
  */
 export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResult> {
   const { userId, postId, attempts } = req;
   const outcome = await inTransactionOrRollback<UnlockResult | typeof ALREADY_UNLOCKED>(db, async (trx) => {
-    if (attempts) await attempts.countInTx(trx);
+    if (attempts) {
+      const counted = await countAttemptInTx(trx, attempts, userId);
+      if (!counted.ok) throw new Rollback<UnlockResult>({ ok: false, code: 'rate_limited', retryAfterS: counted.retryAfterS });
+    }
     const offer = await readOffer(trx, postId);
     if (!offer) {
       // Someone who unlocked a post keeps it after it is unpublished or its price removed.
@@ -138,7 +137,7 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
     return { ok: true, chargedCoins: offer.priceCoins, balance: debit.balance, authorShareCoins: shareCoins };
   });
   if (outcome === ALREADY_UNLOCKED) return alreadyUnlocked(db, userId);
-  if (!outcome.ok && outcome.code === 'insufficient_coins' && attempts) await attempts.countAfterRollback(db);
+  if (!outcome.ok && outcome.code === 'insufficient_coins' && attempts) await countAttempt(db, attempts, userId);
   return outcome;
 }
 
