@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
 import { inTransaction, isDuplicateKey } from '../db/retry.js';
-import type { RechargeTransactionsTable } from '../db/types.js';
+import type { RechargeTransactionsTable } from '../db/tables/recharge-transactions.js';
 import type { PaymentProvider } from './provider.js';
 import { quote, usdAmount, type QuoteError, type QuoteInput, type RechargeConfig } from './quote.js';
 import { keysetPage } from '../db/paging.js';

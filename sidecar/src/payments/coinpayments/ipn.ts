@@ -2,7 +2,7 @@
 // Each IPN is stored raw with its verdict, whatever happens.
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
-import type { IpnVerdict } from '../../db/tables/payments.js';
+import type { IpnVerdict } from '../../db/tables/ipn-log.js';
 import type { Logger } from '../../log.js';
 import { AMOUNT_SCALE, formatDecimal, parseDecimal } from '../decimal.js';
 import { applyPaymentEvent, type PaymentMetrics, type Policies } from '../transition.js';
