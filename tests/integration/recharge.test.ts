@@ -7,11 +7,10 @@ import { silentLogger } from '../../sidecar/src/log.js';
 import { emailOutboxJob } from '../../sidecar/src/notify/email-job.js';
 import { createSmtpMailer } from '../../sidecar/src/notify/mailer.js';
 import { startSimulator } from '../../simulators/coinpayments-legacy/simulator.js';
-import type { PaymentProvider } from '../../sidecar/src/payments/provider.js';
 import { createRecharge } from '../../sidecar/src/payments/recharges.js';
 import { buildTestApp, mintToken } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
-import { SIM_KEYS, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
+import { SIM_KEYS, startPaymentsHarness, wrapProvider, type PaymentsHarness } from '../support/payments.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
 
 let tdb: TestDatabase;
@@ -182,11 +181,7 @@ describe('the provider answering after the row moved on', () => {
     const real = h.deps.provider;
     let rechargeId = 0;
     // create_transaction answers so late that the row was failed as abandoned meanwhile.
-    const slow: PaymentProvider = {
-      name: real.name,
-      maxStatusBatch: real.maxStatusBatch,
-      fetchStatuses: (ids) => real.fetchStatuses(ids),
-      usdRate: (c) => real.usdRate(c),
+    const slow = wrapProvider(real, {
       async createPayment(req) {
         rechargeId = req.rechargeId;
         const answer = await real.createPayment(req);
@@ -197,7 +192,7 @@ describe('the provider answering after the row moved on', () => {
           .execute();
         return answer;
       },
-    };
+    });
     const warnings: Array<Record<string, unknown>> = [];
     const log = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, ...fields }) };
     const result = await createRecharge(

@@ -6,22 +6,20 @@ import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { applyPaymentEvent } from '../../sidecar/src/payments/transition.js';
 import { awardReferralOnRechargeCompleted } from '../../sidecar/src/referrals/referrals.js';
-import { buildTestApp, mintToken, TEST_HOME } from '../support/app.js';
-import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { buildTestApp, TEST_HOME } from '../support/app.js';
+import type { TestDatabase } from '../support/db.js';
+import { type SeededApp, seededApp, userWithCoins } from '../support/seeded.js';
 
 const REWARD = 50;
 let tdb: TestDatabase;
-let t: ReturnType<typeof buildTestApp>;
+let t: SeededApp;
 beforeAll(async () => {
-  tdb = await createTestDatabase(import.meta.filename, { poolSize: 40 });
-  t = buildTestApp(tdb, { env: { REFERRAL_REWARD_COINS: String(REWARD) } });
+  t = await seededApp(import.meta.filename, { poolSize: 40, env: { REFERRAL_REWARD_COINS: String(REWARD) } });
+  tdb = t.tdb;
 });
 afterAll(async () => tdb?.drop());
 
-async function user() {
-  const id = await createWpUser(tdb.db);
-  return { id, token: await mintToken(id) };
-}
+const user = () => userWithCoins(tdb.db, 0);
 const summary = async (token: string) => (await t.call('GET', '/api/referrals', { token })).json();
 const bind = (token: string, code: string) => t.call('POST', '/api/referrals/bind', { token, body: { code } });
 const codeOf = async (token: string) => (await summary(token)).code as string;
