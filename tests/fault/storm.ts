@@ -2,9 +2,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../../sidecar/src/db/database.js';
 import type { IpnMessage } from '../../simulators/coinpayments-legacy/simulator.js';
+import { STORM } from './sizing.js';
 
-const CREATE_MAX_ATTEMPTS = 8;
-const REQUEST_TIMEOUT_MS = 15_000;
+const { CREATE_MAX_ATTEMPTS, REQUEST_TIMEOUT_MS } = STORM;
 
 export async function insertPricedPost(db: Db, author: number, priceCoins: number): Promise<number> {
   const res = await sql`INSERT INTO ${sql.table('posts')}
