@@ -1,10 +1,11 @@
 // Unlocking a post: one transaction debits the price, records the entitlement, shares with the author, notifies.
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import { countAttempt, countAttemptInTx, type WindowLimit } from '../db/rate-counters.js';
 import { isDuplicateKey } from '../db/retry.js';
 import type { LedgerEntry } from '../db/tables/coin-ledger.js';
 import type { EntitlementsTable } from '../db/tables/entitlements.js';
+import type { Database } from '../db/types.js';
 import { applyMovementInTx, findByRef, readBalance } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
 import { readOffer } from './prices.js';
@@ -110,23 +111,7 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
     }
     // A replayed debit means the user paid before (the entitlement was removed since): restore, charge nothing.
     if (debit.replayed) return restoreEntitlement(trx, userId, postId, debit.entry);
-    let shareCoins = 0;
-    if (offer.authorId > 0 && offer.authorId !== userId) {
-      shareCoins = authorShareCoins(offer.priceCoins, req.authorSharePercent);
-      if (shareCoins > 0) {
-        const share = await applyMovementInTx(trx, {
-          userId: offer.authorId,
-          deltaCoins: shareCoins,
-          kind: 'author_share',
-          idempotencyRef: authorShareLedgerRef(userId, postId),
-          actor: `user:${userId}`,
-          refType: 'post',
-          refId: String(postId),
-          memo,
-        });
-        if (!share.ok) throw new Error(`author share reference for ${ref} is held by another movement`);
-      }
-    }
+    const shareCoins = await payAuthorShare(trx, req, offer, memo);
     await enqueueNotification(trx, {
       userId,
       kind: 'unlock',
@@ -139,6 +124,26 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
   if (outcome === ALREADY_UNLOCKED) return alreadyUnlocked(db, userId);
   if (!outcome.ok && outcome.code === 'insufficient_coins' && attempts) await countAttempt(db, attempts, userId);
   return outcome;
+}
+
+/** Credits the post's author their share of the price (none for their own post or a 0 % share); the coins credited. */
+async function payAuthorShare(trx: Transaction<Database>, req: UnlockRequest, offer: { priceCoins: number; authorId: number }, memo: string): Promise<number> {
+  const { userId, postId } = req;
+  if (offer.authorId <= 0 || offer.authorId === userId) return 0;
+  const shareCoins = authorShareCoins(offer.priceCoins, req.authorSharePercent);
+  if (shareCoins <= 0) return 0;
+  const share = await applyMovementInTx(trx, {
+    userId: offer.authorId,
+    deltaCoins: shareCoins,
+    kind: 'author_share',
+    idempotencyRef: authorShareLedgerRef(userId, postId),
+    actor: `user:${userId}`,
+    refType: 'post',
+    refId: String(postId),
+    memo,
+  });
+  if (!share.ok) throw new Error(`author share reference for ${unlockLedgerRef(userId, postId)} is held by another movement`);
+  return shareCoins;
 }
 
 /** The user's own unlock debit under this reference, when one exists: proof the post was paid for. */
