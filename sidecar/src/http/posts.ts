@@ -53,7 +53,9 @@ export function postRoutes(deps: AppDeps) {
     });
     if (!result.ok) {
       if (result.code === 'post_not_for_sale') throw notForSale();
-      if (result.code === 'rate_limited') throw rateLimited(unlockLimit!, result.retryAfterS);
+      if (result.code === 'rate_limited') {
+        throw rateLimited({ limit: config.spending.rateLimits.unlock, windowS: config.spending.rateLimits.windowS }, result.retryAfterS);
+      }
       throw new ApiError(402, 'insufficient_coins', 'not enough coins to unlock this post', {
         balance: result.balance,
         price_coins: result.priceCoins,

@@ -13,7 +13,7 @@ export function windowLimit(deps: AppDeps, bucket: RateLimitBucket): WindowLimit
   return limit === 0 ? undefined : { bucket, limit, windowS: limits.windowS, clock: deps.clock };
 }
 
-export function rateLimited(limit: WindowLimit, retryAfterS: number): ApiError {
+export function rateLimited(limit: Pick<WindowLimit, 'limit' | 'windowS'>, retryAfterS: number): ApiError {
   return new ApiError(
     429,
     'rate_limited',
