@@ -10,7 +10,7 @@ import { createPool, type Pool } from 'mysql2/promise';
 import { sql } from 'kysely';
 import { parseDatabaseUrl } from '../sidecar/src/db/database-url.js';
 import { checkInvariants } from '../sidecar/src/ledger/invariants.js';
-import { startSimulator } from '../sidecar/src/payments/coinpayments/simulator.js';
+import { startSimulator } from '../simulators/coinpayments-legacy/simulator.js';
 import { mintToken, SIM_KEYS, testEnv } from '../tests/support/app.js';
 import { buildWidget } from '../tests/support/browser.js';
 import { createTestDatabase, TABLE_PREFIX, type TestDatabase } from '../tests/support/db.js';

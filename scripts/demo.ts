@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../sidecar/src/payments/coinpayments/simulator.js';
+import { startSimulator, type Simulator } from '../simulators/coinpayments-legacy/simulator.js';
 import { ADMIN_URL } from '../tests/support/db.js';
 import { startSidecar, type SidecarProcess } from '../tests/support/sidecar-process.js';
 import { buildWidget } from '../tests/support/browser.js';

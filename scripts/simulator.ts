@@ -1,6 +1,6 @@
 // `npm run simulator`: the CoinPayments simulator on its own, configured from the environment (.env too).
 import { loadEnvFile } from '../sidecar/src/env-file.js';
-import { startSimulator } from '../sidecar/src/payments/coinpayments/simulator.js';
+import { startSimulator } from '../simulators/coinpayments-legacy/simulator.js';
 
 const AUTOPAY_POLL_MS = 500;
 

@@ -1,6 +1,7 @@
 // Sidecar configuration: the environment parsed and validated once, failing fast with the variable's name.
 import { z } from 'zod';
 import { DatabaseUrlError, parseDatabaseUrl } from './db/database-url.js';
+import type { Policies } from './payments/transition.js';
 import { defaultCatalogJson, parseCatalog } from './spending/catalog.js';
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -159,8 +160,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
       bonusTiers: c.RECHARGE_BONUS_TIERS.map((entry) => parseTier(entry)).sort((a, b) => a.minCoins - b.minCoins),
       usdtNetworks: c.RECHARGE_USDT_NETWORKS,
       coins: c.RECHARGE_COINS,
-      underpayment: c.RECHARGE_UNDERPAYMENT,
-      latePayment: c.RECHARGE_LATE_PAYMENT,
+      /** What the payment state machine does with an underpaid or late payment (RECHARGE_UNDERPAYMENT, RECHARGE_LATE_PAYMENT). */
+      policies: { underpayment: c.RECHARGE_UNDERPAYMENT, latePayment: c.RECHARGE_LATE_PAYMENT } satisfies Policies,
       eventsPollMs: c.RECHARGE_EVENTS_POLL_MS,
       eventsMaxMs: c.RECHARGE_EVENTS_MAX_S * 1000,
       eventsMaxStreamsPerUser: c.RECHARGE_EVENTS_MAX_STREAMS_PER_USER,

@@ -5,7 +5,7 @@ import { ConfigError, parseConfig } from './config.js';
 import { createDb } from './db/database.js';
 import { migrate } from './db/migrator.js';
 import { loadEnvFile } from './env-file.js';
-import { systemClock } from './http/context.js';
+import { systemClock } from './clock.js';
 import { idempotencyRetentionJob } from './http/idempotency-retention.js';
 import { createMetrics } from './http/metrics.js';
 import { createLogger } from './log.js';
@@ -56,8 +56,8 @@ async function main() {
       db,
       provider,
       log,
-      now: () => systemClock.now(),
-      policies: { underpayment: config.recharge.underpayment, latePayment: config.recharge.latePayment },
+      clock: systemClock,
+      policies: config.recharge.policies,
       intervalMs: config.reconcileIntervalMs,
       metrics,
     }),

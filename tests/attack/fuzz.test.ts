@@ -4,15 +4,15 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
-import { buildTestApp, mintToken, TEST_HOME } from '../support/app.js';
-import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { TEST_HOME } from '../support/app.js';
+import type { TestDatabase } from '../support/db.js';
+import { type SeededApp, seededApp, userWithCoins } from '../support/seeded.js';
 
 const RUNS = 150;
 const STABLE_CODE = /^[a-z][a-z0-9_]{2,63}$/;
 
 let tdb: TestDatabase;
-let t: ReturnType<typeof buildTestApp>;
+let t: SeededApp;
 let user: number;
 let admin: number;
 let userToken: string;
@@ -35,17 +35,14 @@ async function insertPost(author: number, title: string, priceMeta: string | nul
 }
 
 beforeAll(async () => {
-  tdb = await createTestDatabase(import.meta.filename);
   // Rate limits off, so fuzzing reaches the validation behind them instead of a 429.
-  t = buildTestApp(tdb, {
+  t = await seededApp(import.meta.filename, {
     env: { RATE_LIMIT_UNLOCK: '0', RATE_LIMIT_RECHARGE: '0', RATE_LIMIT_REDEEM: '0', COINPAYMENTS_API_URL: 'http://127.0.0.1:9/api.php', COINPAYMENTS_TIMEOUT_MS: '200' },
   });
-  user = await createWpUser(tdb.db);
-  admin = await createWpUser(tdb.db);
-  userToken = await mintToken(user);
-  adminToken = await mintToken(admin, { caps: ['read', 'edit_posts', 'manage_options'] });
+  tdb = t.tdb;
   // Five coins: less than any price or reward, so no fuzzed request can be a valid purchase.
-  await applyMovement(tdb.db, { userId: user, deltaCoins: 5, kind: 'adjustment', idempotencyRef: `seed:${user}`, actor: 'test' });
+  ({ id: user, token: userToken } = await userWithCoins(tdb.db, 5));
+  ({ id: admin, token: adminToken } = await userWithCoins(tdb.db, 0, { caps: ['read', 'edit_posts', 'manage_options'] }));
   pricedPost = await insertPost(admin, 'Priced EA', '10');
   await insertPost(admin, 'Free post', null);
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { hmacSha512Hex, phpFormBody } from '../../sidecar/src/payments/coinpayments/signing.js';
-import type { IpnMessage } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import type { IpnMessage } from '../../simulators/coinpayments-legacy/simulator.js';
 import { mintToken } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { SIM_KEYS, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';

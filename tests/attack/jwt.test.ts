@@ -4,19 +4,18 @@ import { generateKeyPairSync, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { importPKCS8, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
-import { buildTestApp, mintToken, TEST_HOME, TEST_SECRET } from '../support/app.js';
-import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { mintToken, TEST_HOME, TEST_SECRET } from '../support/app.js';
+import type { TestDatabase } from '../support/db.js';
+import { type SeededApp, seededApp, userWithCoins } from '../support/seeded.js';
 
 let tdb: TestDatabase;
-let t: ReturnType<typeof buildTestApp>;
+let t: SeededApp;
 let user: number;
 
 beforeAll(async () => {
-  tdb = await createTestDatabase(import.meta.filename);
-  t = buildTestApp(tdb);
-  user = await createWpUser(tdb.db);
-  await applyMovement(tdb.db, { userId: user, deltaCoins: 40, kind: 'adjustment', idempotencyRef: `seed:${user}`, actor: 'test' });
+  t = await seededApp(import.meta.filename);
+  tdb = t.tdb;
+  user = (await userWithCoins(tdb.db, 40)).id;
 });
 afterAll(async () => tdb?.drop());
 

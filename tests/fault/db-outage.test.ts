@@ -2,19 +2,15 @@
 // the outage, recovery without a restart, nothing half-written, retried money requests applied once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
-import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
 import { mintToken, testEnv } from '../support/app.js';
 import { ADMIN_URL, createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
+import { userWithCoins } from '../support/seeded.js';
 import { insertPricedPost } from './storm.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { DB_OUTAGE } from './sizing.js';
 
-const USERS = 8;
-const WORKERS = 8;
-const RECOVERY_BOUND_MS = 20_000;
-const PHASE_MIN_REQUESTS = 60;
-const OUTAGES = 3;
-const POSTS = 50;
+const { USERS, WORKERS, RECOVERY_BOUND_MS, PHASE_MIN_REQUESTS, OUTAGES, POSTS } = DB_OUTAGE;
 
 let tdb: TestDatabase;
 let proxy: TcpProxy;
@@ -28,10 +24,9 @@ beforeAll(async () => {
   tdb = await createTestDatabase(import.meta.filename);
   users = [];
   for (let i = 0; i < USERS; i++) {
-    const id = await createWpUser(tdb.db);
+    const { id, token } = await userWithCoins(tdb.db, 1_000);
     users.push(id);
-    tokens.set(id, await mintToken(id));
-    await applyMovement(tdb.db, { userId: id, deltaCoins: 1_000, kind: 'adjustment', idempotencyRef: `seed:${id}`, actor: 'test' });
+    tokens.set(id, token);
   }
   const admin = await createWpUser(tdb.db);
   for (let i = 0; i < POSTS; i++) posts.push(await insertPricedPost(tdb.db, admin, 1));

@@ -3,19 +3,15 @@
 // again the same process serves requests, with every unlock and adjustment whole or absent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
-import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
 import { mintToken, testEnv } from '../support/app.js';
 import { ADMIN_URL, createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
+import { userWithCoins } from '../support/seeded.js';
 import { eventually, insertPricedPost } from './storm.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { DB_STALL } from './sizing.js';
 
-const REQUEST_TIMEOUT_MS = 1_500;
-/** The deadline plus scheduling slack on a busy 2-core machine. */
-const ANSWER_BOUND_MS = REQUEST_TIMEOUT_MS + 3_000;
-const READY_BOUND_MS = 2_000 + 3_000;
-const USERS = 6;
-const POSTS = 6;
+const { REQUEST_TIMEOUT_MS, ANSWER_BOUND_MS, READY_BOUND_MS, USERS, POSTS } = DB_STALL;
 
 let tdb: TestDatabase;
 let proxy: TcpProxy;
@@ -28,10 +24,9 @@ let adminToken: string;
 beforeAll(async () => {
   tdb = await createTestDatabase(import.meta.filename);
   for (let i = 0; i < USERS; i++) {
-    const id = await createWpUser(tdb.db);
+    const { id, token } = await userWithCoins(tdb.db, 100);
     users.push(id);
-    tokens.set(id, await mintToken(id));
-    await applyMovement(tdb.db, { userId: id, deltaCoins: 100, kind: 'adjustment', idempotencyRef: `seed:${id}`, actor: 'test' });
+    tokens.set(id, token);
   }
   const admin = await createWpUser(tdb.db);
   adminToken = await mintToken(admin, { caps: ['read', 'manage_options'] });

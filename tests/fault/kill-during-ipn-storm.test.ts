@@ -3,20 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
-import { startSimulator, type Simulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
 import { mintToken, SIM_KEYS, testEnv } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
 import { createRecharges, creditReport, eventually, insertPricedPost, ipnStorm } from './storm.js';
+import { KILL_DURING_IPN_STORM } from './sizing.js';
 
-const PAYMENTS = 200;
-const COPIES = 5;
-const USERS = 40;
-const KILLS = 4;
-const KILL_EVERY_MS = 400;
-const CATCH_UP_BOUND_MS = 60_000;
-const POSTS = 20;
-const PRICE_COINS = 2;
+const { PAYMENTS, COPIES, USERS, KILLS, KILL_EVERY_MS, CATCH_UP_BOUND_MS, POSTS, PRICE_COINS } = KILL_DURING_IPN_STORM;
 
 let tdb: TestDatabase;
 let sim: Simulator;

@@ -4,34 +4,32 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
-import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
 import { mintToken, testEnv } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startPrivateMariaDb, type PrivateMariaDb } from '../support/private-mariadb.js';
 import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
+import { userWithCoins } from '../support/seeded.js';
 import { insertPricedPost } from './storm.js';
+import { MARIADB_CRASH } from './sizing.js';
 
-const USERS = 8;
-const WORKERS = 8;
-const POSTS = 250;
-const PRICE_COINS = 2;
-const SEED_COINS = 100_000;
-const CRASHES = 2;
-const PHASE_MIN_REQUESTS = 150;
-const OUTAGE_MIN_REFUSALS = 60;
-const REQUEST_TIMEOUT_MS = 2_000;
-/** The sidecar's deadline plus scheduling slack on a busy 2-core machine. */
-const ANSWER_BOUND_MS = REQUEST_TIMEOUT_MS + 3_000;
-/** Far beyond any answer the sidecar may give: past it the request counts as a hang. */
-const CLIENT_TIMEOUT_MS = 15_000;
-const RECOVERY_BOUND_MS = 15_000;
-/** A client backs off after a refusal instead of spinning on an instant 503. */
-const REFUSED_BACKOFF_MS = 20;
-/** The sidecar's STALE_CLAIM_MS (http/idempotency.ts), plus a margin. */
-const CLAIM_AGE_S = 61;
-/** Bounds well above what is seen on two cores (alone: set-up about 4 s, test 6-17 s; 24 s in all beside another fault file). */
-const SETUP_TIMEOUT_MS = 30_000;
-const TEST_TIMEOUT_MS = 40_000;
+const {
+  USERS,
+  WORKERS,
+  POSTS,
+  PRICE_COINS,
+  SEED_COINS,
+  CRASHES,
+  PHASE_MIN_REQUESTS,
+  OUTAGE_MIN_REFUSALS,
+  REQUEST_TIMEOUT_MS,
+  ANSWER_BOUND_MS,
+  CLIENT_TIMEOUT_MS,
+  RECOVERY_BOUND_MS,
+  REFUSED_BACKOFF_MS,
+  CLAIM_AGE_S,
+  SETUP_TIMEOUT_MS,
+  TEST_TIMEOUT_MS,
+} = MARIADB_CRASH;
 
 let mariadb: PrivateMariaDb;
 let tdb: TestDatabase;
@@ -46,10 +44,9 @@ beforeAll(async () => {
   mariadb = await startPrivateMariaDb();
   tdb = await createTestDatabase(import.meta.filename, { adminUrl: mariadb.adminUrl, poolSize: 8 });
   for (let i = 0; i < USERS; i++) {
-    const id = await createWpUser(tdb.db);
+    const { id, token } = await userWithCoins(tdb.db, SEED_COINS);
     users.push(id);
-    tokens.set(id, await mintToken(id));
-    await applyMovement(tdb.db, { userId: id, deltaCoins: SEED_COINS, kind: 'adjustment', idempotencyRef: `seed:${id}`, actor: 'test' });
+    tokens.set(id, token);
   }
   adminId = await createWpUser(tdb.db);
   adminToken = await mintToken(adminId, { caps: ['read', 'manage_options'] });

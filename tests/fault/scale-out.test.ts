@@ -2,23 +2,25 @@
 // reconcilers running → every payment credited exactly once, every post charged once, invariants hold.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
-import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
-import { startSimulator, type Simulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
-import { mintToken, SIM_KEYS, testEnv } from '../support/app.js';
+import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
+import { SIM_KEYS, testEnv } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
+import { userWithCoins } from '../support/seeded.js';
 import { createRecharges, creditReport, eventually, insertPricedPost, ipnStorm } from './storm.js';
+import { SCALE_OUT } from './sizing.js';
 
-const INSTANCES = 3;
-const USERS = 30;
-const POSTS = 10;
-const PRICE_COINS = 3;
-const SEED_COINS = 100;
-const PAYMENTS = 150;
-/** Payments whose IPNs are never sent: only a reconciler can credit them. */
-const SILENT_PAYMENTS = 30;
-const COPIES = 5;
-const CATCH_UP_BOUND_MS = 60_000;
+const {
+  INSTANCES,
+  USERS,
+  POSTS,
+  PRICE_COINS,
+  SEED_COINS,
+  PAYMENTS,
+  SILENT_PAYMENTS,
+  COPIES,
+  CATCH_UP_BOUND_MS,
+} = SCALE_OUT;
 
 let tdb: TestDatabase;
 let sim: Simulator;
@@ -43,10 +45,9 @@ describe('three instances on one database', () => {
     const users: number[] = [];
     const tokens = new Map<number, string>();
     for (let i = 0; i < USERS; i++) {
-      const id = await createWpUser(tdb.db);
+      const { id, token } = await userWithCoins(tdb.db, SEED_COINS);
       users.push(id);
-      tokens.set(id, await mintToken(id));
-      await applyMovement(tdb.db, { userId: id, deltaCoins: SEED_COINS, kind: 'adjustment', idempotencyRef: `seed:${id}`, actor: 'test' });
+      tokens.set(id, token);
     }
     const author = await createWpUser(tdb.db);
     const posts: number[] = [];

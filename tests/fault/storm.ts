@@ -1,10 +1,10 @@
 // Shared by the fault and scale-out tests: priced posts, recharges created over HTTP, IPN storms, credit checks.
 import { sql } from 'kysely';
 import type { Db } from '../../sidecar/src/db/database.js';
-import type { IpnMessage } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import type { IpnMessage } from '../../simulators/coinpayments-legacy/simulator.js';
+import { STORM } from './sizing.js';
 
-const CREATE_MAX_ATTEMPTS = 8;
-const REQUEST_TIMEOUT_MS = 15_000;
+const { CREATE_MAX_ATTEMPTS, REQUEST_TIMEOUT_MS } = STORM;
 
 export async function insertPricedPost(db: Db, author: number, priceCoins: number): Promise<number> {
   const res = await sql`INSERT INTO ${sql.table('posts')}

@@ -2,11 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sumDecimals } from '../../sidecar/src/admin/reports.js';
 import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
-import { buildTestApp, mintToken } from '../support/app.js';
-import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { mintToken } from '../support/app.js';
+import { createWpUser, type TestDatabase } from '../support/db.js';
+import { type SeededApp, seededApp } from '../support/seeded.js';
 
 let tdb: TestDatabase;
-let t: ReturnType<typeof buildTestApp>;
+let t: SeededApp;
 let admin: string;
 let alice: number;
 let bob: number;
@@ -34,8 +35,8 @@ async function recharge(userId: number, status: 'pending' | 'completed' | 'faile
 }
 
 beforeAll(async () => {
-  tdb = await createTestDatabase(import.meta.filename);
-  t = buildTestApp(tdb);
+  t = await seededApp(import.meta.filename);
+  tdb = t.tdb;
   admin = await mintToken(await createWpUser(tdb.db), { caps: ['read', 'manage_options'] });
   alice = await createWpUser(tdb.db, 'alice');
   bob = await createWpUser(tdb.db, 'bob');

@@ -2,25 +2,23 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../sidecar/src/config.js';
-import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
 import { DOWNLOAD_AUDIENCE, verifyDownloadToken } from '../../sidecar/src/spending/download-token.js';
 import { buildTestApp, mintToken, TEST_HOME, TEST_SECRET, testEnv } from '../support/app.js';
-import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { createWpUser, type TestDatabase } from '../support/db.js';
+import { type SeededApp, seededApp, userWithCoins } from '../support/seeded.js';
 import { insertPricedPost, setPostMeta } from '../support/wp-content.js';
 
 const PUBLIC_URL = 'http://127.0.0.1:8787';
 let tdb: TestDatabase;
-let t: ReturnType<typeof buildTestApp>;
+let t: SeededApp;
 beforeAll(async () => {
-  tdb = await createTestDatabase(import.meta.filename);
-  t = buildTestApp(tdb, { env: { RATE_LIMIT_UNLOCK: '0' } });
+  t = await seededApp(import.meta.filename, { env: { RATE_LIMIT_UNLOCK: '0' } });
+  tdb = t.tdb;
 });
 afterAll(async () => tdb?.drop());
 
 async function unlockedUser(price = 10, filePath: string | null = '2026/11/GoldScalper-v3.ex4') {
-  const id = await createWpUser(tdb.db);
-  await applyMovement(tdb.db, { userId: id, deltaCoins: 100, kind: 'adjustment', idempotencyRef: `seed:${id}`, actor: 'test' });
-  const token = await mintToken(id);
+  const { id, token } = await userWithCoins(tdb.db, 100);
   const post = await insertPricedPost(tdb.db, price, filePath === null ? {} : { filePath });
   expect((await t.call('POST', `/api/posts/${post.postId}/unlock`, { token })).status).toBe(200);
   return { id, token, ...post };

@@ -2,6 +2,7 @@
 // credited, duplicates and shuffles credited once, late IPNs never move a payment backwards.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../sidecar/src/clock.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { hmacSha512Hex } from '../../sidecar/src/payments/coinpayments/signing.js';
@@ -290,7 +291,7 @@ describe('the shared state machine on the database', () => {
           .insertInto('recharge_transactions')
           .values({ user_id: user, coins: 1000, bonus_coins: 100, payment_method: 'USDT', price_amount: '1000.00', price_currency: 'CNY', status: 'pending', provider: 'coinpayments', txn_id: txnId, crypto_currency: 'USDT.TRC20', crypto_amount: '7.28000000', provider_status: 0 })
           .executeTakeFirstOrThrow();
-        const deps = { db: tdb.db, now: () => new Date(), policies: { underpayment: 'proportional', latePayment: 'credit' } as const };
+        const deps = { db: tdb.db, clock: systemClock, policies: { underpayment: 'proportional', latePayment: 'credit' } as const };
         const results = await Promise.all(events.map((e) => applyPaymentEvent(deps, 'coinpayments', txnId, e)));
         const completions = results.filter((r) => r.decision?.action === 'complete');
         expect(completions.length).toBeLessThanOrEqual(1);

@@ -1,7 +1,7 @@
 // Notifications against a real MariaDB and a real local SMTP sink: enqueue, outbox delivery, retries, API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../sidecar/src/db/retry.js';
-import type { Clock } from '../../sidecar/src/http/context.js';
+import type { Clock } from '../../sidecar/src/clock.js';
 import { silentLogger } from '../../sidecar/src/log.js';
 import { emailOutboxJob, retryDelayMs, type EmailOutboxOptions } from '../../sidecar/src/notify/email-job.js';
 import { createSmtpMailer, type Mailer } from '../../sidecar/src/notify/mailer.js';

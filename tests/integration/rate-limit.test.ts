@@ -2,12 +2,14 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../sidecar/src/db/database.js';
-import type { AppEnv, Clock } from '../../sidecar/src/http/context.js';
+import type { Clock } from '../../sidecar/src/clock.js';
+import type { AppEnv } from '../../sidecar/src/http/context.js';
 import { ApiError, sendError } from '../../sidecar/src/http/errors.js';
-import { hitWindow, rateLimit } from '../../sidecar/src/http/rate-limit.js';
-import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
-import { buildTestApp, mintToken } from '../support/app.js';
-import { createTestDatabase, createWpUser, TABLE_PREFIX, WP_PREFIX, type TestDatabase } from '../support/db.js';
+import { hitWindow } from '../../sidecar/src/db/rate-counters.js';
+import { rateLimit } from '../../sidecar/src/http/rate-limit.js';
+import { buildTestApp } from '../support/app.js';
+import { createTestDatabase, TABLE_PREFIX, WP_PREFIX, type TestDatabase } from '../support/db.js';
+import { userWithCoins } from '../support/seeded.js';
 import { insertPricedPost } from '../support/wp-content.js';
 
 let tdb: TestDatabase;
@@ -22,11 +24,7 @@ function steppedClock(): Clock & { advanceS(s: number): void } {
   return { now: () => new Date(ms), advanceS: (s) => (ms += s * 1000) };
 }
 
-async function richUser() {
-  const id = await createWpUser(tdb.db);
-  await applyMovement(tdb.db, { userId: id, deltaCoins: 10_000, kind: 'adjustment', idempotencyRef: `seed:${id}`, actor: 'test' });
-  return { id, token: await mintToken(id) };
-}
+const richUser = () => userWithCoins(tdb.db, 10_000);
 
 describe('rate limits', () => {
   it('answers 429 rate_limited with Retry-After once a user passes the unlock limit, until the window ends', async () => {
@@ -79,9 +77,7 @@ describe('rate limits', () => {
 
   it('counts refused unlocks too: not for sale, too expensive and already unlocked', async () => {
     const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_UNLOCK: '4' } });
-    const id = await createWpUser(tdb.db);
-    await applyMovement(tdb.db, { userId: id, deltaCoins: 5, kind: 'adjustment', idempotencyRef: `seed:${id}`, actor: 'test' });
-    const token = await mintToken(id);
+    const { id, token } = await userWithCoins(tdb.db, 5);
     const cheap = await insertPricedPost(tdb.db, 1);
     const dear = await insertPricedPost(tdb.db, 100);
     const call = (postId: number) => t.call('POST', `/api/posts/${postId}/unlock`, { token });

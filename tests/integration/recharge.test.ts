@@ -1,16 +1,16 @@
 // Recharges end to end against MariaDB and the CoinPayments simulator: create, pay, credit once, read back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../sidecar/src/clock.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { silentLogger } from '../../sidecar/src/log.js';
 import { emailOutboxJob } from '../../sidecar/src/notify/email-job.js';
 import { createSmtpMailer } from '../../sidecar/src/notify/mailer.js';
-import { startSimulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
-import type { PaymentProvider } from '../../sidecar/src/payments/provider.js';
+import { startSimulator } from '../../simulators/coinpayments-legacy/simulator.js';
 import { createRecharge } from '../../sidecar/src/payments/recharges.js';
 import { buildTestApp, mintToken } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
-import { SIM_KEYS, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
+import { SIM_KEYS, startPaymentsHarness, wrapProvider, type PaymentsHarness } from '../support/payments.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
 
 let tdb: TestDatabase;
@@ -181,11 +181,7 @@ describe('the provider answering after the row moved on', () => {
     const real = h.deps.provider;
     let rechargeId = 0;
     // create_transaction answers so late that the row was failed as abandoned meanwhile.
-    const slow: PaymentProvider = {
-      name: real.name,
-      maxStatusBatch: real.maxStatusBatch,
-      fetchStatuses: (ids) => real.fetchStatuses(ids),
-      usdRate: (c) => real.usdRate(c),
+    const slow = wrapProvider(real, {
       async createPayment(req) {
         rechargeId = req.rechargeId;
         const answer = await real.createPayment(req);
@@ -196,11 +192,11 @@ describe('the provider answering after the row moved on', () => {
           .execute();
         return answer;
       },
-    };
+    });
     const warnings: Array<Record<string, unknown>> = [];
     const log = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, ...fields }) };
     const result = await createRecharge(
-      { db: tdb.db, provider: slow, recharge: h.config.recharge, priceCurrency: h.config.priceCurrency, ipnUrl: `${h.url}/ipn/coinpayments`, now: () => new Date(), log },
+      { db: tdb.db, provider: slow, recharge: h.config.recharge, priceCurrency: h.config.priceCurrency, ipnUrl: `${h.url}/ipn/coinpayments`, clock: systemClock, log },
       { id: user, email: 'late@example.test', name: 'Late', locale: 'en_US' },
       { packageId: 'p22', method: 'USDT' },
       newKey(),

@@ -26,7 +26,7 @@ const deps = (): ReconcilerDeps => ({
   db: tdb.db,
   provider: h.deps.provider,
   log: silentLogger,
-  now: clock.now,
+  clock,
   policies: { underpayment: 'proportional', latePayment: 'credit' },
   intervalMs: INTERVAL_MS,
   metrics: h.deps.metrics,

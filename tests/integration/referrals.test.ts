@@ -1,26 +1,25 @@
 // Referrals: one code per user, a referee bound once without loops, the referrer credited once on the first completed recharge.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../sidecar/src/clock.js';
 import { inTransaction } from '../../sidecar/src/db/retry.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { applyPaymentEvent } from '../../sidecar/src/payments/transition.js';
 import { awardReferralOnRechargeCompleted } from '../../sidecar/src/referrals/referrals.js';
-import { buildTestApp, mintToken, TEST_HOME } from '../support/app.js';
-import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { buildTestApp, TEST_HOME } from '../support/app.js';
+import type { TestDatabase } from '../support/db.js';
+import { type SeededApp, seededApp, userWithCoins } from '../support/seeded.js';
 
 const REWARD = 50;
 let tdb: TestDatabase;
-let t: ReturnType<typeof buildTestApp>;
+let t: SeededApp;
 beforeAll(async () => {
-  tdb = await createTestDatabase(import.meta.filename, { poolSize: 40 });
-  t = buildTestApp(tdb, { env: { REFERRAL_REWARD_COINS: String(REWARD) } });
+  t = await seededApp(import.meta.filename, { poolSize: 40, env: { REFERRAL_REWARD_COINS: String(REWARD) } });
+  tdb = t.tdb;
 });
 afterAll(async () => tdb?.drop());
 
-async function user() {
-  const id = await createWpUser(tdb.db);
-  return { id, token: await mintToken(id) };
-}
+const user = () => userWithCoins(tdb.db, 0);
 const summary = async (token: string) => (await t.call('GET', '/api/referrals', { token })).json();
 const bind = (token: string, code: string) => t.call('POST', '/api/referrals/bind', { token, body: { code } });
 const codeOf = async (token: string) => (await summary(token)).code as string;
@@ -48,7 +47,7 @@ async function pendingRecharge(userId: number): Promise<string> {
 }
 const complete = (txnId: string) =>
   applyPaymentEvent(
-    { db: tdb.db, now: () => new Date(), policies: { underpayment: 'proportional', latePayment: 'credit' } },
+    { db: tdb.db, clock: systemClock, policies: { underpayment: 'proportional', latePayment: 'credit' } },
     'coinpayments',
     txnId,
     { type: 'provider', status: 100, statusText: 'Complete', receivedAmount: '14.0000000000' },

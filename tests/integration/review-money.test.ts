@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { silentLogger } from '../../sidecar/src/log.js';
-import type { PaymentProvider } from '../../sidecar/src/payments/provider.js';
 import { reconcileOnce, type ReconcilerDeps } from '../../sidecar/src/payments/reconciler.js';
 import { mintToken } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
-import { movableClock, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
+import { movableClock, startPaymentsHarness, wrapProvider, type PaymentsHarness } from '../support/payments.js';
 import { insertPost, setPostMeta } from '../support/wp-content.js';
 
 const INTERVAL_MS = 60_000;
@@ -47,22 +46,18 @@ describe('reconciler expiry racing an IPN', () => {
     // The provider answers "waiting for funds"; before the reconciler acts on that answer, the buyer's funds
     // arrive and CoinPayments' status-1 IPN is processed.
     const real = h.deps.provider;
-    const racing: PaymentProvider = {
-      name: real.name,
-      maxStatusBatch: real.maxStatusBatch,
-      createPayment: (req) => real.createPayment(req),
-      usdRate: (c) => real.usdRate(c),
+    const racing = wrapProvider(real, {
       async fetchStatuses(ids) {
         const answer = await real.fetchStatuses(ids);
         await h.sim.pay(r.txnId, { status: 1 });
         return answer;
       },
-    };
+    });
     const deps: ReconcilerDeps = {
       db: tdb.db,
       provider: racing,
       log: silentLogger,
-      now: clock.now,
+      clock,
       policies: { underpayment: 'proportional', latePayment: 'hold' },
       intervalMs: INTERVAL_MS,
     };

@@ -2,10 +2,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../sidecar/src/config.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
-import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
+import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { redeemReward } from '../../sidecar/src/spending/rewards.js';
 import { buildTestApp, mintToken, TEST_HOME, testEnv } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { userWithCoins } from '../support/seeded.js';
 import { insertPricedPost } from '../support/wp-content.js';
 
 let tdb: TestDatabase;
@@ -25,11 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => tdb?.drop());
 
-async function userWith(coins: number) {
-  const id = await createWpUser(tdb.db);
-  if (coins > 0) await applyMovement(tdb.db, { userId: id, deltaCoins: coins, kind: 'adjustment', idempotencyRef: `seed:${id}`, actor: 'test' });
-  return { id, token: await mintToken(id) };
-}
+const userWith = (coins: number) => userWithCoins(tdb.db, coins);
 
 let keys = 0;
 const newKey = () => `redeem-key-${process.pid}-${++keys}`;

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoinPaymentsClient, CoinPaymentsError, encodeForm } from '../../sidecar/src/payments/coinpayments/client.js';
 import { hmacSha512Hex, verifyHmac } from '../../sidecar/src/payments/coinpayments/signing.js';
-import { startSimulator, type Simulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
 import { SIM_KEYS } from '../support/payments.js';
 
 interface Received {

@@ -1,27 +1,21 @@
 // Unlocking posts priced in WordPress post meta, against real wp_posts/wp_postmeta tables in MariaDB.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
-import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
-import { buildTestApp, mintToken } from '../support/app.js';
-import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { readBalance } from '../../sidecar/src/ledger/ledger.js';
+import { buildTestApp } from '../support/app.js';
+import { createWpUser, type TestDatabase } from '../support/db.js';
+import { type SeededApp, seededApp, userWithCoins } from '../support/seeded.js';
 import { addPostMeta, insertPost, insertPricedPost, setPostMeta } from '../support/wp-content.js';
 
 let tdb: TestDatabase;
-let t: ReturnType<typeof buildTestApp>;
+let t: SeededApp;
 beforeAll(async () => {
-  tdb = await createTestDatabase(import.meta.filename, { poolSize: 40 });
-  t = buildTestApp(tdb, { env: { RATE_LIMIT_UNLOCK: '0', AUTHOR_SHARE_PERCENT: '0' } });
+  t = await seededApp(import.meta.filename, { poolSize: 40, env: { RATE_LIMIT_UNLOCK: '0', AUTHOR_SHARE_PERCENT: '0' } });
+  tdb = t.tdb;
 });
 afterAll(async () => tdb?.drop());
 
-const give = (userId: number, coins: number) =>
-  applyMovement(tdb.db, { userId, deltaCoins: coins, kind: 'adjustment', idempotencyRef: `seed:${userId}:${coins}:${Math.random()}`, actor: 'test' });
-
-async function userWith(coins: number) {
-  const id = await createWpUser(tdb.db);
-  if (coins > 0) await give(id, coins);
-  return { id, token: await mintToken(id) };
-}
+const userWith = (coins: number) => userWithCoins(tdb.db, coins);
 
 const unlock = (token: string, postId: number, headers: Record<string, string> = {}) =>
   t.call('POST', `/api/posts/${postId}/unlock`, { token, headers });

@@ -2,16 +2,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
-import { buildTestApp, mintToken } from '../support/app.js';
-import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { mintToken } from '../support/app.js';
+import { createWpUser, type TestDatabase } from '../support/db.js';
+import { type SeededApp, seededApp } from '../support/seeded.js';
 
 let tdb: TestDatabase;
-let t: ReturnType<typeof buildTestApp>;
+let t: SeededApp;
 let adminToken: string;
 
 beforeAll(async () => {
-  tdb = await createTestDatabase(import.meta.filename);
-  t = buildTestApp(tdb);
+  t = await seededApp(import.meta.filename);
+  tdb = t.tdb;
   const admin = await createWpUser(tdb.db);
   adminToken = await mintToken(admin, { caps: ['read', 'edit_posts', 'manage_options'] });
 });

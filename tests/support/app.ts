@@ -2,8 +2,8 @@
 import { SignJWT } from 'jose';
 import { createApp } from '../../sidecar/src/app.js';
 import { parseConfig, type Config } from '../../sidecar/src/config.js';
-import type { AppDeps, Capability, Clock } from '../../sidecar/src/http/context.js';
-import { systemClock } from '../../sidecar/src/http/context.js';
+import { systemClock, type Clock } from '../../sidecar/src/clock.js';
+import type { AppDeps, Capability } from '../../sidecar/src/http/context.js';
 import { createMetrics } from '../../sidecar/src/http/metrics.js';
 import { CoinPaymentsClient } from '../../sidecar/src/payments/coinpayments/client.js';
 import { silentLogger } from '../../sidecar/src/log.js';

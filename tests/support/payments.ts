@@ -2,8 +2,9 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { App } from '../../sidecar/src/app.js';
-import type { Clock } from '../../sidecar/src/http/context.js';
-import { startSimulator, type Simulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import type { Clock } from '../../sidecar/src/clock.js';
+import type { PaymentProvider } from '../../sidecar/src/payments/provider.js';
+import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
 import { buildTestApp, SIM_KEYS } from './app.js';
 import type { TestDatabase } from './db.js';
 
@@ -49,5 +50,17 @@ export function movableClock(start = Date.now()) {
     advance(ms: number) {
       offsetMs += ms;
     },
+  };
+}
+
+/** A provider that forwards every call to `real` except the ones a test replaces (to race or delay an answer). */
+export function wrapProvider(real: PaymentProvider, overrides: Partial<Pick<PaymentProvider, 'createPayment' | 'fetchStatuses' | 'usdRate'>>): PaymentProvider {
+  return {
+    name: real.name,
+    maxStatusBatch: real.maxStatusBatch,
+    createPayment: (req) => real.createPayment(req),
+    fetchStatuses: (ids) => real.fetchStatuses(ids),
+    usdRate: (currency) => real.usdRate(currency),
+    ...overrides,
   };
 }

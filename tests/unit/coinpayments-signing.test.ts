@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeForm, nonceSource } from '../../sidecar/src/payments/coinpayments/client.js';
 import { hmacSha512Hex, phpFormBody, phpUrlencode, verifyHmac } from '../../sidecar/src/payments/coinpayments/signing.js';
-import { phpNumber } from '../../sidecar/src/payments/coinpayments/simulator.js';
+import { phpNumber } from '../../simulators/coinpayments-legacy/simulator.js';
 import { formatDecimal, parseDecimal } from '../../sidecar/src/payments/decimal.js';
 
 const REQUEST_BODY = 'currency=BTC&version=1&cmd=get_callback_address&key=your_api_public_key&format=json';

@@ -1,7 +1,8 @@
 // Read-only views for site owners: payments, ledger search and daily stats (all bounded and paged).
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
-import type { LedgerKind, RechargeStatus } from '../db/types.js';
+import type { LedgerKind } from '../db/tables/coin-ledger.js';
+import type { RechargeStatus } from '../db/tables/recharge-transactions.js';
 import { bonusLedgerRef, rechargeLedgerRef } from '../payments/transition.js';
 import { keysetPage } from '../db/paging.js';
 

@@ -1,114 +1,43 @@
-// One interface for every table the sidecar touches, by logical (unprefixed) name.
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { NotifyTables } from './tables/notify.js';
-import type { PaymentsTables } from './tables/payments.js';
-import type { SpendingTables } from './tables/spending.js';
+// The Kysely Database interface: every table the sidecar touches, by logical (unprefixed) name, one file each in tables/.
+import type { CoinLedgerTable } from './tables/coin-ledger.js';
+import type { DownloadsTable } from './tables/downloads.js';
+import type { EmailOutboxTable } from './tables/email-outbox.js';
+import type { EntitlementsTable } from './tables/entitlements.js';
+import type { IdempotencyKeysTable } from './tables/idempotency-keys.js';
+import type { IpnLogTable } from './tables/ipn-log.js';
+import type { MigrationsTable } from './tables/migrations.js';
+import type { NotificationsTable } from './tables/notifications.js';
+import type { PaymentResolutionsTable } from './tables/payment-resolutions.js';
+import type { RateLimitsTable } from './tables/rate-limits.js';
+import type { RechargeTransactionsTable } from './tables/recharge-transactions.js';
+import type { ReferralBindingsTable } from './tables/referral-bindings.js';
+import type { ReferralCodesTable } from './tables/referral-codes.js';
+import type { RewardCountersTable } from './tables/reward-counters.js';
+import type { RewardRedemptionsTable } from './tables/reward-redemptions.js';
+import type { RoleGrantsTable } from './tables/role-grants.js';
+import type { UserWalletTable } from './tables/user-wallet.js';
+import type { WpPostmetaTable, WpPostsTable, WpUsersTable } from './tables/wordpress.js';
 
-export type CreatedAt = ColumnType<Date, Date | undefined, never>;
-export type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
-
-export interface UserWalletTable {
-  user_id: number;
-  total_coins: number;
-  last_recharge_at: Date | null;
-  created_at: CreatedAt;
-  updated_at: UpdatedAt;
-}
-
-export type LedgerKind =
-  | 'recharge'
-  | 'bonus'
-  | 'unlock'
-  | 'author_share'
-  | 'reward'
-  | 'referral'
-  | 'adjustment';
-
-export interface CoinLedgerTable {
-  id: Generated<number>;
-  user_id: number;
-  delta_coins: number;
-  balance_after: number;
-  kind: LedgerKind;
-  ref_type: string | null;
-  ref_id: string | null;
-  idempotency_ref: string;
-  actor: string;
-  memo: string | null;
-  created_at: CreatedAt;
-}
-
-export type RechargeStatus = 'pending' | 'completed' | 'failed';
-export type PaymentMethod = 'USDT' | 'CoinPayment';
-
-/** Decimal columns are strings: exact, never binary floats. */
-export interface RechargeTransactionsTable {
-  id: Generated<number>;
-  user_id: number;
-  coins: number;
-  bonus_coins: number;
-  payment_method: PaymentMethod;
-  price_amount: string;
-  price_currency: string;
-  amount_usd: string | null;
-  status: RechargeStatus;
-  provider: string;
-  txn_id: string | null;
-  crypto_currency: string | null;
-  crypto_amount: string | null;
-  created_at: CreatedAt;
-  updated_at: UpdatedAt;
-  completed_at: Date | null;
-}
-
-export interface IdempotencyKeysTable {
-  user_id: number;
-  idem_key: string;
-  scope: string;
-  request_hash: string;
-  status_code: number | null;
-  response_body: string | null;
-  created_at: CreatedAt;
-}
-
-export interface MigrationsTable {
-  name: string;
-  checksum: string;
-  applied_at: CreatedAt;
-}
-
-/** WordPress core tables, read-only for the sidecar (subset of columns used). */
-export interface WpUsersTable {
-  ID: number;
-  user_login: string;
-  user_email: string;
-  display_name: string;
-}
-export interface WpPostsTable {
-  ID: number;
-  post_author: number;
-  post_title: string;
-  post_status: string;
-  post_type: string;
-}
-export interface WpPostmetaTable {
-  meta_id: Generated<number>;
-  post_id: number;
-  meta_key: string | null;
-  meta_value: string | null;
-}
-
-/** Each area declares its own tables in db/tables/*.ts; this joins them. */
-export interface Database extends PaymentsTables, SpendingTables, NotifyTables {
+export interface Database {
   user_wallet: UserWalletTable;
   coin_ledger: CoinLedgerTable;
   recharge_transactions: RechargeTransactionsTable;
   idempotency_keys: IdempotencyKeysTable;
   migrations: MigrationsTable;
+  ipn_log: IpnLogTable;
+  payment_resolutions: PaymentResolutionsTable;
+  entitlements: EntitlementsTable;
+  downloads: DownloadsTable;
+  reward_redemptions: RewardRedemptionsTable;
+  reward_counters: RewardCountersTable;
+  role_grants: RoleGrantsTable;
+  referral_codes: ReferralCodesTable;
+  referral_bindings: ReferralBindingsTable;
+  rate_limits: RateLimitsTable;
+  notifications: NotificationsTable;
+  email_outbox: EmailOutboxTable;
+  /** WordPress core tables, prefixed with WP_TABLE_PREFIX instead of the sidecar's prefix. */
   users: WpUsersTable;
   posts: WpPostsTable;
   postmeta: WpPostmetaTable;
 }
-
-export type LedgerEntry = Selectable<CoinLedgerTable>;
-export type NewLedgerEntry = Insertable<CoinLedgerTable>;

@@ -22,8 +22,8 @@ export function adminPaymentRoutes(deps: AppDeps) {
   app.use('*', requireCap('manage_options'));
   const applyDeps = {
     db: deps.db,
-    now: () => deps.clock.now(),
-    policies: { underpayment: deps.config.recharge.underpayment, latePayment: deps.config.recharge.latePayment },
+    clock: deps.clock,
+    policies: deps.config.recharge.policies,
     metrics: deps.metrics,
   };
 

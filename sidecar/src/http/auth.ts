@@ -2,7 +2,8 @@
 import { errors, jwtVerify } from 'jose';
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './errors.js';
-import type { AppEnv, AuthUser, Capability, Clock } from './context.js';
+import type { Clock } from '../clock.js';
+import type { AppEnv, AuthUser, Capability } from './context.js';
 
 export const JWT_AUDIENCE = 'goldcoin';
 export const CLOCK_SKEW_S = 30;

@@ -1,4 +1,5 @@
 // Types shared by the Hono app and its route groups.
+import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
@@ -15,11 +16,6 @@ export interface AuthUser {
   caps: Capability[];
   postId: number | null;
 }
-
-export interface Clock {
-  now(): Date;
-}
-export const systemClock: Clock = { now: () => new Date() };
 
 /** Everything the app needs, passed in so a test builds one in a line. */
 export interface AppDeps {

@@ -2,7 +2,7 @@
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { BackgroundJob } from '../workers.js';
-import type { Clock } from './context.js';
+import type { Clock } from '../clock.js';
 
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 const BATCH_ROWS = 1_000;

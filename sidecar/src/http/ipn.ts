@@ -10,11 +10,11 @@ export function ipnRoutes(deps: AppDeps) {
   const ipnDeps = {
     db: deps.db,
     log: deps.log,
-    now: () => deps.clock.now(),
+    clock: deps.clock,
     merchantId: deps.config.coinpayments.merchantId,
     ipnSecret: deps.config.coinpayments.ipnSecret,
     allowedCurrencies: allowedPayCurrencies(deps.config.recharge),
-    policies: { underpayment: deps.config.recharge.underpayment, latePayment: deps.config.recharge.latePayment },
+    policies: deps.config.recharge.policies,
     metrics: deps.metrics,
     // One allowance per app, i.e. per sidecar instance.
     unverifiedLog: new UnverifiedLogBudget(deps.config.coinpayments.unverifiedIpnLogPerMin, deps.log, deps.metrics.ipnUnlogged),

@@ -8,7 +8,7 @@ import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotent } from './idempotency.js';
 import { openapiHelpers } from './openapi.js';
-import { attemptCounter } from './rate-limit.js';
+import { rateLimited, windowLimit } from './rate-limit.js';
 import { parseId } from './validate.js';
 
 const notForSale = () => notFound('post_not_for_sale', 'this post is not for sale');
@@ -16,6 +16,7 @@ const notForSale = () => notFound('post_not_for_sale', 'this post is not for sal
 export function postRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   const { db, config } = deps;
+  const unlockLimit = windowLimit(deps, 'unlock');
 
   app.get('/posts/:postId', async (c) => {
     const postId = parseId(c.req.param('postId'), 'postId');
@@ -39,7 +40,7 @@ export function postRoutes(deps: AppDeps) {
     });
   });
 
-  // The unlock rate limit is counted by the unlock transaction itself (attemptCounter), not by middleware.
+  // The unlock rate limit is counted by the unlock transaction itself, not by middleware.
   app.post('/posts/:postId/unlock', optionalIdempotency(deps), async (c) => {
     const postId = parseId(c.req.param('postId'), 'postId');
     const user = c.get('user');
@@ -48,10 +49,13 @@ export function postRoutes(deps: AppDeps) {
       postId,
       authorSharePercent: config.spending.authorSharePercent,
       locale: user.locale,
-      attempts: attemptCounter(deps, 'unlock', user.id),
+      attempts: unlockLimit,
     });
     if (!result.ok) {
       if (result.code === 'post_not_for_sale') throw notForSale();
+      if (result.code === 'rate_limited') {
+        throw rateLimited({ limit: config.spending.rateLimits.unlock, windowS: config.spending.rateLimits.windowS }, result.retryAfterS);
+      }
       throw new ApiError(402, 'insufficient_coins', 'not enough coins to unlock this post', {
         balance: result.balance,
         price_coins: result.priceCoins,

@@ -37,7 +37,7 @@ export function rechargeRoutes(deps: AppDeps) {
     recharge: cfg.recharge,
     priceCurrency: cfg.priceCurrency,
     ipnUrl: `${cfg.publicUrl}/ipn/coinpayments`,
-    now: () => deps.clock.now(),
+    clock: deps.clock,
     log: deps.log,
   };
 

@@ -1,5 +1,5 @@
 // JSON shapes of domain rows as the API returns them.
-import type { LedgerEntry } from '../db/types.js';
+import type { LedgerEntry } from '../db/tables/coin-ledger.js';
 
 export function ledgerEntryJson(e: LedgerEntry) {
   return {

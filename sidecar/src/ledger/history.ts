@@ -1,6 +1,6 @@
 // Reading a user's wallet: balance, last recharge and ledger pages (newest first, keyset cursor).
 import type { DbOrTx } from '../db/database.js';
-import type { LedgerEntry } from '../db/types.js';
+import type { LedgerEntry } from '../db/tables/coin-ledger.js';
 import { keysetPage } from '../db/paging.js';
 
 export const MAX_PAGE_SIZE = 100;

@@ -2,7 +2,8 @@
 import { sql, type Transaction } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction, isDuplicateKey, RetryTransaction } from '../db/retry.js';
-import type { Database, LedgerEntry, LedgerKind } from '../db/types.js';
+import type { LedgerEntry, LedgerKind } from '../db/tables/coin-ledger.js';
+import type { Database } from '../db/types.js';
 
 export const MAX_COINS_PER_MOVEMENT = 1_000_000_000;
 

@@ -1,11 +1,12 @@
 // Creating and reading recharges: freeze the quote, open the provider's transaction, store what the IPN needs.
 import { sql, type Selectable } from 'kysely';
-import type { Db } from '../db/database.js';
+import type { Clock } from '../clock.js';
+import type { Db, DbOrTx } from '../db/database.js';
 import type { Logger } from '../log.js';
 import { inTransaction, isDuplicateKey } from '../db/retry.js';
-import type { RechargeTransactionsTable } from '../db/types.js';
-import type { PaymentProvider } from './provider.js';
-import { quote, usdAmount, type QuoteError, type QuoteInput, type RechargeConfig } from './quote.js';
+import type { RechargeTransactionsTable } from '../db/tables/recharge-transactions.js';
+import type { CreatedPayment, PaymentProvider } from './provider.js';
+import { quote, usdAmount, type Quote, type QuoteError, type QuoteInput, type RechargeConfig } from './quote.js';
 import { keysetPage } from '../db/paging.js';
 
 export type RechargeRow = Selectable<RechargeTransactionsTable>;
@@ -18,7 +19,7 @@ export interface CreateDeps {
   recharge: RechargeConfig;
   priceCurrency: string;
   ipnUrl: string;
-  now: () => Date;
+  clock: Clock;
   log: Logger;
 }
 
@@ -47,9 +48,49 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
   const { quote: qt } = q;
   // USD at the provider's rate of the moment; the configured rate when it has none.
   const amountUsd = usdAmount(qt.priceAmount, (await deps.provider.usdRate(qt.priceCurrency)) ?? deps.recharge.usdRate);
-  const now = deps.now();
+  const reserved = await reserveRecharge(deps, buyer, qt, amountUsd, idempotencyKey);
 
-  const reserved = await inTransaction(deps.db, async (trx) => {
+  const inProgress = { ok: false, code: 'request_in_progress', message: 'a recharge with this Idempotency-Key is being created' } as const;
+  if (reserved.kind === 'existing') return reserved.row.txn_id === null ? inProgress : { ok: true, recharge: reserved.row, replayed: true };
+  if (reserved.kind === 'in_progress') return inProgress;
+  if (reserved.kind === 'limit') {
+    return { ok: false, code: 'daily_limit_exceeded', message: `at most ${deps.recharge.dailyMaxCoins} coins per 24 hours (${reserved.coinsToday} already)` };
+  }
+  const id = reserved.id;
+
+  const created = await deps.provider.createPayment({
+    rechargeId: id,
+    priceAmount: qt.priceAmount,
+    priceCurrency: qt.priceCurrency,
+    payCurrency: qt.payCurrency,
+    buyerEmail: buyer.email,
+    buyerName: buyer.name,
+    itemName: `${qt.coins} gold coins`,
+    ipnUrl: deps.ipnUrl,
+  });
+  if (!created.ok) {
+    await failUnopened(deps, id);
+    return { ok: false, code: 'provider_unavailable', message: 'the payment provider is not available; nothing was charged', cause: created.message };
+  }
+  const stored = await storeProviderAnswer(deps, id, created.value);
+  const row = (await findRecharge(deps.db, id))!;
+  if (!stored) {
+    // The provider's transaction exists but is not ours to follow any more: log it so a person can look it up.
+    deps.log.warn('recharge: provider answered after the recharge moved on; answer not stored', { recharge_id: id, txn_id: created.value.txnId, status: row.status });
+  }
+  return { ok: true, recharge: row, replayed: false };
+}
+
+type Reservation =
+  | { kind: 'existing'; row: RechargeRow }
+  | { kind: 'in_progress' }
+  | { kind: 'limit'; coinsToday: number }
+  | { kind: 'reserved'; id: number };
+
+/** Under the buyer's wallet lock: the recharge already made with this key, a refusal, or a new pending row. */
+async function reserveRecharge(deps: CreateDeps, buyer: Buyer, qt: Quote, amountUsd: string, idempotencyKey: string): Promise<Reservation> {
+  const now = deps.clock.now();
+  return inTransaction(deps.db, async (trx): Promise<Reservation> => {
     // Lock first: InnoDB takes its read snapshot at the first plain read, which must see the
     // recharges a concurrent request committed while we waited for the lock.
     await sql`INSERT IGNORE INTO ${sql.table('user_wallet')} (user_id, total_coins) VALUES (${buyer.id}, 0)`.execute(trx);
@@ -60,16 +101,9 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
       .where('user_id', '=', buyer.id)
       .where('idempotency_key', '=', idempotencyKey)
       .executeTakeFirst();
-    if (existing) return { kind: 'existing' as const, row: existing };
-    const since = new Date(now.getTime() - DAY_MS);
-    const day = await trx
-      .selectFrom('recharge_transactions')
-      .select(sql<string>`COALESCE(SUM(coins), 0)`.as('coins'))
-      .where('user_id', '=', buyer.id)
-      .where('status', '<>', 'failed')
-      .where('created_at', '>=', since)
-      .executeTakeFirstOrThrow();
-    if (Number(day.coins) + qt.coins > deps.recharge.dailyMaxCoins) return { kind: 'limit' as const, coinsToday: Number(day.coins) };
+    if (existing) return { kind: 'existing', row: existing };
+    const coinsToday = await coinsInLastDay(trx, buyer.id, now);
+    if (coinsToday + qt.coins > deps.recharge.dailyMaxCoins) return { kind: 'limit', coinsToday };
     try {
       const ins = await trx
         .insertInto('recharge_transactions')
@@ -90,45 +124,44 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
           created_at: now,
         })
         .executeTakeFirstOrThrow();
-      return { kind: 'reserved' as const, id: Number(ins.insertId) };
+      return { kind: 'reserved', id: Number(ins.insertId) };
     } catch (err) {
-      if (isDuplicateKey(err)) return { kind: 'in_progress' as const };
+      if (isDuplicateKey(err)) return { kind: 'in_progress' };
       throw err;
     }
   });
+}
 
-  const inProgress = { ok: false, code: 'request_in_progress', message: 'a recharge with this Idempotency-Key is being created' } as const;
-  if (reserved.kind === 'existing') return reserved.row.txn_id === null ? inProgress : { ok: true, recharge: reserved.row, replayed: true };
-  if (reserved.kind === 'in_progress') return inProgress;
-  if (reserved.kind === 'limit') {
-    return { ok: false, code: 'daily_limit_exceeded', message: `at most ${deps.recharge.dailyMaxCoins} coins per 24 hours (${reserved.coinsToday} already)` };
-  }
-  const id = reserved.id;
+/** Coins the user asked for in the 24 hours before now, failed recharges not counted. */
+async function coinsInLastDay(trx: DbOrTx, userId: number, now: Date): Promise<number> {
+  const day = await trx
+    .selectFrom('recharge_transactions')
+    .select(sql<string>`COALESCE(SUM(coins), 0)`.as('coins'))
+    .where('user_id', '=', userId)
+    .where('status', '<>', 'failed')
+    .where('created_at', '>=', new Date(now.getTime() - DAY_MS))
+    .executeTakeFirstOrThrow();
+  return Number(day.coins);
+}
 
-  const created = await deps.provider.createPayment({
-    rechargeId: id,
-    priceAmount: qt.priceAmount,
-    priceCurrency: qt.priceCurrency,
-    payCurrency: qt.payCurrency,
-    buyerEmail: buyer.email,
-    buyerName: buyer.name,
-    itemName: `${qt.coins} gold coins`,
-    ipnUrl: deps.ipnUrl,
-  });
-  // Single-statement writes go through inTransaction too: the reconciler's claim can make them a deadlock victim.
-  if (!created.ok) {
-    await inTransaction(deps.db, (trx) =>
-      trx
-        .updateTable('recharge_transactions')
-        .set({ status: 'failed', failed_at: deps.now(), failed_reason: 'provider_unavailable', idempotency_key: null })
-        .where('id', '=', id)
-        .where('status', '=', 'pending')
-        .execute(),
-    );
-    return { ok: false, code: 'provider_unavailable', message: 'the payment provider is not available; nothing was charged', cause: created.message };
-  }
-  const p = created.value;
-  const createdAt = deps.now();
+/**
+ * The provider opened nothing: fail the row and free its key, so the client may try again. Single-statement
+ * writes go through inTransaction too: the reconciler's claim can make them a deadlock victim.
+ */
+async function failUnopened(deps: CreateDeps, id: number): Promise<void> {
+  await inTransaction(deps.db, (trx) =>
+    trx
+      .updateTable('recharge_transactions')
+      .set({ status: 'failed', failed_at: deps.clock.now(), failed_reason: 'provider_unavailable', idempotency_key: null })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .execute(),
+  );
+}
+
+/** Stores the payment instructions; false when the row moved on meanwhile (then nothing is written). */
+async function storeProviderAnswer(deps: CreateDeps, id: number, p: CreatedPayment): Promise<boolean> {
+  const createdAt = deps.clock.now();
   const saved = await inTransaction(deps.db, (trx) =>
     trx
       .updateTable('recharge_transactions')
@@ -152,12 +185,7 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
       .where('txn_id', 'is', null)
       .executeTakeFirst(),
   );
-  const row = (await findRecharge(deps.db, id))!;
-  if (saved.numUpdatedRows !== 1n) {
-    // The provider's transaction exists but is not ours to follow any more: log it so a person can look it up.
-    deps.log.warn('recharge: provider answered after the recharge moved on; answer not stored', { recharge_id: id, txn_id: p.txnId, status: row.status });
-  }
-  return { ok: true, recharge: row, replayed: false };
+  return saved.numUpdatedRows === 1n;
 }
 
 /** Pending recharges in the whole database (an index range on status): the pending-payments gauge. */

@@ -2,6 +2,7 @@
 // state machine as the IPN handler; expires payments past their timeout. Safe with several instances. Each row is
 // polled again on a growing interval, so many idle payments do not all cost a provider call every pass.
 import { sql } from 'kysely';
+import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { inTransaction } from '../db/retry.js';
 import type { Logger } from '../log.js';
@@ -39,7 +40,7 @@ export interface ReconcilerDeps {
   db: Db;
   provider: PaymentProvider;
   log: Logger;
-  now: () => Date;
+  clock: Clock;
   policies: Policies;
   /** The lease on a claimed row and the base pause before it is checked again (see reconcileDelayMs). */
   intervalMs: number;
@@ -63,7 +64,7 @@ export interface ReconcileReport {
  * short transaction: a second reconciler skips the locked rows and, after commit, finds them not due.
  */
 async function claimBatch(deps: ReconcilerDeps, size: number) {
-  const now = deps.now();
+  const now = deps.clock.now();
   const lateSince = new Date(now.getTime() - LATE_PAYMENT_WINDOW_MS);
   return inTransaction(deps.db, async (trx) => {
     const rows = await trx
@@ -108,7 +109,7 @@ async function claimBatch(deps: ReconcilerDeps, size: number) {
  * showed the buyer an address, so nobody can pay it: fail it so it stops counting toward the daily limit.
  */
 async function failAbandoned(deps: ReconcilerDeps): Promise<number> {
-  const now = deps.now();
+  const now = deps.clock.now();
   const res = await deps.db
     .updateTable('recharge_transactions')
     .set({ status: 'failed', failed_at: now, failed_reason: 'abandoned', idempotency_key: null })
@@ -124,7 +125,7 @@ async function failAbandoned(deps: ReconcilerDeps): Promise<number> {
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { claimed: 0, completed: 0, failed: 0, expired: 0, held: 0, providerErrors: 0, unknownStatus: 0, abandoned: 0 };
   report.abandoned = await failAbandoned(deps);
-  const applyDeps = { db: deps.db, now: deps.now, policies: deps.policies, metrics: deps.metrics };
+  const applyDeps = { db: deps.db, clock: deps.clock, policies: deps.policies, metrics: deps.metrics };
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
     const rows = await claimBatch(deps, deps.provider.maxStatusBatch);
     if (rows.length === 0) break;
@@ -147,7 +148,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
       let decision = (await applyPaymentEvent(applyDeps, deps.provider.name, row.txn_id, { type: 'provider', ...obs })).decision;
       // Past its timeout and the provider says no funds: expire it ourselves. Funds arriving later still complete it.
       const stillPending = decision === null || decision.action === 'none' || decision.action === 'progress';
-      if (row.status === 'pending' && stillPending && obs.status === 0 && row.expires_at !== null && row.expires_at.getTime() < deps.now().getTime()) {
+      if (row.status === 'pending' && stillPending && obs.status === 0 && row.expires_at !== null && row.expires_at.getTime() < deps.clock.now().getTime()) {
         decision = (await applyPaymentEvent(applyDeps, deps.provider.name, row.txn_id, { type: 'expired' })).decision;
       }
       if (decision?.action === 'complete') report.completed++;

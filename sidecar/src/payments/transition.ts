@@ -2,10 +2,12 @@
 // administrator resolving a hold: `decide` is pure (property-tested); `applyPaymentEvent` locks the row,
 // decides and writes state, ledger, audit and notification in one transaction.
 import type { Selectable, Transaction } from 'kysely';
+import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { inTransaction } from '../db/retry.js';
-import type { ResolutionAction } from '../db/tables/payments.js';
-import type { Database, RechargeStatus, RechargeTransactionsTable } from '../db/types.js';
+import type { ResolutionAction } from '../db/tables/payment-resolutions.js';
+import type { RechargeStatus, RechargeTransactionsTable } from '../db/tables/recharge-transactions.js';
+import type { Database } from '../db/types.js';
 import { applyMovementInTx } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
 import { awardReferralOnRechargeCompleted } from '../referrals/referrals.js';
@@ -124,7 +126,7 @@ export interface PaymentMetrics {
 
 export interface ApplyDeps {
   db: Db;
-  now: () => Date;
+  clock: Clock;
   policies: Policies;
   metrics?: PaymentMetrics;
 }
@@ -163,7 +165,7 @@ export async function applyPaymentEvent(deps: ApplyDeps, provider: string, txnId
       event,
       deps.policies,
     );
-    await write(trx, deps.now(), row, provider, txnId, event, decision);
+    await write(trx, deps.clock.now(), row, provider, txnId, event, decision);
     return { found: true, rechargeId: row.id, decision };
   });
   // Counted after commit: a retried transaction must not count twice.
@@ -189,6 +191,19 @@ export async function resolveHeldPayment(
 
 type LockedRow = Selectable<RechargeTransactionsTable>;
 
+type Resolution = Extract<PaymentEvent, { type: 'resolve' }>;
+type Failure = Extract<Decision, { action: 'fail' }>;
+type Completion = Extract<Decision, { action: 'complete' }>;
+
+/** What one locked write needs: the transaction, the row as locked, the event's time and what it observed. */
+interface WriteStep {
+  trx: Transaction<Database>;
+  now: Date;
+  row: LockedRow;
+  observed: Partial<Pick<LockedRow, 'provider_status' | 'provider_status_text' | 'received_amount'>>;
+  resolution: Resolution | null;
+}
+
 async function write(
   trx: Transaction<Database>,
   now: Date,
@@ -198,104 +213,119 @@ async function write(
   event: PaymentEvent,
   decision: Decision,
 ): Promise<void> {
-  const observed =
-    event.type === 'provider'
-      ? {
-          provider_status: event.status,
-          provider_status_text: event.statusText.slice(0, 128),
-          ...(event.receivedAmount !== null ? { received_amount: event.receivedAmount } : {}),
-        }
-      : {};
-  const update = () => trx.updateTable('recharge_transactions').where('id', '=', row.id).where('status', '=', row.status);
-  const resolution = event.type === 'resolve' ? event : null;
-  const locale = row.locale ?? undefined;
-  const amounts = { recharge_id: row.id, coins: row.coins, bonus_coins: row.bonus_coins };
-
+  const step: WriteStep = { trx, now, row, observed: observedColumns(event), resolution: event.type === 'resolve' ? event : null };
   switch (decision.action) {
     case 'none':
       if (decision.reason === 'on_hold' && event.type === 'provider') await recordWhileHeld(trx, row, event);
       return;
     case 'progress':
       // Funds are moving: restart the reconciler's backoff, so checks after the one already scheduled come sooner.
-      await update().set({ ...observed, reconcile_attempts: 0 }).execute();
+      await updateLocked(step).set({ ...step.observed, reconcile_attempts: 0 }).execute();
       return;
     case 'hold':
-      await update().set({ ...observed, hold_reason: decision.reason }).execute();
+      await updateLocked(step).set({ ...step.observed, hold_reason: decision.reason }).execute();
       return;
-    case 'fail': {
-      // An expired payment is watched for a late completion on a backoff of its own, from one interval.
-      const res = await update()
-        .set({ ...observed, status: 'failed', failed_at: now, failed_reason: decision.reason, hold_reason: null, reconcile_attempts: 0 })
-        .executeTakeFirst();
-      if (res.numUpdatedRows !== 1n) throw new Error(`recharge ${row.id} changed under its lock`);
-      if (resolution) {
-        await recordResolution(trx, row, resolution, 0, 0);
-        // The buyer is told why in the words of the hold (underpaid, late_payment); an expiry notice may already exist.
-        await enqueueNotification(trx, {
-          userId: row.user_id,
-          kind: 'recharge_failed',
-          dedupeKey: `recharge:${row.id}:rejected`,
-          data: { ...amounts, reason: row.hold_reason },
-          locale,
-        });
-        return;
-      }
-      await enqueueNotification(trx, {
-        userId: row.user_id,
-        kind: decision.reason === 'expired' ? 'recharge_expired' : 'recharge_failed',
-        dedupeKey: `recharge:${row.id}:failed`,
-        data: { ...amounts, reason: decision.reason },
-        locale,
-      });
-      return;
-    }
-    case 'complete': {
-      const res = await update()
-        .set({
-          ...observed,
-          status: 'completed',
-          completed_at: now,
-          coins_credited: decision.coinsCredited,
-          bonus_credited: decision.bonusCredited,
-          hold_reason: null,
-        })
-        .executeTakeFirst();
-      // The row is locked and its status was read under the lock, so this cannot miss.
-      if (res.numUpdatedRows !== 1n) throw new Error(`recharge ${row.id} changed under its lock`);
-      if (resolution) await recordResolution(trx, row, resolution, decision.coinsCredited, decision.bonusCredited);
-      const actor = resolution ? resolution.actor : `provider:${provider}`;
-      const common = { userId: row.user_id, actor, refType: 'recharge', refId: String(row.id) };
-      const memo = decision.underpaid ? 'recharge (underpaid: credited in proportion)' : 'recharge';
-      const credit = await applyMovementInTx(trx, {
-        ...common,
-        deltaCoins: decision.coinsCredited,
-        kind: 'recharge',
-        idempotencyRef: rechargeLedgerRef(provider, txnId),
-        memo: resolution ? `${memo}, resolved: ${resolution.reason}`.slice(0, 255) : memo,
-      });
-      if (!credit.ok) throw new Error(`recharge ${row.id}: ledger refused the credit (${credit.code})`);
-      if (decision.bonusCredited > 0) {
-        const bonus = await applyMovementInTx(trx, {
-          ...common,
-          deltaCoins: decision.bonusCredited,
-          kind: 'bonus',
-          idempotencyRef: bonusLedgerRef(provider, txnId),
-          memo: 'recharge bonus',
-        });
-        if (!bonus.ok) throw new Error(`recharge ${row.id}: ledger refused the bonus (${bonus.code})`);
-      }
-      await trx.updateTable('user_wallet').set({ last_recharge_at: now }).where('user_id', '=', row.user_id).execute();
-      await enqueueNotification(trx, {
-        userId: row.user_id,
-        kind: 'recharge_completed',
-        dedupeKey: `recharge:${row.id}:completed`,
-        data: { recharge_id: row.id, coins: decision.coinsCredited, bonus_coins: decision.bonusCredited },
-        locale,
-      });
-      await awardReferralOnRechargeCompleted(trx, { refereeUserId: row.user_id, rechargeId: row.id, now });
-      return;
-    }
+    case 'fail':
+      return writeFailure(step, decision);
+    case 'complete':
+      return writeCompletion(step, provider, txnId, decision);
   }
+}
+
+function observedColumns(event: PaymentEvent): WriteStep['observed'] {
+  if (event.type !== 'provider') return {};
+  return {
+    provider_status: event.status,
+    provider_status_text: event.statusText.slice(0, 128),
+    ...(event.receivedAmount !== null ? { received_amount: event.receivedAmount } : {}),
+  };
+}
+
+/** An update of the locked row that only matches while its status is still the one read under the lock. */
+const updateLocked = (step: WriteStep) =>
+  step.trx.updateTable('recharge_transactions').where('id', '=', step.row.id).where('status', '=', step.row.status);
+
+const notificationAmounts = (row: LockedRow) => ({ recharge_id: row.id, coins: row.coins, bonus_coins: row.bonus_coins });
+
+async function writeFailure(step: WriteStep, decision: Failure): Promise<void> {
+  const { trx, row, resolution } = step;
+  // An expired payment is watched for a late completion on a backoff of its own, from one interval.
+  const res = await updateLocked(step)
+    .set({ ...step.observed, status: 'failed', failed_at: step.now, failed_reason: decision.reason, hold_reason: null, reconcile_attempts: 0 })
+    .executeTakeFirst();
+  if (res.numUpdatedRows !== 1n) throw new Error(`recharge ${row.id} changed under its lock`);
+  const locale = row.locale ?? undefined;
+  if (resolution) {
+    await recordResolution(trx, row, resolution, 0, 0);
+    // The buyer is told why in the words of the hold (underpaid, late_payment); an expiry notice may already exist.
+    await enqueueNotification(trx, {
+      userId: row.user_id,
+      kind: 'recharge_failed',
+      dedupeKey: `recharge:${row.id}:rejected`,
+      data: { ...notificationAmounts(row), reason: row.hold_reason },
+      locale,
+    });
+    return;
+  }
+  await enqueueNotification(trx, {
+    userId: row.user_id,
+    kind: decision.reason === 'expired' ? 'recharge_expired' : 'recharge_failed',
+    dedupeKey: `recharge:${row.id}:failed`,
+    data: { ...notificationAmounts(row), reason: decision.reason },
+    locale,
+  });
+}
+
+async function writeCompletion(step: WriteStep, provider: string, txnId: string, decision: Completion): Promise<void> {
+  const { trx, now, row, resolution } = step;
+  const res = await updateLocked(step)
+    .set({
+      ...step.observed,
+      status: 'completed',
+      completed_at: now,
+      coins_credited: decision.coinsCredited,
+      bonus_credited: decision.bonusCredited,
+      hold_reason: null,
+    })
+    .executeTakeFirst();
+  // The row is locked and its status was read under the lock, so this cannot miss.
+  if (res.numUpdatedRows !== 1n) throw new Error(`recharge ${row.id} changed under its lock`);
+  if (resolution) await recordResolution(trx, row, resolution, decision.coinsCredited, decision.bonusCredited);
+  await creditRecharge(step, provider, txnId, decision);
+  await trx.updateTable('user_wallet').set({ last_recharge_at: now }).where('user_id', '=', row.user_id).execute();
+  await enqueueNotification(trx, {
+    userId: row.user_id,
+    kind: 'recharge_completed',
+    dedupeKey: `recharge:${row.id}:completed`,
+    data: { recharge_id: row.id, coins: decision.coinsCredited, bonus_coins: decision.bonusCredited },
+    locale: row.locale ?? undefined,
+  });
+  await awardReferralOnRechargeCompleted(trx, { refereeUserId: row.user_id, rechargeId: row.id, now });
+}
+
+/** The recharge's coins and its bonus as two ledger movements, each under its own reference. */
+async function creditRecharge(step: WriteStep, provider: string, txnId: string, decision: Completion): Promise<void> {
+  const { trx, row, resolution } = step;
+  const actor = resolution ? resolution.actor : `provider:${provider}`;
+  const common = { userId: row.user_id, actor, refType: 'recharge', refId: String(row.id) };
+  const memo = decision.underpaid ? 'recharge (underpaid: credited in proportion)' : 'recharge';
+  const credit = await applyMovementInTx(trx, {
+    ...common,
+    deltaCoins: decision.coinsCredited,
+    kind: 'recharge',
+    idempotencyRef: rechargeLedgerRef(provider, txnId),
+    memo: resolution ? `${memo}, resolved: ${resolution.reason}`.slice(0, 255) : memo,
+  });
+  if (!credit.ok) throw new Error(`recharge ${row.id}: ledger refused the credit (${credit.code})`);
+  if (decision.bonusCredited <= 0) return;
+  const bonus = await applyMovementInTx(trx, {
+    ...common,
+    deltaCoins: decision.bonusCredited,
+    kind: 'bonus',
+    idempotencyRef: bonusLedgerRef(provider, txnId),
+    memo: 'recharge bonus',
+  });
+  if (!bonus.ok) throw new Error(`recharge ${row.id}: ledger refused the bonus (${bonus.code})`);
 }
 
 /**
@@ -324,7 +354,7 @@ async function recordWhileHeld(trx: Transaction<Database>, row: LockedRow, event
 async function recordResolution(
   trx: Transaction<Database>,
   row: LockedRow,
-  resolution: { action: ResolutionAction; actor: string; reason: string },
+  resolution: Resolution,
   coinsCredited: number,
   bonusCredited: number,
 ): Promise<void> {

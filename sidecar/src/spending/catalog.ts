@@ -1,6 +1,6 @@
 // The rewards catalog: what can be redeemed, for how many coins, and what fulfilment means for each.
 import { z } from 'zod';
-import type { FulfilmentType } from '../db/tables/spending.js';
+import type { FulfilmentType } from '../db/tables/reward-redemptions.js';
 
 export const MAX_REWARDS = 100;
 

@@ -1,9 +1,11 @@
 // Unlocking a post: one transaction debits the price, records the entitlement, shares with the author, notifies.
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
+import { countAttempt, countAttemptInTx, type WindowLimit } from '../db/rate-counters.js';
 import { isDuplicateKey } from '../db/retry.js';
-import type { EntitlementsTable } from '../db/tables/spending.js';
-import type { LedgerEntry } from '../db/types.js';
+import type { LedgerEntry } from '../db/tables/coin-ledger.js';
+import type { EntitlementsTable } from '../db/tables/entitlements.js';
+import type { Database } from '../db/types.js';
 import { applyMovementInTx, findByRef, readBalance } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
 import { readOffer } from './prices.js';
@@ -17,24 +19,17 @@ export interface UnlockRequest {
   /** Percentage of the price credited to the post's author; 0 turns sharing off. */
   authorSharePercent: number;
   locale?: string;
-  /** Counts the attempt against a per-user limit; absent when no limit applies. */
-  attempts?: AttemptCounter;
-}
-
-/**
- * A per-user attempt counter run by the unlock transaction itself. countInTx is the transaction's first
- * statement, so its row is locked before the entitlement and the wallet (one lock order for every unlock);
- * it throws to refuse, rolling everything back. A refusal that rolls the transaction back loses that count,
- * so countAfterRollback records the attempt again on its own.
- */
-export interface AttemptCounter {
-  countInTx(trx: DbOrTx): Promise<void>;
-  countAfterRollback(db: Db): Promise<void>;
+  /**
+   * The per-user attempt limit, counted by the unlock transaction itself as its first statement, so its row is
+   * locked before the entitlement and the wallet (one lock order for every unlock). Absent when no limit applies.
+   */
+  attempts?: WindowLimit;
 }
 
 export type UnlockResult =
   | { ok: true; chargedCoins: number; balance: number; authorShareCoins: number }
   | { ok: false; code: 'post_not_for_sale' }
+  | { ok: false; code: 'rate_limited'; retryAfterS: number }
   | { ok: false; code: 'insufficient_coins'; balance: number; priceCoins: number; shortfall: number };
 
 const MAX_MEMO_CHARS = 200;
@@ -59,12 +54,17 @@ const ALREADY_UNLOCKED = Symbol('already unlocked');
  * so a first purchase pays for no extra pre-check), so concurrent unlocks of one post queue on it and all but
  * one find it taken; the debit is a conditional UPDATE, so concurrent unlocks of different posts cannot
  * together spend more than the balance. Insufficient coins roll everything back; a repeat or a post not for
- * sale wrote nothing but the attempt count, which commits.
+ * sale wrote nothing but the attempt count, which commits. An attempt over the limit rolls back, counting nothing.
+ * A refusal that rolls the transaction back loses its count, so an insufficient-coins attempt is counted again
+ * on its own.
  */
 export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResult> {
   const { userId, postId, attempts } = req;
   const outcome = await inTransactionOrRollback<UnlockResult | typeof ALREADY_UNLOCKED>(db, async (trx) => {
-    if (attempts) await attempts.countInTx(trx);
+    if (attempts) {
+      const counted = await countAttemptInTx(trx, attempts, userId);
+      if (!counted.ok) throw new Rollback<UnlockResult>({ ok: false, code: 'rate_limited', retryAfterS: counted.retryAfterS });
+    }
     const offer = await readOffer(trx, postId);
     if (!offer) {
       // Someone who unlocked a post keeps it after it is unpublished or its price removed.
@@ -111,23 +111,7 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
     }
     // A replayed debit means the user paid before (the entitlement was removed since): restore, charge nothing.
     if (debit.replayed) return restoreEntitlement(trx, userId, postId, debit.entry);
-    let shareCoins = 0;
-    if (offer.authorId > 0 && offer.authorId !== userId) {
-      shareCoins = authorShareCoins(offer.priceCoins, req.authorSharePercent);
-      if (shareCoins > 0) {
-        const share = await applyMovementInTx(trx, {
-          userId: offer.authorId,
-          deltaCoins: shareCoins,
-          kind: 'author_share',
-          idempotencyRef: authorShareLedgerRef(userId, postId),
-          actor: `user:${userId}`,
-          refType: 'post',
-          refId: String(postId),
-          memo,
-        });
-        if (!share.ok) throw new Error(`author share reference for ${ref} is held by another movement`);
-      }
-    }
+    const shareCoins = await payAuthorShare(trx, req, offer, memo);
     await enqueueNotification(trx, {
       userId,
       kind: 'unlock',
@@ -138,8 +122,28 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
     return { ok: true, chargedCoins: offer.priceCoins, balance: debit.balance, authorShareCoins: shareCoins };
   });
   if (outcome === ALREADY_UNLOCKED) return alreadyUnlocked(db, userId);
-  if (!outcome.ok && outcome.code === 'insufficient_coins' && attempts) await attempts.countAfterRollback(db);
+  if (!outcome.ok && outcome.code === 'insufficient_coins' && attempts) await countAttempt(db, attempts, userId);
   return outcome;
+}
+
+/** Credits the post's author their share of the price (none for their own post or a 0 % share); the coins credited. */
+async function payAuthorShare(trx: Transaction<Database>, req: UnlockRequest, offer: { priceCoins: number; authorId: number }, memo: string): Promise<number> {
+  const { userId, postId } = req;
+  if (offer.authorId <= 0 || offer.authorId === userId) return 0;
+  const shareCoins = authorShareCoins(offer.priceCoins, req.authorSharePercent);
+  if (shareCoins <= 0) return 0;
+  const share = await applyMovementInTx(trx, {
+    userId: offer.authorId,
+    deltaCoins: shareCoins,
+    kind: 'author_share',
+    idempotencyRef: authorShareLedgerRef(userId, postId),
+    actor: `user:${userId}`,
+    refType: 'post',
+    refId: String(postId),
+    memo,
+  });
+  if (!share.ok) throw new Error(`author share reference for ${unlockLedgerRef(userId, postId)} is held by another movement`);
+  return shareCoins;
 }
 
 /** The user's own unlock debit under this reference, when one exists: proof the post was paid for. */

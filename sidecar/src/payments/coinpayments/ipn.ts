@@ -1,7 +1,8 @@
 // CoinPayments IPN: every check of COINPAYMENTS.md §5 on the raw bytes, then the shared state machine.
 // Each IPN is stored raw with its verdict, whatever happens.
+import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
-import type { IpnVerdict } from '../../db/tables/payments.js';
+import type { IpnVerdict } from '../../db/tables/ipn-log.js';
 import type { Logger } from '../../log.js';
 import { AMOUNT_SCALE, formatDecimal, parseDecimal } from '../decimal.js';
 import { applyPaymentEvent, type PaymentMetrics, type Policies } from '../transition.js';
@@ -23,7 +24,7 @@ export interface IpnRequest {
 export interface IpnDeps {
   db: Db;
   log: Logger;
-  now: () => Date;
+  clock: Clock;
   merchantId: string;
   ipnSecret: string;
   allowedCurrencies: Set<string>;
@@ -145,7 +146,7 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
       if (received === null || received >= 10n ** 28n) return reject('invalid_received_amount');
       receivedAmount = formatDecimal(received, 10);
     }
-    const result = await applyPaymentEvent({ db: deps.db, now: deps.now, policies: deps.policies, metrics: deps.metrics }, PROVIDER, txnId, {
+    const result = await applyPaymentEvent({ db: deps.db, clock: deps.clock, policies: deps.policies, metrics: deps.metrics }, PROVIDER, txnId, {
       type: 'provider',
       status: Number(field('status')),
       statusText: field('status_text'),
@@ -159,13 +160,13 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
   }
 
   async function record(verdict: IpnVerdict, reason: string) {
-    if (!hmacVerified && deps.unverifiedLog && !deps.unverifiedLog.take(deps.now())) return;
+    if (!hmacVerified && deps.unverifiedLog && !deps.unverifiedLog.take(deps.clock.now())) return;
     const status = field('status');
     await deps.db
       .insertInto('ipn_log')
       .values({
         provider: PROVIDER,
-        received_at: deps.now(),
+        received_at: deps.clock.now(),
         ipn_id: field('ipn_id').slice(0, 128) || null,
         txn_id: field('txn_id').slice(0, 128) || null,
         ipn_type: field('ipn_type').slice(0, 32) || null,

@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatDecimal, parseDecimal } from '../decimal.js';
-import { hmacSha512Hex, phpFormBody, verifyHmac } from './signing.js';
+import { formatDecimal, parseDecimal } from '../../sidecar/src/payments/decimal.js';
+import { hmacSha512Hex, phpFormBody, verifyHmac } from '../../sidecar/src/payments/coinpayments/signing.js';
 
 const MAX_BODY_BYTES = 65_536;
 const MAX_MULTI = 25;

@@ -1,7 +1,7 @@
 // `npm run migrate`: applies pending migrations to DATABASE_URL and exits.
-import { loadEnvFile } from '../env-file.js';
-import { ConfigError, parseConfig } from '../config.js';
-import { migrate } from './migrator.js';
+import { loadEnvFile } from './env-file.js';
+import { ConfigError, parseConfig } from './config.js';
+import { migrate } from './db/migrator.js';
 
 loadEnvFile();
 try {

@@ -1,0 +1,29 @@
+// coin_ledger: every coin movement, one row each, unique by idempotency_ref.
+import type { Insertable, Selectable } from 'kysely';
+import type { CreatedAt, Generated } from '../columns.js';
+
+export type LedgerKind =
+  | 'recharge'
+  | 'bonus'
+  | 'unlock'
+  | 'author_share'
+  | 'reward'
+  | 'referral'
+  | 'adjustment';
+
+export interface CoinLedgerTable {
+  id: Generated<number>;
+  user_id: number;
+  delta_coins: number;
+  balance_after: number;
+  kind: LedgerKind;
+  ref_type: string | null;
+  ref_id: string | null;
+  idempotency_ref: string;
+  actor: string;
+  memo: string | null;
+  created_at: CreatedAt;
+}
+
+export type LedgerEntry = Selectable<CoinLedgerTable>;
+export type NewLedgerEntry = Insertable<CoinLedgerTable>;
