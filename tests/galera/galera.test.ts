@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../sidecar/src/db/database.js';
 import { loadMigrations } from '../../sidecar/src/db/migrator.js';
+import { hitWindow } from '../../sidecar/src/http/rate-limit.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
 import { startSimulator, type Simulator } from '../../sidecar/src/payments/coinpayments/simulator.js';
@@ -16,7 +17,7 @@ import {
   WP_PREFIX,
   type TestDatabase,
 } from '../support/db.js';
-import { galeraUnavailable, startGaleraCluster, synced, waitForNodes, type GaleraCluster } from '../support/galera.js';
+import { certificationFailures, galeraUnavailable, startGaleraCluster, synced, waitForNodes, type GaleraCluster } from '../support/galera.js';
 import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
 import { createRecharges, creditReport, eventually, insertPricedPost, ipnStorm } from '../fault/storm.js';
 
@@ -32,6 +33,8 @@ const STORM_PAYMENTS = 60;
 const STORM_SILENT = 10;
 const STORM_COPIES = 4;
 const CATCH_UP_BOUND_MS = 60_000;
+const COUNTER_BURST = 60;
+const COUNTER_ROUNDS = 5;
 
 let cluster: GaleraCluster;
 let sim: Simulator;
@@ -112,6 +115,7 @@ describe.skipIf(unavailable !== null)('on a 3-node Galera cluster, one sidecar p
       for (let i = 0; i < RACERS; i++) posts.push(await insertPricedPost(tdb.db, author, PRICE_COINS));
       const statuses = new Map<number, number>();
       const winnersPerRound: number[] = [];
+      const conflictsBefore = await certificationFailures(cluster);
       const users: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const user = await createWpUser(tdb.db);
@@ -136,7 +140,7 @@ describe.skipIf(unavailable !== null)('on a 3-node Galera cluster, one sidecar p
       const counts = Object.fromEntries([...statuses].sort(([a], [b]) => a - b));
       console.log(
         `galera unlock race: ${ROUNDS} rounds × ${RACERS} unlocks over 3 nodes; statuses ${JSON.stringify(counts)}; ` +
-          `winners per round ${JSON.stringify(winnersPerRound)}`,
+          `winners per round ${JSON.stringify(winnersPerRound)}; ${(await certificationFailures(cluster)) - conflictsBefore} certification failures retried`,
       );
       expect([...statuses.keys()].filter((s) => s >= 500)).toEqual([]);
       expect(winnersPerRound).toEqual(Array.from({ length: ROUNDS }, () => 1));
@@ -148,8 +152,41 @@ describe.skipIf(unavailable !== null)('on a 3-node Galera cluster, one sidecar p
       expect(errorLines(sidecars)).toEqual([]);
     });
 
+    it(`the rate-limit counter written from every node at once (${COUNTER_BURST} hits of one user, ${COUNTER_ROUNDS} rounds) counts every hit and never fails`, async () => {
+      const pools = cluster.nodes.map((n) => createDb({ url: `${n.adminUrl}/${tdb.name}`, poolSize: 16, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX }));
+      const before = await certificationFailures(cluster);
+      try {
+        const outcomes = new Map<string, number>();
+        const finalHits: number[] = [];
+        for (let round = 0; round < COUNTER_ROUNDS; round++) {
+          const userId = 900_000 + round;
+          const now = new Date();
+          const hits = await Promise.all(
+            Array.from({ length: COUNTER_BURST }, (_, i) =>
+              hitWindow(pools[i % pools.length]!, 'unlock', userId, 60, now).then(
+                (h) => ({ outcome: 'counted', hits: h.hits }),
+                (err: unknown) => ({ outcome: `errno ${(err as { errno?: number }).errno ?? (err as Error).message}`, hits: 0 }),
+              ),
+            ),
+          );
+          for (const h of hits) outcomes.set(h.outcome, (outcomes.get(h.outcome) ?? 0) + 1);
+          finalHits.push(Math.max(...hits.map((h) => h.hits)));
+        }
+        const conflicts = (await certificationFailures(cluster)) - before;
+        console.log(
+          `galera counter: ${COUNTER_ROUNDS} rounds × ${COUNTER_BURST} concurrent hits over 3 nodes: ${JSON.stringify(Object.fromEntries(outcomes))}; ` +
+            `highest count per round ${JSON.stringify(finalHits)}; ${conflicts} certification failures retried`,
+        );
+        expect(Object.fromEntries(outcomes)).toEqual({ counted: COUNTER_ROUNDS * COUNTER_BURST });
+        expect(finalHits).toEqual(Array.from({ length: COUNTER_ROUNDS }, () => COUNTER_BURST));
+      } finally {
+        await Promise.all(pools.map((p) => p.destroy()));
+      }
+    });
+
     it('an IPN storm with duplicates delivered to different nodes credits each payment exactly once', async () => {
       const urls = sidecars.map((s) => s.url);
+      const conflictsBefore = await certificationFailures(cluster);
       const users: number[] = [];
       const tokens = new Map<number, string>();
       for (let i = 0; i < STORM_USERS; i++) {
@@ -175,7 +212,8 @@ describe.skipIf(unavailable !== null)('on a 3-node Galera cluster, one sidecar p
       console.log(
         `galera IPN storm: ${STORM_PAYMENTS} payments (${STORM_SILENT} without IPN), ${storm.deliveries} deliveries over 3 nodes ` +
           `(${storm.accepted} answered 200, ${storm.refused} refused, ${storm.unanswered} unanswered); ${credits.completed} completed, ` +
-          `${credits.rechargeRows} recharge ledger rows, ${credits.bonusRows} bonus rows; recharge creation refusals ${JSON.stringify([...refusals])}`,
+          `${credits.rechargeRows} recharge ledger rows, ${credits.bonusRows} bonus rows; recharge creation refusals ${JSON.stringify([...refusals])}; ` +
+          `${(await certificationFailures(cluster)) - conflictsBefore} certification failures retried`,
       );
       expect(caughtUp, credits.wrong.join('; ')).toBe(true);
       expect(credits.wrong).toEqual([]);

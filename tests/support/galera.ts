@@ -312,3 +312,18 @@ export async function waitForNodes(cluster: GaleraCluster, database: string): Pr
     }),
   );
 }
+
+/** Transactions aborted so far by a conflict with another node's write (certification failures and brute-force aborts), all nodes. */
+export async function certificationFailures(cluster: GaleraCluster): Promise<number> {
+  let total = 0;
+  for (const n of cluster.nodes) {
+    const conn = await createConnection({ uri: n.adminUrl });
+    try {
+      const [rows] = await conn.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_cert_failures', 'wsrep_local_bf_aborts')");
+      for (const r of rows as Array<{ Value: string }>) total += Number(r.Value);
+    } finally {
+      await conn.end();
+    }
+  }
+  return total;
+}

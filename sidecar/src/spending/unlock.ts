@@ -22,14 +22,12 @@ export interface UnlockRequest {
 }
 
 /**
- * A per-user attempt counter run by the unlock transaction itself. countInTx is the transaction's first
- * statement, so its row is locked before the entitlement and the wallet (one lock order for every unlock);
- * it throws to refuse, rolling everything back. A refusal that rolls the transaction back loses that count,
- * so countAfterRollback records the attempt again on its own.
+ * A per-user attempt counter, run on its own before the unlock's transaction: its row is written by every
+ * attempt on every instance, so inside the money transaction its conflicts would abort unlocks that do not
+ * conflict otherwise. It throws to refuse; a counter that cannot be written lets the attempt through.
  */
 export interface AttemptCounter {
-  countInTx(trx: DbOrTx): Promise<void>;
-  countAfterRollback(db: Db): Promise<void>;
+  count(): Promise<void>;
 }
 
 export type UnlockResult =
@@ -59,12 +57,12 @@ const ALREADY_UNLOCKED = Symbol('already unlocked');
  * so a first purchase pays for no extra pre-check), so concurrent unlocks of one post queue on it and all but
  * one find it taken; the debit is a conditional UPDATE, so concurrent unlocks of different posts cannot
  * together spend more than the balance. Insufficient coins roll everything back; a repeat or a post not for
- * sale wrote nothing but the attempt count, which commits.
+ * sale writes nothing. The attempt was counted before, on its own.
  */
 export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResult> {
   const { userId, postId, attempts } = req;
+  if (attempts) await attempts.count();
   const outcome = await inTransactionOrRollback<UnlockResult | typeof ALREADY_UNLOCKED>(db, async (trx) => {
-    if (attempts) await attempts.countInTx(trx);
     const offer = await readOffer(trx, postId);
     if (!offer) {
       // Someone who unlocked a post keeps it after it is unpublished or its price removed.
@@ -78,7 +76,7 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
         .values({ user_id: userId, post_id: postId, price_coins: offer.priceCoins, source: 'unlock', ledger_ref: ref })
         .execute();
     } catch (err) {
-      // A duplicate key undoes that statement alone; the transaction goes on to commit the attempt count.
+      // A duplicate key undoes that statement alone: the user holds the post already.
       if (isDuplicateKey(err)) return ALREADY_UNLOCKED;
       throw err;
     }
@@ -138,7 +136,6 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
     return { ok: true, chargedCoins: offer.priceCoins, balance: debit.balance, authorShareCoins: shareCoins };
   });
   if (outcome === ALREADY_UNLOCKED) return alreadyUnlocked(db, userId);
-  if (!outcome.ok && outcome.code === 'insufficient_coins' && attempts) await attempts.countAfterRollback(db);
   return outcome;
 }
 
