@@ -34,6 +34,8 @@ const STORM_PAYMENTS = 60;
 const STORM_SILENT = 10;
 const STORM_COPIES = 4;
 const CATCH_UP_BOUND_MS = 60_000;
+/** A 2-core machine running other test files beside this one: DDL and state transfers slow down a lot. */
+const TEST_TIMEOUT_MS = 150_000;
 const COUNTER_BURST = 60;
 const COUNTER_ROUNDS = 10;
 
@@ -48,7 +50,7 @@ function nodeEnv(url: string): Record<string, string> {
 /** One sidecar per node, started together. */
 async function startSidecars(database: string): Promise<PromiseSettledResult<SidecarProcess>[]> {
   return Promise.allSettled(
-    cluster.nodes.map((n, i) => startSidecar({ env: nodeEnv(`${n.adminUrl}/${database}`), label: `sidecar-on-node${i + 1}`, readyTimeoutMs: 60_000 })),
+    cluster.nodes.map((n, i) => startSidecar({ env: nodeEnv(`${n.adminUrl}/${database}`), label: `sidecar-on-node${i + 1}`, readyTimeoutMs: 90_000 })),
   );
 }
 
@@ -58,7 +60,7 @@ function errorLines(sidecars: SidecarProcess[]): string[] {
 
 describe.skipIf(unavailable !== null)('on a 3-node Galera cluster, one sidecar per node', () => {
   beforeAll(async () => {
-    [cluster, sim] = await Promise.all([startGaleraCluster(), startSimulator(SIM_KEYS)]);
+    [cluster, sim] = await Promise.all([startGaleraCluster({ killOnExit: true }), startSimulator(SIM_KEYS)]);
     console.log(`galera: 3 nodes synced in ${(cluster.startupMs / 1000).toFixed(1)} s`);
   });
   afterAll(async () => {
@@ -66,7 +68,7 @@ describe.skipIf(unavailable !== null)('on a 3-node Galera cluster, one sidecar p
     await cluster?.stop();
   });
 
-  it('three sidecars started at once on a fresh database all become ready, each migration applied once', async () => {
+  it('three sidecars started at once on a fresh database all become ready, each migration applied once', { timeout: TEST_TIMEOUT_MS }, async () => {
     const name = `gct_galera_fresh_${Date.now() % 1_000_000}`;
     const adminUrl = cluster.nodes[0]!.adminUrl;
     await installWordPressTables(await createEmptyDatabase(name, adminUrl), WP_PREFIX);
@@ -110,7 +112,7 @@ describe.skipIf(unavailable !== null)('on a 3-node Galera cluster, one sidecar p
       await tdb?.drop();
     });
 
-    it(`${RACERS} concurrent unlocks of different posts on a balance for one, over the three nodes, ${ROUNDS} rounds: one success each, the rest 402, no 5xx`, async () => {
+    it(`${RACERS} concurrent unlocks of different posts on a balance for one, over the three nodes, ${ROUNDS} rounds: one success each, the rest 402, no 5xx`, { timeout: TEST_TIMEOUT_MS }, async () => {
       const author = await createWpUser(tdb.db);
       const posts: number[] = [];
       for (let i = 0; i < RACERS; i++) posts.push(await insertPricedPost(tdb.db, author, PRICE_COINS));
@@ -153,7 +155,7 @@ describe.skipIf(unavailable !== null)('on a 3-node Galera cluster, one sidecar p
       expect(errorLines(sidecars)).toEqual([]);
     });
 
-    it(`the rate-limit counter written from every node at once (${COUNTER_BURST} hits of one user, ${COUNTER_ROUNDS} rounds) counts every hit and never fails`, async () => {
+    it(`the rate-limit counter written from every node at once (${COUNTER_BURST} hits of one user, ${COUNTER_ROUNDS} rounds) counts every hit and never fails`, { timeout: TEST_TIMEOUT_MS }, async () => {
       const perNode = COUNTER_BURST / cluster.nodes.length;
       const pools = cluster.nodes.map((n) => createDb({ url: `${n.adminUrl}/${tdb.name}`, poolSize: perNode, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX }));
       // Every connection open before the first burst, so the hits reach the nodes together rather than as connections come up.
@@ -188,7 +190,7 @@ describe.skipIf(unavailable !== null)('on a 3-node Galera cluster, one sidecar p
       }
     });
 
-    it('an IPN storm with duplicates delivered to different nodes credits each payment exactly once', async () => {
+    it('an IPN storm with duplicates delivered to different nodes credits each payment exactly once', { timeout: TEST_TIMEOUT_MS }, async () => {
       const urls = sidecars.map((s) => s.url);
       const conflictsBefore = await certificationFailures(cluster);
       const users: number[] = [];

@@ -152,7 +152,7 @@ function tail(path: string, chars = 4000): string {
  * The servers are detached (their own process group, logs in files) so the cluster can outlive the process
  * that started it; stopGaleraCluster(dir) stops it from anywhere.
  */
-export async function startGaleraCluster(opts: { dir?: string } = {}): Promise<GaleraCluster> {
+export async function startGaleraCluster(opts: { dir?: string; killOnExit?: boolean } = {}): Promise<GaleraCluster> {
   const reason = galeraUnavailable();
   if (reason) throw new Error(`galera: ${reason}`);
   const started = performance.now();
@@ -170,7 +170,14 @@ export async function startGaleraCluster(opts: { dir?: string } = {}): Promise<G
     return { name, sql, gcomm, ist, sst, datadir: join(dir, name), socket: join(dir, `${name}.sock`), log: join(dir, `${name}.err`) };
   });
   const clusterAddress = `gcomm://${layout.map((n) => `127.0.0.1:${n.gcomm}`).join(',')}`;
+  // A test process that dies leaves no servers behind (they are detached, so nothing else would stop them).
+  const onExit = () => {
+    for (const n of nodes) if (processAlive(n.pid)) process.kill(n.pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  if (opts.killOnExit) process.once('exit', onExit);
   const stopAll = async () => {
+    process.off('exit', onExit);
     await stopNodes(nodes);
     rmSync(dir, { recursive: true, force: true });
   };
