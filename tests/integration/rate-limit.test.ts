@@ -1,5 +1,6 @@
 // Per-user rate limits kept in MariaDB: 429 rate_limited with Retry-After, shared by every instance, off when 0.
 import { Hono } from 'hono';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../sidecar/src/db/database.js';
 import type { Clock } from '../../sidecar/src/clock.js';
@@ -7,8 +8,11 @@ import type { AppEnv } from '../../sidecar/src/http/context.js';
 import { ApiError, sendError } from '../../sidecar/src/http/errors.js';
 import { hitWindow } from '../../sidecar/src/db/rate-counters.js';
 import { rateLimit } from '../../sidecar/src/http/rate-limit.js';
-import { buildTestApp } from '../support/app.js';
-import { createTestDatabase, TABLE_PREFIX, WP_PREFIX, type TestDatabase } from '../support/db.js';
+import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
+import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
+import { silentLogger } from '../../sidecar/src/log.js';
+import { buildTestApp, mintToken } from '../support/app.js';
+import { createTestDatabase, createWpUser, TABLE_PREFIX, WP_PREFIX, type TestDatabase } from '../support/db.js';
 import { userWithCoins } from '../support/seeded.js';
 import { insertPricedPost } from '../support/wp-content.js';
 
@@ -85,7 +89,35 @@ describe('rate limits', () => {
     for (const postId of [cheap.postId, cheap.postId, dear.postId, 999_999_999, cheap.postId]) statuses.push((await call(postId)).status);
     expect(statuses).toEqual([200, 200, 402, 404, 429]);
     const row = await tdb.db.selectFrom('rate_limits').selectAll().where('bucket', '=', 'unlock').where('user_id', '=', id).executeTakeFirstOrThrow();
-    expect(row.hits).toBe(4);
+    // The counter is its own statement before the unlock, as on every other route, so the 429 counted too.
+    expect(row.hits).toBe(5);
+  });
+
+  it('never turns a money answer into a 500 when the counter cannot be written: the unlock goes through, logged', async () => {
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (msg: string) => warnings.push(msg) };
+    const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_UNLOCK: '3' }, deps: { log } });
+    const id = await createWpUser(tdb.db);
+    await applyMovement(tdb.db, { userId: id, deltaCoins: 10, kind: 'adjustment', idempotencyRef: `seed:${id}`, actor: 'test' });
+    const token = await mintToken(id);
+    const cheap = await insertPricedPost(tdb.db, 6);
+    const dear = await insertPricedPost(tdb.db, 6);
+    // Every write to the counter fails as a Galera certification conflict does (1213), however often it is retried.
+    const conflict = "SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock found when trying to get lock'";
+    await sql`CREATE TRIGGER rate_limits_conflict_insert BEFORE INSERT ON ${sql.table('rate_limits')} FOR EACH ROW ${sql.raw(conflict)}`.execute(tdb.db);
+    await sql`CREATE TRIGGER rate_limits_conflict_update BEFORE UPDATE ON ${sql.table('rate_limits')} FOR EACH ROW ${sql.raw(conflict)}`.execute(tdb.db);
+    try {
+      const first = await t.call('POST', `/api/posts/${cheap.postId}/unlock`, { token });
+      const second = await t.call('POST', `/api/posts/${dear.postId}/unlock`, { token });
+      expect([first.status, second.status]).toEqual([200, 402]);
+      expect(await first.json()).toMatchObject({ unlocked: true, balance: 4, charged_coins: 6 });
+      expect(await second.json()).toMatchObject({ error: { code: 'insufficient_coins' } });
+    } finally {
+      await sql`DROP TRIGGER IF EXISTS rate_limits_conflict_insert`.execute(tdb.db);
+      await sql`DROP TRIGGER IF EXISTS rate_limits_conflict_update`.execute(tdb.db);
+    }
+    expect(warnings).toEqual(['rate limit not counted; request let through', 'rate limit not counted; request let through']);
+    expect((await checkInvariants(tdb.db, [id])).problems).toEqual([]);
   });
 
   it('limits redemptions per user', async () => {

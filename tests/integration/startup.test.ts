@@ -105,6 +105,26 @@ describe('migrations', () => {
     }
   });
 
+  it('waits for a lease held by another instance and takes over one left by an instance that died once it expires', async () => {
+    const conn = await createConnection({ uri: ADMIN_URL });
+    const name = `${tdb.name}_l`;
+    await conn.query(`CREATE DATABASE \`${name}\``);
+    try {
+      const url = `${ADMIN_URL}/${name}`;
+      expect(await migrate({ url, tablePrefix: 'site3_', wpTablePrefix: 'wp_' })).toHaveLength((await loadMigrations()).length);
+      // An instance that died while migrating: its lease runs for two more seconds and is never renewed.
+      await conn.query(`INSERT INTO \`${name}\`.site3_migration_lease (name, holder, expires_at) VALUES ('migrate', 'dead-instance', NOW(3) + INTERVAL 2 SECOND)`);
+      const started = Date.now();
+      expect(await migrate({ url, tablePrefix: 'site3_', wpTablePrefix: 'wp_', leaseTtlS: 5 })).toEqual([]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+      const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${name}\`.site3_migration_lease`);
+      expect((rows as Array<{ n: number }>)[0]!.n).toBe(0);
+    } finally {
+      await conn.query(`DROP DATABASE \`${name}\``);
+      await conn.end();
+    }
+  });
+
   it('keeps two sites apart in one database by table prefix', async () => {
     await migrate({ url: tdb.url, tablePrefix: 'othersite_', wpTablePrefix: 'wp_' });
     const conn = await createConnection({ uri: tdb.url });

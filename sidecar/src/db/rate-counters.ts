@@ -1,7 +1,7 @@
 // Per-user fixed-window counters in MariaDB, shared by every sidecar instance: the SQL behind the rate limits.
 import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
-import type { Db, DbOrTx } from './database.js';
+import type { Db } from './database.js';
 import { retryStatement } from './retry.js';
 
 export interface WindowHit {
@@ -16,42 +16,46 @@ export interface WindowLimit {
   limit: number;
   windowS: number;
   clock: Clock;
+  /** Hears a counter that could not be written even after its retries (the attempt was let through). */
+  onUncounted?: (err: unknown) => void;
 }
 
 export type AttemptVerdict = { ok: true } | { ok: false; retryAfterS: number };
 
 /**
- * Counts one request in the current window with a single upsert; the row is reset when a new window
- * starts, so there is one row per (bucket, user). LAST_INSERT_ID(expr) hands the new count back in the
- * same statement, so no read can interleave between increment and check. Runs once: inside a transaction
- * a deadlock has already rolled everything back, so only the whole transaction may run again.
+ * Counts one request in the current window with a single autocommit upsert; the row is reset when a new
+ * window starts, so there is one row per (bucket, user). LAST_INSERT_ID(expr) hands the new count back in
+ * the same statement, so no read can interleave between increment and check. Every request of a user on
+ * every instance writes this row, so it is never part of a money transaction (where its conflicts would
+ * abort the movement): deadlocks, and certification conflicts between the nodes of a Galera cluster, rerun
+ * the statement alone with backoff.
  */
-export async function hitWindowOnce(db: DbOrTx, bucket: string, userId: number, windowS: number, now: Date): Promise<WindowHit> {
+export async function hitWindow(db: Db, bucket: string, userId: number, windowS: number, now: Date): Promise<WindowHit> {
   const nowS = Math.floor(now.getTime() / 1000);
   const windowStart = nowS - (nowS % windowS);
-  const res = await sql`
-    INSERT INTO ${sql.table('rate_limits')} (bucket, user_id, window_start, hits)
-    VALUES (${bucket}, ${userId}, ${windowStart}, LAST_INSERT_ID(1))
-    ON DUPLICATE KEY UPDATE
-      hits = LAST_INSERT_ID(IF(window_start = VALUES(window_start), LEAST(hits + 1, 4000000000), 1)),
-      window_start = VALUES(window_start)`.execute(db);
+  const res = await retryStatement(
+    () => sql`
+      INSERT INTO ${sql.table('rate_limits')} (bucket, user_id, window_start, hits)
+      VALUES (${bucket}, ${userId}, ${windowStart}, LAST_INSERT_ID(1))
+      ON DUPLICATE KEY UPDATE
+        hits = LAST_INSERT_ID(IF(window_start = VALUES(window_start), LEAST(hits + 1, 4000000000), 1)),
+        window_start = VALUES(window_start)`.execute(db),
+  );
   return { hits: Number(res.insertId ?? 1n), retryAfterS: Math.max(1, windowStart + windowS - nowS) };
 }
 
-/** hitWindowOnce as its own autocommit statement: concurrent first upserts of one row can deadlock in InnoDB. */
-export async function hitWindow(db: Db, bucket: string, userId: number, windowS: number, now: Date): Promise<WindowHit> {
-  return retryStatement(() => hitWindowOnce(db, bucket, userId, windowS, now));
-}
-
-const verdict = (limit: WindowLimit, hit: WindowHit): AttemptVerdict =>
-  hit.hits > limit.limit ? { ok: false, retryAfterS: hit.retryAfterS } : { ok: true };
-
-/** Counts the user's attempt as a statement of the caller's transaction (its first, to keep one lock order). */
-export async function countAttemptInTx(trx: DbOrTx, limit: WindowLimit, userId: number): Promise<AttemptVerdict> {
-  return verdict(limit, await hitWindowOnce(trx, limit.bucket, userId, limit.windowS, limit.clock.now()));
-}
-
-/** Counts the user's attempt on its own, outside any transaction. */
+/**
+ * Counts the user's attempt on its own, outside any transaction. A counter that cannot be written even after
+ * its retries lets the attempt through: bookkeeping never decides a money answer, and the attempt's own
+ * transaction still guards the money.
+ */
 export async function countAttempt(db: Db, limit: WindowLimit, userId: number): Promise<AttemptVerdict> {
-  return verdict(limit, await hitWindow(db, limit.bucket, userId, limit.windowS, limit.clock.now()));
+  let hit: WindowHit;
+  try {
+    hit = await hitWindow(db, limit.bucket, userId, limit.windowS, limit.clock.now());
+  } catch (err) {
+    limit.onUncounted?.(err);
+    return { ok: true };
+  }
+  return hit.hits > limit.limit ? { ok: false, retryAfterS: hit.retryAfterS } : { ok: true };
 }

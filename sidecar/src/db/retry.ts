@@ -1,12 +1,24 @@
-// Whole-transaction retry on deadlock (1213), lock-wait timeout (1205) and MariaDB's 1020.
+// Whole-transaction and single-statement retry on deadlock or Galera certification conflict (1213), lock-wait
+// timeout (1205) and MariaDB's 1020, with one bounded, jittered backoff for both.
 import type { Transaction } from 'kysely';
 import type { Db } from './database.js';
 import type { Database } from './types.js';
 
 const RETRYABLE = new Set([1213, 1205, 1020]);
 export const MAX_TX_ATTEMPTS = 8;
+/**
+ * On a multi-primary cluster one row written from every node (a counter) loses certification again and
+ * again while the nodes collide; backing off spreads the attempts so one of them certifies alone.
+ */
+export const MAX_STATEMENT_ATTEMPTS = 8;
 const BASE_BACKOFF_MS = 5;
 const MAX_BACKOFF_MS = 250;
+
+/** Full jitter over an exponentially growing cap. */
+function backoff(attempt: number): Promise<void> {
+  const cap = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt);
+  return new Promise((r) => setTimeout(r, Math.random() * cap));
+}
 
 export function errno(err: unknown): number | undefined {
   const n = (err as { errno?: unknown } | null)?.errno;
@@ -33,20 +45,22 @@ export async function inTransaction<T>(db: Db, fn: (trx: Transaction<Database>) 
       return await db.transaction().execute(fn);
     } catch (err) {
       if (!isRetryable(err) || attempt >= MAX_TX_ATTEMPTS) throw err;
-      const cap = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt);
-      await new Promise((r) => setTimeout(r, Math.random() * cap));
+      await backoff(attempt);
     }
   }
 }
 
-/** Runs one autocommit statement again on a retryable error (deadlocks between single-row upserts happen). */
-export async function retryStatement<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+/**
+ * Runs one autocommit statement again on a retryable error: deadlocks between single-row upserts on one
+ * server, certification conflicts between nodes of a cluster.
+ */
+export async function retryStatement<T>(fn: () => Promise<T>, attempts = MAX_STATEMENT_ATTEMPTS): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       if (!isRetryable(err) || attempt >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * BASE_BACKOFF_MS * 2 ** attempt));
+      await backoff(attempt);
     }
   }
 }

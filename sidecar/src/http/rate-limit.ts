@@ -1,6 +1,7 @@
 // Per-user rate limits shared by every sidecar instance (counters in db/rate-counters.ts): 429 + Retry-After.
 import type { MiddlewareHandler } from 'hono';
 import { countAttempt, type WindowLimit } from '../db/rate-counters.js';
+import { errno } from '../db/retry.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError } from './errors.js';
 
@@ -10,7 +11,10 @@ export type RateLimitBucket = 'unlock' | 'recharge' | 'redeem';
 export function windowLimit(deps: AppDeps, bucket: RateLimitBucket): WindowLimit | undefined {
   const limits = deps.config.spending.rateLimits;
   const limit = limits[bucket];
-  return limit === 0 ? undefined : { bucket, limit, windowS: limits.windowS, clock: deps.clock };
+  if (limit === 0) return undefined;
+  const onUncounted = (err: unknown) =>
+    deps.log.warn('rate limit not counted; request let through', { bucket, errno: errno(err), error: (err as Error).message });
+  return { bucket, limit, windowS: limits.windowS, clock: deps.clock, onUncounted };
 }
 
 export function rateLimited(limit: Pick<WindowLimit, 'limit' | 'windowS'>, retryAfterS: number): ApiError {

@@ -1,7 +1,7 @@
 // Unlocking a post: one transaction debits the price, records the entitlement, shares with the author, notifies.
 import type { Selectable, Transaction } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
-import { countAttempt, countAttemptInTx, type WindowLimit } from '../db/rate-counters.js';
+import { countAttempt, type WindowLimit } from '../db/rate-counters.js';
 import { isDuplicateKey } from '../db/retry.js';
 import type { LedgerEntry } from '../db/tables/coin-ledger.js';
 import type { EntitlementsTable } from '../db/tables/entitlements.js';
@@ -20,8 +20,9 @@ export interface UnlockRequest {
   authorSharePercent: number;
   locale?: string;
   /**
-   * The per-user attempt limit, counted by the unlock transaction itself as its first statement, so its row is
-   * locked before the entitlement and the wallet (one lock order for every unlock). Absent when no limit applies.
+   * The per-user attempt limit, counted on its own before the unlock's transaction: its row is written by every
+   * attempt on every instance, so inside the money transaction its conflicts would abort unlocks that do not
+   * conflict otherwise. Absent when no limit applies.
    */
   attempts?: WindowLimit;
 }
@@ -54,17 +55,15 @@ const ALREADY_UNLOCKED = Symbol('already unlocked');
  * so a first purchase pays for no extra pre-check), so concurrent unlocks of one post queue on it and all but
  * one find it taken; the debit is a conditional UPDATE, so concurrent unlocks of different posts cannot
  * together spend more than the balance. Insufficient coins roll everything back; a repeat or a post not for
- * sale wrote nothing but the attempt count, which commits. An attempt over the limit rolls back, counting nothing.
- * A refusal that rolls the transaction back loses its count, so an insufficient-coins attempt is counted again
- * on its own.
+ * sale writes nothing. The attempt was counted before, on its own.
  */
 export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResult> {
   const { userId, postId, attempts } = req;
+  if (attempts) {
+    const counted = await countAttempt(db, attempts, userId);
+    if (!counted.ok) return { ok: false, code: 'rate_limited', retryAfterS: counted.retryAfterS };
+  }
   const outcome = await inTransactionOrRollback<UnlockResult | typeof ALREADY_UNLOCKED>(db, async (trx) => {
-    if (attempts) {
-      const counted = await countAttemptInTx(trx, attempts, userId);
-      if (!counted.ok) throw new Rollback<UnlockResult>({ ok: false, code: 'rate_limited', retryAfterS: counted.retryAfterS });
-    }
     const offer = await readOffer(trx, postId);
     if (!offer) {
       // Someone who unlocked a post keeps it after it is unpublished or its price removed.
@@ -78,7 +77,7 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
         .values({ user_id: userId, post_id: postId, price_coins: offer.priceCoins, source: 'unlock', ledger_ref: ref })
         .execute();
     } catch (err) {
-      // A duplicate key undoes that statement alone; the transaction goes on to commit the attempt count.
+      // A duplicate key undoes that statement alone: the user holds the post already.
       if (isDuplicateKey(err)) return ALREADY_UNLOCKED;
       throw err;
     }
@@ -122,7 +121,6 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
     return { ok: true, chargedCoins: offer.priceCoins, balance: debit.balance, authorShareCoins: shareCoins };
   });
   if (outcome === ALREADY_UNLOCKED) return alreadyUnlocked(db, userId);
-  if (!outcome.ok && outcome.code === 'insufficient_coins' && attempts) await countAttempt(db, attempts, userId);
   return outcome;
 }
 
