@@ -31,8 +31,6 @@ const READY_TIMEOUT_MS = 2_000;
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   const { config, log, metrics } = deps;
-  // Outermost, so it sees the answer as sent, errors from onError included.
-  if (deps.checkResponses) app.use('*', checkResponses(deps.checkResponses));
 
   app.use('*', async (c, next) => {
     const started = performance.now();
@@ -80,6 +78,9 @@ export function createApp(deps: AppDeps) {
   });
   // Looking at the body makes @hono/node-server build a full Request per request: skip it when there is none.
   app.use('*', (c, next) => (mayHaveBody(c.req.method, (c.env as Partial<HttpBindings> | undefined)?.incoming) ? limitBody(c, next) : next()));
+  // Inside CORS, which then dresses the checked answer as any other; outside auth and the routes, so their
+  // refusals and the answers onError makes of what they throw are checked too.
+  if (deps.checkResponses) app.use('*', checkResponses(deps.checkResponses));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {

@@ -10,14 +10,14 @@ import { routeSpecs } from './schemas/index.js';
 const specKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
 const answersByRoute = new Map(routeSpecs.map((s) => [specKey(s.method, s.path), allAnswers(s)] as const));
 
-/** What is wrong with an answer, or null when it is the documented one. */
-export async function undocumented(answers: Record<number, Answer>, res: Response): Promise<string | null> {
+/** What is wrong with an answer, or null when it is the documented one; `text` reads a JSON answer's body. */
+export async function undocumented(answers: Record<number, Answer>, res: Response, text: () => Promise<string>): Promise<string | null> {
   const answer = answers[res.status];
   if (!answer) return `status ${res.status} is not documented`;
   const type = res.headers.get('content-type') ?? '';
   if ('contentType' in answer) return type.startsWith(answer.contentType) ? null : `content type ${type}, documented ${answer.contentType}`;
   if (!type.startsWith('application/json')) return `content type ${type}, documented application/json`;
-  const body: unknown = await res.clone().json();
+  const body: unknown = JSON.parse(await text());
   if ('json' in answer) {
     const parsed = answer.json.safeParse(body);
     return parsed.success ? null : `body does not match: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
@@ -44,7 +44,13 @@ export function checkResponses(report: (problem: string) => void): MiddlewareHan
     const route = answeringRoute(c);
     if (route === null) return;
     const answers = answersByRoute.get(route);
-    const problem = answers ? await undocumented(answers, c.res) : 'the route is not in http/schemas';
+    const sent = c.res;
+    // @hono/node-server sends its own light Response without copying; a clone of it is not one, so the body
+    // is read once and the answer rebuilt from it, headers and all.
+    let body: string | undefined;
+    const text = async () => (body ??= await sent.text());
+    const problem = answers ? await undocumented(answers, sent, text) : 'the route is not in http/schemas';
+    if (body !== undefined) c.res = new Response(body, { status: sent.status, headers: sent.headers });
     if (problem === null) return;
     const message = `${route} answered ${c.res.status}: ${problem}`;
     report(message);
