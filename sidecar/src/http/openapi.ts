@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 document served at /openapi.json, generated from the route schemas in http/schemas/.
 import { z } from 'zod';
+import { KEY_PATTERN } from './idempotency.js';
 import { allAnswers } from './schemas/answers.js';
 import { errorBody, type Answer, type RouteSpec } from './schemas/common.js';
 import { routeSpecs } from './schemas/index.js';
@@ -46,7 +47,7 @@ function parameters(spec: RouteSpec): Json[] {
       in: 'header',
       required: spec.idempotency === 'required',
       description: 'The same key and body get the same answer',
-      schema: { type: 'string', minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9_\\-:.]+$' },
+      schema: { type: 'string', pattern: KEY_PATTERN.source },
     });
   }
   return out;
