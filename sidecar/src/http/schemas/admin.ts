@@ -47,7 +47,7 @@ export const resolveBody = z
   })
   .strict();
 
-/** The recharge row as the admin views see it, with the buyer's login and email. */
+/** The whole recharge row as the admin views see it, with the buyer's WordPress login and email. */
 export const adminPayment = z.object({
   id: z.number().int(),
   user_id: z.number().int(),
@@ -77,8 +77,16 @@ export const adminPayment = z.object({
   bonus_credited: coins,
   hold_reason: z.enum(['underpaid', 'late_payment']).nullable(),
   failed_reason: z.string().nullable(),
+  failed_at: dateTime.nullable(),
   created_at: dateTime,
+  updated_at: dateTime,
   completed_at: dateTime.nullable(),
+  idempotency_key: z.string().nullable(),
+  buyer_email: z.string().nullable(),
+  qrcode_url: z.string().nullable(),
+  next_reconcile_at: dateTime.nullable(),
+  reconcile_attempts: z.number().int(),
+  locale: z.string().nullable(),
 });
 export const paymentList = z.object({ payments: z.array(adminPayment), next_cursor: nextCursor });
 
