@@ -9,19 +9,20 @@ import { routePath } from 'hono/route';
 import { sql } from 'kysely';
 import { requireAuth } from './http/auth.js';
 import { adminRoutes } from './http/admin.js';
-import { adminPaymentRoutes, adminPaymentsOpenapiPaths } from './http/admin-payments.js';
+import { adminPaymentRoutes } from './http/admin-payments.js';
 import type { AppDeps, AppEnv } from './http/context.js';
 import { ApiError, errorBody, sendError } from './http/errors.js';
 import { requestDeadline, withDeadline } from './http/deadline.js';
-import { notificationRoutes, notificationsOpenapiPaths } from './http/notifications.js';
-import { openapiDocument } from './http/openapi.js';
-import { ipnOpenapiPaths, ipnRoutes } from './http/ipn.js';
-import { packageRoutes, packagesOpenapiPaths } from './http/packages.js';
-import { rechargeRoutes, rechargesOpenapiPaths } from './http/recharges.js';
+import { notificationRoutes } from './http/notifications.js';
+import { buildOpenapiDocument } from './http/openapi.js';
+import { ipnRoutes } from './http/ipn.js';
+import { packageRoutes } from './http/packages.js';
+import { rechargeRoutes } from './http/recharges.js';
+import { checkResponses } from './http/response-check.js';
 import { countPendingRecharges } from './payments/recharges.js';
-import { postRoutes, postsOpenapiPaths } from './http/posts.js';
-import { referralRoutes, referralsOpenapiPaths } from './http/referrals.js';
-import { adminRedemptionRoutes, rewardRoutes, rewardsOpenapiPaths } from './http/rewards.js';
+import { postRoutes } from './http/posts.js';
+import { referralRoutes } from './http/referrals.js';
+import { adminRedemptionRoutes, rewardRoutes } from './http/rewards.js';
 import { walletRoutes } from './http/wallet.js';
 
 /** A load balancer's health check must get an answer even when the database stalls. */
@@ -77,6 +78,9 @@ export function createApp(deps: AppDeps) {
   });
   // Looking at the body makes @hono/node-server build a full Request per request: skip it when there is none.
   app.use('*', (c, next) => (mayHaveBody(c.req.method, (c.env as Partial<HttpBindings> | undefined)?.incoming) ? limitBody(c, next) : next()));
+  // Inside CORS, which then dresses the checked answer as any other; outside auth and the routes, so their
+  // refusals and the answers onError makes of what they throw are checked too.
+  if (deps.checkResponses) app.use('*', checkResponses(deps.checkResponses));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
@@ -96,9 +100,8 @@ export function createApp(deps: AppDeps) {
     c.header('Content-Type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
-  app.get('/openapi.json', (c) =>
-    c.json(openapiDocument([packagesOpenapiPaths, rechargesOpenapiPaths, ipnOpenapiPaths, postsOpenapiPaths, rewardsOpenapiPaths, referralsOpenapiPaths, notificationsOpenapiPaths, adminPaymentsOpenapiPaths])),
-  );
+  const openapi = buildOpenapiDocument();
+  app.get('/openapi.json', (c) => c.json(openapi));
 
   const api = new Hono<AppEnv>();
   api.use('*', requireAuth({ secret: config.jwtSecret, issuer: config.wpHome, clock: deps.clock }));

@@ -1,4 +1,13 @@
 // Typed client for the sidecar API: bearer token, one refresh through the shim on 401, errors as values.
+import type { z } from 'zod';
+import type * as admin from '../../sidecar/src/http/schemas/admin.js';
+import type * as common from '../../sidecar/src/http/schemas/common.js';
+import type * as notifications from '../../sidecar/src/http/schemas/notifications.js';
+import type * as packages from '../../sidecar/src/http/schemas/packages.js';
+import type * as posts from '../../sidecar/src/http/schemas/posts.js';
+import type * as recharges from '../../sidecar/src/http/schemas/recharges.js';
+import type * as rewards from '../../sidecar/src/http/schemas/rewards.js';
+import type * as wallet from '../../sidecar/src/http/schemas/wallet.js';
 
 /** The sidecar's error code (or network_error) with the HTTP status; views show a localized text per code. */
 export interface ApiError {
@@ -8,120 +17,20 @@ export interface ApiError {
 }
 export type Result<T> = { ok: true; data: T } | { ok: false; error: ApiError };
 
-export interface LedgerEntry {
-  id: number;
-  delta_coins: number;
-  balance_after: number;
-  kind: string;
-  memo: string | null;
-  created_at: string;
-  user_id?: number;
-}
-export interface Wallet {
-  balance: number;
-  last_recharge: { coins: number; bonus_coins: number; price_amount: string; price_currency: string; completed_at: string | null } | null;
-  recent: LedgerEntry[];
-}
-export interface Packages {
-  currency: string;
-  packages: { id: string; coins: number; bonus_coins: number; price: string }[];
-  custom: { min_coins: number; max_coins: number; daily_max_coins: number; coin_price?: string };
-  bonus_tiers: { min_coins: number; bonus_percent: number }[];
-  methods: { id: 'USDT' | 'CoinPayment'; networks?: string[]; default_network?: string; currencies?: string[] }[];
-}
-export interface Recharge {
-  id: number | string;
-  status: 'pending' | 'completed' | 'failed';
-  coins: number;
-  bonus_coins: number;
-  price: { amount: string; currency: string };
-  payment: {
-    txn_id: string;
-    address: string;
-    amount: string;
-    currency: string;
-    dest_tag?: string | null;
-    confirms_needed?: string | number | null;
-    expires_at: string;
-    checkout_url?: string | null;
-    status_url?: string | null;
-    /** Text for the QR code (a payment URI or the address); null without an address. */
-    qr: string | null;
-  };
-  coins_credited?: number | null;
-  bonus_credited?: number | null;
-  completed_at?: string | null;
-  failed_reason?: string | null;
-}
-export interface Post {
-  post_id: number;
-  title: string;
-  price_coins: number;
-  unlocked: boolean;
-  file_name: string | null;
-  balance: number;
-}
-export interface Reward {
-  key: string;
-  title: string;
-  description: string;
-  cost_coins: number;
-  fulfilment: string;
-  stock_left: number | null;
-  per_user_limit: number | null;
-  redeemed_by_me: number;
-}
-export interface Redemption {
-  redemption: { id: number; reward_key: string; cost_coins: number; fulfilment: { type: string; value: string }; created_at: string };
-  balance: number;
-}
-export interface Notification {
-  id: number;
-  kind: string;
-  title: string;
-  body: string;
-  read_at: string | null;
-  created_at: string;
-}
-export interface AdminPayment {
-  id: number;
-  user_id: number;
-  user_login?: string;
-  status: string;
-  coins: number;
-  bonus_coins: number;
-  price_amount?: string;
-  price_currency?: string;
-  price?: { amount: string; currency: string };
-  payment_method?: string;
-  currency?: string;
-  created_at: string;
-  user_email?: string | null;
-  txn_id?: string | null;
-  crypto_amount?: string | null;
-  crypto_currency?: string | null;
-  received_amount?: string | null;
-  provider_status?: number | null;
-  provider_status_text?: string | null;
-  coins_credited?: number;
-  bonus_credited?: number;
-  /** 'underpaid' or 'late_payment' while the payment waits for an administrator. */
-  hold_reason?: string | null;
-  failed_reason?: string | null;
-  completed_at?: string | null;
-}
+// The API's shapes come from the sidecar's schemas as types only: `import type` adds nothing to the bundle.
+export type Wallet = z.output<typeof wallet.wallet>;
+/** A ledger entry as the wallet, the history and the admin ledger search show it (the admin one adds the user). */
+export type LedgerEntry = z.output<typeof common.ledgerEntry> & { user_id?: number; user_login?: string | null };
+export type Packages = z.output<typeof packages.packages>;
+export type Recharge = z.output<typeof recharges.recharge>;
+export type Post = z.output<typeof posts.post>;
+export type Reward = z.output<typeof rewards.rewardList>['rewards'][number];
+export type Redemption = z.output<typeof rewards.redeemed>;
+export type Notification = z.output<typeof notifications.notification>;
+export type AdminPayment = z.output<typeof admin.adminPayment>;
 /** GET /api/admin/payments/:id and the answer of its resolve. */
-export interface AdminPaymentDetail {
-  payment: AdminPayment;
-  ipn_log: { id: number; received_at: string; ipn_type: string | null; ipn_status: number | null; verdict: string; reason: string }[];
-  ledger: LedgerEntry[];
-  resolution: { action: string; actor: string; reason: string; coins_credited: number; bonus_credited: number; created_at: string } | null;
-}
-export interface Stats {
-  currency: string;
-  days: { date: string; revenue: string; coins_issued: number; coins_spent: number }[];
-  totals: Record<string, string | number>;
-}
+export type AdminPaymentDetail = z.output<typeof admin.paymentDetail>;
+export type Stats = z.output<typeof admin.stats>;
 
 export interface ClientOptions {
   api: string;

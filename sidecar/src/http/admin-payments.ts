@@ -1,21 +1,13 @@
 // /api/admin/payments/:id (manage_options): one payment with its IPN log and credits, and resolving a held payment.
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { paymentDetail } from '../admin/reports.js';
 import { resolveHeldPayment } from '../payments/transition.js';
 import { requireCap } from './auth.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotent } from './idempotency.js';
-import { openapiHelpers } from './openapi.js';
+import { resolveBody } from './schemas/admin.js';
 import { parseId, parseJson } from './validate.js';
-
-const resolveBody = z
-  .object({
-    action: z.enum(['credit_received', 'credit_full', 'reject']),
-    reason: z.string().trim().min(3).max(255),
-  })
-  .strict();
 
 export function adminPaymentRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -56,47 +48,3 @@ export function adminPaymentRoutes(deps: AppDeps) {
 
   return app;
 }
-
-const { ok, err, idemHeader } = openapiHelpers;
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer' } };
-const detailDescription =
-  '{payment (the recharge row with user_login, user_email), ipn_log (newest first: verdict, reason, ipn_status…; never the HMAC or raw body), ledger (its credit entries), resolution (null unless a hold was resolved)}';
-
-export const adminPaymentsOpenapiPaths = {
-  '/api/admin/payments/{id}': {
-    get: {
-      summary: 'One payment with its IPN log, ledger entries and resolution (manage_options)',
-      parameters: [idParam],
-      responses: { 200: ok(detailDescription), 403: err('Not an administrator'), 404: err('payment_not_found') },
-    },
-  },
-  '/api/admin/payments/{id}/resolve': {
-    post: {
-      summary:
-        'Resolve a held payment (underpaid or late): credit what arrived (proportional rule), credit the full quote, or reject it (manage_options)',
-      parameters: [idParam, idemHeader],
-      requestBody: {
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              required: ['action', 'reason'],
-              properties: {
-                action: { enum: ['credit_received', 'credit_full', 'reject'] },
-                reason: { type: 'string', minLength: 3, maxLength: 255, description: 'Stored with the audit row' },
-              },
-            },
-          },
-        },
-      },
-      responses: {
-        200: ok(`The resolved payment: ${detailDescription}`),
-        400: err('invalid_request, idempotency_key_required'),
-        403: err('Not an administrator'),
-        404: err('payment_not_found'),
-        409: err('not_on_hold (not held, already resolved or completed), nothing_received, request_in_progress'),
-        422: err('idempotency_key_reused'),
-      },
-    },
-  },
-};

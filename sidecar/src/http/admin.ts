@@ -1,45 +1,15 @@
-// /api/admin/*: manage_options only. Manual adjustments with a reason, audited in the ledger.
+// /api/admin/*: manage_options only. Payments, ledger search, stats, the books check, and adjustments audited in the ledger.
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { ADMIN_PAGE_MAX, dailyStats, listPayments, searchLedger, STATS_MAX_DAYS } from '../admin/reports.js';
-import { applyMovement, MAX_COINS_PER_MOVEMENT } from '../ledger/ledger.js';
+import { checkBooksPage } from '../admin/books.js';
+import { dailyStats, listPayments, searchLedger } from '../admin/reports.js';
+import { applyMovement } from '../ledger/ledger.js';
 import { requireCap } from './auth.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError } from './errors.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
 import { ledgerEntryJson } from './serialize.js';
+import { adjustmentBody, adminLedgerQuery, booksQuery, paymentsQuery, statsQuery } from './schemas/admin.js';
 import { parseJson, parseQuery } from './validate.js';
-
-const adjustmentBody = z.object({
-  user_id: z.number().int().positive().safe(),
-  delta_coins: z
-    .number()
-    .int()
-    .min(-MAX_COINS_PER_MOVEMENT)
-    .max(MAX_COINS_PER_MOVEMENT)
-    .refine((n) => n !== 0, 'must not be zero'),
-  reason: z.string().trim().min(3).max(255),
-});
-
-const id = z.string().regex(/^[1-9][0-9]{0,15}$/).transform(Number);
-const page = {
-  cursor: id.optional(),
-  limit: z.coerce.number().int().min(1).max(ADMIN_PAGE_MAX).default(50),
-};
-const paymentsQuery = z.object({
-  ...page,
-  status: z.enum(['pending', 'completed', 'failed']).optional(),
-  user_id: id.optional(),
-  stuck: z.enum(['0', '1']).optional(),
-  on_hold: z.enum(['0', '1']).optional(),
-});
-const ledgerQuery = z.object({
-  ...page,
-  user_id: id.optional(),
-  kind: z.enum(['recharge', 'bonus', 'unlock', 'author_share', 'reward', 'referral', 'adjustment']).optional(),
-  ref: z.string().min(1).max(191).optional(),
-});
-const statsQuery = z.object({ days: z.coerce.number().int().min(1).max(STATS_MAX_DAYS).default(30) });
 
 export function adminRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -60,7 +30,7 @@ export function adminRoutes(deps: AppDeps) {
   });
 
   app.get('/ledger', async (c) => {
-    const q = parseQuery(c, ledgerQuery);
+    const q = parseQuery(c, adminLedgerQuery);
     const { rows, nextCursor } = await searchLedger(deps.db, {
       userId: q.user_id,
       kind: q.kind,
@@ -74,6 +44,13 @@ export function adminRoutes(deps: AppDeps) {
   app.get('/stats', async (c) => {
     const q = parseQuery(c, statsQuery);
     return c.json({ currency: deps.config.priceCurrency, ...(await dailyStats(deps.db, q.days, deps.clock.now())) });
+  });
+
+  app.get('/books', async (c) => {
+    const q = parseQuery(c, booksQuery);
+    const page = await checkBooksPage(deps.db, q.cursor ?? null, q.limit);
+    if (!page.ok) deps.log.warn('books check found problems', { problems: page.problems.length, first: page.problems[0] });
+    return c.json({ ok: page.ok, users_checked: page.usersChecked, problems: page.problems, next_cursor: page.nextCursor });
   });
 
   app.post('/adjustments', idempotent(deps, 'admin.adjustment'), async (c) => {

@@ -26,6 +26,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** The payment provider (CoinPayments, or the simulator behind the same client in tests). */
   provider: PaymentProvider;
+  /** When set, every answer is checked against its documented schema (tests); a mismatch becomes a 500 and is reported here. */
+  checkResponses?: (problem: string) => void;
 }
 
 export interface AppEnv {

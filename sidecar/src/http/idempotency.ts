@@ -6,7 +6,7 @@ import { isDuplicateKey, retryStatement } from '../db/retry.js';
 import { ApiError, badRequest } from './errors.js';
 import type { AppEnv } from './context.js';
 
-const KEY_PATTERN = /^[A-Za-z0-9_\-:.]{8,128}$/;
+export const KEY_PATTERN = /^[A-Za-z0-9_\-:.]{8,128}$/;
 /** A request that died mid-flight leaves its key claimed; after this long a retry may take it over. */
 const STALE_CLAIM_MS = 60_000;
 

@@ -54,19 +54,3 @@ function remoteAddress(c: Parameters<typeof getConnInfo>[0], trustProxy: boolean
     return undefined;
   }
 }
-
-export const ipnOpenapiPaths = {
-  '/ipn/coinpayments': {
-    post: {
-      summary: 'CoinPayments IPN (HMAC-SHA512 of the raw body with the IPN secret in the HMAC header)',
-      security: [],
-      requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } },
-      responses: {
-        200: { description: '"IPN OK": processed, or already processed' },
-        400: { description: 'Rejected: the reason is in the body and the IPN log' },
-        401: { description: 'Missing or bad HMAC, or ipn_mode is not hmac' },
-        403: { description: 'Another merchant' },
-      },
-    },
-  },
-};

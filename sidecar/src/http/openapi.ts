@@ -1,107 +1,79 @@
-// The OpenAPI document served at /openapi.json; each resource contributes its own paths.
-const errorRef = { $ref: '#/components/schemas/Error' };
-const err = (description: string) => ({ description, content: { 'application/json': { schema: errorRef } } });
-const ok = (description: string, schema: Record<string, unknown> = { type: 'object' }) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const idemHeader = { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 8, maxLength: 128 } };
+// The OpenAPI 3.1 document served at /openapi.json, generated from the route schemas in http/schemas/.
+import { z } from 'zod';
+import { KEY_PATTERN } from './idempotency.js';
+import { allAnswers } from './schemas/answers.js';
+import { errorBody, type Answer, type RouteSpec } from './schemas/common.js';
+import { routeSpecs } from './schemas/index.js';
 
-export const openapiHelpers = { err, ok, idemHeader };
+type Json = Record<string, unknown>;
 
-const corePaths = {
-  '/api/wallet': {
-    get: {
-      summary: 'Balance, last completed recharge and recent ledger entries',
-      responses: { 200: ok('The wallet', { $ref: '#/components/schemas/Wallet' }), 401: err('No valid token') },
-    },
-  },
-  '/api/ledger': {
-    get: {
-      summary: "The user's coin history, newest first",
-      parameters: [
-        { name: 'cursor', in: 'query', schema: { type: 'string' } },
-        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-      ],
-      responses: { 200: ok('A page of entries and next_cursor'), 400: err('Bad cursor or limit'), 401: err('No valid token') },
-    },
-  },
-  '/api/admin/adjustments': {
-    post: {
-      summary: 'Manual coin adjustment with a reason (manage_options)',
-      parameters: [idemHeader],
-      requestBody: {
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              required: ['user_id', 'delta_coins', 'reason'],
-              properties: { user_id: { type: 'integer' }, delta_coins: { type: 'integer' }, reason: { type: 'string' } },
-            },
-          },
-        },
-      },
-      responses: {
-        201: ok('The ledger entry and the new balance'),
-        400: err('Invalid body or key'),
-        402: err('Would make the balance negative'),
-        403: err('Not an administrator'),
-        404: err('No such user'),
-      },
-    },
-  },
-  '/api/admin/payments': {
-    get: {
-      summary: 'Payments with filters, newest first (manage_options)',
-      parameters: ['status', 'user_id', 'stuck', 'on_hold', 'cursor', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
-      responses: { 200: ok('{payments, next_cursor}'), 400: err('Bad filter'), 403: err('Not an administrator') },
-    },
-  },
-  '/api/admin/ledger': {
-    get: {
-      summary: 'Ledger search by user, kind or reference (manage_options)',
-      parameters: ['user_id', 'kind', 'ref', 'cursor', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
-      responses: { 200: ok('{entries, next_cursor}'), 400: err('Bad filter'), 403: err('Not an administrator') },
-    },
-  },
-  '/api/admin/stats': {
-    get: {
-      summary: 'Daily revenue and coins issued/spent (manage_options)',
-      parameters: [{ name: 'days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 366, default: 30 } }],
-      responses: { 200: ok('{currency, days, totals}'), 400: err('Bad range'), 403: err('Not an administrator') },
-    },
-  },
-  '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: ok('Alive') } } },
-  '/readyz': { get: { summary: 'Database readiness', security: [], responses: { 200: ok('Ready'), 503: err('Database unreachable') } } },
-  '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { 200: { description: 'Prometheus text' } } } },
-};
+/** JSON Schema 2020-12, which OpenAPI 3.1 takes as it is; the per-schema $schema key is dropped. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
+  return rest;
+}
 
-export function openapiDocument(extraPaths: Record<string, unknown>[]) {
+/** Hono's `/api/recharges/:id` is OpenAPI's `/api/recharges/{id}`. */
+export const openapiPath = (honoPath: string) => honoPath.replace(/:([A-Za-z_]+)/g, '{$1}');
+
+const errorWith = (codes: readonly string[]) =>
+  jsonSchema(errorBody.extend({ error: errorBody.shape.error.extend({ code: z.enum(codes as [string, ...string[]]) }) }), 'output');
+
+function response(answer: Answer): Json {
+  if ('json' in answer) return { description: answer.description, content: { 'application/json': { schema: jsonSchema(answer.json, 'output') } } };
+  if ('codes' in answer) {
+    return {
+      description: `${answer.description} (${answer.codes.join(', ')})`,
+      content: { 'application/json': { schema: errorWith(answer.codes) } },
+    };
+  }
+  return { description: answer.description, content: { [answer.contentType]: { schema: { type: 'string' } } } };
+}
+
+function parameters(spec: RouteSpec): Json[] {
+  const out: Json[] = [];
+  const each = (where: 'path' | 'query', shape: z.ZodObject | undefined) => {
+    if (!shape) return;
+    const schema = jsonSchema(shape, 'input') as { properties?: Record<string, Json>; required?: string[] };
+    for (const [name, property] of Object.entries(schema.properties ?? {})) {
+      out.push({ name, in: where, required: where === 'path' || (schema.required ?? []).includes(name), schema: property });
+    }
+  };
+  each('path', spec.params);
+  each('query', spec.query);
+  if (spec.idempotency) {
+    out.push({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: spec.idempotency === 'required',
+      description: 'The same key and body get the same answer',
+      schema: { type: 'string', pattern: KEY_PATTERN.source },
+    });
+  }
+  return out;
+}
+
+function operation(spec: RouteSpec): Json {
+  const answers = allAnswers(spec);
+  return {
+    summary: spec.summary,
+    ...(spec.auth === 'none' ? { security: [] } : {}),
+    ...(spec.params || spec.query || spec.idempotency ? { parameters: parameters(spec) } : {}),
+    ...(spec.body
+      ? { requestBody: { required: true, content: { [spec.bodyContentType ?? 'application/json']: { schema: jsonSchema(spec.body, 'input') } } } }
+      : {}),
+    responses: Object.fromEntries(Object.entries(answers).map(([status, answer]) => [status, response(answer)])),
+  };
+}
+
+export function buildOpenapiDocument(specs: readonly RouteSpec[] = routeSpecs) {
+  const paths: Record<string, Json> = {};
+  for (const spec of specs) (paths[openapiPath(spec.path)] ??= {})[spec.method] = operation(spec);
   return {
     openapi: '3.1.0',
     info: { title: 'Gold Coins sidecar API', version: '1.0.0' },
-    components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: {
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: {
-            error: {
-              type: 'object',
-              required: ['code', 'message'],
-              properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } },
-            },
-          },
-        },
-        Wallet: {
-          type: 'object',
-          required: ['balance'],
-          properties: { balance: { type: 'integer' }, last_recharge: { type: ['object', 'null'] }, recent: { type: 'array' } },
-        },
-      },
-    },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     security: [{ bearer: [] }],
-    paths: Object.assign({}, corePaths, ...extraPaths),
+    paths,
   };
 }

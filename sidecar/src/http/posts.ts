@@ -7,7 +7,6 @@ import { findEntitlement, unlockPost } from '../spending/unlock.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotent } from './idempotency.js';
-import { openapiHelpers } from './openapi.js';
 import { rateLimited, windowLimit } from './rate-limit.js';
 import { parseId } from './validate.js';
 
@@ -95,69 +94,3 @@ function optionalIdempotency(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const withKey = idempotent(deps, 'post.unlock');
   return (c, next) => (c.req.header('idempotency-key') ? withKey(c, next) : next());
 }
-
-const { err, ok } = openapiHelpers;
-const postIdParam = { name: 'postId', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
-const optionalIdemHeader = {
-  name: 'Idempotency-Key',
-  in: 'header',
-  required: false,
-  schema: { type: 'string', minLength: 8, maxLength: 128 },
-};
-
-export const postsOpenapiPaths = {
-  '/api/posts/{postId}': {
-    get: {
-      summary: "A post's coin price, whether the user has unlocked it, its file name and the user's balance",
-      parameters: [postIdParam],
-      responses: {
-        200: ok('The post', {
-          type: 'object',
-          required: ['post_id', 'title', 'price_coins', 'unlocked', 'file_name', 'balance'],
-          properties: {
-            post_id: { type: 'integer' },
-            title: { type: 'string' },
-            price_coins: { type: 'integer' },
-            unlocked: { type: 'boolean' },
-            file_name: { type: ['string', 'null'] },
-            balance: { type: 'integer' },
-          },
-        }),
-        400: err('Bad post id'),
-        401: err('No valid token'),
-        404: err('post_not_for_sale: unpublished, unpriced or not a post'),
-      },
-    },
-  },
-  '/api/posts/{postId}/unlock': {
-    post: {
-      summary: "Spend the post's price once (the price is read from WordPress, never from the request)",
-      parameters: [postIdParam, optionalIdemHeader],
-      responses: {
-        200: ok('Unlocked; charged_coins is 0 for a repeat', {
-          type: 'object',
-          required: ['unlocked', 'balance', 'charged_coins'],
-          properties: { unlocked: { const: true }, balance: { type: 'integer' }, charged_coins: { type: 'integer' } },
-        }),
-        402: err('insufficient_coins, with details {balance, price_coins, shortfall}'),
-        404: err('post_not_for_sale'),
-        429: err('rate_limited, with a Retry-After header'),
-      },
-    },
-  },
-  '/api/posts/{postId}/download': {
-    post: {
-      summary: 'A short-lived signed download URL for the post\'s EA file (see docs/download-token.md)',
-      parameters: [postIdParam],
-      responses: {
-        200: ok('The URL', {
-          type: 'object',
-          required: ['url', 'expires_at', 'file_name'],
-          properties: { url: { type: 'string' }, expires_at: { type: 'string', format: 'date-time' }, file_name: { type: 'string' } },
-        }),
-        403: err('not_unlocked'),
-        404: err('no_file'),
-      },
-    },
-  },
-};

@@ -1,13 +1,10 @@
 // /api/referrals: the user's referral code and link, their referrals' totals, and binding to a referrer.
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { bindReferral, referralSummary } from '../referrals/referrals.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError } from './errors.js';
-import { openapiHelpers } from './openapi.js';
+import { bindReferralBody } from './schemas/referrals.js';
 import { parseJson } from './validate.js';
-
-const bindBody = z.object({ code: z.string().trim().min(1).max(32) });
 
 const REFUSALS = {
   unknown_code: [404, 'no user has this referral code'],
@@ -32,7 +29,7 @@ export function referralRoutes(deps: AppDeps) {
   });
 
   app.post('/referrals/bind', async (c) => {
-    const body = await parseJson(c, bindBody);
+    const body = await parseJson(c, bindReferralBody);
     const result = await bindReferral(deps.db, {
       refereeUserId: c.get('user').id,
       code: body.code,
@@ -48,26 +45,3 @@ export function referralRoutes(deps: AppDeps) {
 
   return app;
 }
-
-const { err, ok } = openapiHelpers;
-export const referralsOpenapiPaths = {
-  '/api/referrals': {
-    get: {
-      summary: "The user's referral code and link, how many they referred, coins earned, and who referred them",
-      responses: { 200: ok('{code, link, referred_count, earned_coins, referred_by: {user_id, name} | null}') },
-    },
-  },
-  '/api/referrals/bind': {
-    post: {
-      summary: "Bind the user to a referrer's code, once; the referrer earns coins on the user's first completed recharge",
-      requestBody: {
-        content: { 'application/json': { schema: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } } } },
-      },
-      responses: {
-        200: ok('{bound: true, referrer_id}'),
-        404: err('unknown_code'),
-        409: err('self_referral | already_bound | referral_loop | not_eligible'),
-      },
-    },
-  },
-};

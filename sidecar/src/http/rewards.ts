@@ -1,14 +1,13 @@
 // /api/rewards: the catalog, redeeming with an Idempotency-Key, the user's redemptions and role grants; admin listing.
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { readBalance } from '../ledger/ledger.js';
-import { listRedemptions, listRewards, listRoleGrants, MAX_LIST, redeemReward, type Redemption } from '../spending/rewards.js';
+import { listRedemptions, listRewards, listRoleGrants, redeemReward, type Redemption } from '../spending/rewards.js';
 import { requireCap } from './auth.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
-import { openapiHelpers } from './openapi.js';
 import { rateLimit } from './rate-limit.js';
+import { adminRedemptionsQuery, rewardsPageQuery } from './schemas/rewards.js';
 import { parseQuery } from './validate.js';
 
 const iso = (d: Date) => (d instanceof Date ? d.toISOString() : String(d));
@@ -22,11 +21,6 @@ export function redemptionJson(r: Redemption) {
     created_at: iso(r.created_at),
   };
 }
-
-const pageQuery = z.object({
-  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'an id from next_cursor').optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_LIST).default(20),
-});
 
 export function rewardRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -52,7 +46,7 @@ export function rewardRoutes(deps: AppDeps) {
   });
 
   app.get('/rewards/redemptions', async (c) => {
-    const q = parseQuery(c, pageQuery);
+    const q = parseQuery(c, rewardsPageQuery);
     const page = await listRedemptions(db, { userId: c.get('user').id, beforeId: q.cursor ? Number(q.cursor) : null, limit: q.limit });
     return c.json({ redemptions: page.redemptions.map(redemptionJson), next_cursor: page.nextCursor });
   });
@@ -95,17 +89,12 @@ export function rewardRoutes(deps: AppDeps) {
   return app;
 }
 
-const adminQuery = pageQuery.extend({
-  user_id: z.coerce.number().int().positive().safe().optional(),
-  reward_key: z.string().max(64).optional(),
-});
-
 /** Mounted at /api/admin/redemptions: every user's redemptions with what was fulfilled (manage_options). */
 export function adminRedemptionRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use('*', requireCap('manage_options'));
   app.get('/', async (c) => {
-    const q = parseQuery(c, adminQuery);
+    const q = parseQuery(c, adminRedemptionsQuery);
     const page = await listRedemptions(deps.db, {
       ...(q.user_id !== undefined ? { userId: q.user_id } : {}),
       ...(q.reward_key !== undefined ? { rewardKey: q.reward_key } : {}),
@@ -119,57 +108,3 @@ export function adminRedemptionRoutes(deps: AppDeps) {
   });
   return app;
 }
-
-const { err, ok, idemHeader } = openapiHelpers;
-const cursorParams = [
-  { name: 'cursor', in: 'query', schema: { type: 'string' } },
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_LIST, default: 20 } },
-];
-
-export const rewardsOpenapiPaths = {
-  '/api/rewards': {
-    get: {
-      summary: 'The rewards catalog with stock, limits and how often the user redeemed each, plus the balance',
-      responses: {
-        200: ok('{rewards: [{key, title, description, cost_coins, fulfilment, stock_left, per_user_limit, redeemed_by_me}], balance}'),
-      },
-    },
-  },
-  '/api/rewards/{key}/redeem': {
-    post: {
-      summary: 'Redeem a reward once per Idempotency-Key',
-      parameters: [{ name: 'key', in: 'path', required: true, schema: { type: 'string' } }, idemHeader],
-      responses: {
-        201: ok('{redemption: {id, reward_key, cost_coins, fulfilment: {type, value}, created_at}, balance}'),
-        402: err('insufficient_coins, with details {balance, cost_coins, shortfall}'),
-        404: err('unknown_reward'),
-        409: err('out_of_stock | limit_reached | request_in_progress'),
-        429: err('rate_limited, with a Retry-After header'),
-      },
-    },
-  },
-  '/api/rewards/redemptions': {
-    get: {
-      summary: "The user's redemptions, newest first",
-      parameters: cursorParams,
-      responses: { 200: ok('{redemptions, next_cursor}') },
-    },
-  },
-  '/api/rewards/grants': {
-    get: {
-      summary: 'WordPress roles the user earned, for the plugin to apply',
-      responses: { 200: ok('{grants: [{id, role, redemption_id, created_at}]}') },
-    },
-  },
-  '/api/admin/redemptions': {
-    get: {
-      summary: "Every user's redemptions with their fulfilment (manage_options)",
-      parameters: [
-        ...cursorParams,
-        { name: 'user_id', in: 'query', schema: { type: 'integer' } },
-        { name: 'reward_key', in: 'query', schema: { type: 'string' } },
-      ],
-      responses: { 200: ok('{redemptions: [... , user_id], next_cursor}'), 403: err('Not an administrator') },
-    },
-  },
-};

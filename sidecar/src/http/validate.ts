@@ -38,5 +38,3 @@ export function parseId(value: string | undefined, what: string): number {
   }
   return Number(value);
 }
-
-export const coinsSchema = z.number().int().safe();

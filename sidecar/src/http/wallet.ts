@@ -1,18 +1,13 @@
 // GET /api/wallet and GET /api/ledger: the signed-in user's balance and coin history.
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { lastCompletedRecharge, ledgerPage, MAX_PAGE_SIZE } from '../ledger/history.js';
+import { lastCompletedRecharge, ledgerPage } from '../ledger/history.js';
 import { readBalance } from '../ledger/ledger.js';
 import type { AppDeps, AppEnv } from './context.js';
+import { ledgerQuery } from './schemas/wallet.js';
 import { ledgerEntryJson } from './serialize.js';
 import { parseQuery } from './validate.js';
 
 const RECENT_ENTRIES = 10;
-
-const ledgerQuery = z.object({
-  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'an id from next_cursor').optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
-});
 
 export function walletRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();

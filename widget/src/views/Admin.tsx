@@ -79,7 +79,7 @@ function Search({ tab }: { tab: string }) {
                     </button>,
                     `${p.user_login ?? ''} #${p.user_id}`,
                     p.coins + (p.bonus_coins ? ` +${p.bonus_coins}` : ''),
-                    p.price ? money(p.price.amount, p.price.currency) : money(p.price_amount ?? '', p.price_currency ?? ''),
+                    money(p.price_amount, p.price_currency),
                     (t(`s_${p.status}`) || p.status) + (p.hold_reason ? ` · ${t('held')}` : ''),
                     date(p.created_at, lang),
                   ].map((v, i) => (
@@ -172,7 +172,7 @@ function Chart() {
             <i class={`k ${['b1', 'l1', 'l2'][i]}`} />
             {t(k)}
           </dt>,
-          <dd key={`${k}v`}>{i ? totals[`coins_${k}`] : money(String(totals['revenue']), currency)}</dd>,
+          <dd key={`${k}v`}>{i ? totals[`coins_${k as 'issued' | 'spent'}`] : money(totals.revenue, currency)}</dd>,
         ])}
       </dl>
     </>

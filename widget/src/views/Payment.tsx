@@ -6,6 +6,9 @@ import { Card, Coin, Copy, grab, Qr, useCtx, useNow, useT } from '../ui.js';
 /** Minutes may exceed 59: a payment window of 90 minutes counts down from 90:00. */
 const two = (n: number) => String(n).padStart(2, '0');
 
+/** A recharge reaches this view once the provider created it, and the provider always gives these three. */
+type Issued = Recharge['payment'] & { address: string; amount: string; expires_at: string };
+
 export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?: (() => void) | undefined; onRestart: () => void }) {
   const t = useT();
   const { api } = useCtx();
@@ -24,7 +27,7 @@ export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?:
     if (done) void api.get<Wallet>('/api/wallet').then((w) => w.ok && setBalance(w.data.balance));
   }, [done]);
 
-  const pay = r.payment;
+  const pay = r.payment as Issued;
   const s = Math.max(0, Math.floor((Date.parse(pay.expires_at) - now) / 1000));
   const open = r.status === 'pending' && s > 0;
 

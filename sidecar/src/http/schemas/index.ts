@@ -1,0 +1,23 @@
+// Every route the app serves, collected from the resource files: the source of /openapi.json and of the response check.
+import { adminRoutes } from './admin.js';
+import type { RouteSpec } from './common.js';
+import { notificationRoutes } from './notifications.js';
+import { packageRoutes } from './packages.js';
+import { postRoutes } from './posts.js';
+import { rechargeRoutes } from './recharges.js';
+import { referralRoutes } from './referrals.js';
+import { rewardRoutes } from './rewards.js';
+import { systemRoutes } from './system.js';
+import { walletRoutes } from './wallet.js';
+
+export const routeSpecs: readonly RouteSpec[] = [
+  ...walletRoutes,
+  ...packageRoutes,
+  ...rechargeRoutes,
+  ...postRoutes,
+  ...rewardRoutes,
+  ...referralRoutes,
+  ...notificationRoutes,
+  ...adminRoutes,
+  ...systemRoutes,
+];
