@@ -43,6 +43,9 @@ export default defineConfig(({ mode }) => {
               comments: false,
               entryFileNames: 'goldcoin.js',
               chunkFileNames: 'goldcoin-[name]-[hash].js',
+              // As a classic script the entry's top-level names would be globals of the page: keep them in a function.
+              intro: (chunk) => (chunk.isEntry ? '(()=>{' : ''),
+              outro: (chunk) => (chunk.isEntry ? '})();' : ''),
               // The renderer and everything every view shares in one chunk, which the entry fetches beside the view's
               // own: one round trip after the entry, whichever view the page shows.
               codeSplitting: { groups: [{ name: 'app', test: /node_modules[\\/]preact|src[\\/](app|ui|api|styles)\./ }] },

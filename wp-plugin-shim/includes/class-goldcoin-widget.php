@@ -12,6 +12,8 @@ final class Goldcoin_Widget {
 	const HANDLE       = 'goldcoin-widget';
 	const ADMIN_HANDLE = 'goldcoin-widget-admin';
 	const VIEWS  = array( 'recharge', 'unlock', 'wallet', 'redeem', 'admin' );
+	/** Each view's height once loaded (widget/src/reserve.ts), reserved in the markup so the page does not move when it mounts. */
+	const MIN_HEIGHT_PX = array( 'recharge' => 624, 'unlock' => 272, 'wallet' => 496, 'redeem' => 440, 'admin' => 480 );
 
 	public static function register(): void {
 		add_filter( 'script_loader_tag', array( __CLASS__, 'async_tag' ), 10, 2 );
@@ -71,6 +73,7 @@ final class Goldcoin_Widget {
 			$escaped = in_array( $name, array( 'api', 'refresh-url' ), true ) ? esc_url( $value ) : esc_attr( $value );
 			$html   .= ' ' . $name . '="' . $escaped . '"';
 		}
-		return $html . '></goldcoin-widget>';
+		$min_height = (int) apply_filters( 'goldcoin_widget_min_height', self::MIN_HEIGHT_PX[ $view ], $view );
+		return $html . ' style="display:block;min-height:' . $min_height . 'px"></goldcoin-widget>';
 	}
 }

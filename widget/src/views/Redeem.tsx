@@ -1,10 +1,12 @@
 // Redeem: the rewards catalog with balance checks, and the fulfilment shown once redeemed.
 import { useState } from 'preact/hooks';
 import type { Redemption, Reward } from '../api.js';
-import { Copy } from '../copy.js';
 import { redeemStrings } from '../i18n/redeem.js';
-import { Card, Coin, ErrorBox, gate, useCtx, useLoad, useSubmit, useT, withStrings } from '../ui.js';
+import { Card, Coin, ErrorBox, gate, lazy, useCtx, useLoad, useSubmit, useT, withStrings } from '../ui.js';
 import css from './redeem.css?inline';
+
+// Needed only once a code has been redeemed: not part of the catalog's first load.
+const Copy = lazy(() => import('../copy.js').then((m) => m.Copy));
 
 function RedeemView() {
   const t = useT();
