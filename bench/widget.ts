@@ -3,6 +3,7 @@
 // machine), and the layout shift over the mount and the first data load. `npm run bench:widget` writes its table into
 // bench/RESULTS.md alone; bench/run.ts adds it to the full run.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { applyMovement } from '../sidecar/src/ledger/ledger.js';
@@ -90,9 +91,11 @@ export function writeWidgetSection(resultsPath: string, table: string, machine: 
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const results = join(import.meta.dirname, 'RESULTS.md');
+  const loadAtStart = loadavg()[0]!;
   benchWidget((line) => process.stdout.write(`${line}\n`))
     .then((table) => {
-      writeWidgetSection(results, table, `Measured alone on ${new Date().toISOString()} (\`npm run bench:widget\`).`);
+      const load = `load average (1 min) ${fmt(loadAtStart, 1)} at start, ${fmt(loadavg()[0]!, 1)} at end on ${cpus().length} cores`;
+      writeWidgetSection(results, table, `Measured alone on ${new Date().toISOString()} (\`npm run bench:widget\`, ${load}${process.env['BENCH_NICE'] ? `, run at nice ${process.env['BENCH_NICE']}` : ''}).`);
       process.stdout.write(`${table}\n`);
       process.exit(0);
     })
