@@ -12,7 +12,7 @@ final class Goldcoin_Widget {
 	const HANDLE       = 'goldcoin-widget';
 	const ADMIN_HANDLE = 'goldcoin-widget-admin';
 	const VIEWS  = array( 'recharge', 'unlock', 'wallet', 'redeem', 'admin' );
-	/** Each view's height once loaded (widget/src/reserve.ts), reserved in the markup so the page does not move when it mounts. */
+	/** Each view's tallest first screen at 390 px (as widget/src/reserve.ts), reserved so the page does not move as it mounts. */
 	const MIN_HEIGHT_PX = array( 'recharge' => 624, 'unlock' => 272, 'wallet' => 496, 'redeem' => 440, 'admin' => 480 );
 
 	public static function register(): void {
