@@ -17,6 +17,7 @@ import { createTestDatabase, TABLE_PREFIX, type TestDatabase } from '../tests/su
 import { freePort, startSidecar, type SidecarProcess } from '../tests/support/sidecar-process.js';
 import { fundWallets, seedPricedPosts, seedUsers } from './fixtures.js';
 import { minimalUnlock, onPool, sameTransactionUnlock } from './raw-unlock.js';
+import { benchWidget } from './widget.js';
 import { fmt, httpClient, pidsNamed, rawHttpClient, runLoad, summarize, withCpu, type HttpClient, type LoadResult, type Summary } from './load.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,7 +28,7 @@ const POOL_SIZE = 16;
 const SPREAD_USERS = 1_000;
 const POSTS = 20_000;
 const PRICE_COINS = 1;
-/** BENCH_ONLY=unlock runs the unlock rows alone and prints them, leaving bench/RESULTS.md as it is. */
+/** BENCH_ONLY=unlock runs the unlock rows alone and prints them, leaving bench/RESULTS.md as it is (the widget rows alone: npm run bench:widget). */
 const ONLY_UNLOCK = process.env['BENCH_ONLY'] === 'unlock';
 const IPN_PAYMENTS = Number(process.env['BENCH_IPN_PAYMENTS'] ?? 2_000);
 const IPN_COPIES = 5;
@@ -473,6 +474,9 @@ async function main() {
     const restartMs = sidecar.startupMs();
     await sidecar.stop();
 
+    log('widget first load in Chromium');
+    const widget = await benchWidget(log);
+
     const c8 = rows.find((r) => r.what.startsWith('unlock, users') && r.c === '8')!;
     const ratio8 = c8.sidecar.perSecond / c8.reference.perSecond;
     const out = [
@@ -496,7 +500,10 @@ async function main() {
       `|---|---|`,
       `| sidecar start-up to first 200 from /readyz (migrations already applied) | ${fmt(firstStartMs)} ms first start, ${fmt(restartMs)} ms restart |`,
       `| sidecar peak RSS (VmHWM) after all of the above | ${peakRssKb === null ? 'n/a' : `${fmt(peakRssKb / 1024, 1)} MiB`} |`,
-      `| widget bundle (goldcoin.js, the visitor script) | ${await widgetSize()} |`,
+      `| widget entry (goldcoin.js alone; the first load of each view is below) | ${await widgetSize()} |`,
+      '',
+      '### Widget (visitor script, first load)',
+      widget,
       '',
       `Unlock at c=8: the sidecar reaches **${fmt(ratio8, 2)}** of the same transaction done by bare mysql2 (target ≥ 0.5, aim 0.8), ` +
         `and ${fmt(c8.sidecar.perSecond / c8.floor!.perSecond, 2)} of a bare Hono app sending that same SQL behind the same JWT check, ` +

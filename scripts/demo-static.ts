@@ -83,7 +83,8 @@ export async function startStaticHost(o: StaticHostOptions): Promise<StaticHost>
         'X-Content-Type-Options': 'nosniff',
       });
     }
-    if (u.pathname === '/goldcoin.js' || u.pathname === '/goldcoin-admin.js') {
+    // The two scripts and the chunks goldcoin.js fetches from beside itself.
+    if (/^\/goldcoin[\w.-]*\.js$/.test(u.pathname)) {
       return send(200, 'text/javascript; charset=utf-8', await readFile(join(o.widgetDir, u.pathname.slice(1))));
     }
     if (u.pathname === '/token' && req.method === 'POST') {

@@ -1,5 +1,6 @@
-// Builds the widget into self-contained IIFE scripts that a page loads with async: widget/dist/goldcoin.js
-// (visitor views) by default, widget/dist/goldcoin-admin.js (plus the admin view) with `--mode admin`.
+// Builds the widget into widget/dist: by default goldcoin.js (the visitor entry, a plain script that only defines the
+// element) and its chunks beside it (the renderer and one per view, fetched when needed); with `--mode admin`,
+// goldcoin-admin.js, one self-contained IIFE with every view plus the admin view.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
@@ -15,6 +16,9 @@ export default defineConfig(({ mode }) => {
       // development: false even when built under a test runner (NODE_ENV=test), which would add debug props.
       jsx: { runtime: 'classic', pragma: 'jsxH', pragmaFrag: 'JsxFragment', development: false },
       jsxInject: "import { h as jsxH, Fragment as JsxFragment } from 'preact'",
+      // JSX files only (Rolldown strips the types of .ts files itself): an injected import in a .ts file would make
+      // the visitor entry, which has no JSX, load Preact.
+      include: /\.tsx$/,
     },
     build: {
       outDir: 'dist',
@@ -22,10 +26,30 @@ export default defineConfig(({ mode }) => {
       sourcemap: true,
       target: 'es2020',
       modulePreload: false,
+      // Library mode for the visitor build only because it leaves import() as written: an app build wraps each one in
+      // a preload helper that reads import.meta, which a classic script may not use.
+      lib: admin ? false : { entry: fileURLToPath(new URL('src/main.ts', import.meta.url)), formats: ['es'] },
       rolldownOptions: {
-        input: fileURLToPath(new URL(admin ? 'src/admin.tsx' : 'src/main.tsx', import.meta.url)),
-        // An IIFE with no exports defines no global: the only thing left on the page is the custom element.
-        output: { format: 'iife', entryFileNames: admin ? 'goldcoin-admin.js' : 'goldcoin.js' },
+        ...(admin ? { input: fileURLToPath(new URL('src/admin.tsx', import.meta.url)) } : {}),
+        // An IIFE with no exports defines no global: the only thing left on the page is the custom element. The visitor
+        // entry is an ES build whose entry has only dynamic imports, which a classic script may use as well; chunk
+        // names carry a content hash, so a new version never meets an old chunk in a cache.
+        output: admin
+          ? { format: 'iife', entryFileNames: 'goldcoin-admin.js', codeSplitting: false }
+          : {
+              format: 'es',
+              // Library mode leaves whitespace for a later bundler; these files go to the browser as they are.
+              minify: true,
+              comments: false,
+              entryFileNames: 'goldcoin.js',
+              chunkFileNames: 'goldcoin-[name]-[hash].js',
+              // As a classic script the entry's top-level names would be globals of the page: keep them in a function.
+              intro: (chunk) => (chunk.isEntry ? '(()=>{' : ''),
+              outro: (chunk) => (chunk.isEntry ? '})();' : ''),
+              // The renderer and everything every view shares in one chunk, which the entry fetches beside the view's
+              // own: one round trip after the entry, whichever view the page shows.
+              codeSplitting: { groups: [{ name: 'app', test: /node_modules[\\/]preact|src[\\/](app|ui|api|styles)\./ }] },
+            },
       },
     },
   };

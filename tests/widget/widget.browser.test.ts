@@ -62,7 +62,8 @@ async function startHost(dir: string): Promise<Host> {
       }
       const page = url.pathname.startsWith('/page/') ? pages.get(url.pathname.slice(6)) : undefined;
       if (page) return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
-      if (/^\/goldcoin(-admin)?\.js(\.map)?$/.test(url.pathname)) {
+      // The two scripts and the chunks goldcoin.js fetches from beside itself.
+      if (/^\/goldcoin[\w.-]*\.js(\.map)?$/.test(url.pathname)) {
         const type = extname(url.pathname) === '.js' ? 'text/javascript' : 'application/json';
         return res.writeHead(200, { 'Content-Type': type }).end(await readFile(join(dir, url.pathname)));
       }

@@ -1,16 +1,19 @@
-// Entry of goldcoin-admin.js, for the WordPress admin page: every visitor view plus the admin view, its
-// strings and styles. Kept out of goldcoin.js so visitors never download it.
+// Entry of goldcoin-admin.js, for the WordPress admin page: every visitor view plus the admin view, its strings and
+// styles, in one self-contained script (no chunks), kept out of goldcoin.js so visitors never download it.
 import adminCss from './admin.css?inline';
+import { mounter, type View } from './app.js';
 import { defineWidget } from './element.js';
 import { adminStrings } from './i18n/admin.js';
+import { en } from './i18n/en.js';
+import { walletStrings } from './i18n/wallet.js';
+import { zhCN } from './i18n/zh-CN.js';
 import { Admin } from './views/Admin.js';
 import { Recharge } from './views/Recharge.js';
 import { Redeem } from './views/Redeem.js';
 import { Unlock } from './views/Unlock.js';
 import { Wallet } from './views/Wallet.js';
+import walletCss from './views/wallet.css?inline';
 
-defineWidget({
-  views: { recharge: Recharge, unlock: Unlock, wallet: Wallet, redeem: Redeem, admin: Admin },
-  strings: adminStrings,
-  css: adminCss,
-});
+const VIEWS: Record<string, View> = { recharge: Recharge, unlock: Unlock, wallet: Wallet, redeem: Redeem, admin: Admin };
+
+defineWidget((view, zh) => Promise.resolve(mounter({ view: VIEWS[view] ?? Recharge, zh, s: zh ? zhCN : en, strings: { ...walletStrings, ...adminStrings }, css: adminCss + walletCss })));

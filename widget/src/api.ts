@@ -39,12 +39,6 @@ export interface ClientOptions {
   refreshNonce?: string | undefined;
 }
 
-const TERMINAL = new Set(['completed', 'failed']);
-const POLL_MS = 3000;
-const STREAM_ATTEMPTS = 3;
-/** A payment window is at most a few hours; past this the status is no longer watched live. */
-const WATCH_MAX_MS = 3 * 3600_000;
-
 /** Random key for Idempotency-Key; getRandomValues works on plain-http sites where randomUUID does not. */
 export function newKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -105,49 +99,10 @@ export function createClient(o: ClientOptions) {
     };
   }
 
-  /**
-   * Follows a recharge until it completes or fails: the SSE stream read with fetch (it needs the
-   * Authorization header, which EventSource cannot send), falling back to polling when the stream fails.
-   */
-  async function watch(id: Recharge['id'], onUpdate: (r: Recharge) => void, signal: AbortSignal): Promise<void> {
-    const path = `/api/recharges/${encodeURIComponent(id)}`;
-    let done = false;
-    const seen = (r: Recharge) => {
-      if (signal.aborted) return;
-      onUpdate(r);
-      done = TERMINAL.has(r.status);
-    };
-    for (let attempt = 0; attempt < STREAM_ATTEMPTS && !done && !signal.aborted; attempt++) {
-      try {
-        const res = await send('GET', `${path}/events`, undefined, undefined, signal);
-        if (!res.ok || !res.body) break;
-        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buf = '';
-        // The sidecar writes "event: status\ndata: {json}\n\n" frames; other events (pings) are skipped.
-        for (let chunk; !done && !(chunk = await reader.read()).done; ) {
-          const frames = (buf += chunk.value).split('\n\n');
-          buf = frames.pop()!;
-          for (const f of frames) {
-            const data = /^event: ?status$/m.test(f) && /^data: ?(.*)$/m.exec(f);
-            if (data) seen(JSON.parse(data[1]!) as Recharge);
-          }
-        }
-        await reader.cancel().catch(() => undefined);
-      } catch {
-        if (signal.aborted) return;
-      }
-    }
-    const until = Date.now() + WATCH_MAX_MS;
-    while (!done && !signal.aborted && Date.now() < until) {
-      const r = await call<Recharge>('GET', path);
-      if (r.ok) seen(r.data);
-      if (!done) await new Promise((ok) => setTimeout(ok, POLL_MS));
-    }
-  }
-
   return {
     get: <T>(path: string) => call<T>('GET', path),
     post: <T>(path: string, body: unknown, key?: string) => call<T>('POST', path, body, key),
-    watch,
+    /** The raw response, for a caller that reads the body as a stream (the payment's event stream). */
+    send,
   };
 }

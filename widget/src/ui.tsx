@@ -1,9 +1,8 @@
 // Shared pieces of the views: the widget context, translation, load/submit/paging hooks, small components.
-import { createContext, type ComponentChildren } from 'preact';
-import { useContext, useEffect, useRef, useState } from 'preact/hooks';
+import { createContext, type Attributes, type ComponentChildren, type ComponentType } from 'preact';
+import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { newKey, type ApiError, type Client, type Result } from './api.js';
 import type { Strings } from './i18n/en.js';
-import { qrEncode } from './qr.js';
 
 export interface Ctx {
   api: Client;
@@ -25,8 +24,6 @@ export function useT(): T {
 const SYMBOLS: Record<string, string> = { CNY: '¥', USD: '$', EUR: '€', GBP: '£' };
 /** A decimal string shown exactly as the server sent it: money is never turned into a float. */
 export const money = (amount: string, currency: string) => (SYMBOLS[currency] ?? '') + amount + (SYMBOLS[currency] ? '' : ` ${currency}`);
-
-export const date = (iso: string, lang: string) => new Date(iso).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
 
 /**
  * A code's own message when it has one; otherwise one of a few texts per kind of status, so every code the sidecar
@@ -97,39 +94,6 @@ export function useSubmit() {
   return { busy, error, run };
 }
 
-/** A cursor-paged list under `field`; `more` appends the next page, or is null on the last one. */
-export function usePaged<R>(path: string, field: string) {
-  const { api } = useCtx();
-  const [st, setSt] = useState<{ rows: R[]; next?: string | null; busy?: boolean; error?: ApiError }>({ rows: [] });
-  // A filter changed while a page was loading: the late answer belongs to the old list, drop it.
-  const current = useRef(path);
-  current.current = path;
-  async function load(from?: string) {
-    setSt((s) => ({ ...s, busy: true }));
-    const r = await api.get<Record<string, never>>(path + (from ? `${path.includes('?') ? '&' : '?'}cursor=${from}` : ''));
-    if (current.current !== path) return;
-    setSt((s) => (r.ok ? { rows: [...(from ? s.rows : []), ...(r.data[field] ?? [])], next: r.data['next_cursor'] } : { ...s, busy: false, error: r.error }));
-  }
-  useEffect(() => {
-    void load();
-  }, [path]);
-  return { ...st, more: st.next ? () => load(st.next!) : null };
-}
-
-export function More({ list }: { list: { more: (() => unknown) | null; busy?: boolean | undefined; error?: ApiError | undefined } }) {
-  const t = useT();
-  return (
-    <>
-      <ErrorBox error={list.error} />
-      {list.more && (
-        <button type="button" class="btn gh" disabled={list.busy} onClick={list.more}>
-          {t('more')}
-        </button>
-      )}
-    </>
-  );
-}
-
 export const Wait = () => <p class="mu" role="status">{useT()('loading')}</p>;
 
 export const Coin = ({ n }: { n: number }) => <span class="coin">{n}</span>;
@@ -164,56 +128,47 @@ export function Card({
   );
 }
 
-export function Copy({ label, value }: { label: string; value: string }) {
-  const t = useT();
-  const [done, setDone] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
-  return (
-    <label class="f">
-      <span>{label}</span>
-      <span class="cp">
-        <input ref={input} readOnly value={value} onFocus={() => input.current!.select()} />
-        <button
-          type="button"
-          class="btn gh sm"
-          aria-label={`${t('copy')}: ${label}`}
-          onClick={() =>
-            navigator.clipboard.writeText(value).then(
-              () => {
-                setDone(true);
-                setTimeout(() => setDone(false), 2000);
-              },
-              // Without clipboard access (plain http, permissions) the text is selected for a manual copy.
-              () => input.current!.select(),
-            )
-          }
-        >
-          {done ? t('copied') : t('copy')}
-        </button>
-      </span>
-    </label>
-  );
+/**
+ * A view kept in its own chunk, fetched the first time it is rendered (or when `load` is called ahead of that, say while
+ * the request it follows is in flight); a wait card stands in meanwhile, and a failed fetch offers a retry.
+ */
+export function lazy<P>(load: () => Promise<ComponentType<P>>) {
+  let got: Promise<unknown> | undefined;
+  let Loaded: ComponentType<P> | undefined;
+  const get = () =>
+    (got ??= load().then(
+      (c) => (Loaded = c),
+      (e: unknown) => {
+        got = undefined;
+        throw e;
+      },
+    ));
+  function Lazy(props: P & Attributes) {
+    const [failed, setFailed] = useState(false);
+    const [, setReady] = useState(false);
+    useEffect(() => {
+      if (!Loaded && !failed) get().then(() => setReady(true), () => setFailed(true));
+    }, [failed]);
+    if (Loaded) return <Loaded {...props} />;
+    return <section class="c">{failed ? <ErrorBox error={{ status: 0, code: 'network_error' }} onRetry={() => setFailed(false)} /> : <Wait />}</section>;
+  }
+  Lazy.load = get;
+  return Lazy;
 }
 
-/** The QR code drawn locally as one SVG path, with a two-module quiet zone: the payment text never leaves the page. */
-export function Qr({ text, label }: { text: string; label: string }) {
-  const q = qrEncode(text);
-  let d = '';
-  q.forEach((row, y) => row.forEach((on, x) => on && (d += `M${x} ${y}h1v1h-1z`)));
-  return (
-    <svg class="qr" viewBox={`-2 -2 ${q.length + 4} ${q.length + 4}`} role="img" aria-label={label} shape-rendering="crispEdges">
-      <rect x="-2" y="-2" width="100%" height="100%" fill="#fff" />
-      <path d={d} />
-    </svg>
-  );
-}
-
-/** Ticks every second while mounted, for countdowns. */
-export function useNow(): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(id);
-  }, []);
-  return now;
+/** A view whose own strings, as [en, zh-CN] pairs, travel in its chunk rather than in every reader's language file. */
+export function withStrings<P extends object>(pairs: Record<string, [string, string]>, View: ComponentType<P>) {
+  return function WithStrings(props: P) {
+    const ctx = useCtx();
+    const value = useMemo(() => {
+      const s = { ...ctx.s };
+      for (const k in pairs) s[k] = pairs[k]![+(ctx.lang == 'zh-CN')]!;
+      return { ...ctx, s };
+    }, [ctx]);
+    return (
+      <WidgetContext.Provider value={value}>
+        <View {...props} />
+      </WidgetContext.Provider>
+    );
+  };
 }

@@ -12,6 +12,8 @@ final class Goldcoin_Widget {
 	const HANDLE       = 'goldcoin-widget';
 	const ADMIN_HANDLE = 'goldcoin-widget-admin';
 	const VIEWS        = array( 'recharge', 'unlock', 'wallet', 'redeem', 'admin' );
+	/** Each view's tallest first screen at 390 px (as widget/src/reserve.ts), reserved so the page does not move as it mounts. */
+	const MIN_HEIGHT_PX = array( 'recharge' => 624, 'unlock' => 272, 'wallet' => 496, 'redeem' => 440, 'admin' => 480 );
 
 	public static function register(): void {
 		add_filter( 'script_loader_tag', array( __CLASS__, 'async_tag' ), 10, 2 );
@@ -95,7 +97,14 @@ final class Goldcoin_Widget {
 			'refresh-url'   => $refresh_url,
 			'refresh-nonce' => wp_create_nonce( 'wp_rest' ),
 		);
-		$html = Goldcoin_Templates::html( 'widget', array( 'attributes' => array_filter( $attributes, static fn ( string $value ): bool => '' !== $value ) ) );
+		$html = Goldcoin_Templates::html(
+			'widget',
+			array(
+				'attributes' => array_filter( $attributes, static fn ( string $value ): bool => '' !== $value ),
+				/** Filters the height reserved for a view before it mounts (px), so the page does not move. */
+				'min_height' => (int) apply_filters( 'goldcoin_widget_min_height', self::MIN_HEIGHT_PX[ $view ], $view ),
+			)
+		);
 		if ( 'unlock' === $view ) {
 			/** Filters the rendered unlock widget (wrap it, add a teaser, or return '' to hide it). */
 			$html = (string) apply_filters( 'goldcoin_unlock_widget_html', $html, $post_id, $attributes );

@@ -3,6 +3,7 @@
  * The widget's custom element. Override in your theme as goldcoin/widget.php.
  *
  * @var array<string,string> $attributes element attributes (view, post-id, token, api, locale, refresh-url, refresh-nonce)
+ * @var int                  $min_height the height reserved for the view until it has mounted (px)
  */
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -13,4 +14,6 @@ foreach ( $attributes as $goldcoin_name => $goldcoin_value ) {
 	$goldcoin_escaped = in_array( $goldcoin_name, array( 'api', 'refresh-url' ), true ) ? esc_url( $goldcoin_value ) : esc_attr( $goldcoin_value );
 	$goldcoin_html   .= ' ' . esc_attr( $goldcoin_name ) . '="' . $goldcoin_escaped . '"';
 }
+// The reserved height is per element (its view), so it is an attribute, not a stylesheet rule.
+$goldcoin_html .= ' style="display:block;min-height:' . absint( $min_height ) . 'px"';
 echo $goldcoin_html . '></goldcoin-widget>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- every attribute escaped above

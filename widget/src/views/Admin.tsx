@@ -1,9 +1,9 @@
 // Admin (WordPress admin page): payments with filters and their detail, the stuck queue, ledger search, adjustments, a chart.
 import { useState } from 'preact/hooks';
 import type { AdminPayment, LedgerEntry, Stats } from '../api.js';
-import { date, ErrorBox, gate, grab, money, More, useCtx, useLoad, usePaged, useSubmit, useT } from '../ui.js';
+import { ErrorBox, gate, grab, money, useCtx, useLoad, useSubmit, useT } from '../ui.js';
 import { PaymentDetail } from './AdminPayment.js';
-import { History } from './Wallet.js';
+import { date, History, More, usePaged } from './Wallet.js';
 
 const TABS = ['payments', 'stuck', 'ledger', 'adjust', 'stats'];
 const STATUSES = ['pending', 'completed', 'failed'];

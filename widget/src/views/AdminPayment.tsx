@@ -1,7 +1,8 @@
 // One payment in the admin view: its fields, IPN log and ledger credits, and resolving it while it is on hold.
 import { useState } from 'preact/hooks';
 import type { AdminPayment, AdminPaymentDetail } from '../api.js';
-import { date, ErrorBox, grab, money, useCtx, useLoad, useSubmit, useT, Wait } from '../ui.js';
+import { ErrorBox, grab, money, useCtx, useLoad, useSubmit, useT, Wait } from '../ui.js';
+import { date } from './Wallet.js';
 import { History } from './Wallet.js';
 
 const ACTIONS = ['credit_received', 'credit_full', 'reject'];

@@ -1,15 +1,43 @@
 // Payment: the address, exact amount and QR to pay, a countdown, and the live status until credited.
 import { useEffect, useState } from 'preact/hooks';
 import type { Recharge, Wallet } from '../api.js';
-import { Card, Coin, Copy, grab, Qr, useCtx, useNow, useT } from '../ui.js';
+import { Copy } from '../copy.js';
+import { paymentStrings } from '../i18n/payment.js';
+import { qrEncode } from '../qr.js';
+import { Card, Coin, grab, useCtx, useT, withStrings } from '../ui.js';
+import { watch } from '../watch.js';
+import css from './payment.css?inline';
 
 /** Minutes may exceed 59: a payment window of 90 minutes counts down from 90:00. */
 const two = (n: number) => String(n).padStart(2, '0');
 
+/** The QR code drawn locally as one SVG path, with a two-module quiet zone: the payment text never leaves the page. */
+function Qr({ text, label }: { text: string; label: string }) {
+  const q = qrEncode(text);
+  let d = '';
+  q.forEach((row, y) => row.forEach((on, x) => on && (d += `M${x} ${y}h1v1h-1z`)));
+  return (
+    <svg class="qr" viewBox={`-2 -2 ${q.length + 4} ${q.length + 4}`} role="img" aria-label={label} shape-rendering="crispEdges">
+      <rect x="-2" y="-2" width="100%" height="100%" fill="#fff" />
+      <path d={d} />
+    </svg>
+  );
+}
+
+/** Ticks every second while mounted, for countdowns. */
+function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(id);
+  }, []);
+  return now;
+}
+
 /** A recharge reaches this view once the provider created it, and the provider always gives these three. */
 type Issued = Recharge['payment'] & { address: string; amount: string; expires_at: string };
 
-export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?: (() => void) | undefined; onRestart: () => void }) {
+function PaymentView({ r: first, onDone, onRestart }: { r: Recharge; onDone?: (() => void) | undefined; onRestart: () => void }) {
   const t = useT();
   const { api } = useCtx();
   const now = useNow();
@@ -18,7 +46,7 @@ export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?:
 
   useEffect(() => {
     const stop = new AbortController();
-    void api.watch(first.id, (next) => setR((prev) => ({ ...prev, ...next, payment: { ...prev.payment, ...next.payment } })), stop.signal);
+    void watch(api, first.id, (next) => setR((prev) => ({ ...prev, ...next, payment: { ...prev.payment, ...next.payment } })), stop.signal);
     return () => stop.abort();
   }, [first.id]);
 
@@ -96,6 +124,10 @@ export function Payment({ r: first, onDone, onRestart }: { r: Recharge; onDone?:
         {open && <span class="dot" aria-hidden="true" />}
         {!done && message}
       </p>
+      {/* Last, so no sibling rule counts it: a style element takes no room but is still an element. */}
+      <style>{css}</style>
     </Card>
   );
 }
+
+export const Payment = withStrings(paymentStrings, PaymentView);

@@ -1,8 +1,11 @@
 // Recharge: choose a package or a custom amount and a payment method, then hand over to the payment view.
 import { useState } from 'preact/hooks';
 import type { Packages, Recharge as RechargeT } from '../api.js';
-import { Card, Coin, ErrorBox, gate, money, useCtx, useLoad, useSubmit, useT } from '../ui.js';
-import { Payment } from './Payment.js';
+import { Card, Coin, ErrorBox, gate, lazy, money, useCtx, useLoad, useSubmit, useT } from '../ui.js';
+import css from './recharge.css?inline';
+
+// The payment view (and its QR encoder) is fetched once a payment is asked for.
+const Payment = lazy(() => import('./Payment.js').then((m) => m.Payment));
 
 /** coins × a decimal price string, exactly (BigInt in the price's smallest unit). */
 function times(coins: number, price: string): string {
@@ -52,6 +55,8 @@ export function Recharge({ need = 0, onDone, onCancel }: RechargeProps) {
   async function go(e: Event) {
     e.preventDefault();
     const body = { ...(pack ? { package_id: pack.id } : { coins }), method: m?.id, [usdt ? 'network' : 'currency']: choice };
+    // Fetched while the recharge is created, so the payment view is ready when its answer arrives.
+    Payment.load().catch(() => undefined);
     const r = await submit.run(body, (key) => api.post<RechargeT>('/api/recharges', body, key));
     if (r) setRecharge(r);
   }
@@ -125,6 +130,8 @@ export function Recharge({ need = 0, onDone, onCancel }: RechargeProps) {
           {submit.busy ? t('loading') : t('pay')}
         </button>
       </form>
+      {/* Last, so no sibling rule counts it: a style element takes no room but is still an element. */}
+      <style>{css}</style>
     </Card>
   );
 }

@@ -1,9 +1,14 @@
 // Redeem: the rewards catalog with balance checks, and the fulfilment shown once redeemed.
 import { useState } from 'preact/hooks';
 import type { Redemption, Reward } from '../api.js';
-import { Card, Coin, Copy, ErrorBox, gate, useCtx, useLoad, useSubmit, useT } from '../ui.js';
+import { redeemStrings } from '../i18n/redeem.js';
+import { Card, Coin, ErrorBox, gate, lazy, useCtx, useLoad, useSubmit, useT, withStrings } from '../ui.js';
+import css from './redeem.css?inline';
 
-export function Redeem() {
+// Needed only once a code has been redeemed: not part of the catalog's first load.
+const Copy = lazy(() => import('../copy.js').then((m) => m.Copy));
+
+function RedeemView() {
   const t = useT();
   const { api } = useCtx();
   const cat = useLoad<{ rewards: Reward[]; balance: number }>('/api/rewards');
@@ -86,6 +91,10 @@ export function Redeem() {
         })}
       </ul>
       {!c.rewards.length && <p class="mu">{t('none')}</p>}
+      {/* Last, so no sibling rule counts it: a style element takes no room but is still an element. */}
+      <style>{css}</style>
     </Card>
   );
 }
+
+export const Redeem = withStrings(redeemStrings, RedeemView);

@@ -1,10 +1,13 @@
 // Unlock: the post's price and the balance, one button to unlock, an inline recharge when short, then the download.
 import { useState } from 'preact/hooks';
 import type { Post } from '../api.js';
-import { Card, Coin, ErrorBox, gate, useCtx, useLoad, useSubmit, useT } from '../ui.js';
-import { Recharge } from './Recharge.js';
+import { unlockStrings } from '../i18n/unlock.js';
+import { Card, Coin, ErrorBox, gate, lazy, useCtx, useLoad, useSubmit, useT, withStrings } from '../ui.js';
 
-export function Unlock({ postId }: { postId: string }) {
+// Only a reader who chooses to recharge fetches the recharge view.
+const Recharge = lazy(() => import('./Recharge.js').then((m) => m.Recharge));
+
+function UnlockView({ postId }: { postId: string }) {
   const t = useT();
   const { api } = useCtx();
   const path = `/api/posts/${encodeURIComponent(postId)}`;
@@ -69,3 +72,5 @@ export function Unlock({ postId }: { postId: string }) {
     </Card>
   );
 }
+
+export const Unlock = withStrings(unlockStrings, UnlockView);
