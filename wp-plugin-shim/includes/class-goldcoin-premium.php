@@ -142,9 +142,9 @@ final class Goldcoin_Premium {
 		$parts           = self::$collected;
 		self::$collected = null;
 		wp_reset_postdata();
-		$response = new WP_REST_Response( array( 'post_id' => $post_id, 'parts' => $parts ) );
-		$response->header( 'Cache-Control', 'no-store, private' );
-		return $response;
+		// The REST server sends WordPress's no-cache headers last, over the response's own: make those the strict ones.
+		add_filter( 'nocache_headers', static fn ( array $headers ): array => array( 'Cache-Control' => 'no-store, private' ) + $headers );
+		return new WP_REST_Response( array( 'post_id' => $post_id, 'parts' => $parts ) );
 	}
 
 	/** Whether content has a premium part: the enclosing shortcode or the block. */
