@@ -24,6 +24,8 @@ final class Goldcoin_Premium {
 	private static array $widget_for = array();
 	/** While the REST route renders: the parts revealed, in order; null otherwise. */
 	private static ?array $collected = null;
+	/** While the REST route renders: whether some part stayed locked because the sidecar could not be asked. */
+	private static bool $unchecked = false;
 
 	public static function register(): void {
 		add_action( 'rest_api_init', array( __CLASS__, 'routes' ) );
@@ -53,6 +55,7 @@ final class Goldcoin_Premium {
 		if ( Goldcoin_Entitlements::ENTITLED === $state ) {
 			return self::open( $post_id, $index, (string) $inner() );
 		}
+		self::$unchecked = self::$unchecked || Goldcoin_Entitlements::UNAVAILABLE === $state;
 		self::enqueue_style();
 		$widget = '';
 		if ( Goldcoin_Entitlements::NOT_ENTITLED === $state && null === self::$collected && ! isset( self::$widget_for[ $post_id ] ) ) {
@@ -118,8 +121,9 @@ final class Goldcoin_Premium {
 	}
 
 	/**
-	 * The post's premium parts for a user the sidecar has just confirmed, rendered by WordPress as the page would
-	 * render them and passed through wp_kses_post. Anyone else gets 403 and not a byte of them.
+	 * The post's premium parts the sidecar has just confirmed for this user (each part asks about the post it sells,
+	 * this one unless its post_id says otherwise), rendered by WordPress as the page would render them and passed
+	 * through wp_kses_post. A user entitled to none of them gets 403 and not a byte of them.
 	 */
 	public static function premium( WP_REST_Request $request ) {
 		$post_id = (int) $request->get_param( 'id' );
@@ -127,21 +131,21 @@ final class Goldcoin_Premium {
 		if ( ! $post instanceof WP_Post || ! is_post_publicly_viewable( $post ) || ! current_user_can( 'read_post', $post_id ) || post_password_required( $post ) ) {
 			return new WP_Error( 'goldcoin_post_not_found', __( 'There is no such post.', 'goldcoin' ), array( 'status' => 404 ) );
 		}
-		$state = Goldcoin_Entitlements::state( $post_id );
-		if ( Goldcoin_Entitlements::UNAVAILABLE === $state ) {
-			return new WP_Error( 'goldcoin_sidecar_unavailable', __( 'Gold Coins cannot check your purchase right now. Please try again in a moment.', 'goldcoin' ), array( 'status' => 503 ) );
-		}
-		if ( Goldcoin_Entitlements::ENTITLED !== $state ) {
-			return new WP_Error( 'goldcoin_not_entitled', __( 'Unlock this post to read its premium content.', 'goldcoin' ), array( 'status' => 403 ) );
-		}
 		$GLOBALS['post'] = $post; // phpcs:ignore WordPress.WP.GlobalVariablesOverride.Prohibited -- the_content renders the post in the loop's globals
 		setup_postdata( $post );
 		self::$collected = array();
+		self::$unchecked = false;
 		self::$next_part = array();
 		apply_filters( 'the_content', $post->post_content ); // phpcs:ignore WordPress.NamingConventions.PrefixAllGlobals.NonPrefixedHooknameFound -- WordPress's own filter
 		$parts           = self::$collected;
 		self::$collected = null;
 		wp_reset_postdata();
+		if ( array() === $parts && self::$unchecked ) {
+			return new WP_Error( 'goldcoin_sidecar_unavailable', __( 'Gold Coins cannot check your purchase right now. Please try again in a moment.', 'goldcoin' ), array( 'status' => 503 ) );
+		}
+		if ( array() === $parts ) {
+			return new WP_Error( 'goldcoin_not_entitled', __( 'Unlock this post to read its premium content.', 'goldcoin' ), array( 'status' => 403 ) );
+		}
 		// The REST server sends WordPress's no-cache headers last, over the response's own: make those the strict ones.
 		add_filter( 'nocache_headers', static fn ( array $headers ): array => array( 'Cache-Control' => 'no-store, private' ) + $headers );
 		return new WP_REST_Response( array( 'post_id' => $post_id, 'parts' => $parts ) );
@@ -211,12 +215,13 @@ final class Goldcoin_Premium {
 	}
 
 	/**
-	 * Front-end and REST searches match a post's public content, never its premium parts: a post whose premium
-	 * content has not been saved since the plugin arrived matches by title and excerpt only.
+	 * Searches match a post's public content, never its premium parts: a post whose premium content has not been
+	 * saved since the plugin arrived matches by title and excerpt only. Only those who may edit every post (and so
+	 * read every part anyway) search whole posts; anyone else could learn a hidden word from whether a post matches.
 	 */
 	public static function search_public_content( $sql, $query ) {
 		global $wpdb;
-		if ( ! is_string( $sql ) || '' === $sql || is_admin() ) {
+		if ( ! is_string( $sql ) || '' === $sql || current_user_can( 'edit_others_posts' ) ) {
 			return $sql;
 		}
 		$column = "{$wpdb->posts}.post_content";

@@ -20,7 +20,8 @@ final class Goldcoin_Shortcodes {
 	}
 
 	public static function unlock( $atts, $content = null ): string {
-		if ( null !== $content ) {
+		// WordPress passes '' as the content of a self-closing shortcode too: only a non-empty enclosure hides something.
+		if ( is_string( $content ) && '' !== $content ) {
 			return Goldcoin_Premium::shortcode( is_array( $atts ) ? $atts : array(), (string) $content );
 		}
 		$atts    = shortcode_atts( array( 'post_id' => 0 ), is_array( $atts ) ? $atts : array(), 'goldcoin_unlock' );
