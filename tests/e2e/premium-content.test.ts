@@ -133,7 +133,9 @@ beforeAll(async () => {
     { op: 'post', title: 'Premium block post', content: blockContent, author: EDITOR.login, price: 15 },
     { op: 'post', title: 'Priced but empty', content: '<p>Nothing for sale here.</p>', author: EDITOR.login, price: 10 },
   ]);
-  [ids[EDITOR.login], ids[BUYER.login], ids[STRANGER.login], ids[READER.login], ids[DUZHE.login], shortcodePost, blockPost, emptyPost] = made.map((r) => r.id) as number[];
+  const madeIds = made.map((r) => r.id);
+  [EDITOR, BUYER, STRANGER, READER, DUZHE].forEach((u, i) => (ids[u.login] = madeIds[i]!));
+  [shortcodePost, blockPost, emptyPost] = madeIds.slice(5) as [number, number, number];
   await give(BUYER.login, 100);
   await give(READER.login, 100);
   await give(DUZHE.login, 100);
