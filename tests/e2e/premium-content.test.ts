@@ -21,6 +21,7 @@ const LOGIN_TIMEOUT_MS = 45_000;
 /** Words that exist only inside the premium parts: finding one anywhere a reader should not is a leak. */
 const HIDDEN_A = `zqhidden${randomBytes(4).toString('hex')}`;
 const HIDDEN_B = `zqblock${randomBytes(4).toString('hex')}`;
+const HIDDEN_C = `zqnested${randomBytes(4).toString('hex')}`;
 const PUBLIC_WORD = `zqpublic${randomBytes(4).toString('hex')}`;
 const EDITOR = { login: 'author', password: 'author-pass-1', email: 'author@example.test' };
 const BUYER = { login: 'buyer', password: 'buyer-pass-1', email: 'buyer@example.test' };
@@ -41,6 +42,7 @@ let app: ReturnType<typeof buildTestApp>['app'];
 let shortcodePost: number;
 let blockPost: number;
 let emptyPost: number;
+let nestedPost: number;
 const ids: Record<string, number> = {};
 
 const shortcodeContent = [
@@ -55,6 +57,13 @@ const blockContent = [
   '<!-- wp:goldcoin/premium-content {"teaser":"Settings for three brokers."} -->',
   `<!-- wp:paragraph --><p>Broker settings: ${HIDDEN_B}.</p><!-- /wp:paragraph -->`,
   '<!-- /wp:goldcoin/premium-content -->',
+].join('\n');
+/** A premium block inside a group: excerpts and search must drop it at any depth. */
+const nestedContent = [
+  '<!-- wp:group --><div class="wp-block-group">',
+  '<!-- wp:paragraph --><p>The nested post, in public.</p><!-- /wp:paragraph -->',
+  `<!-- wp:goldcoin/premium-content --><!-- wp:paragraph --><p>Nested: ${HIDDEN_C}.</p><!-- /wp:paragraph --><!-- /wp:goldcoin/premium-content -->`,
+  '</div><!-- /wp:group -->',
 ].join('\n');
 
 function serveSidecar(): Promise<void> {
@@ -96,6 +105,8 @@ async function give(login: string, coins: number): Promise<void> {
 function doors(postId: number, hidden: string): string[] {
   const permalink = encodeURIComponent(`${wp.url}/?p=${postId}`);
   return [
+    '/',
+    '/?cat=1',
     `/?p=${postId}`,
     `/?p=${postId}&preview=true`,
     `/?p=${postId}&embed=true`,
@@ -132,10 +143,11 @@ beforeAll(async () => {
     { op: 'post', title: 'Premium shortcode post', content: shortcodeContent, author: EDITOR.login, price: 20 },
     { op: 'post', title: 'Premium block post', content: blockContent, author: EDITOR.login, price: 15 },
     { op: 'post', title: 'Priced but empty', content: '<p>Nothing for sale here.</p>', author: EDITOR.login, price: 10 },
+    { op: 'post', title: 'Premium nested post', content: nestedContent, author: EDITOR.login, price: 12 },
   ]);
   const madeIds = made.map((r) => r.id);
   [EDITOR, BUYER, STRANGER, READER, DUZHE].forEach((u, i) => (ids[u.login] = madeIds[i]!));
-  [shortcodePost, blockPost, emptyPost] = madeIds.slice(5) as [number, number, number];
+  [shortcodePost, blockPost, emptyPost, nestedPost] = madeIds.slice(5) as [number, number, number, number];
   await give(BUYER.login, 100);
   await give(READER.login, 100);
   await give(DUZHE.login, 100);
@@ -208,11 +220,11 @@ describe('premium post content in a real WordPress', () => {
     ];
     let checked = 0;
     for (const [who, get] of viewers) {
-      for (const [postId, hidden] of [[shortcodePost, HIDDEN_A], [blockPost, HIDDEN_B]] as const) {
+      for (const [postId, hidden] of [[shortcodePost, HIDDEN_A], [blockPost, HIDDEN_B], [nestedPost, HIDDEN_C]] as const) {
         for (const path of doors(postId, hidden)) {
           const { status, body } = await get(path);
           expect(status, `${who}: ${path}`).toBeLessThan(500);
-          expect(body.includes(HIDDEN_A) || body.includes(HIDDEN_B), `${who} found a hidden word at ${path}`).toBe(false);
+          expect([HIDDEN_A, HIDDEN_B, HIDDEN_C].some((h) => body.includes(h)), `${who} found a hidden word at ${path}`).toBe(false);
           checked++;
         }
         const raw = await get(`/?rest_route=/wp/v2/posts/${postId}&context=edit`);
@@ -226,14 +238,16 @@ describe('premium post content in a real WordPress', () => {
       expect(post.content.rendered).toContain(PUBLIC_WORD);
       expect(post.content.rendered).toContain('goldcoin-premium-locked');
       expect(post.excerpt.rendered).toContain(PUBLIC_WORD);
+      const nested = JSON.parse((await get(`/?rest_route=/wp/v2/posts/${nestedPost}`)).body) as { excerpt: { rendered: string } };
+      expect(nested.excerpt.rendered).toContain('The nested post, in public.');
       expect(JSON.parse((await get(`/?rest_route=/wp/v2/posts&search=${PUBLIC_WORD}`)).body).map((p: { id: number }) => p.id)).toEqual([shortcodePost]);
       expect(JSON.parse((await get(`/?rest_route=/wp/v2/posts&search=${HIDDEN_A}`)).body)).toEqual([]);
       expect((await get(`/?s=${PUBLIC_WORD}`)).body).toContain('Premium shortcode post');
       // The results page repeats the search words; what must not be there is the post they were hidden in.
-      for (const [hidden, title] of [[HIDDEN_A, 'Premium shortcode post'], [HIDDEN_B, 'Premium block post']]) {
+      for (const [hidden, title] of [[HIDDEN_A, 'Premium shortcode post'], [HIDDEN_B, 'Premium block post'], [HIDDEN_C, 'Premium nested post']]) {
         const results = (await get(`/?s=${hidden}`)).body;
         expect(results, `${who}: search for a hidden word`).not.toContain(title);
-        expect(results).not.toMatch(/signal\.|Broker settings/);
+        expect(results).not.toMatch(/signal\.|Broker settings|Nested:/);
       }
       const oembed = JSON.parse((await get(`/?rest_route=/oembed/1.0/embed&url=${encodeURIComponent(`${wp.url}/?p=${shortcodePost}`)}`)).body) as { html: string };
       expect(oembed.html).toContain('<iframe');

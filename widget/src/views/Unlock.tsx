@@ -35,8 +35,8 @@ function useReveal(unlocked: boolean | undefined) {
           const content = document.createElement('div');
           content.className = 'goldcoin-premium-content';
           content.innerHTML = part.html;
-          // The teaser and the note go; this widget stays for the download.
-          for (const child of [...box.children]) if (child != host) child.remove();
+          // The teaser and the note go; this widget (or what a theme wrapped it in) stays for the download.
+          for (const child of [...box.children]) if (!child.contains(host)) child.remove();
           box.prepend(content);
           box.classList.replace('goldcoin-premium-locked', 'goldcoin-premium-open');
         }
