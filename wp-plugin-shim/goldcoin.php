@@ -28,6 +28,9 @@ require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-tokens.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-role-grants.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-widget.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-shortcodes.php';
+require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-entitlements.php';
+require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-premium.php';
+require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-blocks.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-rest.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-protected-files.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-meta-box.php';
@@ -46,6 +49,8 @@ add_action(
 Goldcoin_Settings::register();
 Goldcoin_Widget::register();
 Goldcoin_Shortcodes::register();
+Goldcoin_Premium::register();
+Goldcoin_Blocks::register();
 Goldcoin_Rest::register();
 Goldcoin_Meta_Box::register();
 Goldcoin_Protected_Files::register();

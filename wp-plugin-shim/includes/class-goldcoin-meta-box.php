@@ -109,16 +109,18 @@ final class Goldcoin_Meta_Box {
 		Goldcoin_Templates::render(
 			'meta-box',
 			array(
-				'post'         => $post,
-				'price'        => '' === $price ? '' : (string) (int) $price,
-				'max_price'    => self::MAX_PRICE_COINS,
-				'file_id'      => $file_id,
-				'choices'      => $choices,
-				'can_upload'   => current_user_can( 'upload_files' ),
-				'upload_field' => self::UPLOAD_FIELD,
-				'nonce_action' => self::NONCE_ACTION,
-				'nonce_field'  => self::NONCE_FIELD,
-				'error'        => is_string( $error ) ? $error : '',
+				'post'          => $post,
+				'price'         => '' === $price ? '' : (string) (int) $price,
+				'max_price'     => self::MAX_PRICE_COINS,
+				'file_id'       => $file_id,
+				'choices'       => $choices,
+				'can_upload'    => current_user_can( 'upload_files' ),
+				'upload_field'  => self::UPLOAD_FIELD,
+				'nonce_action'  => self::NONCE_ACTION,
+				'nonce_field'   => self::NONCE_FIELD,
+				'error'         => is_string( $error ) ? $error : '',
+				// A buyer of such a post would pay and get nothing.
+				'sells_nothing' => (int) $price > 0 && 0 === $file_id && ! Goldcoin_Premium::has_hidden( (string) $post->post_content ),
 			)
 		);
 	}

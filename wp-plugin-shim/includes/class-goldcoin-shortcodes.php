@@ -2,6 +2,7 @@
 /**
  * Shortcodes that drop the widget into any page: [goldcoin_recharge], [goldcoin_unlock post_id="…"],
  * [goldcoin_wallet], [goldcoin_redeem]. A visitor who is not logged in gets a login link back to the page.
+ * [goldcoin_unlock]…[/goldcoin_unlock] wraps premium content instead (class-goldcoin-premium.php).
  */
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -18,7 +19,11 @@ final class Goldcoin_Shortcodes {
 		add_shortcode( 'goldcoin_unlock', array( __CLASS__, 'unlock' ) );
 	}
 
-	public static function unlock( $atts ): string {
+	public static function unlock( $atts, $content = null ): string {
+		// WordPress passes '' as the content of a self-closing shortcode too: only a non-empty enclosure hides something.
+		if ( is_string( $content ) && '' !== $content ) {
+			return Goldcoin_Premium::shortcode( is_array( $atts ) ? $atts : array(), (string) $content );
+		}
 		$atts    = shortcode_atts( array( 'post_id' => 0 ), is_array( $atts ) ? $atts : array(), 'goldcoin_unlock' );
 		$post_id = absint( $atts['post_id'] );
 		if ( 0 === $post_id ) {
@@ -31,7 +36,7 @@ final class Goldcoin_Shortcodes {
 		return self::render( 'unlock', $post_id );
 	}
 
-	private static function render( string $view, int $post_id ): string {
+	public static function render( string $view, int $post_id ): string {
 		if ( ! is_user_logged_in() ) {
 			$back = $post_id > 0 ? get_permalink( $post_id ) : get_permalink();
 			return Goldcoin_Templates::html( 'shortcode-login', array( 'login_url' => wp_login_url( $back ? $back : home_url() ), 'view' => $view ) );

@@ -64,10 +64,16 @@ final class Goldcoin_Widget {
 				return;
 			}
 		}
+		if ( Goldcoin_Blocks::in_content( (string) $post->post_content ) ) {
+			self::no_cache();
+		}
 	}
 
-	/** The element for the current user; the caller has checked that someone is logged in. */
-	public static function element( string $view, int $post_id = 0 ): string {
+	/**
+	 * The element for the current user; the caller has checked that someone is logged in. $extra adds attributes
+	 * (premium-url: where the unlock view fetches the post's premium parts once bought).
+	 */
+	public static function element( string $view, int $post_id = 0, array $extra = array() ): string {
 		if ( ! in_array( $view, self::VIEWS, true ) ) {
 			return '';
 		}
@@ -96,7 +102,7 @@ final class Goldcoin_Widget {
 			'locale'        => get_user_locale(),
 			'refresh-url'   => $refresh_url,
 			'refresh-nonce' => wp_create_nonce( 'wp_rest' ),
-		);
+		) + array_map( 'strval', $extra );
 		$html = Goldcoin_Templates::html(
 			'widget',
 			array(

@@ -13,6 +13,7 @@
  * @var string    $nonce_action the nonce action saving checks
  * @var string    $nonce_field  the nonce field's name
  * @var string    $error        the last save's error for this user, '' when none
+ * @var bool      $sells_nothing a price is set but the post has neither an EA file nor premium content
  */
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -42,6 +43,9 @@ wp_nonce_field( $nonce_action, $nonce_field );
 		</p>
 	<?php endif; ?>
 	<p class="description"><?php esc_html_e( 'The EA file is moved to protected storage: only buyers can download it, through a signed link.', 'goldcoin' ); ?></p>
+	<?php if ( $sells_nothing ) : ?>
+		<p class="goldcoin-warning"><?php esc_html_e( 'This post has a price but nothing to sell: attach an EA file, or put the premium part inside [goldcoin_unlock]…[/goldcoin_unlock] or a "Gold Coins: premium content" block.', 'goldcoin' ); ?></p>
+	<?php endif; ?>
 	<?php if ( '' !== $error ) : ?>
 		<p class="goldcoin-error"><?php echo esc_html( $error ); ?></p>
 	<?php endif; ?>

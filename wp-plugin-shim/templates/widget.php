@@ -2,7 +2,7 @@
 /**
  * The widget's custom element. Override in your theme as goldcoin/widget.php.
  *
- * @var array<string,string> $attributes element attributes (view, post-id, token, api, locale, refresh-url, refresh-nonce)
+ * @var array<string,string> $attributes element attributes (view, post-id, token, api, locale, refresh-url, refresh-nonce, premium-url)
  * @var int                  $min_height the height reserved for the view until it has mounted (px)
  */
 
@@ -11,7 +11,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 $goldcoin_html = '<goldcoin-widget';
 foreach ( $attributes as $goldcoin_name => $goldcoin_value ) {
-	$goldcoin_escaped = in_array( $goldcoin_name, array( 'api', 'refresh-url' ), true ) ? esc_url( $goldcoin_value ) : esc_attr( $goldcoin_value );
+	$goldcoin_escaped = in_array( $goldcoin_name, array( 'api', 'refresh-url', 'premium-url' ), true ) ? esc_url( $goldcoin_value ) : esc_attr( $goldcoin_value );
 	$goldcoin_html   .= ' ' . esc_attr( $goldcoin_name ) . '="' . $goldcoin_escaped . '"';
 }
 // The reserved height is per element (its view), so it is an attribute, not a stylesheet rule.

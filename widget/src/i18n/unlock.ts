@@ -6,4 +6,6 @@ export const unlockStrings: Record<string, [string, string]> = {
   topUp: ['Recharge to unlock', '充值并解锁'],
   unlocked: ['Unlocked', '已解锁'],
   download: ['Download {f}', '下载 {f}'],
+  revealed: ['The premium content is now shown in the post.', '付费内容已显示在文章中。'],
+  revealFailed: ['The premium content could not be loaded: reload the page to read it.', '付费内容未能加载：请刷新页面阅读。'],
 };
