@@ -1,11 +1,14 @@
 // Start-up: bad configuration exits with one line naming the variable; migrations apply once, concurrently.
 import { spawn } from 'node:child_process';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../sidecar/src/config.js';
 import { createDb } from '../../sidecar/src/db/database.js';
-import { loadMigrations, migrate } from '../../sidecar/src/db/migrator.js';
+import { loadMigrations, migrate, SQL_DIR } from '../../sidecar/src/db/migrator.js';
 import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { testEnv } from '../support/app.js';
 import { ADMIN_URL, createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -105,21 +108,46 @@ describe('migrations', () => {
     }
   });
 
+  it('starts at once on an up-to-date database even while a dead instance still holds the lease', async () => {
+    const conn = await createConnection({ uri: ADMIN_URL });
+    const name = `${tdb.name}_k`;
+    await conn.query(`CREATE DATABASE \`${name}\``);
+    try {
+      const url = `${ADMIN_URL}/${name}`;
+      await migrate({ url, tablePrefix: 'site4_', wpTablePrefix: 'wp_' });
+      // Killed mid-start: its lease runs for another minute and is never renewed or released.
+      await conn.query(`INSERT INTO \`${name}\`.site4_migration_lease (name, holder, expires_at) VALUES ('migrate', 'dead-instance', NOW(3) + INTERVAL 60 SECOND)`);
+      const started = Date.now();
+      expect(await migrate({ url, tablePrefix: 'site4_', wpTablePrefix: 'wp_' })).toEqual([]);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      const [rows] = await conn.query(`SELECT holder FROM \`${name}\`.site4_migration_lease`);
+      expect(rows).toEqual([{ holder: 'dead-instance' }]);
+    } finally {
+      await conn.query(`DROP DATABASE \`${name}\``);
+      await conn.end();
+    }
+  });
+
   it('waits for a lease held by another instance and takes over one left by an instance that died once it expires', async () => {
     const conn = await createConnection({ uri: ADMIN_URL });
     const name = `${tdb.name}_l`;
     await conn.query(`CREATE DATABASE \`${name}\``);
+    // A migration this database has not had yet, so the start needs the lease.
+    const dir = await mkdtemp(join(tmpdir(), 'goldcoin-sql-'));
     try {
       const url = `${ADMIN_URL}/${name}`;
       expect(await migrate({ url, tablePrefix: 'site3_', wpTablePrefix: 'wp_' })).toHaveLength((await loadMigrations()).length);
+      await cp(SQL_DIR, dir, { recursive: true });
+      await writeFile(join(dir, '999_later.sql'), 'CREATE TABLE {prefix}later (id INT PRIMARY KEY) ENGINE=InnoDB;\n');
       // An instance that died while migrating: its lease runs for two more seconds and is never renewed.
       await conn.query(`INSERT INTO \`${name}\`.site3_migration_lease (name, holder, expires_at) VALUES ('migrate', 'dead-instance', NOW(3) + INTERVAL 2 SECOND)`);
       const started = Date.now();
-      expect(await migrate({ url, tablePrefix: 'site3_', wpTablePrefix: 'wp_', leaseTtlS: 5 })).toEqual([]);
+      expect(await migrate({ url, dir, tablePrefix: 'site3_', wpTablePrefix: 'wp_', leaseTtlS: 5 })).toEqual(['999_later.sql']);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
       const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${name}\`.site3_migration_lease`);
       expect((rows as Array<{ n: number }>)[0]!.n).toBe(0);
     } finally {
+      await rm(dir, { recursive: true, force: true });
       await conn.query(`DROP DATABASE \`${name}\``);
       await conn.end();
     }

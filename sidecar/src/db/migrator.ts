@@ -89,6 +89,9 @@ export async function migrate(opts: MigrateOptions): Promise<string[]> {
          applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
     );
+    // Nothing pending (every restart of an up-to-date database): no lease, so a lease left by an instance killed
+    // mid-migration cannot hold up the start of the others.
+    if ((await pendingMigrations(conn, table, migrations)).length === 0) return [];
     await takeLease(conn, lease, holder, ttlS);
     const renewer = await connect();
     let lost = false;
@@ -134,6 +137,18 @@ async function takeLease(conn: Connection, lease: string, holder: string, ttlS: 
   }
 }
 
+/** The migrations not applied yet; an applied one whose file changed since is refused. */
+async function pendingMigrations(conn: Connection, table: string, migrations: Migration[]): Promise<Migration[]> {
+  const [rows] = await conn.query(`SELECT name, checksum FROM ${table}`);
+  const applied = new Map((rows as Array<{ name: string; checksum: string }>).map((r) => [r.name, r.checksum]));
+  return migrations.filter((m) => {
+    const seen = applied.get(m.name);
+    if (seen === undefined) return true;
+    if (seen !== m.checksum) throw new Error(`migrate: ${m.name} was edited after it was applied; add a new migration instead`);
+    return false;
+  });
+}
+
 async function applyPending(
   conn: Connection,
   table: string,
@@ -142,17 +157,9 @@ async function applyPending(
   log: (msg: string) => void,
   stillHeld: () => void,
 ): Promise<string[]> {
-  const [rows] = await conn.query(`SELECT name, checksum FROM ${table}`);
-  const applied = new Map((rows as Array<{ name: string; checksum: string }>).map((r) => [r.name, r.checksum]));
+  // Read again under the lease: another instance may have applied some while this one waited.
   const done: string[] = [];
-  for (const m of migrations) {
-    const seen = applied.get(m.name);
-    if (seen !== undefined) {
-      if (seen !== m.checksum) {
-        throw new Error(`migrate: ${m.name} was edited after it was applied; add a new migration instead`);
-      }
-      continue;
-    }
+  for (const m of await pendingMigrations(conn, table, migrations)) {
     for (const statement of splitStatements(render(m.sql, opts.tablePrefix, opts.wpTablePrefix))) {
       stillHeld();
       await conn.query(statement);
