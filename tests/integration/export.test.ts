@@ -53,7 +53,9 @@ describe('CSV export', () => {
     let lastId = 0;
     let inOrder = true;
     let firstData = '';
-    for await (const chunk of res.body!) {
+    const reader = res.body!.getReader();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      const chunk = next.value;
       chunks++;
       bytes += chunk.byteLength;
       const text = carry + decoder.decode(chunk, { stream: true });
