@@ -14,12 +14,12 @@ const wholeCoins = (min: number, max: number) =>
 const money = z
   .string({ error: 'must be a price like 52.00' })
   .regex(/^\d{1,9}(\.\d{1,2})?$/, 'must be a price like 52.00 (at most 2 decimals)')
-  .refine((v) => /[1-9]/.test(v), 'must be above zero');
+  .refine((v) => /[1-9]/.test(v), { message: 'must be above zero', params: { rule: 'price' } });
 const unique = <T>(key: (item: T) => string | number, what: string) => (items: T[], ctx: z.RefinementCtx) => {
   const seen = new Set<string | number>();
   items.forEach((item, i) => {
     const k = key(item);
-    if (seen.has(k)) ctx.addIssue({ code: 'custom', message: `${what} ${k} appears twice`, path: [i] });
+    if (seen.has(k)) ctx.addIssue({ code: 'custom', message: `${what} ${k} appears twice`, path: [i], params: { rule: 'dup' } });
     seen.add(k);
   });
 };
@@ -61,14 +61,14 @@ export const limitsSection = z
   })
   .strict()
   .superRefine((l, ctx) => {
-    if (l.min_coins > l.max_coins) ctx.addIssue({ code: 'custom', message: 'must not be above the maximum per recharge', path: ['min_coins'] });
+    if (l.min_coins > l.max_coins) ctx.addIssue({ code: 'custom', message: 'must not be above the maximum per recharge', path: ['min_coins'], params: { rule: 'min_max' } });
   });
 const usdtNetwork = z.string().regex(/^USDT(\.[A-Z0-9]{2,12})?$/, 'must be a USDT code like USDT.TRC20');
 // LTCT is CoinPayments' worthless testnet coin: never accepted as payment.
 const coinCode = z
   .string()
   .regex(/^[A-Z0-9]{2,10}(\.[A-Z0-9]{2,12})?$/, 'must be a coin code like BTC or USDT.TRC20')
-  .refine((c) => c !== 'LTCT', 'LTCT is a test coin and is never accepted');
+  .refine((c) => c !== 'LTCT', { message: 'LTCT is a test coin and is never accepted', params: { rule: 'ltct' } });
 export const methodsSection = z
   .object({
     usdt_networks: z.array(usdtNetwork).min(1, 'offer at least one USDT network').max(20).superRefine(unique((n) => n, 'network')),
