@@ -178,6 +178,15 @@ describe('validation', () => {
       'catalog.pricing.currency': 'must be a currency code like CNY or USD',
       'catalog.pricing.coin_price': 'must be a price like 52.00 (at most 2 decimals)',
     });
+    // What a client needs to word each refusal in its reader's language: the issue code, its bound, a custom rule.
+    expect(bad.body.error.details.fields).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'catalog.packages.1.coins', code: 'too_small', limit: 1 }),
+        expect.objectContaining({ path: 'catalog.packages.1', code: 'custom', rule: 'dup' }),
+        expect.objectContaining({ path: 'catalog.bonus_tiers.0.bonus_percent', code: 'too_big', limit: 100 }),
+        expect.objectContaining({ path: 'catalog.limits.min_coins', rule: 'min_max' }),
+      ]),
+    );
     expect((await getCatalog()).body).toEqual(current);
     expect(await auditRows()).toHaveLength(auditBefore);
     const methods = await save({ version: current.version, catalog: { methods: { usdt_networks: [], coins: ['LTCT'] } } });
