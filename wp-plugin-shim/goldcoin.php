@@ -36,6 +36,7 @@ require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-protected-files.php'
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-meta-box.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-downloads.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-admin-page.php';
+require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-users.php';
 
 register_activation_hook( __FILE__, array( 'Goldcoin_Settings', 'activate' ) );
 
@@ -56,3 +57,4 @@ Goldcoin_Meta_Box::register();
 Goldcoin_Protected_Files::register();
 Goldcoin_Downloads::register();
 Goldcoin_Admin_Page::register();
+Goldcoin_Users::register();

@@ -10,7 +10,10 @@ import { sql } from 'kysely';
 import { requireAuth } from './http/auth.js';
 import { adminRoutes } from './http/admin.js';
 import { adminPaymentRoutes } from './http/admin-payments.js';
-import type { AppDeps, AppEnv } from './http/context.js';
+import type { AppDeps, AppEnv, RouteDeps } from './http/context.js';
+import { adminCatalogRoutes } from './http/admin-catalog.js';
+import { seedCatalog } from './catalog/catalog.js';
+import { CatalogStore } from './catalog/store.js';
 import { ApiError, errorBody, sendError } from './http/errors.js';
 import { requestDeadline, withDeadline } from './http/deadline.js';
 import { notificationRoutes } from './http/notifications.js';
@@ -28,8 +31,12 @@ import { walletRoutes } from './http/wallet.js';
 /** A load balancer's health check must get an answer even when the database stalls. */
 const READY_TIMEOUT_MS = 2_000;
 
-export function createApp(deps: AppDeps) {
+export function createApp(appDeps: AppDeps) {
   const app = new Hono<AppEnv>();
+  const deps: RouteDeps = {
+    ...appDeps,
+    catalog: appDeps.catalog ?? new CatalogStore({ db: appDeps.db, seed: seedCatalog(appDeps.config), clock: appDeps.clock }),
+  };
   const { config, log, metrics } = deps;
 
   app.use('*', async (c, next) => {
@@ -115,6 +122,7 @@ export function createApp(deps: AppDeps) {
   api.route('/admin/redemptions', adminRedemptionRoutes(deps));
   api.route('/admin', adminRoutes(deps));
   api.route('/admin', adminPaymentRoutes(deps));
+  api.route('/admin', adminCatalogRoutes(deps));
   app.route('/api', api);
   app.route('/', ipnRoutes(deps));
 

@@ -89,7 +89,7 @@ export class ConfigError extends Error {}
 function parsePackage(entry: string) {
   const m = /^(\d{1,7})(?::(\d{1,7}))?$/.exec(entry);
   if (!m || Number(m[1]) <= 0) throw new ConfigError(`config: RECHARGE_PACKAGES entry "${entry}" is not coins[:bonus]`);
-  return { id: `p${m[1]}`, coins: Number(m[1]), bonusCoins: Number(m[2] ?? 0) };
+  return { id: `p${m[1]}`, coins: Number(m[1]), bonusCoins: Number(m[2] ?? 0), price: null as string | null };
 }
 
 /** `min_coins:bonus_percent`, e.g. `1000:10`. */

@@ -6,7 +6,7 @@ import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { applyPaymentEvent } from '../../sidecar/src/payments/transition.js';
 import { awardReferralOnRechargeCompleted } from '../../sidecar/src/referrals/referrals.js';
-import { buildTestApp, TEST_HOME } from '../support/app.js';
+import { TEST_HOME } from '../support/app.js';
 import type { TestDatabase } from '../support/db.js';
 import { type SeededApp, seededApp, userWithCoins } from '../support/seeded.js';
 
@@ -199,12 +199,17 @@ describe('awardReferralOnRechargeCompleted', () => {
   });
 
   it('pays nothing when the first recharge is below the minimum, nor for a bigger one after it', async () => {
-    const small = buildTestApp(tdb, { env: { REFERRAL_REWARD_COINS: String(REWARD), REFERRAL_MIN_RECHARGE_COINS: '101' } });
+    // The owner raises the minimum in the catalog; the binding made after it keeps 101, whatever changes later.
+    const store = t.deps.catalog;
+    const { version } = await store.current();
+    expect((await store.update({ referrals: { reward_coins: REWARD, min_recharge_coins: 101 } }, version, { id: 1, name: 'owner' })).ok).toBe(true);
     const referrer = await user();
     const referee = await user();
     const code = await codeOf(referrer.token);
-    const res = await small.call('POST', '/api/referrals/bind', { token: referee.token, body: { code } });
+    const res = await t.call('POST', '/api/referrals/bind', { token: referee.token, body: { code } });
     expect(res.status).toBe(200);
+    const now = await store.current();
+    await store.update({ referrals: { reward_coins: REWARD, min_recharge_coins: 100 } }, now.version, { id: 1, name: 'owner' });
     await complete(await pendingRecharge(referee.id));
     expect(await readBalance(tdb.db, referee.id)).toBe(100);
     await complete(await pendingRecharge(referee.id));

@@ -23,6 +23,8 @@ beforeAll(async () => {
     { key: 'ea-post', title: 'The premium EA post', cost_coins: 30, fulfilment: 'entitlement', value: String(eaPostId) },
   ];
   t = buildTestApp(tdb, { env: { REWARDS_CATALOG: JSON.stringify(catalog), RATE_LIMIT_REDEEM: '0' } });
+  // The environment seeds a fresh database once: this file's catalog is the one written.
+  await t.deps.catalog.current();
 });
 afterAll(async () => tdb?.drop());
 
@@ -39,9 +41,11 @@ async function rewardsOf(userId: number) {
 
 describe('GET /api/rewards', () => {
   it("lists the seed's default catalog when none is configured", async () => {
-    const plain = buildTestApp(tdb);
-    const u = await userWith(5);
+    const fresh = await createTestDatabase(`${import.meta.filename}-default`);
+    const plain = buildTestApp(fresh);
+    const u = await userWithCoins(fresh.db, 5);
     const body = await (await plain.call('GET', '/api/rewards', { token: u.token })).json();
+    await fresh.drop();
     expect(body).toEqual({
       rewards: [
         expect.objectContaining({ key: 'premium-ea', cost_coins: 100, fulfilment: 'code', stock_left: null, per_user_limit: null, redeemed_by_me: 0 }),

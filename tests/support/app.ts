@@ -1,6 +1,8 @@
 // Builds the sidecar app against a test database, with a token minter for any user and capabilities.
 import { SignJWT } from 'jose';
 import { createApp } from '../../sidecar/src/app.js';
+import { seedCatalog } from '../../sidecar/src/catalog/catalog.js';
+import { CatalogStore } from '../../sidecar/src/catalog/store.js';
 import { parseConfig, type Config } from '../../sidecar/src/config.js';
 import { systemClock, type Clock } from '../../sidecar/src/clock.js';
 import type { AppDeps, Capability } from '../../sidecar/src/http/context.js';
@@ -71,11 +73,14 @@ export const undocumentedAnswers: string[] = [];
 
 export function buildTestApp(tdb: TestDatabase, opts: { env?: Record<string, string>; clock?: Clock; deps?: Partial<AppDeps> } = {}) {
   const config: Config = parseConfig(testEnv(tdb.url, opts.env));
-  const deps: AppDeps = {
+  const clock = opts.clock ?? systemClock;
+  const deps: AppDeps & { catalog: CatalogStore } = {
     db: tdb.db,
     config,
     log: silentLogger,
-    clock: opts.clock ?? systemClock,
+    clock,
+    // Its own cache, as a separate instance would have; the environment seeds the catalog only if the database has none.
+    catalog: new CatalogStore({ db: tdb.db, seed: seedCatalog(config), clock }),
     metrics: createMetrics(),
     // Points at COINPAYMENTS_API_URL: the simulator's apiUrl in payment tests, unused elsewhere.
     provider: new CoinPaymentsClient(config.coinpayments),

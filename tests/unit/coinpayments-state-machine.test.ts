@@ -162,8 +162,8 @@ describe('recharge config', () => {
   it('reads packages with their own bonus and sorts the tiers', () => {
     const cfg = env({ RECHARGE_PACKAGES: '100,1000:50', RECHARGE_BONUS_TIERS: '5000:20,1000:10' })().recharge;
     expect(cfg.packages).toEqual([
-      { id: 'p100', coins: 100, bonusCoins: 0 },
-      { id: 'p1000', coins: 1000, bonusCoins: 50 },
+      { id: 'p100', coins: 100, bonusCoins: 0, price: null },
+      { id: 'p1000', coins: 1000, bonusCoins: 50, price: null },
     ]);
     expect(cfg.bonusTiers.map((t) => t.minCoins)).toEqual([1000, 5000]);
     expect(quote(cfg, 'CNY', { packageId: 'p1000', method: 'USDT' })).toMatchObject({ ok: true, quote: { bonusCoins: 150 } });

@@ -1,6 +1,6 @@
 // The widget's size budget: what a visitor's page fetches before a view is interactive (goldcoin.js, the renderer chunk,
 // the view's chunk and one language, each gzipped as served) at most 12,288 bytes for every view and language; the
-// admin bundle (wp-admin only) at most 22 KB. Also the shape that keeps the first load small: which file pulls in which.
+// admin bundle (wp-admin only) at most 26 KB. Also the shape that keeps the first load small: which file pulls in which.
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -9,8 +9,9 @@ import { buildWidget } from '../support/browser.js';
 
 const FIRST_LOAD_BUDGET_BYTES = 12_288;
 // 19.9 KB before the visitor script was split; the split's per-view strings and styles and the glue of its inlined
-// lazy views cost the admin bundle 1.3 KB.
-const ADMIN_BUDGET_BYTES = 22 * 1024;
+// lazy views cost the admin bundle 1.3 KB. The catalog editor, its change log, the CSV exports and their ~90 strings in
+// two languages took it from 20.5 KB to 25 KB: it loads in wp-admin only, never on a visitor's page.
+const ADMIN_BUDGET_BYTES = 26 * 1024;
 const VIEWS = ['Recharge', 'Unlock', 'Wallet', 'Redeem'];
 const LANGUAGES = ['en', 'zh-CN'];
 
@@ -84,7 +85,7 @@ describe('widget bundle', () => {
     for (const f of files.filter((x) => x !== 'goldcoin-admin.js')) expect(await text(f), f).not.toContain('/api/admin/');
   });
 
-  test('goldcoin-admin.js is one self-contained script with the admin view, within 22 KB gzip', async () => {
+  test('goldcoin-admin.js is one self-contained script with the admin view, within 26 KB gzip', async () => {
     const raw = await text('goldcoin-admin.js');
     const gzip = await gzipBytes('goldcoin-admin.js');
     console.log(`goldcoin-admin.js: ${raw.length} bytes, ${gzip} bytes gzip`);

@@ -220,7 +220,12 @@ describe('recharge', () => {
 
   test('the total of a custom amount is exact: the coin price times the coins in cents, as the sidecar charges', async () => {
     // A coin price whose products are not exact in binary floating point (0.07 × 29 = 2.0300000000000002 as a float).
-    const priced = await startPaymentsHarness(tdb, { env: { CORS_ORIGINS: host.origin, RECHARGE_COIN_PRICE: '0.07' } });
+    // The owner sets it in the catalog (the database's, shared with the other harness), and puts it back after.
+    const priced = await startPaymentsHarness(tdb, { env: { CORS_ORIGINS: host.origin } });
+    const catalog = priced.deps.catalog;
+    const owner = { id: 1, name: 'owner' };
+    const before = await catalog.current();
+    expect((await catalog.update({ pricing: { ...before.doc.pricing, coin_price: '0.07' } }, before.version, owner)).ok).toBe(true);
     try {
       const v = await visitor();
       const page = await open(widget({ view: 'recharge', api: priced.url, token: v.token }));
@@ -241,6 +246,8 @@ describe('recharge', () => {
       await page.getByRole('heading', { name: 'Send exactly' }).waitFor();
       await page.close();
     } finally {
+      const now = await catalog.current();
+      await catalog.update({ pricing: before.doc.pricing }, now.version, owner);
       await priced.close();
     }
   });
@@ -394,7 +401,10 @@ describe('wallet and admin', () => {
         const on = tabs.filter((t) => t.getAttribute('aria-selected') === 'true' && t.getAttribute('tabindex') === '0');
         return on.map((t) => t.textContent);
       });
-    const steps = ['ArrowRight:Stuck', 'End:Stats', 'ArrowRight:Payments', 'ArrowLeft:Stats', 'Home:Payments', 'ArrowLeft:Stats'];
+    const steps = [
+      'ArrowRight:Stuck', 'End:Export', 'ArrowRight:Payments', 'ArrowLeft:Export', 'Home:Payments', 'ArrowLeft:Export',
+      'ArrowLeft:Change log', 'ArrowLeft:Catalog', 'ArrowLeft:Stats',
+    ];
     for (const [key, name] of steps.map((s) => s.split(':') as [string, string])) {
       await page.keyboard.press(key);
       expect(await selected()).toEqual([name]);

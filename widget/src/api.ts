@@ -1,6 +1,7 @@
 // Typed client for the sidecar API: bearer token, one refresh through the shim on 401, errors as values.
 import type { z } from 'zod';
 import type * as admin from '../../sidecar/src/http/schemas/admin.js';
+import type * as catalog from '../../sidecar/src/http/schemas/catalog.js';
 import type * as common from '../../sidecar/src/http/schemas/common.js';
 import type * as notifications from '../../sidecar/src/http/schemas/notifications.js';
 import type * as packages from '../../sidecar/src/http/schemas/packages.js';
@@ -14,6 +15,15 @@ export interface ApiError {
   status: number;
   code: string;
   retryAfterS?: number;
+  /** invalid_request: each refused field (path, zod issue code, bound or rule), for a message beside its input. */
+  fields?: FieldIssue[];
+}
+export interface FieldIssue {
+  path: string;
+  message: string;
+  code?: string;
+  limit?: number;
+  rule?: string;
 }
 export type Result<T> = { ok: true; data: T } | { ok: false; error: ApiError };
 
@@ -31,6 +41,9 @@ export type AdminPayment = z.output<typeof admin.adminPayment>;
 /** GET /api/admin/payments/:id and the answer of its resolve. */
 export type AdminPaymentDetail = z.output<typeof admin.paymentDetail>;
 export type Stats = z.output<typeof admin.stats>;
+export type CatalogAnswer = z.output<typeof catalog.catalogAnswer>;
+export type CatalogDoc = CatalogAnswer['catalog'];
+export type CatalogAudit = z.output<typeof catalog.catalogAuditPage>;
 
 export interface ClientOptions {
   api: string;
@@ -95,7 +108,12 @@ export function createClient(o: ClientOptions) {
     const retry = Number(res.headers.get('Retry-After'));
     return {
       ok: false,
-      error: { status: res.status, code: json?.error?.code ?? `http_${res.status}`, ...(retry > 0 ? { retryAfterS: retry } : {}) },
+      error: {
+        status: res.status,
+        code: json?.error?.code ?? `http_${res.status}`,
+        ...(retry > 0 ? { retryAfterS: retry } : {}),
+        ...(Array.isArray(json?.error?.details?.fields) ? { fields: json.error.details.fields as FieldIssue[] } : {}),
+      },
     };
   }
 

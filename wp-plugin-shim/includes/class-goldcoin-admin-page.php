@@ -16,12 +16,13 @@ final class Goldcoin_Admin_Page {
 		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'styles' ) );
 	}
 
-	/** The plugin's admin styles, only on its own screens and the post editor (the meta box). */
+	/** The plugin's admin styles, only on its own screens, the post editor (the meta box) and the user screens (the Coins column, the profile section). */
 	public static function styles( string $hook ): void {
 		$screen = function_exists( 'get_current_screen' ) ? get_current_screen() : null;
 		$ours   = str_contains( $hook, self::SLUG );
 		$editor = null !== $screen && 'post' === $screen->base && in_array( $screen->post_type, Goldcoin_Meta_Box::post_types(), true );
-		if ( $ours || $editor ) {
+		$users  = in_array( $hook, array( 'users.php', 'profile.php', 'user-edit.php' ), true );
+		if ( $ours || $editor || $users ) {
 			wp_enqueue_style( 'goldcoin-admin', plugins_url( 'assets/css/goldcoin-admin.css', GOLDCOIN_PLUGIN_FILE ), array(), GOLDCOIN_VERSION );
 		}
 	}

@@ -1,4 +1,5 @@
 // The Kysely Database interface: every table the sidecar touches, by logical (unprefixed) name, one file each in tables/.
+import type { CatalogAuditTable, CatalogSectionsTable, CatalogVersionTable } from './tables/catalog.js';
 import type { CoinLedgerTable } from './tables/coin-ledger.js';
 import type { DownloadsTable } from './tables/downloads.js';
 import type { EmailOutboxTable } from './tables/email-outbox.js';
@@ -36,6 +37,9 @@ export interface Database {
   rate_limits: RateLimitsTable;
   notifications: NotificationsTable;
   email_outbox: EmailOutboxTable;
+  catalog_sections: CatalogSectionsTable;
+  catalog_version: CatalogVersionTable;
+  catalog_audit: CatalogAuditTable;
   /** WordPress core tables, prefixed with WP_TABLE_PREFIX instead of the sidecar's prefix. */
   users: WpUsersTable;
   posts: WpPostsTable;

@@ -4,14 +4,14 @@ import { checkBooksPage } from '../admin/books.js';
 import { dailyStats, listPayments, searchLedger } from '../admin/reports.js';
 import { applyMovement } from '../ledger/ledger.js';
 import { requireCap } from './auth.js';
-import type { AppDeps, AppEnv } from './context.js';
+import type { AppEnv, RouteDeps } from './context.js';
 import { ApiError } from './errors.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
 import { ledgerEntryJson } from './serialize.js';
 import { adjustmentBody, adminLedgerQuery, booksQuery, paymentsQuery, statsQuery } from './schemas/admin.js';
 import { parseJson, parseQuery } from './validate.js';
 
-export function adminRoutes(deps: AppDeps) {
+export function adminRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
   app.use('*', requireCap('manage_options'));
 
@@ -43,7 +43,7 @@ export function adminRoutes(deps: AppDeps) {
 
   app.get('/stats', async (c) => {
     const q = parseQuery(c, statsQuery);
-    return c.json({ currency: deps.config.priceCurrency, ...(await dailyStats(deps.db, q.days, deps.clock.now())) });
+    return c.json({ currency: (await deps.catalog.current()).priceCurrency, ...(await dailyStats(deps.db, q.days, deps.clock.now())) });
   });
 
   app.get('/books', async (c) => {

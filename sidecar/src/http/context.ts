@@ -1,4 +1,5 @@
 // Types shared by the Hono app and its route groups.
+import type { CatalogStore } from '../catalog/store.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -28,7 +29,12 @@ export interface AppDeps {
   provider: PaymentProvider;
   /** When set, every answer is checked against its documented schema (tests); a mismatch becomes a 500 and is reported here. */
   checkResponses?: (problem: string) => void;
+  /** The catalog every quote, reward and referral reads; createApp makes one (seeded from config) when it is not given. */
+  catalog?: CatalogStore;
 }
+
+/** What the route groups get: the app's dependencies with the catalog store always present. */
+export type RouteDeps = AppDeps & { catalog: CatalogStore };
 
 export interface AppEnv {
   Variables: {

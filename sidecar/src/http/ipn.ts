@@ -3,9 +3,9 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { handleIpn, UnverifiedLogBudget } from '../payments/coinpayments/ipn.js';
 import { allowedPayCurrencies } from '../payments/quote.js';
-import type { AppDeps, AppEnv } from './context.js';
+import type { AppEnv, RouteDeps } from './context.js';
 
-export function ipnRoutes(deps: AppDeps) {
+export function ipnRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
   const ipnDeps = {
     db: deps.db,
@@ -13,7 +13,8 @@ export function ipnRoutes(deps: AppDeps) {
     clock: deps.clock,
     merchantId: deps.config.coinpayments.merchantId,
     ipnSecret: deps.config.coinpayments.ipnSecret,
-    allowedCurrencies: allowedPayCurrencies(deps.config.recharge),
+    // Read per IPN: a coin the owner adds is accepted at once; one removed stays accepted for the payments quoted in it.
+    allowedCurrencies: async () => allowedPayCurrencies((await deps.catalog.current()).recharge),
     policies: deps.config.recharge.policies,
     metrics: deps.metrics,
     // One allowance per app, i.e. per sidecar instance.

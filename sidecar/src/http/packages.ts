@@ -1,11 +1,13 @@
-// GET /api/packages: recharge packages, custom limits, bonus tiers and payment methods, from config.
+// GET /api/packages: recharge packages, custom limits, bonus tiers and payment methods, from the current catalog.
 import { Hono } from 'hono';
 import { catalogue } from '../payments/quote.js';
-import type { AppDeps, AppEnv } from './context.js';
+import type { AppEnv, RouteDeps } from './context.js';
 
-export function packageRoutes(deps: AppDeps) {
+export function packageRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
-  const body = catalogue(deps.config.recharge, deps.config.priceCurrency);
-  app.get('/packages', (c) => c.json(body));
+  app.get('/packages', async (c) => {
+    const current = await deps.catalog.current();
+    return c.json(catalogue(current.recharge, current.priceCurrency));
+  });
   return app;
 }

@@ -1,7 +1,7 @@
 // /api/recharges: create (Idempotency-Key), read, list, and the SSE stream of one recharge's state.
 import { Hono, type Context } from 'hono';
 import { createRecharge, findRecharge, listRecharges, type CreateResult } from '../payments/recharges.js';
-import type { AppDeps, AppEnv } from './context.js';
+import type { AppDeps, AppEnv, RouteDeps } from './context.js';
 import { ApiError, badRequest, notFound } from './errors.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
 import { rateLimit } from './rate-limit.js';
@@ -22,14 +22,12 @@ function refusal(deps: AppDeps, userId: number, result: Refusal): ApiError {
   return badRequest(result.code, result.message);
 }
 
-export function rechargeRoutes(deps: AppDeps) {
+export function rechargeRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
   const cfg = deps.config;
   const createDeps = {
     db: deps.db,
     provider: deps.provider,
-    recharge: cfg.recharge,
-    priceCurrency: cfg.priceCurrency,
     ipnUrl: `${cfg.publicUrl}/ipn/coinpayments`,
     clock: deps.clock,
     log: deps.log,
@@ -47,8 +45,10 @@ export function rechargeRoutes(deps: AppDeps) {
   const create = async (c: Context<AppEnv>) => {
     const body = await parseJson(c, createRechargeBody);
     const user = c.get('user');
+    // The terms of this request's catalog version are frozen on the recharge row; a later change never touches it.
+    const terms = await deps.catalog.current();
     const result = await createRecharge(
-      createDeps,
+      { ...createDeps, recharge: terms.recharge, priceCurrency: terms.priceCurrency },
       { id: user.id, email: user.email, name: user.name, locale: user.locale },
       { packageId: body.package_id, coins: body.coins, method: body.method, network: body.network, currency: body.currency },
       idempotencyKeyOf(c.req.header('idempotency-key')),

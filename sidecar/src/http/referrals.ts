@@ -1,7 +1,7 @@
 // /api/referrals: the user's referral code and link, their referrals' totals, and binding to a referrer.
 import { Hono } from 'hono';
 import { bindReferral, referralSummary } from '../referrals/referrals.js';
-import type { AppDeps, AppEnv } from './context.js';
+import type { AppEnv, RouteDeps } from './context.js';
 import { ApiError } from './errors.js';
 import { bindReferralBody } from './schemas/referrals.js';
 import { parseJson } from './validate.js';
@@ -14,7 +14,7 @@ const REFUSALS = {
   not_eligible: [409, 'only users without a completed recharge can be referred'],
 } as const;
 
-export function referralRoutes(deps: AppDeps) {
+export function referralRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
 
   app.get('/referrals', async (c) => {
@@ -30,11 +30,12 @@ export function referralRoutes(deps: AppDeps) {
 
   app.post('/referrals/bind', async (c) => {
     const body = await parseJson(c, bindReferralBody);
+    const { referrals } = await deps.catalog.current();
     const result = await bindReferral(deps.db, {
       refereeUserId: c.get('user').id,
       code: body.code,
-      rewardCoins: deps.config.spending.referralRewardCoins,
-      minRechargeCoins: deps.config.spending.referralMinRechargeCoins,
+      rewardCoins: referrals.rewardCoins,
+      minRechargeCoins: referrals.minRechargeCoins,
     });
     if (!result.ok) {
       const [status, message] = REFUSALS[result.code];

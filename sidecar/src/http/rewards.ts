@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { readBalance } from '../ledger/ledger.js';
 import { listRedemptions, listRewards, listRoleGrants, redeemReward, type Redemption } from '../spending/rewards.js';
 import { requireCap } from './auth.js';
-import type { AppDeps, AppEnv } from './context.js';
+import type { AppDeps, AppEnv, RouteDeps } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
 import { rateLimit } from './rate-limit.js';
@@ -22,13 +22,13 @@ export function redemptionJson(r: Redemption) {
   };
 }
 
-export function rewardRoutes(deps: AppDeps) {
+export function rewardRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
-  const { db, config } = deps;
-  const catalog = config.spending.rewards;
+  const { db } = deps;
 
   app.get('/rewards', async (c) => {
     const userId = c.get('user').id;
+    const { rewards: catalog } = await deps.catalog.current();
     const [views, balance] = await Promise.all([listRewards(db, catalog, userId), readBalance(db, userId)]);
     return c.json({
       rewards: views.map((v) => ({
@@ -59,6 +59,7 @@ export function rewardRoutes(deps: AppDeps) {
   });
 
   app.post('/rewards/:key/redeem', rateLimit(deps, 'redeem'), idempotent(deps, 'reward.redeem'), async (c) => {
+    const { rewards: catalog } = await deps.catalog.current();
     const reward = catalog.find((r) => r.key === c.req.param('key'));
     if (!reward) throw notFound('unknown_reward', 'no such reward');
     const user = c.get('user');

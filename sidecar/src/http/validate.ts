@@ -3,9 +3,23 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import { ApiError, badRequest } from './errors.js';
 
+/**
+ * Each refused field with its message, and what a client needs to say it in its reader's language: the zod issue
+ * code, the bound of a too_small/too_big, the `rule` a custom check names.
+ */
 function describe(error: z.ZodError): Record<string, unknown> {
   return {
-    fields: error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })),
+    fields: error.issues.slice(0, 20).map((i) => {
+      const limit = i.code === 'too_small' ? i.minimum : i.code === 'too_big' ? i.maximum : undefined;
+      const rule = i.code === 'custom' ? (i.params as { rule?: unknown } | undefined)?.rule : undefined;
+      return {
+        path: i.path.join('.'),
+        message: i.message,
+        code: i.code,
+        ...(typeof limit === 'number' || typeof limit === 'bigint' ? { limit: Number(limit) } : {}),
+        ...(typeof rule === 'string' ? { rule } : {}),
+      };
+    }),
   };
 }
 

@@ -1,9 +1,23 @@
-// Recharge pricing: packages, custom amounts, bonus tiers and payment methods, all from config.
-// The price is always computed here from coins; a price sent by the browser is never read.
-import type { Config } from '../config.js';
+// Recharge pricing: packages, custom amounts, bonus tiers and payment methods, from the catalog's current terms.
+// The price is always computed here from coins (or a package's own price); a price sent by the browser is never read.
 import { formatDecimal, parseDecimal } from './decimal.js';
 
-export type RechargeConfig = Config['recharge'];
+/** The catalog terms a quote reads (the catalog store's current version, or the environment's seed). */
+export interface RechargeTerms {
+  /** `price` null: coins × coinPrice. */
+  packages: { id: string; coins: number; bonusCoins: number; price: string | null }[];
+  coinPrice: string;
+  usdRate: string;
+  minCoins: number;
+  maxCoins: number;
+  dailyMaxCoins: number;
+  /** Ascending by minCoins. */
+  bonusTiers: { minCoins: number; bonusPercent: number }[];
+  usdtNetworks: string[];
+  coins: string[];
+}
+/** The name the recharge code has always used for these terms. */
+export type RechargeConfig = RechargeTerms;
 export type Method = 'USDT' | 'CoinPayment';
 
 export interface Quote {
@@ -49,6 +63,11 @@ export function priceOf(cfg: RechargeConfig, coins: number): string {
   return formatDecimal(parseDecimal(cfg.coinPrice, CENTS)! * BigInt(coins), CENTS);
 }
 
+/** A package's own price when the owner set one, else its coins at the coin price. */
+function packagePrice(cfg: RechargeConfig, pkg: RechargeConfig['packages'][number]): string {
+  return pkg.price === null ? priceOf(cfg, pkg.coins) : formatDecimal(parseDecimal(pkg.price, CENTS)!, CENTS);
+}
+
 /** price × (USD per unit of the price currency), two decimals, rounded down. */
 export function usdAmount(priceAmount: string, usdPerUnit: string): string {
   const rate = parseDecimal(usdPerUnit, 8);
@@ -65,6 +84,7 @@ export function quote(cfg: RechargeConfig, priceCurrency: string, input: QuoteIn
   let coins: number;
   let packageBonus = 0;
   let packageId: string | null = null;
+  let packagePriceAmount: string | null = null;
   if (input.packageId !== undefined) {
     if (input.coins !== undefined) return { ok: false, code: 'invalid_request', message: 'send package_id or coins, not both' };
     const pkg = cfg.packages.find((p) => p.id === input.packageId);
@@ -72,6 +92,7 @@ export function quote(cfg: RechargeConfig, priceCurrency: string, input: QuoteIn
     coins = pkg.coins;
     packageBonus = pkg.bonusCoins;
     packageId = pkg.id;
+    packagePriceAmount = packagePrice(cfg, pkg);
   } else if (input.coins !== undefined) {
     coins = input.coins;
     if (coins < cfg.minCoins) return { ok: false, code: 'amount_below_minimum', message: `at least ${cfg.minCoins} coins per recharge` };
@@ -95,7 +116,7 @@ export function quote(cfg: RechargeConfig, priceCurrency: string, input: QuoteIn
     return { ok: false, code: 'unsupported_method', message: `method ${input.method} is not offered` };
   }
 
-  const priceAmount = priceOf(cfg, coins);
+  const priceAmount = packagePriceAmount ?? priceOf(cfg, coins);
   return {
     ok: true,
     quote: {
@@ -118,7 +139,7 @@ export function catalogue(cfg: RechargeConfig, priceCurrency: string) {
       id: p.id,
       coins: p.coins,
       bonus_coins: p.bonusCoins + tierBonus(cfg, p.coins),
-      price: priceOf(cfg, p.coins),
+      price: packagePrice(cfg, p),
     })),
     custom: { min_coins: cfg.minCoins, max_coins: cfg.maxCoins, daily_max_coins: cfg.dailyMaxCoins, coin_price: priceOf(cfg, 1) },
     bonus_tiers: cfg.bonusTiers.map((t) => ({ min_coins: t.minCoins, bonus_percent: t.bonusPercent })),

@@ -18,7 +18,7 @@ export interface RewardDef {
 }
 
 const positive = z.number().int().positive().max(1_000_000_000);
-const item = z
+export const rewardItemSchema = z
   .object({
     key: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/),
     title: z.string().min(1).max(200),
@@ -37,7 +37,7 @@ const item = z
     if (r.fulfilment === 'code' && !/^[A-Z0-9-]{0,12}$/.test(r.value)) bad('code value is an optional prefix of A-Z 0-9 -');
   });
 const catalog = z
-  .array(item)
+  .array(rewardItemSchema)
   .max(MAX_REWARDS)
   .refine((items) => new Set(items.map((i) => i.key)).size === items.length, 'reward keys must be unique');
 

@@ -1,11 +1,15 @@
-// Admin (WordPress admin page): payments with filters and their detail, the stuck queue, ledger search, adjustments, a chart.
+// Admin (WordPress admin page): payments with filters and their detail, the stuck queue, ledger search, adjustments, a chart,
+// the catalog editor with its audit, and the CSV exports.
+import { h } from 'preact';
 import { useState } from 'preact/hooks';
 import type { AdminPayment, LedgerEntry, Stats } from '../api.js';
 import { ErrorBox, gate, grab, money, useCtx, useLoad, useSubmit, useT } from '../ui.js';
+import { CatalogAuditList, CatalogEditor, Exports } from './AdminCatalog.js';
 import { PaymentDetail } from './AdminPayment.js';
 import { date, History, More, usePaged } from './Wallet.js';
 
-const TABS = ['payments', 'stuck', 'ledger', 'adjust', 'stats'];
+const TABS = ['payments', 'stuck', 'ledger', 'adjust', 'stats', 'catalog', 'audit', 'export'];
+const PANELS: Record<string, () => preact.JSX.Element | null> = { adjust: Adjust, stats: Chart, catalog: CatalogEditor, audit: CatalogAuditList, export: Exports };
 const STATUSES = ['pending', 'completed', 'failed'];
 const KINDS = ['recharge', 'bonus', 'unlock', 'author_share', 'reward', 'referral', 'adjustment'];
 
@@ -212,7 +216,7 @@ export function Admin() {
         ))}
       </div>
       <div role="tabpanel" id="panel" aria-labelledby={`t-${tab}`}>
-        {tab === 'adjust' ? <Adjust /> : tab === 'stats' ? <Chart /> : <Search tab={tab} key={tab} />}
+        {PANELS[tab] ? h(PANELS[tab]!, {}) : <Search tab={tab} key={tab} />}
       </div>
     </section>
   );

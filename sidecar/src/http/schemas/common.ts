@@ -34,7 +34,7 @@ export const ledgerEntry = z.object({
 /** One answer of a route: JSON described by a schema, another content type, or an error with its stable codes. */
 export type Answer =
   | { description: string; json: z.ZodType }
-  | { description: string; contentType: 'text/plain' | 'text/event-stream' }
+  | { description: string; contentType: 'text/plain' | 'text/event-stream' | 'text/csv' }
   | { description: string; codes: readonly string[] };
 
 /**

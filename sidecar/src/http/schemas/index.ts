@@ -1,5 +1,6 @@
 // Every route the app serves, collected from the resource files: the source of /openapi.json and of the response check.
 import { adminRoutes } from './admin.js';
+import { catalogRoutes } from './catalog.js';
 import type { RouteSpec } from './common.js';
 import { notificationRoutes } from './notifications.js';
 import { packageRoutes } from './packages.js';
@@ -19,5 +20,6 @@ export const routeSpecs: readonly RouteSpec[] = [
   ...referralRoutes,
   ...notificationRoutes,
   ...adminRoutes,
+  ...catalogRoutes,
   ...systemRoutes,
 ];

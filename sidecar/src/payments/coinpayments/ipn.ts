@@ -27,7 +27,8 @@ export interface IpnDeps {
   clock: Clock;
   merchantId: string;
   ipnSecret: string;
-  allowedCurrencies: Set<string>;
+  /** The catalog's currencies now; a payment's own frozen currency is accepted even after it left the catalog. */
+  allowedCurrencies: () => Promise<ReadonlySet<string>>;
   policies: Policies;
   metrics?: PaymentMetrics;
   /** Bounds how many IPNs failing before the HMAC check are stored; without it all are. */
@@ -134,7 +135,8 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
     const amount1 = parseDecimal(field('amount1'), AMOUNT_SCALE);
     if (amount1 === null || amount1 < parseDecimal(row.price_amount, AMOUNT_SCALE)!) return reject('amount1_too_low');
     const currency2 = field('currency2').toUpperCase();
-    if (!deps.allowedCurrencies.has(currency2)) return reject('currency2_not_allowed');
+    const frozen = row.crypto_currency?.toUpperCase();
+    if (currency2 !== frozen && !(await deps.allowedCurrencies()).has(currency2)) return reject('currency2_not_allowed');
     if (row.crypto_currency !== null && currency2 !== row.crypto_currency.toUpperCase()) return reject('currency2_mismatch');
     // 6-7: the state machine moves forward only; anything already handled changes nothing.
     if (!/^-?\d{1,4}$/.test(field('status'))) return reject('invalid_status');
