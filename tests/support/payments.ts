@@ -57,7 +57,9 @@ export function movableClock(start = Date.now()) {
 export function wrapProvider(real: PaymentProvider, overrides: Partial<Pick<PaymentProvider, 'createPayment' | 'fetchStatuses' | 'usdRate'>>): PaymentProvider {
   return {
     name: real.name,
+    account: real.account,
     maxStatusBatch: real.maxStatusBatch,
+    checkCredentials: () => real.checkCredentials(),
     createPayment: (req) => real.createPayment(req),
     fetchStatuses: (ids) => real.fetchStatuses(ids),
     usdRate: (currency) => real.usdRate(currency),

@@ -7,12 +7,18 @@ import type { AppDeps, AppEnv } from './context.js';
 
 export function ipnRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  const legacy = deps.config.coinpayments.legacy;
+  if (!legacy) {
+    // No legacy keys, so no IPN secret: nothing sent here can be genuine, and an empty secret must never verify.
+    app.post('/ipn/coinpayments', (c) => c.text('IPN rejected: not_configured', 403));
+    return app;
+  }
   const ipnDeps = {
     db: deps.db,
     log: deps.log,
     clock: deps.clock,
-    merchantId: deps.config.coinpayments.merchantId,
-    ipnSecret: deps.config.coinpayments.ipnSecret,
+    merchantId: legacy.merchantId,
+    ipnSecret: legacy.ipnSecret,
     allowedCurrencies: allowedPayCurrencies(deps.config.recharge),
     policies: deps.config.recharge.policies,
     metrics: deps.metrics,
@@ -42,7 +48,7 @@ export function ipnRoutes(deps: AppDeps) {
   return app;
 }
 
-function remoteAddress(c: Parameters<typeof getConnInfo>[0], trustProxy: boolean): string | undefined {
+export function remoteAddress(c: Parameters<typeof getConnInfo>[0], trustProxy: boolean): string | undefined {
   if (trustProxy) {
     const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
     if (forwarded) return forwarded;

@@ -30,7 +30,6 @@ export function rechargeRoutes(deps: AppDeps) {
     provider: deps.provider,
     recharge: cfg.recharge,
     priceCurrency: cfg.priceCurrency,
-    ipnUrl: `${cfg.publicUrl}/ipn/coinpayments`,
     clock: deps.clock,
     log: deps.log,
   };

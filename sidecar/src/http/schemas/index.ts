@@ -9,6 +9,7 @@ import { referralRoutes } from './referrals.js';
 import { rewardRoutes } from './rewards.js';
 import { systemRoutes } from './system.js';
 import { walletRoutes } from './wallet.js';
+import { webhookRoutes } from './webhooks.js';
 
 export const routeSpecs: readonly RouteSpec[] = [
   ...walletRoutes,
@@ -20,4 +21,5 @@ export const routeSpecs: readonly RouteSpec[] = [
   ...notificationRoutes,
   ...adminRoutes,
   ...systemRoutes,
+  ...webhookRoutes,
 ];
