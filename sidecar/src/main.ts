@@ -54,18 +54,16 @@ async function main() {
     : null;
   if (!mailer) log.info('email disabled: SMTP_URL is not set; in-site notifications only');
   const jobs: BackgroundJob[] = [
-    // One reconciler per configured platform: payments opened on either keep being followed after a switch.
-    ...providers.all.map((provider) =>
-      reconcilerJob({
-        db,
-        provider,
-        log,
-        clock: systemClock,
-        policies: config.recharge.policies,
-        intervalMs: config.reconcileIntervalMs,
-        metrics,
-      }),
-    ),
+    // Every configured platform: payments opened on either keep being followed after a switch.
+    reconcilerJob({
+      db,
+      providers: providers.all,
+      log,
+      clock: systemClock,
+      policies: config.recharge.policies,
+      intervalMs: config.reconcileIntervalMs,
+      metrics,
+    }),
     emailOutboxJob({
       db,
       clock: systemClock,

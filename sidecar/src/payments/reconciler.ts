@@ -167,15 +167,23 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
   return report;
 }
 
-/** The reconciler as a background job: one bounded pass every intervalMs. */
-export function reconcilerJob(deps: ReconcilerDeps): BackgroundJob {
+/**
+ * The reconciler as a background job: every intervalMs, one bounded pass per configured provider, one after the
+ * other. Not side by side: a claim's FOR UPDATE SKIP LOCKED scan also locks rows of the other provider it passes
+ * over, which a concurrent claim would then skip.
+ */
+export function reconcilerJob(deps: Omit<ReconcilerDeps, 'provider'> & { providers: PaymentProvider[] }): BackgroundJob {
   return {
-    name: `reconciler:${deps.provider.name}`,
+    name: 'reconciler',
     intervalMs: deps.intervalMs,
     async runOnce() {
-      const report = await reconcileOnce(deps);
-      if (report.claimed > 0) deps.log.info('reconciler pass', { ...report });
-      return report;
+      const reports: ReconcileReport[] = [];
+      for (const provider of deps.providers) {
+        const report = await reconcileOnce({ ...deps, provider });
+        if (report.claimed > 0) deps.log.info('reconciler pass', { provider: provider.name, ...report });
+        reports.push(report);
+      }
+      return reports;
     },
   };
 }
