@@ -11,6 +11,7 @@ import { reconcileOnce } from '../../sidecar/src/payments/reconciler.js';
 import type { PaymentProvider } from '../../sidecar/src/payments/provider.js';
 import { buildTestApp, mintToken } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { startSimulatorV2 } from '../../simulators/coinpayments-v2/server.js';
 import { SIM_V2_KEYS, SIM_V2_PREFIX, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
 
 let tdb: TestDatabase;
@@ -270,4 +271,26 @@ describe('a legacy payment opened before the switch, and a new-platform one, ope
 
   const reconcile = (provider: PaymentProvider) =>
     reconcileOnce({ db: tdb.db, provider, log: silentLogger, clock: h.deps.clock, policies: h.config.recharge.policies, intervalMs: 60_000 });
+});
+
+describe('checkCredentials: one authenticated read says what is wrong', () => {
+  const provider = (o: Partial<ConstructorParameters<typeof CoinPaymentsV2Provider>[0]> = {}) =>
+    new CoinPaymentsV2Provider({ ...h.config.coinpayments.v2!, methods: ['USDT.TRC20'], timeoutMs: 1_000, ...o });
+
+  it('accepts the integration on its instance, and names a bad secret, an unreachable host and the wrong instance', async () => {
+    expect(await provider().checkCredentials()).toEqual({ ok: true });
+    expect(await provider({ clientSecret: 'not-the-secret-0123456789abcdefgh' }).checkCredentials()).toMatchObject({ ok: false, code: 'bad_credentials' });
+    expect(await provider({ apiBase: 'http://127.0.0.1:9' }).checkCredentials()).toMatchObject({ ok: false, code: 'unreachable' });
+    // Another instance, where this integration does not exist; the one it lives on is among those tried.
+    const elsewhere = await startSimulatorV2({ clientId: 'another-integration', clientSecret: 'another-secret-0123456789abcdefgh' });
+    try {
+      const wrong = await provider({ apiBase: elsewhere.apiBase, instances: [elsewhere.apiBase, h.simV2.apiBase] }).checkCredentials();
+      expect(wrong).toMatchObject({ ok: false, code: 'wrong_instance' });
+      expect(wrong.ok || wrong.message).toContain(h.simV2.apiBase);
+    } finally {
+      await elsewhere.close();
+    }
+    // The legacy provider's read, for the same configuration check.
+    expect(await h.providers.legacy!.checkCredentials()).toEqual({ ok: true });
+  });
 });

@@ -41,10 +41,10 @@ export function webhookRoutes(deps: AppDeps) {
       throw err;
     }
     deps.metrics.ipn.inc({ verdict: outcome.verdict });
+    if (!('code' in outcome)) return c.json({ received: true as const, verdict: outcome.verdict }, 200);
     // One code for a body too large, whichever limit caught it (BODY_LIMIT_BYTES or the webhook's own).
-    const code = 'code' in outcome && outcome.code === 'body_too_large' ? 'payload_too_large' : 'code' in outcome ? outcome.code : null;
-    if ('code' in outcome) return c.json(errorBody(code!, outcome.message), outcome.httpStatus as ContentfulStatusCode);
-    return c.json({ received: true as const, verdict: outcome.verdict }, 200);
+    const code = outcome.code === 'body_too_large' ? 'payload_too_large' : outcome.code;
+    return c.json(errorBody(code, outcome.message), outcome.httpStatus as ContentfulStatusCode);
   });
   return app;
 }
