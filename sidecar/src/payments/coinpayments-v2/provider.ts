@@ -63,6 +63,8 @@ export class CoinPaymentsV2Provider implements PaymentProvider {
     if (!r.ok) return r;
     const out = new Map<string, ProviderObservation>();
     for (const [id, inv] of r.value) {
+      // Funds in a coin this site does not offer (or in several): not ours to count; a person looks (the webhook refuses it too).
+      if (inv.receivedAmount !== null && inv.payCurrency === null) continue;
       const obs = toObservation(inv);
       // `none` is a state that says nothing about funds (a draft): no observation, as for an unknown id.
       if (obs) out.set(id, obs);
