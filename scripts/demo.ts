@@ -1,10 +1,12 @@
-// npm run demo: the sidecar, the CoinPayments simulator (paying by itself) and a WordPress site with the plugin and sample EA posts.
+// npm run demo: the sidecar, a CoinPayments simulator (paying by itself; the new platform's unless DEMO_PLATFORM=legacy)
+// and a WordPress site with the plugin and sample EA posts.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../simulators/coinpayments-legacy/simulator.js';
+import { startSimulatorV2, type SimulatorV2 } from '../simulators/coinpayments-v2/server.js';
 import { ADMIN_URL } from '../tests/support/db.js';
 import { startSidecar, type SidecarProcess } from '../tests/support/sidecar-process.js';
 import { buildWidget } from '../tests/support/browser.js';
@@ -22,6 +24,9 @@ const SIMULATOR_PORT = Number(env['DEMO_SIMULATOR_PORT'] ?? 8790);
 const AUTOPAY_S = Number(env['DEMO_AUTOPAY_S'] ?? 8);
 const AUTOPAY_POLL_MS = 1_000;
 const CP = { publicKey: 'demo_public_key', privateKey: 'demo_private_key', merchantId: 'demo_merchant', ipnSecret: 'demo_ipn_secret' };
+const CP_V2 = { clientId: 'demo-client-id', clientSecret: 'demo-client-secret-0123456789abcdef' };
+/** Which CoinPayments platform the demo's recharges use: the new one (accounts opened today) unless asked for legacy. */
+const PLATFORM = env['DEMO_PLATFORM'] ?? 'v2';
 const LOGINS = {
   admin: { login: 'admin', password: 'admin-demo-pass', email: 'admin@demo.test' },
   editor: { login: 'editor', password: 'editor-demo-pass', email: 'editor@demo.test' },
@@ -48,6 +53,13 @@ async function requirePort(host: string, port: number, variable: string): Promis
   if (!(await portFree(host, port))) throw new Error(`${host}:${port} is in use; stop what runs there or set ${variable}`);
 }
 
+/** The simulator the demo runs: what the sidecar is pointed at, and what the printout says about it. */
+interface DemoSimulator {
+  env: Record<string, string>;
+  lines: string[];
+  close(): Promise<void>;
+}
+
 /** Pays every waiting payment once it is AUTOPAY_S old, as a buyer with a wallet would. */
 function startAutopay(sim: Simulator): () => void {
   if (AUTOPAY_S <= 0) return () => undefined;
@@ -64,6 +76,69 @@ function startAutopay(sim: Simulator): () => void {
     }
   }, AUTOPAY_POLL_MS);
   return () => clearInterval(timer);
+}
+
+/** The same for the new platform's invoices. */
+function startAutopayV2(sim: SimulatorV2): () => void {
+  if (AUTOPAY_S <= 0) return () => undefined;
+  const paying = new Set<string>();
+  const timer = setInterval(() => {
+    for (const inv of sim.invoices()) {
+      if (inv.status !== 'unpaid' || paying.has(inv.id) || Date.now() - inv.createdAtMs < AUTOPAY_S * 1000) continue;
+      paying.add(inv.id);
+      sim
+        .pay(inv.id)
+        .then((d) => log(`simulator paid invoice ${inv.invoiceId} (${inv.id}); webhooks answered ${d.map((x) => x.httpStatus ?? 'nothing').join(', ') || 'none'}`))
+        .catch((err: Error) => log(`simulator could not pay ${inv.id}: ${err.message}`));
+    }
+  }, AUTOPAY_POLL_MS);
+  return () => clearInterval(timer);
+}
+
+const autopayNote = () => (AUTOPAY_S > 0 ? `(pays each new payment after ${AUTOPAY_S} s; DEMO_AUTOPAY_S=0 turns that off)` : '(autopay off)');
+
+async function startDemoSimulator(): Promise<DemoSimulator> {
+  if (PLATFORM === 'legacy') {
+    const sim = await startSimulator({ ...CP, host: '127.0.0.1', port: SIMULATOR_PORT });
+    const stopAutopay = startAutopay(sim);
+    return {
+      env: {
+        COINPAYMENTS_PLATFORM: 'legacy',
+        COINPAYMENTS_API_URL: sim.apiUrl,
+        COINPAYMENTS_PUBLIC_KEY: CP.publicKey,
+        COINPAYMENTS_PRIVATE_KEY: CP.privateKey,
+        COINPAYMENTS_MERCHANT_ID: CP.merchantId,
+        COINPAYMENTS_IPN_SECRET: CP.ipnSecret,
+      },
+      lines: [
+        `  Simulator       ${sim.apiUrl}  legacy api.php ${autopayNote()}`,
+        `                  pay one by hand: curl -X POST ${sim.url}/_sim/transactions/<txn_id>/pay  (list: ${sim.url}/_sim/transactions)`,
+      ],
+      close: async () => {
+        stopAutopay();
+        await sim.close();
+      },
+    };
+  }
+  if (PLATFORM !== 'v2') throw new Error(`DEMO_PLATFORM must be v2 or legacy, not ${PLATFORM}`);
+  const sim = await startSimulatorV2({ ...CP_V2, host: '127.0.0.1', port: SIMULATOR_PORT });
+  const stopAutopay = startAutopayV2(sim);
+  return {
+    env: {
+      COINPAYMENTS_PLATFORM: 'v2',
+      COINPAYMENTS_CLIENT_ID: CP_V2.clientId,
+      COINPAYMENTS_CLIENT_SECRET: CP_V2.clientSecret,
+      COINPAYMENTS_API_BASE: sim.apiBase,
+    },
+    lines: [
+      `  Simulator       ${sim.apiBase}  CoinPayments' new platform (DEMO_PLATFORM=legacy for api.php) ${autopayNote()}`,
+      `                  pay one by hand: curl -X POST ${sim.url}/_sim/invoices/<txn_id>/pay -d '{}'  (list: ${sim.url}/_sim/invoices)`,
+    ],
+    close: async () => {
+      stopAutopay();
+      await sim.close();
+    },
+  };
 }
 
 async function sampleFiles(dir: string): Promise<string[]> {
@@ -137,9 +212,8 @@ async function main() {
     const databaseUrl = await createEmptyDatabase(DATABASE);
     log(`database ${DATABASE} created (fresh on every run)`);
 
-    const sim = await startSimulator({ ...CP, host: '127.0.0.1', port: SIMULATOR_PORT });
+    const sim = await startDemoSimulator();
     stops.push(() => sim.close());
-    stops.push(startAutopay(sim));
 
     const sidecarEnv = {
       DATABASE_URL: databaseUrl,
@@ -147,11 +221,7 @@ async function main() {
       GOLDCOIN_JWT_SECRET: secret,
       WP_HOME: siteUrl,
       CORS_ORIGINS: siteUrl,
-      COINPAYMENTS_API_URL: sim.apiUrl,
-      COINPAYMENTS_PUBLIC_KEY: CP.publicKey,
-      COINPAYMENTS_PRIVATE_KEY: CP.privateKey,
-      COINPAYMENTS_MERCHANT_ID: CP.merchantId,
-      COINPAYMENTS_IPN_SECRET: CP.ipnSecret,
+      ...sim.env,
       RECONCILE_INTERVAL_S: '3',
       LOG_LEVEL: 'warn',
     };
@@ -189,16 +259,15 @@ async function main() {
   }
 }
 
-function printCommon(sidecarUrl: string, sim: Simulator): string[] {
+function printCommon(sidecarUrl: string, sim: DemoSimulator): string[] {
   return [
     `  Sidecar API     ${sidecarUrl}  (OpenAPI at ${sidecarUrl}/openapi.json, health at /readyz)`,
-    `  Simulator       ${sim.apiUrl}  ${AUTOPAY_S > 0 ? `(pays each new payment after ${AUTOPAY_S} s; DEMO_AUTOPAY_S=0 turns that off)` : '(autopay off)'}`,
-    `                  pay one by hand: curl -X POST ${sim.url}/_sim/transactions/<txn_id>/pay  (list: ${sim.url}/_sim/transactions)`,
+    ...sim.lines,
     `  Database        ${ADMIN_URL.replace(/\/\/[^@]*@/, '//')}/${DATABASE}`,
   ];
 }
 
-function printWordPress(wp: WordPressSite, sidecarUrl: string, sim: Simulator, posts: string[], pages: Record<string, string>) {
+function printWordPress(wp: WordPressSite, sidecarUrl: string, sim: DemoSimulator, posts: string[], pages: Record<string, string>) {
   const lines = [
     '',
     'Gold Coins demo is running. Ctrl-C stops everything.',
@@ -219,7 +288,7 @@ function printWordPress(wp: WordPressSite, sidecarUrl: string, sim: Simulator, p
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-function printStatic(host: StaticHost, sidecarUrl: string, sim: Simulator) {
+function printStatic(host: StaticHost, sidecarUrl: string, sim: DemoSimulator) {
   const lines = [
     '',
     'Gold Coins demo is running with a static host page instead of WordPress. Ctrl-C stops everything.',

@@ -19,6 +19,7 @@ import { requestDeadline, withDeadline } from './http/deadline.js';
 import { notificationRoutes } from './http/notifications.js';
 import { buildOpenapiDocument } from './http/openapi.js';
 import { ipnRoutes } from './http/ipn.js';
+import { webhookRoutes } from './http/webhooks.js';
 import { packageRoutes } from './http/packages.js';
 import { rechargeRoutes } from './http/recharges.js';
 import { checkResponses } from './http/response-check.js';
@@ -125,6 +126,7 @@ export function createApp(appDeps: AppDeps) {
   api.route('/admin', adminCatalogRoutes(deps));
   app.route('/api', api);
   app.route('/', ipnRoutes(deps));
+  app.route('/', webhookRoutes(deps));
 
   app.notFound((c) => c.json(errorBody('not_found', 'no such route'), 404));
   app.onError((err, c) => {

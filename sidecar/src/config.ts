@@ -1,6 +1,8 @@
 // Sidecar configuration: the environment parsed and validated once, failing fast with the variable's name.
 import { z } from 'zod';
 import { DatabaseUrlError, parseDatabaseUrl } from './db/database-url.js';
+import { DEFAULT_API_BASE } from './payments/coinpayments-v2/client.js';
+import { CREDIT_POINTS, INVOICE_PREFIX, type CreditPoint } from './payments/coinpayments-v2/model.js';
 import type { Policies } from './payments/transition.js';
 import { defaultCatalogJson, parseCatalog } from './spending/catalog.js';
 
@@ -30,10 +32,20 @@ const schema = z.object({
   WP_HOME: z.url().transform((u) => u.replace(/\/+$/, '')),
   CORS_ORIGINS: list.optional(),
   COINPAYMENTS_API_URL: z.url().default('https://www.coinpayments.net/api.php'),
-  COINPAYMENTS_PUBLIC_KEY: z.string().min(1),
-  COINPAYMENTS_PRIVATE_KEY: z.string().min(1),
-  COINPAYMENTS_MERCHANT_ID: z.string().min(1),
-  COINPAYMENTS_IPN_SECRET: z.string().min(1),
+  COINPAYMENTS_PUBLIC_KEY: z.string().min(1).optional(),
+  COINPAYMENTS_PRIVATE_KEY: z.string().min(1).optional(),
+  COINPAYMENTS_MERCHANT_ID: z.string().min(1).optional(),
+  COINPAYMENTS_IPN_SECRET: z.string().min(1).optional(),
+  COINPAYMENTS_CLIENT_ID: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'expected the integration\'s Client ID').optional(),
+  COINPAYMENTS_CLIENT_SECRET: z.string().min(1).optional(),
+  COINPAYMENTS_API_BASE: z
+    .url()
+    .refine((u) => /^https?:\/\/[^/?#]+\/?$/.test(u), 'expected a scheme and host only, like https://a-api.coinpayments.net')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .default(DEFAULT_API_BASE),
+  COINPAYMENTS_CREDIT_ON: z.enum(CREDIT_POINTS as [CreditPoint, ...CreditPoint[]]).default('invoicePaid'),
+  COINPAYMENTS_INVOICE_PREFIX: z.string().regex(INVOICE_PREFIX, 'expected 1..32 letters, digits, _ or -').optional(),
+  COINPAYMENTS_PLATFORM: z.enum(['legacy', 'v2']).optional(),
   COINPAYMENTS_TIMEOUT_MS: intFrom(100, 120_000).default(15_000),
   IPN_UNVERIFIED_LOG_PER_MIN: intFrom(0, 100_000).default(60),
   RECONCILE_INTERVAL_S: intFrom(1, 86_400).default(60),
@@ -105,6 +117,37 @@ function rewardsFrom(json: string) {
   return parsed.rewards;
 }
 
+const LEGACY_KEYS = ['COINPAYMENTS_PUBLIC_KEY', 'COINPAYMENTS_PRIVATE_KEY', 'COINPAYMENTS_MERCHANT_ID', 'COINPAYMENTS_IPN_SECRET'] as const;
+const V2_KEYS = ['COINPAYMENTS_CLIENT_ID', 'COINPAYMENTS_CLIENT_SECRET'] as const;
+type Parsed = z.output<typeof schema>;
+
+/**
+ * Each platform is configured whole or not at all; at least one is. New recharges use COINPAYMENTS_PLATFORM,
+ * by default the only one configured, or the new platform when both are (a site that added an integration
+ * means to take new payments on it; payments opened on legacy keep reconciling).
+ */
+function platforms(c: Parsed) {
+  const half = (keys: readonly (keyof Parsed)[], what: string) => {
+    const missing = keys.filter((k) => c[k] === undefined);
+    if (missing.length > 0 && missing.length < keys.length) {
+      throw new ConfigError(`config: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} required with the other ${what} settings`);
+    }
+    return missing.length === 0;
+  };
+  const legacy = half(LEGACY_KEYS, 'legacy CoinPayments');
+  const v2 = half(V2_KEYS, 'CoinPayments integration');
+  if (!legacy && !v2) throw new ConfigError(`config: COINPAYMENTS_CLIENT_ID and COINPAYMENTS_CLIENT_SECRET (or the legacy ${LEGACY_KEYS.join(', ')}) are required`);
+  const platform = c.COINPAYMENTS_PLATFORM ?? (v2 ? 'v2' : 'legacy');
+  if (platform === 'v2' && !v2) throw new ConfigError(`config: COINPAYMENTS_PLATFORM is v2 but ${V2_KEYS.join(' and ')} are not set`);
+  if (platform === 'legacy' && !legacy) throw new ConfigError(`config: COINPAYMENTS_PLATFORM is legacy but ${LEGACY_KEYS.join(', ')} are not set`);
+  return { platform, legacy, v2 } as const;
+}
+
+/** A per-site invoice prefix from WordPress's host, so two sites on one CoinPayments account never collide. */
+function defaultInvoicePrefix(wpHome: string): string {
+  return `gc-${new URL(wpHome).host.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 32);
+}
+
 /** Parses the environment; throws ConfigError with one line naming the first bad variable. */
 export function parseConfig(env: Record<string, string | undefined>) {
   const cleaned = Object.fromEntries(
@@ -119,6 +162,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
   }
   const c = parsed.data;
   if (c.RECHARGE_MIN_COINS > c.RECHARGE_MAX_COINS) throw new ConfigError('config: RECHARGE_MIN_COINS is above RECHARGE_MAX_COINS');
+  const configured = platforms(c);
   return {
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
@@ -131,11 +175,31 @@ export function parseConfig(env: Record<string, string | undefined>) {
     wpHome: c.WP_HOME,
     corsOrigins: c.CORS_ORIGINS ?? [new URL(c.WP_HOME).origin],
     coinpayments: {
-      apiUrl: c.COINPAYMENTS_API_URL,
-      publicKey: c.COINPAYMENTS_PUBLIC_KEY,
-      privateKey: c.COINPAYMENTS_PRIVATE_KEY,
-      merchantId: c.COINPAYMENTS_MERCHANT_ID,
-      ipnSecret: c.COINPAYMENTS_IPN_SECRET,
+      /** Which platform new recharges are opened on; payments of the other keep being followed. */
+      platform: configured.platform,
+      legacy: configured.legacy
+        ? {
+            apiUrl: c.COINPAYMENTS_API_URL,
+            publicKey: c.COINPAYMENTS_PUBLIC_KEY!,
+            privateKey: c.COINPAYMENTS_PRIVATE_KEY!,
+            merchantId: c.COINPAYMENTS_MERCHANT_ID!,
+            ipnSecret: c.COINPAYMENTS_IPN_SECRET!,
+            ipnUrl: `${c.PUBLIC_URL}/ipn/coinpayments`,
+            timeoutMs: c.COINPAYMENTS_TIMEOUT_MS,
+          }
+        : null,
+      v2: configured.v2
+        ? {
+            apiBase: c.COINPAYMENTS_API_BASE,
+            clientId: c.COINPAYMENTS_CLIENT_ID!,
+            clientSecret: c.COINPAYMENTS_CLIENT_SECRET!,
+            creditOn: c.COINPAYMENTS_CREDIT_ON,
+            invoicePrefix: c.COINPAYMENTS_INVOICE_PREFIX ?? defaultInvoicePrefix(c.WP_HOME),
+            /** Registered on every invoice and part of what each webhook signs, byte for byte. */
+            notificationsUrl: `${c.PUBLIC_URL}/webhooks/coinpayments`,
+            timeoutMs: c.COINPAYMENTS_TIMEOUT_MS,
+          }
+        : null,
       timeoutMs: c.COINPAYMENTS_TIMEOUT_MS,
       /** IPNs failing before the HMAC check stored per minute per instance; the rest are only counted. */
       unverifiedIpnLogPerMin: c.IPN_UNVERIFIED_LOG_PER_MIN,

@@ -9,7 +9,8 @@ import { systemClock } from './clock.js';
 import { idempotencyRetentionJob } from './http/idempotency-retention.js';
 import { createMetrics } from './http/metrics.js';
 import { createLogger } from './log.js';
-import { CoinPaymentsClient } from './payments/coinpayments/client.js';
+import { allowedPayCurrencies } from './payments/quote.js';
+import { createProviders } from './payments/providers.js';
 import { reconcilerJob } from './payments/reconciler.js';
 import { emailOutboxJob } from './notify/email-job.js';
 import { createSmtpMailer } from './notify/mailer.js';
@@ -42,9 +43,10 @@ async function main() {
     tablePrefix: config.tablePrefix,
     wpTablePrefix: config.wpTablePrefix,
   });
-  const provider = new CoinPaymentsClient(config.coinpayments);
+  const providers = createProviders(config.coinpayments, [...allowedPayCurrencies(config.recharge)]);
   const metrics = createMetrics();
-  const deps = { db, config, log, clock: systemClock, metrics, provider };
+  const deps = { db, config, log, clock: systemClock, metrics, provider: providers.forNew, v2Provider: providers.v2 };
+  log.info('payments', { new_recharges: providers.forNew.name, following: providers.all.map((p) => p.name) });
   const app = createApp(deps);
   const { notify } = config;
   const mailer = notify.smtpUrl
@@ -52,9 +54,10 @@ async function main() {
     : null;
   if (!mailer) log.info('email disabled: SMTP_URL is not set; in-site notifications only');
   const jobs: BackgroundJob[] = [
+    // Every configured platform: payments opened on either keep being followed after a switch.
     reconcilerJob({
       db,
-      provider,
+      providers: providers.all,
       log,
       clock: systemClock,
       policies: config.recharge.policies,

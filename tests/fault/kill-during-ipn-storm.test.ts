@@ -1,37 +1,70 @@
-// SIGKILL the sidecar again and again during an IPN storm, restart it, let the reconciler catch up:
-// every paid transaction is credited exactly once and the ledger invariants hold.
+// SIGKILL the sidecar again and again during a notification storm (legacy IPNs, or the new platform's webhooks),
+// restart it, let the reconciler catch up: every paid transaction is credited exactly once and the invariants hold.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
 import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
+import { startSimulatorV2, type SimulatorV2 } from '../../simulators/coinpayments-v2/server.js';
 import { mintToken, SIM_KEYS, testEnv } from '../support/app.js';
+import { PLATFORMS, SIM_V2_KEYS, SIM_V2_PREFIX, type Platform } from '../support/payments.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js';
-import { createRecharges, creditReport, eventually, insertPricedPost, ipnStorm } from './storm.js';
+import { createRecharges, creditReport, eventually, insertPricedPost, ipnStorm, type StormMessage } from './storm.js';
 import { KILL_DURING_IPN_STORM } from './sizing.js';
 
 const { PAYMENTS, COPIES, USERS, KILLS, KILL_EVERY_MS, CATCH_UP_BOUND_MS, POSTS, PRICE_COINS } = KILL_DURING_IPN_STORM;
 
 let tdb: TestDatabase;
 let sim: Simulator;
-let sidecar: SidecarProcess;
+let simV2: SimulatorV2;
 
 beforeAll(async () => {
   tdb = await createTestDatabase(import.meta.filename);
-  const env = testEnv(tdb.url);
   sim = await startSimulator(SIM_KEYS);
-  sidecar = await startSidecar({
-    env: { ...env, COINPAYMENTS_API_URL: sim.apiUrl, RECONCILE_INTERVAL_S: '1', RATE_LIMIT_RECHARGE: '0' },
-    label: 'kill-target',
-  });
+  simV2 = await startSimulatorV2(SIM_V2_KEYS);
 });
 afterAll(async () => {
-  await sidecar?.stop();
   await sim?.close();
+  await simV2?.close();
   await tdb?.drop();
 });
 
-describe('SIGKILL during an IPN storm', () => {
+describe.each(PLATFORMS)('SIGKILL during a notification storm, %s platform', (platform: Platform) => {
+  let sidecar: SidecarProcess;
+  const env = (): Record<string, string> => ({
+    ...testEnv(tdb.url),
+    COINPAYMENTS_API_URL: sim.apiUrl,
+    COINPAYMENTS_CLIENT_ID: SIM_V2_KEYS.clientId,
+    COINPAYMENTS_CLIENT_SECRET: SIM_V2_KEYS.clientSecret,
+    COINPAYMENTS_API_BASE: simV2.apiBase,
+    COINPAYMENTS_INVOICE_PREFIX: SIM_V2_PREFIX,
+    COINPAYMENTS_PLATFORM: platform,
+    RECONCILE_INTERVAL_S: '1',
+    RATE_LIMIT_RECHARGE: '0',
+  });
+  beforeAll(async () => {
+    sidecar = await startSidecar({ env: env(), label: `kill-target-${platform}` });
+  });
+  afterAll(async () => {
+    await sidecar?.stop();
+  });
+
+  /** Paid at the provider with nothing delivered; the notifications go out from here, so deliveries into a dead process are really lost. */
+  async function payAndCollect(txnIds: string[]): Promise<StormMessage[]> {
+    if (platform === 'legacy') {
+      for (const id of txnIds) await sim.pay(id, { drop: true });
+      return txnIds.map((id) => ({ path: '/ipn/coinpayments', ...sim.buildIpn(id) }));
+    }
+    // Signed for the URL the invoices registered (PUBLIC_URL's), whatever port the restarted process listens on.
+    const url = `${env()['PUBLIC_URL']}/webhooks/coinpayments`;
+    const out: StormMessage[] = [];
+    for (const id of txnIds) {
+      await simV2.pay(id, { drop: true, pendingEvents: 2 });
+      for (const e of simV2.invoice(id)!.events) out.push({ path: '/webhooks/coinpayments', body: e.body, headers: simV2.signWebhook(url, e.body) });
+    }
+    return out;
+  }
+
   it('credits every paid transaction exactly once after repeated kills and restarts, with the reconciler catching up', async () => {
     const users: number[] = [];
     const tokens = new Map<number, string>();
@@ -47,9 +80,7 @@ describe('SIGKILL during an IPN storm', () => {
     const { recharges, refusals } = await createRecharges({ urls: [sidecar.url], users, tokens, count: PAYMENTS, concurrency: 4 });
     expect(recharges).toHaveLength(PAYMENTS);
 
-    // Paid at the provider; the IPNs go out from here so that deliveries into a dead process are really lost.
-    for (const r of recharges) await sim.pay(r.txnId, { drop: true });
-    const messages = recharges.map((r) => sim.buildIpn(r.txnId));
+    const messages = await payAndCollect(recharges.map((r) => r.txnId));
 
     let kills = 0;
     let stormDone = false;
@@ -101,7 +132,7 @@ describe('SIGKILL during an IPN storm', () => {
     const report = await checkInvariants(tdb.db);
     expect(report.problems).toEqual([]);
     console.log(
-      `fault: ${kills} kills, ${storm.deliveries} IPN deliveries (${storm.accepted} answered 200, ${storm.refused} refused, ${storm.unanswered} attempts unanswered, ${storm.lost} given up: left to the reconciler), ` +
+      `fault (${platform}): ${kills} kills, ${storm.deliveries} notification deliveries (${storm.accepted} answered 200, ${storm.refused} refused, ${storm.unanswered} attempts unanswered, ${storm.lost} given up: left to the reconciler), ` +
         `${credits.completed} of ${PAYMENTS} payments credited exactly once (${credits.rechargeRows} recharge rows, ${credits.bonusRows} bonus rows); ` +
         `recharge creation refusals retried: ${JSON.stringify([...refusals])}; ${USERS * POSTS} unlock requests through the kills (${JSON.stringify(Object.fromEntries(unlockAnswers))}) → ` +
         `${entitlements.length} entitlements, each with its one debit; invariants hold for ${report.usersChecked} wallets`,

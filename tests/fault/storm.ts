@@ -1,7 +1,6 @@
-// Shared by the fault and scale-out tests: priced posts, recharges created over HTTP, IPN storms, credit checks.
+// Shared by the fault and scale-out tests: priced posts, recharges created over HTTP, notification storms, credit checks.
 import { sql } from 'kysely';
 import type { Db } from '../../sidecar/src/db/database.js';
-import type { IpnMessage } from '../../simulators/coinpayments-legacy/simulator.js';
 import { STORM } from './sizing.js';
 
 const { CREATE_MAX_ATTEMPTS, REQUEST_TIMEOUT_MS } = STORM;
@@ -86,6 +85,14 @@ export function shuffled<T>(items: T[]): T[] {
   return a;
 }
 
+/** One notification as the provider sends it: a legacy IPN, or a new-platform webhook (path `/webhooks/coinpayments`). */
+export interface StormMessage {
+  /** Where on the sidecar it goes; `/ipn/coinpayments` when absent. */
+  path?: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
 export interface StormReport {
   deliveries: number;
   accepted: number;
@@ -102,7 +109,7 @@ export interface StormReport {
  * `pickUrl` chooses at that moment, with at most `attempts` tries per delivery.
  */
 export async function ipnStorm(opts: {
-  messages: IpnMessage[];
+  messages: StormMessage[];
   copies: number;
   concurrency: number;
   attempts: number;
@@ -122,7 +129,7 @@ export async function ipnStorm(opts: {
         for (let attempt = 0; attempt < opts.attempts && !ok; attempt++) {
           if (attempt > 0 && opts.retryDelayMs) await new Promise((r) => setTimeout(r, opts.retryDelayMs));
           try {
-            const res = await fetch(`${opts.pickUrl(i + attempt)}/ipn/coinpayments`, {
+            const res = await fetch(`${opts.pickUrl(i + attempt)}${m.path ?? '/ipn/coinpayments'}`, {
               method: 'POST',
               headers: m.headers,
               body: m.body,

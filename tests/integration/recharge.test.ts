@@ -196,7 +196,7 @@ describe('the provider answering after the row moved on', () => {
     const warnings: Array<Record<string, unknown>> = [];
     const log = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, ...fields }) };
     const result = await createRecharge(
-      { db: tdb.db, provider: slow, recharge: h.config.recharge, priceCurrency: h.config.priceCurrency, ipnUrl: `${h.url}/ipn/coinpayments`, clock: systemClock, log },
+      { db: tdb.db, provider: slow, recharge: h.config.recharge, priceCurrency: h.config.priceCurrency, clock: systemClock, log },
       { id: user, email: 'late@example.test', name: 'Late', locale: 'en_US' },
       { packageId: 'p22', method: 'USDT' },
       newKey(),

@@ -179,7 +179,7 @@ describe('reconciler', () => {
     const row = await rechargeRow(r.id);
     clock.advance(row.expires_at!.getTime() - clock.now().getTime() + 1_000);
     const { CoinPaymentsClient } = await import('../../sidecar/src/payments/coinpayments/client.js');
-    const down = new CoinPaymentsClient({ apiUrl: 'http://127.0.0.1:9/api.php', publicKey: 'k', privateKey: 'p', timeoutMs: 500 });
+    const down = new CoinPaymentsClient({ apiUrl: 'http://127.0.0.1:9/api.php', publicKey: 'k', privateKey: 'p', timeoutMs: 500, merchantId: h.config.coinpayments.legacy!.merchantId, ipnUrl: '' });
     const report = await reconcileOnce({ ...deps(), provider: down });
     expect(report).toMatchObject({ claimed: 1, providerErrors: 1, expired: 0 });
     expect((await rechargeRow(r.id)).status).toBe('pending');

@@ -50,7 +50,7 @@ const complete = (txnId: string) =>
     { db: tdb.db, clock: systemClock, policies: { underpayment: 'proportional', latePayment: 'credit' } },
     'coinpayments',
     txnId,
-    { type: 'provider', status: 100, statusText: 'Complete', receivedAmount: '14.0000000000' },
+    { type: 'provider', kind: 'paid', progress: 100, statusText: 'Complete', receivedAmount: '14.0000000000' },
   );
 const referralRows = (userId: number) =>
   tdb.db.selectFrom('coin_ledger').selectAll().where('user_id', '=', userId).where('kind', '=', 'referral').execute();

@@ -35,9 +35,19 @@ async function receiver(failFirst = 0) {
 
 let sim: Simulator;
 let client: CoinPaymentsClient;
+/** The IPN URL is the client's: one client per receiver, each keeping its own increasing nonces. */
+const clients = new Map<string, CoinPaymentsClient>();
+function clientFor(ipnUrl: string): CoinPaymentsClient {
+  let c = clients.get(ipnUrl);
+  if (!c) {
+    c = new CoinPaymentsClient({ apiUrl: sim.apiUrl, publicKey: SIM_KEYS.publicKey, privateKey: SIM_KEYS.privateKey, timeoutMs: 3_000, merchantId: SIM_KEYS.merchantId, ipnUrl });
+    clients.set(ipnUrl, c);
+  }
+  return c;
+}
 beforeAll(async () => {
   sim = await startSimulator({ ...SIM_KEYS, ipnMaxAttempts: 4, ipnRetryDelayMs: 10 });
-  client = new CoinPaymentsClient({ apiUrl: sim.apiUrl, publicKey: SIM_KEYS.publicKey, privateKey: SIM_KEYS.privateKey, timeoutMs: 3_000 });
+  client = clientFor('http://127.0.0.1:9/ipn');
 });
 afterAll(async () => sim?.close());
 
@@ -64,7 +74,7 @@ async function rawCallTo(target: Simulator, fields: Record<string, string>, key 
 const base = { version: '1', key: SIM_KEYS.publicKey, format: 'json' };
 
 async function createTx(ipnUrl: string, amount = '52.00') {
-  const r = await client.createPayment({
+  const r = await clientFor(ipnUrl).createPayment({
     rechargeId: 7,
     priceAmount: amount,
     priceCurrency: 'CNY',
@@ -72,7 +82,6 @@ async function createTx(ipnUrl: string, amount = '52.00') {
     buyerEmail: 'buyer@example.test',
     buyerName: 'A Buyer',
     itemName: '52 gold coins',
-    ipnUrl,
   });
   if (!r.ok) throw new Error(r.message);
   return r.value;
@@ -85,7 +94,7 @@ describe('simulated api.php', () => {
     expect(tx.txnId).toMatch(/^CP[A-Z0-9]{24}$/);
     expect(sim.transaction(tx.txnId)).toMatchObject({ status: 0, invoice: '7', custom: '7', buyerEmail: 'buyer@example.test' });
     const info = (await client.fetchStatuses([tx.txnId, 'CPUNKNOWN']));
-    expect(info.ok && [...info.value.values()]).toEqual([{ txnId: tx.txnId, status: 0, statusText: 'Waiting for buyer funds...', receivedAmount: '0.00000000' }]);
+    expect(info.ok && [...info.value.values()]).toEqual([{ txnId: tx.txnId, kind: 'pending', progress: 0, statusText: 'Waiting for buyer funds...', receivedAmount: '0.00000000' }]);
   });
 
   it('answers errors in the envelope with HTTP 200: bad HMAC, wrong key, no HMAC, bad version, unknown command', async () => {
@@ -108,14 +117,14 @@ describe('simulated api.php', () => {
   it('retries create_transaction once when another instance sharing the key used a later nonce', async () => {
     const fresh = await startSimulator(SIM_KEYS);
     try {
-      const opts = { apiUrl: fresh.apiUrl, publicKey: SIM_KEYS.publicKey, privateKey: SIM_KEYS.privateKey, timeoutMs: 3_000 };
+      const opts = { apiUrl: fresh.apiUrl, publicKey: SIM_KEYS.publicKey, privateKey: SIM_KEYS.privateKey, timeoutMs: 3_000, merchantId: SIM_KEYS.merchantId, ipnUrl: '' };
       const mine = new CoinPaymentsClient(opts);
       // The other instance's clock runs 100 ms ahead of ours: our first nonce is refused.
       const other = new CoinPaymentsClient({ ...opts, now: () => Date.now() + 100 });
       await other.basicInfo();
       const refused = await rawCallTo(fresh, { ...base, cmd: 'get_basic_info', nonce: String(BigInt(Date.now()) * 1000n) });
       expect(refused.error).toMatch(/Nonce/);
-      const r = await mine.createPayment({ rechargeId: 1, priceAmount: '22.00', priceCurrency: 'CNY', payCurrency: 'BTC', buyerEmail: 'b@example.test', buyerName: '', itemName: 'x', ipnUrl: '' });
+      const r = await mine.createPayment({ rechargeId: 1, priceAmount: '22.00', priceCurrency: 'CNY', payCurrency: 'BTC', buyerEmail: 'b@example.test', buyerName: '', itemName: 'x' });
       expect(r.ok).toBe(true);
       expect(fresh.transactions()).toHaveLength(1);
     } finally {
@@ -139,19 +148,19 @@ describe('simulated api.php', () => {
     expect(await client.usdRate('CNY')).toBe('0.14000000');
     expect(await client.usdRate('EUR')).toBe('1.08000000');
     expect(await client.usdRate('NOPE')).toBeNull();
-    const down = new CoinPaymentsClient({ apiUrl: 'http://127.0.0.1:9/api.php', publicKey: 'k', privateKey: 'p', timeoutMs: 300 });
+    const down = new CoinPaymentsClient({ apiUrl: 'http://127.0.0.1:9/api.php', publicKey: 'k', privateKey: 'p', timeoutMs: 300, merchantId: 'm', ipnUrl: '' });
     expect(await down.usdRate('CNY')).toBeNull();
   });
 
   it('gives a tag coin a dest_tag and rejects fiat as currency2', async () => {
-    const r = await client.createPayment({ rechargeId: 8, priceAmount: '10.00', priceCurrency: 'USD', payCurrency: 'XRP', buyerEmail: 'b@example.test', buyerName: '', itemName: 'x', ipnUrl: '' });
+    const r = await client.createPayment({ rechargeId: 8, priceAmount: '10.00', priceCurrency: 'USD', payCurrency: 'XRP', buyerEmail: 'b@example.test', buyerName: '', itemName: 'x' });
     expect(r.ok && r.value.destTag).toMatch(/^\d+$/);
-    const fiat = await client.createPayment({ rechargeId: 9, priceAmount: '10.00', priceCurrency: 'USD', payCurrency: 'EUR', buyerEmail: 'b@example.test', buyerName: '', itemName: 'x', ipnUrl: '' });
+    const fiat = await client.createPayment({ rechargeId: 9, priceAmount: '10.00', priceCurrency: 'USD', payCurrency: 'EUR', buyerEmail: 'b@example.test', buyerName: '', itemName: 'x' });
     expect(fiat).toEqual({ ok: false, code: 'provider_error', message: 'create_transaction: Invalid currency2' });
   });
 
   it('maps an unreachable endpoint to provider_unavailable', async () => {
-    const down = new CoinPaymentsClient({ apiUrl: 'http://127.0.0.1:9/api.php', publicKey: 'k', privateKey: 'p', timeoutMs: 500 });
+    const down = new CoinPaymentsClient({ apiUrl: 'http://127.0.0.1:9/api.php', publicKey: 'k', privateKey: 'p', timeoutMs: 500, merchantId: 'm', ipnUrl: '' });
     await expect(down.call('get_basic_info', {})).rejects.toMatchObject({ code: 'provider_unavailable' });
     await expect(down.call('get_basic_info', {})).rejects.toBeInstanceOf(CoinPaymentsError);
   });
@@ -277,8 +286,8 @@ describe('npm run simulator', () => {
         child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
       });
       expect(out).toContain(`${url}/api.php`);
-      const standalone = new CoinPaymentsClient({ apiUrl: `${url}/api.php`, publicKey: SIM_KEYS.publicKey, privateKey: SIM_KEYS.privateKey, timeoutMs: 3_000 });
-      const r = await standalone.createPayment({ rechargeId: 3, priceAmount: '22.00', priceCurrency: 'CNY', payCurrency: 'USDT.TRC20', buyerEmail: 'b@example.test', buyerName: '', itemName: 'x', ipnUrl: rx.url });
+      const standalone = new CoinPaymentsClient({ apiUrl: `${url}/api.php`, publicKey: SIM_KEYS.publicKey, privateKey: SIM_KEYS.privateKey, timeoutMs: 3_000, merchantId: SIM_KEYS.merchantId, ipnUrl: rx.url });
+      const r = await standalone.createPayment({ rechargeId: 3, priceAmount: '22.00', priceCurrency: 'CNY', payCurrency: 'USDT.TRC20', buyerEmail: 'b@example.test', buyerName: '', itemName: 'x' });
       expect(r.ok).toBe(true);
       const deadline = Date.now() + 10_000;
       while (rx.got.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));

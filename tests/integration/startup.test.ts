@@ -55,7 +55,18 @@ describe('configuration', () => {
     ['a short JWT secret', { GOLDCOIN_JWT_SECRET: 'short' }, /^config: GOLDCOIN_JWT_SECRET must be at least 32 bytes$/],
     ['a non-numeric PORT', { PORT: 'eighty' }, /^config: PORT /],
     ['a bad WP_HOME', { WP_HOME: 'not a url' }, /^config: WP_HOME /],
-    ['a missing IPN secret', { COINPAYMENTS_IPN_SECRET: '' }, /^config: COINPAYMENTS_IPN_SECRET is required$/],
+    ['a missing IPN secret', { COINPAYMENTS_IPN_SECRET: '' }, /^config: COINPAYMENTS_IPN_SECRET is required with the other legacy CoinPayments settings$/],
+    ['half an integration', { COINPAYMENTS_CLIENT_ID: 'client-1' }, /^config: COINPAYMENTS_CLIENT_SECRET is required with the other CoinPayments integration settings$/],
+    [
+      'the new platform chosen without an integration',
+      { COINPAYMENTS_PLATFORM: 'v2' },
+      /^config: COINPAYMENTS_PLATFORM is v2 but COINPAYMENTS_CLIENT_ID and COINPAYMENTS_CLIENT_SECRET are not set$/,
+    ],
+    [
+      'no platform at all',
+      { COINPAYMENTS_PUBLIC_KEY: '', COINPAYMENTS_PRIVATE_KEY: '', COINPAYMENTS_MERCHANT_ID: '', COINPAYMENTS_IPN_SECRET: '' },
+      /^config: COINPAYMENTS_CLIENT_ID and COINPAYMENTS_CLIENT_SECRET \(or the legacy .*\) are required$/,
+    ],
   ];
   it.each(cases)('exits non-zero with one line naming the variable for %s', async (_name, override, message) => {
     const { code, stderr } = await runSidecar({ ...testEnv(tdb.url), ...override });

@@ -7,7 +7,8 @@ import { parseConfig, type Config } from '../../sidecar/src/config.js';
 import { systemClock, type Clock } from '../../sidecar/src/clock.js';
 import type { AppDeps, Capability } from '../../sidecar/src/http/context.js';
 import { createMetrics } from '../../sidecar/src/http/metrics.js';
-import { CoinPaymentsClient } from '../../sidecar/src/payments/coinpayments/client.js';
+import { createProviders } from '../../sidecar/src/payments/providers.js';
+import { allowedPayCurrencies } from '../../sidecar/src/payments/quote.js';
 import { silentLogger } from '../../sidecar/src/log.js';
 import type { TestDatabase } from './db.js';
 
@@ -74,6 +75,7 @@ export const undocumentedAnswers: string[] = [];
 export function buildTestApp(tdb: TestDatabase, opts: { env?: Record<string, string>; clock?: Clock; deps?: Partial<AppDeps> } = {}) {
   const config: Config = parseConfig(testEnv(tdb.url, opts.env));
   const clock = opts.clock ?? systemClock;
+  const providers = createProviders(config.coinpayments, [...allowedPayCurrencies(config.recharge)]);
   const deps: AppDeps & { catalog: CatalogStore } = {
     db: tdb.db,
     config,
@@ -82,8 +84,9 @@ export function buildTestApp(tdb: TestDatabase, opts: { env?: Record<string, str
     // Its own cache, as a separate instance would have; the environment seeds the catalog only if the database has none.
     catalog: new CatalogStore({ db: tdb.db, seed: seedCatalog(config), clock }),
     metrics: createMetrics(),
-    // Points at COINPAYMENTS_API_URL: the simulator's apiUrl in payment tests, unused elsewhere.
-    provider: new CoinPaymentsClient(config.coinpayments),
+    // Points at COINPAYMENTS_API_URL (or COINPAYMENTS_API_BASE): a simulator in payment tests, unused elsewhere.
+    provider: providers.forNew,
+    v2Provider: providers.v2,
     // Every answer of every test is held against http/schemas: the suite is the API's conformance proof.
     checkResponses: (problem) => {
       undocumentedAnswers.push(problem);
@@ -102,5 +105,5 @@ export function buildTestApp(tdb: TestDatabase, opts: { env?: Record<string, str
       },
       body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
     });
-  return { app, deps, config, call };
+  return { app, deps, config, call, providers };
 }

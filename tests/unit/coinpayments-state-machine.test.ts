@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../sidecar/src/config.js';
 import { catalogue, quote, usdAmount } from '../../sidecar/src/payments/quote.js';
+import { legacyStatus } from '../../sidecar/src/payments/coinpayments/status.js';
 import { decide, type Decision, type PaymentEvent, type Policies, type RechargeState } from '../../sidecar/src/payments/transition.js';
 import { testEnv } from '../support/app.js';
 
@@ -15,12 +16,13 @@ const pending = (over: Partial<RechargeState> = {}): RechargeState => ({
   holdReason: null,
   ...over,
 });
-const paid = (received: string | null, status = 100): PaymentEvent => ({ type: 'provider', status, statusText: 'Complete', receivedAmount: received });
+/** A legacy IPN's status number, through the legacy provider's mapping onto the normalised event. */
+const paid = (received: string | null, status = 100): PaymentEvent => ({ type: 'provider', ...legacyStatus(status), statusText: 'Complete', receivedAmount: received });
 const proportional: Policies = { underpayment: 'proportional', latePayment: 'credit' };
 
 /** What the database row becomes after a decision (mirrors transition.write). */
 function next(s: RechargeState, e: PaymentEvent, d: Decision): RechargeState {
-  const observed = e.type === 'provider' ? { providerStatus: e.status } : {};
+  const observed = e.type === 'provider' ? { providerStatus: e.progress } : {};
   switch (d.action) {
     case 'none':
       return s;
@@ -86,12 +88,21 @@ describe('recharge state machine', () => {
     }
   });
 
-  it('completes at most once and never credits more than quoted, for any sequence of events', () => {
+  it('holds a payment the provider failed or timed out after funds arrived, instead of failing it', () => {
+    for (const kind of ['failed', 'expired'] as const) {
+      const e: PaymentEvent = { type: 'provider', kind, progress: 40, statusText: 'x', receivedAmount: '3.5' };
+      expect(decide(pending(), e, proportional)).toEqual({ action: 'hold', reason: 'underpaid' });
+      expect(decide(pending(), { ...e, receivedAmount: '0' }, proportional)).toEqual({ action: 'fail', reason: kind === 'expired' ? 'expired' : 'provider_failed' });
+    }
+  });
+
+  it('completes at most once, never credits more than quoted, and records pending progress only forward, for any sequence of normalised events', () => {
     const event = fc.oneof(
       fc.constant<PaymentEvent>({ type: 'expired' }),
       fc.record({
         type: fc.constant('provider' as const),
-        status: fc.constantFrom(-2, -1, 0, 1, 2, 3, 100),
+        kind: fc.constantFrom('pending', 'paid', 'failed', 'expired'),
+        progress: fc.integer({ min: 0, max: 40 }),
         statusText: fc.constant('x'),
         receivedAmount: fc.option(fc.integer({ min: 0, max: 300_00000000 }).map((n) => (n / 1e8).toFixed(8)), { nil: null }),
       }),
@@ -103,6 +114,7 @@ describe('recharge state machine', () => {
         let completions = 0;
         for (const e of events) {
           const before = s.status;
+          const prevProgress = s.providerStatus;
           const d = decide(s, e, pol);
           if (d.action === 'complete') {
             completions++;
@@ -113,7 +125,8 @@ describe('recharge state machine', () => {
           s = next(s, e, d);
           if (before === 'completed') expect(s.status).toBe('completed');
           if (before === 'failed') expect(s.status).not.toBe('pending');
-          if (e.type === 'provider' && e.status >= 0 && e.status < 100 && e.status !== 2) expect(d.action).not.toBe('complete');
+          if (e.type === 'provider' && e.kind !== 'paid') expect(d.action).not.toBe('complete');
+          if (d.action === 'progress') expect(d.providerStatus).toBeGreaterThan(prevProgress ?? -1);
         }
         expect(completions).toBeLessThanOrEqual(1);
       }),

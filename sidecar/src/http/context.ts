@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
+import type { CoinPaymentsV2Provider } from '../payments/coinpayments-v2/provider.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import type { Metrics } from './metrics.js';
 
@@ -25,8 +26,10 @@ export interface AppDeps {
   log: Logger;
   clock: Clock;
   metrics: Metrics;
-  /** The payment provider (CoinPayments, or the simulator behind the same client in tests). */
+  /** The provider new recharges are opened on (COINPAYMENTS_PLATFORM), or a test's stand-in. */
   provider: PaymentProvider;
+  /** The new platform, when an integration is configured: its webhooks are verified and re-read through it. */
+  v2Provider?: CoinPaymentsV2Provider | null;
   /** When set, every answer is checked against its documented schema (tests); a mismatch becomes a 500 and is reported here. */
   checkResponses?: (problem: string) => void;
   /** The catalog every quote, reward and referral reads; createApp makes one (seeded from config) when it is not given. */

@@ -7,12 +7,18 @@ import type { AppEnv, RouteDeps } from './context.js';
 
 export function ipnRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
+  const legacy = deps.config.coinpayments.legacy;
+  if (!legacy) {
+    // No legacy keys, so no IPN secret: nothing sent here can be genuine, and an empty secret must never verify.
+    app.post('/ipn/coinpayments', (c) => c.text('IPN rejected: not_configured', 403));
+    return app;
+  }
   const ipnDeps = {
     db: deps.db,
     log: deps.log,
     clock: deps.clock,
-    merchantId: deps.config.coinpayments.merchantId,
-    ipnSecret: deps.config.coinpayments.ipnSecret,
+    merchantId: legacy.merchantId,
+    ipnSecret: legacy.ipnSecret,
     // Read per IPN: a coin the owner adds is accepted at once; one removed stays accepted for the payments quoted in it.
     allowedCurrencies: async () => allowedPayCurrencies((await deps.catalog.current()).recharge),
     policies: deps.config.recharge.policies,
@@ -43,7 +49,7 @@ export function ipnRoutes(deps: RouteDeps) {
   return app;
 }
 
-function remoteAddress(c: Parameters<typeof getConnInfo>[0], trustProxy: boolean): string | undefined {
+export function remoteAddress(c: Parameters<typeof getConnInfo>[0], trustProxy: boolean): string | undefined {
   if (trustProxy) {
     const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
     if (forwarded) return forwarded;

@@ -28,7 +28,6 @@ export function rechargeRoutes(deps: RouteDeps) {
   const createDeps = {
     db: deps.db,
     provider: deps.provider,
-    ipnUrl: `${cfg.publicUrl}/ipn/coinpayments`,
     clock: deps.clock,
     log: deps.log,
   };

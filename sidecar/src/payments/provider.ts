@@ -1,5 +1,6 @@
-// The payment-provider boundary: what the recharge domain needs from any provider (CoinPayments today).
-// The ledger and the state machine only see these shapes, so a second provider plugs in here.
+// The payment-provider boundary: what the recharge domain needs from any provider (CoinPayments' legacy api.php
+// and its new REST platform). The ledger and the state machine only see these shapes; no provider's own status
+// numbers or event names cross it.
 
 export interface CreatePaymentRequest {
   /** Our recharge id, sent as the provider's invoice reference. */
@@ -12,38 +13,56 @@ export interface CreatePaymentRequest {
   buyerEmail: string;
   buyerName: string;
   itemName: string;
-  ipnUrl: string;
 }
 
 export interface CreatedPayment {
   txnId: string;
+  /** Our reference on the provider's side when it is not the recharge id itself (the new platform's invoice id). */
+  reference: string | null;
+  /** Empty when the buyer chooses the coin at the provider's checkout. */
   address: string;
-  /** Exact decimal string in payCurrency. */
-  amount: string;
+  /** Exact decimal string in payCurrency, or null when the provider states it only at checkout. */
+  amount: string | null;
   payCurrency: string;
   destTag: string | null;
   confirmsNeeded: number;
-  timeoutS: number;
+  /** Seconds until the payment times out, or null when the provider did not say. */
+  timeoutS: number | null;
   checkoutUrl: string;
   statusUrl: string;
   qrcodeUrl: string;
 }
 
-/** What the provider says about one transaction, from a webhook or a status query. */
+/**
+ * What a provider observed of one payment, normalised. `kind` is what it means for the recharge; `progress`
+ * orders observations of one payment (a lower one arriving late says nothing new), with 0 meaning nothing has
+ * arrived yet and anything above it that funds are seen. Each provider maps its own states onto these.
+ */
+export type ObservationKind = 'pending' | 'paid' | 'failed' | 'expired';
 export interface ProviderObservation {
   txnId: string;
-  /** CoinPayments' numeric status: < 0 failed, 0..99 pending, >= 100 or 2 paid. */
-  status: number;
+  kind: ObservationKind;
+  progress: number;
   statusText: string;
   /** Exact decimal string in the pay currency, or null when not reported. */
   receivedAmount: string | null;
+  /** What the provider asked in the pay coin, when the recharge could not record it at creation. */
+  expectedAmount?: string | null;
 }
 
 export type ProviderFailure = { ok: false; code: 'provider_unavailable' | 'provider_error'; message: string };
 export type ProviderResult<T> = { ok: true; value: T } | ProviderFailure;
 
+/** A configuration check's answer: which of the three things is wrong, in one line. */
+export type CredentialCheck =
+  | { ok: true }
+  | { ok: false; code: 'bad_credentials' | 'wrong_instance' | 'unreachable' | 'provider_error'; message: string };
+
 export interface PaymentProvider {
+  /** Stored on each recharge: `coinpayments` (legacy) or `coinpayments-v2`. */
   readonly name: string;
+  /** The account a recharge was opened with (merchant id, or client id and instance); stored on each recharge. */
+  readonly account: string;
   /** Largest number of ids fetchStatuses accepts at once. */
   readonly maxStatusBatch: number;
   /** Never retried blindly: a lost answer may still have created a transaction. */
@@ -55,12 +74,12 @@ export interface PaymentProvider {
   fetchStatuses(txnIds: string[]): Promise<ProviderResult<Map<string, ProviderObservation>>>;
   /** USD per one unit of a currency at the provider's current rates (8 decimals), or null if unknown. */
   usdRate(currency: string): Promise<string | null>;
+  /** One cheap authenticated read: are the keys good, for this instance, and is the service reachable. */
+  checkCredentials(): Promise<CredentialCheck>;
 }
 
-/** Status classes of the legacy CoinPayments API (COINPAYMENTS.md §3). */
-export type StatusClass = 'paid' | 'pending' | 'failed';
-export function classifyStatus(status: number): StatusClass {
-  if (status >= 100 || status === 2) return 'paid';
-  if (status < 0) return 'failed';
-  return 'pending';
+/** The providers a sidecar has configured: the one new recharges use, and every one whose payments it follows. */
+export interface ProviderSet {
+  forNew: PaymentProvider;
+  all: PaymentProvider[];
 }

@@ -18,7 +18,6 @@ export interface CreateDeps {
   provider: PaymentProvider;
   recharge: RechargeConfig;
   priceCurrency: string;
-  ipnUrl: string;
   clock: Clock;
   log: Logger;
 }
@@ -66,7 +65,6 @@ export async function createRecharge(deps: CreateDeps, buyer: Buyer, input: Quot
     buyerEmail: buyer.email,
     buyerName: buyer.name,
     itemName: `${qt.coins} gold coins`,
-    ipnUrl: deps.ipnUrl,
   });
   if (!created.ok) {
     await failUnopened(deps, id);
@@ -118,6 +116,7 @@ async function reserveRecharge(deps: CreateDeps, buyer: Buyer, qt: Quote, amount
           amount_usd: amountUsd,
           status: 'pending',
           provider: deps.provider.name,
+          provider_account: deps.provider.account.slice(0, 191),
           crypto_currency: qt.payCurrency,
           buyer_email: buyer.email,
           locale: buyer.locale.slice(0, 20) || null,
@@ -167,6 +166,7 @@ async function storeProviderAnswer(deps: CreateDeps, id: number, p: CreatedPayme
       .updateTable('recharge_transactions')
       .set({
         txn_id: p.txnId,
+        provider_reference: p.reference?.slice(0, 64) ?? null,
         crypto_amount: p.amount,
         address: p.address.slice(0, 191),
         dest_tag: p.destTag,
@@ -174,7 +174,7 @@ async function storeProviderAnswer(deps: CreateDeps, id: number, p: CreatedPayme
         checkout_url: p.checkoutUrl.slice(0, 512),
         status_url: p.statusUrl.slice(0, 512),
         qrcode_url: p.qrcodeUrl.slice(0, 512),
-        expires_at: new Date(createdAt.getTime() + p.timeoutS * 1000),
+        expires_at: p.timeoutS === null ? null : new Date(createdAt.getTime() + p.timeoutS * 1000),
         provider_status: 0,
         // Due at once: a reconciler pass sees the payment from its first run, whatever the IPNs do.
         next_reconcile_at: createdAt,

@@ -78,6 +78,8 @@ async function claimBatch(deps: ReconcilerDeps, size: number) {
         ]),
       )
       .where('provider', '=', deps.provider.name)
+      // Each row is looked up with the account it was opened on; rows from before accounts were recorded are legacy's.
+      .where((eb) => eb.or([eb('provider_account', '=', deps.provider.account), eb('provider_account', 'is', null)]))
       .where('hold_reason', 'is', null)
       .where('txn_id', 'is not', null)
       .where('next_reconcile_at', '<=', now)
@@ -148,7 +150,8 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
       let decision = (await applyPaymentEvent(applyDeps, deps.provider.name, row.txn_id, { type: 'provider', ...obs })).decision;
       // Past its timeout and the provider says no funds: expire it ourselves. Funds arriving later still complete it.
       const stillPending = decision === null || decision.action === 'none' || decision.action === 'progress';
-      if (row.status === 'pending' && stillPending && obs.status === 0 && row.expires_at !== null && row.expires_at.getTime() < deps.clock.now().getTime()) {
+      // Progress 0 is "nothing arrived" for every provider.
+      if (row.status === 'pending' && stillPending && obs.kind === 'pending' && obs.progress === 0 && row.expires_at !== null && row.expires_at.getTime() < deps.clock.now().getTime()) {
         decision = (await applyPaymentEvent(applyDeps, deps.provider.name, row.txn_id, { type: 'expired' })).decision;
       }
       if (decision?.action === 'complete') report.completed++;
@@ -164,15 +167,23 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
   return report;
 }
 
-/** The reconciler as a background job: one bounded pass every intervalMs. */
-export function reconcilerJob(deps: ReconcilerDeps): BackgroundJob {
+/**
+ * The reconciler as a background job: every intervalMs, one bounded pass per configured provider, one after the
+ * other. Not side by side: a claim's FOR UPDATE SKIP LOCKED scan also locks rows of the other provider it passes
+ * over, which a concurrent claim would then skip.
+ */
+export function reconcilerJob(deps: Omit<ReconcilerDeps, 'provider'> & { providers: PaymentProvider[] }): BackgroundJob {
   return {
     name: 'reconciler',
     intervalMs: deps.intervalMs,
     async runOnce() {
-      const report = await reconcileOnce(deps);
-      if (report.claimed > 0) deps.log.info('reconciler pass', { ...report });
-      return report;
+      const reports: ReconcileReport[] = [];
+      for (const provider of deps.providers) {
+        const report = await reconcileOnce({ ...deps, provider });
+        if (report.claimed > 0) deps.log.info('reconciler pass', { provider: provider.name, ...report });
+        reports.push(report);
+      }
+      return reports;
     },
   };
 }

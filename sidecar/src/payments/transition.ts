@@ -12,7 +12,7 @@ import { applyMovementInTx } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
 import { awardReferralOnRechargeCompleted } from '../referrals/referrals.js';
 import { AMOUNT_SCALE, parseDecimal } from './decimal.js';
-import { classifyStatus } from './provider.js';
+import type { ObservationKind } from './provider.js';
 
 export type UnderpaymentPolicy = 'proportional' | 'hold';
 export type LatePaymentPolicy = 'credit' | 'hold';
@@ -23,6 +23,7 @@ export interface Policies {
 
 export interface RechargeState {
   status: RechargeStatus;
+  /** The provider's progress rank last recorded (see ProviderObservation): 0 nothing arrived, above 0 funds seen. */
   providerStatus: number | null;
   coins: number;
   bonusCoins: number;
@@ -35,7 +36,8 @@ export interface RechargeState {
 }
 
 export type PaymentEvent =
-  | { type: 'provider'; status: number; statusText: string; receivedAmount: string | null }
+  /** A provider's normalised observation (payments/provider.ts), from a notification re-checked or a look-up. */
+  | { type: 'provider'; kind: ObservationKind; progress: number; statusText: string; receivedAmount: string | null; expectedAmount?: string | null }
   /** Our own timeout: the reconciler saw the payment past its expiry with no funds. */
   | { type: 'expired' }
   /** A person settles a held payment; actor is e.g. `admin:7`, reason is stored with the audit row. */
@@ -67,15 +69,16 @@ export function decide(state: RechargeState, event: PaymentEvent, policies: Poli
     if (state.providerStatus !== null && state.providerStatus > 0) return { action: 'none', reason: 'funds_seen' };
     return { action: 'fail', reason: 'expired' };
   }
-  const cls = classifyStatus(event.status);
-  if (cls === 'failed') {
+  if (event.kind === 'failed' || event.kind === 'expired') {
     if (state.status !== 'pending') return { action: 'none', reason: 'already_failed' };
-    return { action: 'fail', reason: event.status === -1 ? 'expired' : 'provider_failed' };
+    // Funds arrived before the provider gave up: a person decides, the buyer's money is never silently lost.
+    if (isPositive(event.receivedAmount)) return { action: 'hold', reason: 'underpaid' };
+    return { action: 'fail', reason: event.kind === 'expired' ? 'expired' : 'provider_failed' };
   }
-  if (cls === 'pending') {
+  if (event.kind === 'pending') {
     if (state.status !== 'pending') return { action: 'none', reason: 'already_failed' };
-    if (state.providerStatus !== null && event.status <= state.providerStatus) return { action: 'none', reason: 'not_newer' };
-    return { action: 'progress', providerStatus: event.status };
+    if (state.providerStatus !== null && event.progress <= state.providerStatus) return { action: 'none', reason: 'not_newer' };
+    return { action: 'progress', providerStatus: event.progress };
   }
 
   const late = state.status === 'failed';
@@ -101,6 +104,11 @@ function receivedShare(state: RechargeState, receivedAmount: string | null) {
     bonusCredited: Number((BigInt(state.bonusCoins) * received) / asked),
     underpaid: true,
   };
+}
+
+function isPositive(amount: string | null): boolean {
+  const v = amount === null ? null : parseDecimal(amount, AMOUNT_SCALE);
+  return v !== null && v > 0n;
 }
 
 function resolveHold(state: RechargeState, action: ResolutionAction): Decision {
@@ -157,7 +165,8 @@ export async function applyPaymentEvent(deps: ApplyDeps, provider: string, txnId
         providerStatus: row.provider_status,
         coins: row.coins,
         bonusCoins: row.bonus_coins,
-        cryptoAmount: row.crypto_amount,
+        // A checkout that let the buyer choose the coin states the amount only once chosen.
+        cryptoAmount: row.crypto_amount ?? expectedOf(event),
         holdReason: row.hold_reason,
         receivedAmount: row.received_amount,
         failedReason: row.failed_reason,
@@ -200,7 +209,7 @@ interface WriteStep {
   trx: Transaction<Database>;
   now: Date;
   row: LockedRow;
-  observed: Partial<Pick<LockedRow, 'provider_status' | 'provider_status_text' | 'received_amount'>>;
+  observed: Partial<Pick<LockedRow, 'provider_status' | 'provider_status_text' | 'received_amount' | 'crypto_amount'>>;
   resolution: Resolution | null;
 }
 
@@ -213,7 +222,7 @@ async function write(
   event: PaymentEvent,
   decision: Decision,
 ): Promise<void> {
-  const step: WriteStep = { trx, now, row, observed: observedColumns(event), resolution: event.type === 'resolve' ? event : null };
+  const step: WriteStep = { trx, now, row, observed: observedColumns(row, event), resolution: event.type === 'resolve' ? event : null };
   switch (decision.action) {
     case 'none':
       if (decision.reason === 'on_hold' && event.type === 'provider') await recordWhileHeld(trx, row, event);
@@ -232,10 +241,14 @@ async function write(
   }
 }
 
-function observedColumns(event: PaymentEvent): WriteStep['observed'] {
+const expectedOf = (event: PaymentEvent) => (event.type === 'provider' ? (event.expectedAmount ?? null) : null);
+
+function observedColumns(row: LockedRow, event: PaymentEvent): WriteStep['observed'] {
   if (event.type !== 'provider') return {};
+  const expected = row.crypto_amount === null ? expectedOf(event) : null;
   return {
-    provider_status: event.status,
+    ...(expected !== null ? { crypto_amount: expected } : {}),
+    provider_status: event.progress,
     provider_status_text: event.statusText.slice(0, 128),
     ...(event.receivedAmount !== null ? { received_amount: event.receivedAmount } : {}),
   };
@@ -334,15 +347,15 @@ async function creditRecharge(step: WriteStep, provider: string, txnId: string, 
  * than already seen is an older report. Status and credits stay as they are.
  */
 async function recordWhileHeld(trx: Transaction<Database>, row: LockedRow, event: Extract<PaymentEvent, { type: 'provider' }>): Promise<void> {
-  if (row.provider_status !== null && event.status < row.provider_status) return;
+  if (row.provider_status !== null && event.progress < row.provider_status) return;
   const seen = row.received_amount === null ? null : parseDecimal(row.received_amount, AMOUNT_SCALE);
   const reported = event.receivedAmount === null ? null : parseDecimal(event.receivedAmount, AMOUNT_SCALE);
   const moreArrived = reported !== null && (seen === null || reported > seen);
-  if (event.status === row.provider_status && !moreArrived) return;
+  if (event.progress === row.provider_status && !moreArrived) return;
   await trx
     .updateTable('recharge_transactions')
     .set({
-      provider_status: event.status,
+      provider_status: event.progress,
       provider_status_text: event.statusText.slice(0, 128),
       ...(moreArrived ? { received_amount: event.receivedAmount } : {}),
     })

@@ -17,7 +17,11 @@ export interface RechargeTransactionsTable {
   amount_usd: string | null;
   status: RechargeStatus;
   provider: string;
+  /** The account the payment was opened on (legacy merchant id, or client id@instance); null before 010. */
+  provider_account: ColumnType<string | null, string | null | undefined, string | null>;
   txn_id: string | null;
+  /** Our reference on the provider's side when not the recharge id (the new platform's `<prefix>-<id>`), 010. */
+  provider_reference: ColumnType<string | null, string | null | undefined, string | null>;
   crypto_currency: string | null;
   crypto_amount: string | null;
   created_at: CreatedAt;

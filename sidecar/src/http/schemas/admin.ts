@@ -61,7 +61,11 @@ export const adminPayment = z.object({
   price_currency: z.string(),
   amount_usd: decimal.nullable(),
   provider: z.string(),
+  /** The account the payment was opened on (legacy merchant id, or client id@instance); null before migration 010. */
+  provider_account: z.string().nullable(),
   txn_id: z.string().nullable(),
+  /** Our invoice id on the new platform (`<prefix>-<recharge id>`). */
+  provider_reference: z.string().nullable(),
   crypto_currency: z.string().nullable(),
   crypto_amount: decimal.nullable(),
   address: z.string().nullable(),

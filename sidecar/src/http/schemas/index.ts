@@ -10,6 +10,7 @@ import { referralRoutes } from './referrals.js';
 import { rewardRoutes } from './rewards.js';
 import { systemRoutes } from './system.js';
 import { walletRoutes } from './wallet.js';
+import { webhookRoutes } from './webhooks.js';
 
 export const routeSpecs: readonly RouteSpec[] = [
   ...walletRoutes,
@@ -22,4 +23,5 @@ export const routeSpecs: readonly RouteSpec[] = [
   ...adminRoutes,
   ...catalogRoutes,
   ...systemRoutes,
+  ...webhookRoutes,
 ];

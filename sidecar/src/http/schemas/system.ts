@@ -38,7 +38,7 @@ export const systemRoutes: RouteSpec[] = [
       200: { description: '"IPN OK": processed, or already processed', contentType: 'text/plain' },
       400: { description: '"IPN rejected: <reason>"; the reason is also in the IPN log', contentType: 'text/plain' },
       401: { description: 'Missing or bad HMAC, or ipn_mode is not hmac', contentType: 'text/plain' },
-      403: { description: 'Another merchant', contentType: 'text/plain' },
+      403: { description: 'Another merchant, or no legacy keys configured (not_configured)', contentType: 'text/plain' },
     },
   },
 ];

@@ -1,7 +1,8 @@
 // CoinPayments legacy api.php client: form-encoded POSTs signed with HMAC-SHA512 over the exact bytes sent.
 import axios, { type AxiosInstance } from 'axios';
-import type { CreatedPayment, CreatePaymentRequest, PaymentProvider, ProviderObservation, ProviderResult } from '../provider.js';
+import type { CredentialCheck, CreatedPayment, CreatePaymentRequest, PaymentProvider, ProviderObservation, ProviderResult } from '../provider.js';
 import { formatDecimal, parseDecimal } from '../decimal.js';
+import { legacyObservation } from './status.js';
 import { hmacSha512Hex } from './signing.js';
 
 const RATE_SCALE = 18;
@@ -19,6 +20,10 @@ export interface CoinPaymentsOptions {
   apiUrl: string;
   publicKey: string;
   privateKey: string;
+  /** Where CoinPayments sends this sidecar's IPNs: PUBLIC_URL/ipn/coinpayments. */
+  ipnUrl: string;
+  /** The merchant id the keys belong to: the account each recharge records. */
+  merchantId: string;
   timeoutMs: number;
   /** Milliseconds clock behind the nonces; Date.now unless a test moves it. */
   now?: () => number;
@@ -55,12 +60,14 @@ export function encodeForm(fields: Record<string, string>): string {
 
 export class CoinPaymentsClient implements PaymentProvider {
   readonly name = 'coinpayments';
+  readonly account: string;
   readonly maxStatusBatch = MAX_TX_INFO_BATCH;
   private readonly http: AxiosInstance;
   private readonly nextNonce: () => string;
   private ratesCache: { fetchedAtMs: number; rateBtc: Map<string, bigint> } | null = null;
 
   constructor(private readonly opts: CoinPaymentsOptions) {
+    this.account = opts.merchantId;
     this.nextNonce = nonceSource(opts.now);
     this.http = axios.create({
       timeout: opts.timeoutMs,
@@ -133,7 +140,7 @@ export class CoinPaymentsClient implements PaymentProvider {
         item_name: req.itemName,
         invoice: String(req.rechargeId),
         custom: String(req.rechargeId),
-        ipn_url: req.ipnUrl,
+        ipn_url: this.opts.ipnUrl,
       });
       if (!r || typeof r.txn_id !== 'string' || !/^[A-Za-z0-9-]{1,128}$/.test(r.txn_id) || typeof r.address !== 'string') {
         return { ok: false, code: 'provider_error', message: 'create_transaction: malformed result' };
@@ -142,6 +149,7 @@ export class CoinPaymentsClient implements PaymentProvider {
         ok: true,
         value: {
           txnId: r.txn_id,
+          reference: null,
           address: r.address,
           amount: String(r.amount),
           payCurrency: req.payCurrency,
@@ -167,12 +175,7 @@ export class CoinPaymentsClient implements PaymentProvider {
       for (const id of txnIds) {
         const info = r?.[id];
         if (!info || info.error !== 'ok' || typeof info.status !== 'number') continue;
-        out.set(id, {
-          txnId: id,
-          status: info.status,
-          statusText: String(info.status_text ?? ''),
-          receivedAmount: info.receivedf === undefined ? null : String(info.receivedf),
-        });
+        out.set(id, legacyObservation(id, info.status, String(info.status_text ?? ''), info.receivedf === undefined ? null : String(info.receivedf)));
       }
       return { ok: true, value: out };
     } catch (err) {
@@ -209,6 +212,19 @@ export class CoinPaymentsClient implements PaymentProvider {
 
   basicInfo(): Promise<Record<string, unknown>> {
     return this.call('get_basic_info', {}, READ_RETRIES);
+  }
+
+  /** get_basic_info: the cheapest signed command. The legacy API has one host, so no instance can be wrong. */
+  async checkCredentials(): Promise<CredentialCheck> {
+    try {
+      await this.basicInfo();
+      return { ok: true };
+    } catch (err) {
+      if (!(err instanceof CoinPaymentsError)) throw err;
+      if (err.code === 'provider_unavailable') return { ok: false, code: 'unreachable', message: err.message };
+      const keyRefused = /key|hmac|signature|auth/i.test(err.message);
+      return { ok: false, code: keyRefused ? 'bad_credentials' : 'provider_error', message: err.message };
+    }
   }
 }
 

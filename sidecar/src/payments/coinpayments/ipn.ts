@@ -7,6 +7,7 @@ import type { Logger } from '../../log.js';
 import { AMOUNT_SCALE, formatDecimal, parseDecimal } from '../decimal.js';
 import { applyPaymentEvent, type PaymentMetrics, type Policies } from '../transition.js';
 import { verifyHmac } from './signing.js';
+import { legacyStatus } from './status.js';
 
 export const PROVIDER = 'coinpayments';
 const MAX_RAW_CHARS = 60_000;
@@ -150,7 +151,7 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
     }
     const result = await applyPaymentEvent({ db: deps.db, clock: deps.clock, policies: deps.policies, metrics: deps.metrics }, PROVIDER, txnId, {
       type: 'provider',
-      status: Number(field('status')),
+      ...legacyStatus(Number(field('status'))),
       statusText: field('status_text'),
       receivedAmount,
     });
