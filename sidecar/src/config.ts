@@ -105,10 +105,69 @@ function rewardsFrom(json: string) {
   return parsed.rewards;
 }
 
+/**
+ * Secrets of either CoinPayments platform and of the plugin, with the bytes each needs outside local runs.
+ * A variable a build does not read yet is simply absent from the environment and skipped.
+ */
+const SECRETS: ReadonlyArray<readonly [name: string, minBytes: number]> = [
+  ['GOLDCOIN_JWT_SECRET', 32],
+  ['COINPAYMENTS_PRIVATE_KEY', 32],
+  ['COINPAYMENTS_IPN_SECRET', 16],
+  ['COINPAYMENTS_CLIENT_SECRET', 32],
+  ['METRICS_TOKEN', 32],
+];
+/** The payment APIs of both platforms; the legacy one has a production default. */
+const PAYMENT_API_URLS: ReadonlyArray<readonly [name: string, fallback: string | undefined]> = [
+  ['COINPAYMENTS_API_URL', 'https://www.coinpayments.net/api.php'],
+  ['COINPAYMENTS_API_BASE', undefined],
+];
+/**
+ * Values published in .env.example, the README and the tests' helpers: anyone who read them could mint
+ * tokens or forge IPNs, so they are as good as no secret.
+ */
+export const KNOWN_PLACEHOLDER_SECRETS: ReadonlySet<string> = new Set([
+  'local-only-secret-change-me-0123456789abcdef',
+  'local_private_key',
+  'local_ipn_secret',
+  'test-secret-0123456789-abcdefghijklmnop',
+  'test_private_key',
+  'test_ipn_secret',
+]);
+/** The shapes the project's own placeholders take (`local_…`, `…change-me…`), and the usual ones elsewhere. */
+const PLACEHOLDER_WORDS = /^local[-_]|change[-_ ]?me|placeholder|your[-_ ]?(secret|key|token)|^(secret|password|test|x+)$/i;
+
+function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Outside a loopback simulator every payment API is https and no secret is a published placeholder or
+ * shorter than it must be; the message names the variable, never its value.
+ */
+function checkProductionSecrets(env: Record<string, string>): void {
+  const urls = PAYMENT_API_URLS.flatMap(([name, fallback]) => {
+    const value = env[name] ?? fallback;
+    return value === undefined ? [] : [[name, new URL(value)] as const];
+  });
+  if (urls.every(([, url]) => isLoopbackHost(url.hostname))) return;
+  for (const [name, url] of urls) {
+    if (url.protocol !== 'https:') throw new ConfigError(`config: ${name} must be https unless it points at a loopback simulator`);
+  }
+  for (const [name, minBytes] of SECRETS) {
+    const value = env[name];
+    if (value === undefined) continue;
+    if (KNOWN_PLACEHOLDER_SECRETS.has(value) || PLACEHOLDER_WORDS.test(value)) {
+      throw new ConfigError(`config: ${name} is a published placeholder; set a random secret`);
+    }
+    if (Buffer.byteLength(value) < minBytes) throw new ConfigError(`config: ${name} must be at least ${minBytes} bytes`);
+  }
+}
+
 /** Parses the environment; throws ConfigError with one line naming the first bad variable. */
 export function parseConfig(env: Record<string, string | undefined>) {
   const cleaned = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
   );
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
@@ -118,6 +177,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     throw new ConfigError(`config: ${name} ${why}`);
   }
   const c = parsed.data;
+  checkProductionSecrets(cleaned);
   if (c.RECHARGE_MIN_COINS > c.RECHARGE_MAX_COINS) throw new ConfigError('config: RECHARGE_MIN_COINS is above RECHARGE_MAX_COINS');
   return {
     databaseUrl: c.DATABASE_URL,

@@ -56,6 +56,16 @@ describe('configuration', () => {
     ['a non-numeric PORT', { PORT: 'eighty' }, /^config: PORT /],
     ['a bad WP_HOME', { WP_HOME: 'not a url' }, /^config: WP_HOME /],
     ['a missing IPN secret', { COINPAYMENTS_IPN_SECRET: '' }, /^config: COINPAYMENTS_IPN_SECRET is required$/],
+    [
+      "the tests' published JWT secret beside the real CoinPayments",
+      { COINPAYMENTS_API_URL: 'https://www.coinpayments.net/api.php' },
+      /^config: GOLDCOIN_JWT_SECRET is a published placeholder; set a random secret$/,
+    ],
+    [
+      'a plain-http payment API off loopback',
+      { COINPAYMENTS_API_URL: 'http://pay.example.com/api.php' },
+      /^config: COINPAYMENTS_API_URL must be https unless it points at a loopback simulator$/,
+    ],
   ];
   it.each(cases)('exits non-zero with one line naming the variable for %s', async (_name, override, message) => {
     const { code, stderr } = await runSidecar({ ...testEnv(tdb.url), ...override });

@@ -27,6 +27,9 @@ export function testEnv(url: string, extra: Record<string, string> = {}): Record
     GOLDCOIN_JWT_SECRET: TEST_SECRET,
     WP_HOME: TEST_HOME,
     GOLDCOIN_TABLE_PREFIX: 'wp_goldcoin_',
+    // Loopback with nothing listening: a test never reaches the real provider, and the tests' published
+    // secrets are accepted only beside a loopback payment API.
+    COINPAYMENTS_API_URL: 'http://127.0.0.1:9/api.php',
     COINPAYMENTS_PUBLIC_KEY: SIM_KEYS.publicKey,
     COINPAYMENTS_PRIVATE_KEY: SIM_KEYS.privateKey,
     COINPAYMENTS_MERCHANT_ID: SIM_KEYS.merchantId,
