@@ -14,6 +14,8 @@ export interface ApiError {
   status: number;
   code: string;
   retryAfterS?: number;
+  /** The error's details, when a view acts on them (the new price of a 409 price_changed). */
+  details?: Record<string, unknown>;
 }
 export type Result<T> = { ok: true; data: T } | { ok: false; error: ApiError };
 
@@ -95,7 +97,12 @@ export function createClient(o: ClientOptions) {
     const retry = Number(res.headers.get('Retry-After'));
     return {
       ok: false,
-      error: { status: res.status, code: json?.error?.code ?? `http_${res.status}`, ...(retry > 0 ? { retryAfterS: retry } : {}) },
+      error: {
+        status: res.status,
+        code: json?.error?.code ?? `http_${res.status}`,
+        details: json?.error?.details,
+        ...(retry > 0 ? { retryAfterS: retry } : {}),
+      },
     };
   }
 
