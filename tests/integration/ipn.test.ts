@@ -59,6 +59,18 @@ describe('POST /ipn/coinpayments', () => {
     expect((await checkInvariants(tdb.db, [r.user])).problems).toEqual([]);
   });
 
+  it('credits half of a 1,000-coin quote as 500 coins and no bonus: the bonus follows the coins credited against the frozen tiers', async () => {
+    const r = await newRecharge({ coins: 1000, method: 'USDT' });
+    expect((await rechargeRow(r.id)).bonus_tiers).toBe('1000:10');
+    await h.sim.pay(r.txnId, { underpayPercent: 50 });
+    const row = await rechargeRow(r.id);
+    expect([row.status, row.coins_credited, row.bonus_credited]).toEqual(['completed', 500, 0]);
+    expect(await readBalance(tdb.db, r.user)).toBe(500);
+    const kinds = await tdb.db.selectFrom('coin_ledger').select('kind').where('user_id', '=', r.user).execute();
+    expect(kinds).toEqual([{ kind: 'recharge' }]);
+    expect((await checkInvariants(tdb.db, [r.user])).problems).toEqual([]);
+  });
+
   it('stores every IPN raw with headers of interest, and never the secret', async () => {
     const r = await newRecharge();
     await h.sim.pay(r.txnId);
