@@ -65,6 +65,9 @@ const schema = z.object({
   RATE_LIMIT_UNLOCK: intFrom(0, 1_000_000).default(30),
   RATE_LIMIT_RECHARGE: intFrom(0, 1_000_000).default(10),
   RATE_LIMIT_REDEEM: intFrom(0, 1_000_000).default(10),
+  RATE_LIMIT_DOWNLOAD: intFrom(0, 1_000_000).default(20),
+  RATE_LIMIT_REFERRAL_BIND: intFrom(0, 1_000_000).default(5),
+  RATE_LIMIT_NOTIFICATION_READ: intFrom(0, 1_000_000).default(30),
   SMTP_URL: z
     .url()
     .refine((u) => /^smtps?:\/\//.test(u), 'expected smtp://host:port or smtps://user:pass@host:port')
@@ -238,6 +241,10 @@ export function parseConfig(env: Record<string, string | undefined>) {
         unlock: c.RATE_LIMIT_UNLOCK,
         recharge: c.RATE_LIMIT_RECHARGE,
         redeem: c.RATE_LIMIT_REDEEM,
+        /** Each download link issued writes a row; each bind attempt tries a code; each mark writes rows. */
+        download: c.RATE_LIMIT_DOWNLOAD,
+        referralBind: c.RATE_LIMIT_REFERRAL_BIND,
+        notificationRead: c.RATE_LIMIT_NOTIFICATION_READ,
       },
     },
     priceCurrency: c.PRICE_CURRENCY,

@@ -7,7 +7,7 @@ import { findEntitlement, unlockPost } from '../spending/unlock.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotent } from './idempotency.js';
-import { rateLimited, windowLimit } from './rate-limit.js';
+import { rateLimit, rateLimited, windowLimit } from './rate-limit.js';
 import { unlockBody } from './schemas/posts.js';
 import { parseId, parseJson } from './validate.js';
 
@@ -78,7 +78,8 @@ export function postRoutes(deps: AppDeps) {
     return c.json({ unlocked: true, balance: result.balance, charged_coins: result.chargedCoins });
   });
 
-  app.post('/posts/:postId/download', async (c) => {
+  // Every link issued writes a row: counted per user like the other writes.
+  app.post('/posts/:postId/download', rateLimit(deps, 'download'), async (c) => {
     const postId = parseId(c.req.param('postId'), 'postId');
     const result = await issueDownload(db, {
       userId: c.get('user').id,

@@ -57,6 +57,7 @@ export const postRoutes: RouteSpec[] = [
     path: '/api/posts/:postId/download',
     summary: "A short-lived signed download URL for the post's EA file (see docs/download-token.md)",
     auth: 'user',
+    rateLimit: true,
     params: postId,
     responses: {
       200: ok('The URL', download),
