@@ -56,6 +56,7 @@ const schema = z.object({
   RECHARGE_EVENTS_POLL_MS: intFrom(100, 60_000).default(1_000),
   RECHARGE_EVENTS_MAX_S: intFrom(1, 3_600).default(600),
   RECHARGE_EVENTS_MAX_STREAMS_PER_USER: intFrom(1, 1_000).default(3),
+  RECHARGE_EVENTS_MAX_STREAMS: intFrom(1, 100_000).default(500),
   REWARDS_CATALOG: z.string().max(65_536).optional(),
   AUTHOR_SHARE_PERCENT: intFrom(0, 100).default(0),
   REFERRAL_REWARD_COINS: intFrom(0, 1_000_000).default(50),
@@ -228,6 +229,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
       eventsPollMs: c.RECHARGE_EVENTS_POLL_MS,
       eventsMaxMs: c.RECHARGE_EVENTS_MAX_S * 1000,
       eventsMaxStreamsPerUser: c.RECHARGE_EVENTS_MAX_STREAMS_PER_USER,
+      /** Open event streams on one instance, all users together. */
+      eventsMaxStreams: c.RECHARGE_EVENTS_MAX_STREAMS,
     },
     spending: {
       rewards: rewardsFrom(c.REWARDS_CATALOG ?? defaultCatalogJson(c.WP_HOME)),

@@ -174,7 +174,7 @@ describe('rate limits', () => {
     const t = buildTestApp(tdb, { clock, env: { RATE_LIMIT_RECHARGE: '2' } });
     const app = new Hono<AppEnv>();
     app.use('*', async (c, next) => {
-      c.set('user', { id: 424242, email: '', name: '', locale: 'en_US', caps: ['read'], postId: null });
+      c.set('user', { id: 424242, email: '', name: '', locale: 'en_US', caps: ['read'], postId: null, tokenExpS: Math.floor(Date.now() / 1000) + 600 });
       await next();
     });
     app.post('/recharges', rateLimit(t.deps, 'recharge'), (c) => c.json({ ok: true }, 201));

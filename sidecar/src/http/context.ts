@@ -15,6 +15,8 @@ export interface AuthUser {
   locale: string;
   caps: Capability[];
   postId: number | null;
+  /** The token's `exp`, in seconds since the epoch: a long-lived answer (an event stream) ends there. */
+  tokenExpS: number;
 }
 
 /** Everything the app needs, passed in so a test builds one in a line. */
