@@ -16,10 +16,10 @@ import { requestDeadline, withDeadline } from './http/deadline.js';
 import { notificationRoutes } from './http/notifications.js';
 import { buildOpenapiDocument } from './http/openapi.js';
 import { ipnRoutes } from './http/ipn.js';
+import { metricsHandler, requireMetricsToken } from './http/metrics-route.js';
 import { packageRoutes } from './http/packages.js';
 import { rechargeRoutes } from './http/recharges.js';
 import { checkResponses } from './http/response-check.js';
-import { countPendingRecharges } from './payments/recharges.js';
 import { postRoutes } from './http/posts.js';
 import { referralRoutes } from './http/referrals.js';
 import { adminRedemptionRoutes, rewardRoutes } from './http/rewards.js';
@@ -91,15 +91,7 @@ export function createApp(deps: AppDeps) {
       return c.json(errorBody('database_unavailable', 'the database is not reachable'), 503);
     }
   });
-  app.get('/metrics', async (c) => {
-    try {
-      metrics.pendingPayments.set(await countPendingRecharges(deps.db));
-    } catch {
-      // The database being down must not hide the process metrics; /readyz reports it.
-    }
-    c.header('Content-Type', metrics.registry.contentType);
-    return c.body(await metrics.registry.metrics());
-  });
+  app.get('/metrics', requireMetricsToken(config.metrics.token), deps.metricsRoute ?? metricsHandler(deps));
   const openapi = buildOpenapiDocument();
   app.get('/openapi.json', (c) => c.json(openapi));
 
@@ -152,6 +144,14 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'PROTOCOL_CONNE
 function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; errno?: number; fatal?: boolean };
   return (e.code !== undefined && UNAVAILABLE_CODES.has(e.code)) || e.fatal === true || e.errno === 1053;
+}
+
+/** The internal metrics listener (METRICS_PORT): /metrics alone, no token, sharing the public app's cache. */
+export function createMetricsApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.get('/metrics', deps.metricsRoute ?? metricsHandler(deps));
+  app.notFound((c) => c.json(errorBody('not_found', 'no such route'), 404));
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

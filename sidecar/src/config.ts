@@ -81,6 +81,10 @@ const schema = z.object({
   PRICE_CURRENCY: z.string().regex(/^[A-Z]{3,5}$/).default('CNY'),
   BODY_LIMIT_BYTES: intFrom(1024, 10_485_760).default(65_536),
   REQUEST_TIMEOUT_MS: intFrom(1_000, 600_000).default(30_000),
+  METRICS_TOKEN: z.string().min(1).optional(),
+  METRICS_PORT: intFrom(1, 65535).optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_CACHE_S: intFrom(0, 3_600).default(15),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   TRUST_PROXY: bool.default(false),
 });
@@ -182,6 +186,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
   }
   const c = parsed.data;
   checkProductionSecrets(cleaned);
+  if (c.METRICS_PORT !== undefined && c.METRICS_PORT === c.PORT) throw new ConfigError('config: METRICS_PORT must differ from PORT');
   if (c.RECHARGE_MIN_COINS > c.RECHARGE_MAX_COINS) throw new ConfigError('config: RECHARGE_MIN_COINS is above RECHARGE_MAX_COINS');
   return {
     databaseUrl: c.DATABASE_URL,
@@ -254,6 +259,15 @@ export function parseConfig(env: Record<string, string | undefined>) {
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     /** Past this a request answers 503 (a stalled database); above COINPAYMENTS_TIMEOUT_MS so provider calls finish first. */
     requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    metrics: {
+      /** Bearer token for /metrics on the public port; null: not served there. */
+      token: c.METRICS_TOKEN ?? null,
+      /** A separate listener serving /metrics alone, without a token, for an internal network. */
+      port: c.METRICS_PORT ?? null,
+      host: c.METRICS_HOST,
+      /** Gauges read from the database are refreshed at most this often (about the scrape interval). */
+      cacheMs: c.METRICS_CACHE_S * 1000,
+    },
     logLevel: c.LOG_LEVEL,
     trustProxy: c.TRUST_PROXY,
   };

@@ -12,6 +12,7 @@ import { loadMigrations, migrate, SQL_DIR } from '../../sidecar/src/db/migrator.
 import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { testEnv } from '../support/app.js';
 import { ADMIN_URL, createTestDatabase, type TestDatabase } from '../support/db.js';
+import { freePort, startSidecar } from '../support/sidecar-process.js';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
@@ -94,6 +95,23 @@ describe('configuration', () => {
 
   it('never echoes a secret in its message', () => {
     expect(() => parseConfig({ ...testEnv(tdb.url), GOLDCOIN_JWT_SECRET: 'tiny-secret' })).toThrow(/^(?!.*tiny-secret)/);
+  });
+});
+
+describe('metrics on an internal port', () => {
+  it('serves /metrics on METRICS_PORT without a token, and refuses it on the public port when no token is set', async () => {
+    const metricsPort = await freePort();
+    const sidecar = await startSidecar({ env: testEnv(tdb.url, { METRICS_TOKEN: '', METRICS_PORT: String(metricsPort) }), label: 'metrics-port' });
+    try {
+      const internal = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(internal.status).toBe(200);
+      expect(await internal.text()).toMatch(/^goldcoin_pending_payments \d+$/m);
+      const publicPort = await fetch(`${sidecar.url}/metrics`);
+      expect(publicPort.status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/api/wallet`)).status).toBe(404);
+    } finally {
+      await sidecar.stop();
+    }
   });
 });
 

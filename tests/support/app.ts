@@ -11,6 +11,8 @@ import type { TestDatabase } from './db.js';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 export const TEST_HOME = 'http://wp.test';
+/** The bearer token /metrics asks for in tests. */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789-abcdefgh';
 
 /** The CoinPayments keys of testEnv, in the shape startSimulator takes. */
 export const SIM_KEYS = {
@@ -34,6 +36,7 @@ export function testEnv(url: string, extra: Record<string, string> = {}): Record
     COINPAYMENTS_PRIVATE_KEY: SIM_KEYS.privateKey,
     COINPAYMENTS_MERCHANT_ID: SIM_KEYS.merchantId,
     COINPAYMENTS_IPN_SECRET: SIM_KEYS.ipnSecret,
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     ...extra,
   };
 }

@@ -1,4 +1,5 @@
 // Types shared by the Hono app and its route groups.
+import type { Handler } from 'hono';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** The payment provider (CoinPayments, or the simulator behind the same client in tests). */
   provider: PaymentProvider;
+  /** The scrape handler, when two listeners (the public port and METRICS_PORT) share one gauge cache. */
+  metricsRoute?: Handler<AppEnv>;
   /** When set, every answer is checked against its documented schema (tests); a mismatch becomes a 500 and is reported here. */
   checkResponses?: (problem: string) => void;
 }
