@@ -7,7 +7,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { sql } from 'kysely';
-import { requireAuth } from './http/auth.js';
+import { requireAuth, requireCap } from './http/auth.js';
 import { adminRoutes } from './http/admin.js';
 import { adminPaymentRoutes } from './http/admin-payments.js';
 import type { AppDeps, AppEnv } from './http/context.js';
@@ -97,6 +97,10 @@ export function createApp(deps: AppDeps) {
 
   const api = new Hono<AppEnv>();
   api.use('*', requireAuth({ secret: config.jwtSecret, issuer: config.wpHome, clock: deps.clock }));
+  // A token without `read` (a user with no role on this site, or caps a filter dropped) reaches no visitor route;
+  // the admin groups ask for manage_options themselves.
+  const visitor = requireCap('read');
+  api.use('*', (c, next) => (c.req.path.startsWith('/api/admin/') ? next() : visitor(c, next)));
   api.route('/', walletRoutes(deps));
   api.route('/', notificationRoutes(deps));
   api.route('/', packageRoutes(deps));
