@@ -7,7 +7,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { sql } from 'kysely';
-import { requireAuth } from './http/auth.js';
+import { requireAuth, requireCap } from './http/auth.js';
 import { adminRoutes } from './http/admin.js';
 import { adminPaymentRoutes } from './http/admin-payments.js';
 import type { AppDeps, AppEnv, RouteDeps } from './http/context.js';
@@ -20,10 +20,10 @@ import { notificationRoutes } from './http/notifications.js';
 import { buildOpenapiDocument } from './http/openapi.js';
 import { ipnRoutes } from './http/ipn.js';
 import { webhookRoutes } from './http/webhooks.js';
+import { metricsHandler, requireMetricsToken } from './http/metrics-route.js';
 import { packageRoutes } from './http/packages.js';
 import { rechargeRoutes } from './http/recharges.js';
 import { checkResponses } from './http/response-check.js';
-import { countPendingRecharges } from './payments/recharges.js';
 import { postRoutes } from './http/posts.js';
 import { referralRoutes } from './http/referrals.js';
 import { adminRedemptionRoutes, rewardRoutes } from './http/rewards.js';
@@ -99,20 +99,16 @@ export function createApp(appDeps: AppDeps) {
       return c.json(errorBody('database_unavailable', 'the database is not reachable'), 503);
     }
   });
-  app.get('/metrics', async (c) => {
-    try {
-      metrics.pendingPayments.set(await countPendingRecharges(deps.db));
-    } catch {
-      // The database being down must not hide the process metrics; /readyz reports it.
-    }
-    c.header('Content-Type', metrics.registry.contentType);
-    return c.body(await metrics.registry.metrics());
-  });
+  app.get('/metrics', requireMetricsToken(config.metrics.token), deps.metricsRoute ?? metricsHandler(deps));
   const openapi = buildOpenapiDocument();
   app.get('/openapi.json', (c) => c.json(openapi));
 
   const api = new Hono<AppEnv>();
   api.use('*', requireAuth({ secret: config.jwtSecret, issuer: config.wpHome, clock: deps.clock }));
+  // A token without `read` (a user with no role on this site, or caps a filter dropped) reaches no visitor route;
+  // the admin groups ask for manage_options themselves.
+  const visitor = requireCap('read');
+  api.use('*', (c, next) => (c.req.path.startsWith('/api/admin/') ? next() : visitor(c, next)));
   api.route('/', walletRoutes(deps));
   api.route('/', notificationRoutes(deps));
   api.route('/', packageRoutes(deps));
@@ -162,6 +158,14 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'PROTOCOL_CONNE
 function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; errno?: number; fatal?: boolean };
   return (e.code !== undefined && UNAVAILABLE_CODES.has(e.code)) || e.fatal === true || e.errno === 1053;
+}
+
+/** The internal metrics listener (METRICS_PORT): /metrics alone, no token, sharing the public app's cache. */
+export function createMetricsApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.get('/metrics', deps.metricsRoute ?? metricsHandler(deps));
+  app.notFound((c) => c.json(errorBody('not_found', 'no such route'), 404));
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

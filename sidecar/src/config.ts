@@ -68,6 +68,7 @@ const schema = z.object({
   RECHARGE_EVENTS_POLL_MS: intFrom(100, 60_000).default(1_000),
   RECHARGE_EVENTS_MAX_S: intFrom(1, 3_600).default(600),
   RECHARGE_EVENTS_MAX_STREAMS_PER_USER: intFrom(1, 1_000).default(3),
+  RECHARGE_EVENTS_MAX_STREAMS: intFrom(1, 100_000).default(500),
   REWARDS_CATALOG: z.string().max(65_536).optional(),
   AUTHOR_SHARE_PERCENT: intFrom(0, 100).default(0),
   REFERRAL_REWARD_COINS: intFrom(0, 1_000_000).default(50),
@@ -77,6 +78,9 @@ const schema = z.object({
   RATE_LIMIT_UNLOCK: intFrom(0, 1_000_000).default(30),
   RATE_LIMIT_RECHARGE: intFrom(0, 1_000_000).default(10),
   RATE_LIMIT_REDEEM: intFrom(0, 1_000_000).default(10),
+  RATE_LIMIT_DOWNLOAD: intFrom(0, 1_000_000).default(20),
+  RATE_LIMIT_REFERRAL_BIND: intFrom(0, 1_000_000).default(5),
+  RATE_LIMIT_NOTIFICATION_READ: intFrom(0, 1_000_000).default(30),
   SMTP_URL: z
     .url()
     .refine((u) => /^smtps?:\/\//.test(u), 'expected smtp://host:port or smtps://user:pass@host:port')
@@ -89,6 +93,10 @@ const schema = z.object({
   PRICE_CURRENCY: z.string().regex(/^[A-Z]{3,5}$/).default('CNY'),
   BODY_LIMIT_BYTES: intFrom(1024, 10_485_760).default(65_536),
   REQUEST_TIMEOUT_MS: intFrom(1_000, 600_000).default(30_000),
+  METRICS_TOKEN: z.string().min(1).optional(),
+  METRICS_PORT: intFrom(1, 65535).optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_CACHE_S: intFrom(0, 3_600).default(15),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   TRUST_PROXY: bool.default(false),
 });
@@ -148,10 +156,69 @@ function defaultInvoicePrefix(wpHome: string): string {
   return `gc-${new URL(wpHome).host.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 32);
 }
 
+/**
+ * Secrets of either CoinPayments platform and of the plugin, with the bytes each needs outside local runs.
+ * A variable a build does not read yet is simply absent from the environment and skipped.
+ */
+const SECRETS: ReadonlyArray<readonly [name: string, minBytes: number]> = [
+  ['GOLDCOIN_JWT_SECRET', 32],
+  ['COINPAYMENTS_PRIVATE_KEY', 32],
+  ['COINPAYMENTS_IPN_SECRET', 16],
+  ['COINPAYMENTS_CLIENT_SECRET', 32],
+  ['METRICS_TOKEN', 32],
+];
+/** The payment APIs of both platforms; the legacy one has a production default. */
+const PAYMENT_API_URLS: ReadonlyArray<readonly [name: string, fallback: string | undefined]> = [
+  ['COINPAYMENTS_API_URL', 'https://www.coinpayments.net/api.php'],
+  ['COINPAYMENTS_API_BASE', undefined],
+];
+/**
+ * Values published in .env.example, the README and the tests' helpers: anyone who read them could mint
+ * tokens or forge IPNs, so they are as good as no secret.
+ */
+export const KNOWN_PLACEHOLDER_SECRETS: ReadonlySet<string> = new Set([
+  'local-only-secret-change-me-0123456789abcdef',
+  'local_private_key',
+  'local_ipn_secret',
+  'test-secret-0123456789-abcdefghijklmnop',
+  'test_private_key',
+  'test_ipn_secret',
+]);
+/** The shapes the project's own placeholders take (`local_…`, `…change-me…`), and the usual ones elsewhere. */
+const PLACEHOLDER_WORDS = /^local[-_]|change[-_ ]?me|placeholder|your[-_ ]?(secret|key|token)|^(secret|password|test|x+)$/i;
+
+function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Outside a loopback simulator every payment API is https and no secret is a published placeholder or
+ * shorter than it must be; the message names the variable, never its value.
+ */
+function checkProductionSecrets(env: Record<string, string>): void {
+  const urls = PAYMENT_API_URLS.flatMap(([name, fallback]) => {
+    const value = env[name] ?? fallback;
+    return value === undefined ? [] : [[name, new URL(value)] as const];
+  });
+  if (urls.every(([, url]) => isLoopbackHost(url.hostname))) return;
+  for (const [name, url] of urls) {
+    if (url.protocol !== 'https:') throw new ConfigError(`config: ${name} must be https unless it points at a loopback simulator`);
+  }
+  for (const [name, minBytes] of SECRETS) {
+    const value = env[name];
+    if (value === undefined) continue;
+    if (KNOWN_PLACEHOLDER_SECRETS.has(value) || PLACEHOLDER_WORDS.test(value)) {
+      throw new ConfigError(`config: ${name} is a published placeholder; set a random secret`);
+    }
+    if (Buffer.byteLength(value) < minBytes) throw new ConfigError(`config: ${name} must be at least ${minBytes} bytes`);
+  }
+}
+
 /** Parses the environment; throws ConfigError with one line naming the first bad variable. */
 export function parseConfig(env: Record<string, string | undefined>) {
   const cleaned = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
   );
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
@@ -161,6 +228,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     throw new ConfigError(`config: ${name} ${why}`);
   }
   const c = parsed.data;
+  checkProductionSecrets(cleaned);
+  if (c.METRICS_PORT !== undefined && c.METRICS_PORT === c.PORT) throw new ConfigError('config: METRICS_PORT must differ from PORT');
   if (c.RECHARGE_MIN_COINS > c.RECHARGE_MAX_COINS) throw new ConfigError('config: RECHARGE_MIN_COINS is above RECHARGE_MAX_COINS');
   const configured = platforms(c);
   return {
@@ -229,6 +298,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
       eventsPollMs: c.RECHARGE_EVENTS_POLL_MS,
       eventsMaxMs: c.RECHARGE_EVENTS_MAX_S * 1000,
       eventsMaxStreamsPerUser: c.RECHARGE_EVENTS_MAX_STREAMS_PER_USER,
+      /** Open event streams on one instance, all users together. */
+      eventsMaxStreams: c.RECHARGE_EVENTS_MAX_STREAMS,
     },
     spending: {
       rewards: rewardsFrom(c.REWARDS_CATALOG ?? defaultCatalogJson(c.WP_HOME)),
@@ -242,12 +313,25 @@ export function parseConfig(env: Record<string, string | undefined>) {
         unlock: c.RATE_LIMIT_UNLOCK,
         recharge: c.RATE_LIMIT_RECHARGE,
         redeem: c.RATE_LIMIT_REDEEM,
+        /** Each download link issued writes a row; each bind attempt tries a code; each mark writes rows. */
+        download: c.RATE_LIMIT_DOWNLOAD,
+        referralBind: c.RATE_LIMIT_REFERRAL_BIND,
+        notificationRead: c.RATE_LIMIT_NOTIFICATION_READ,
       },
     },
     priceCurrency: c.PRICE_CURRENCY,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     /** Past this a request answers 503 (a stalled database); above COINPAYMENTS_TIMEOUT_MS so provider calls finish first. */
     requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    metrics: {
+      /** Bearer token for /metrics on the public port; null: not served there. */
+      token: c.METRICS_TOKEN ?? null,
+      /** A separate listener serving /metrics alone, without a token, for an internal network. */
+      port: c.METRICS_PORT ?? null,
+      host: c.METRICS_HOST,
+      /** Gauges read from the database are refreshed at most this often (about the scrape interval). */
+      cacheMs: c.METRICS_CACHE_S * 1000,
+    },
     logLevel: c.LOG_LEVEL,
     trustProxy: c.TRUST_PROXY,
   };

@@ -1,6 +1,6 @@
 // Process wiring: config → database → migrations → app → server → background jobs; graceful shutdown.
 import { serve } from '@hono/node-server';
-import { createApp } from './app.js';
+import { createApp, createMetricsApp } from './app.js';
 import { ConfigError, parseConfig } from './config.js';
 import { createDb } from './db/database.js';
 import { migrate } from './db/migrator.js';
@@ -8,6 +8,7 @@ import { loadEnvFile } from './env-file.js';
 import { systemClock } from './clock.js';
 import { idempotencyRetentionJob } from './http/idempotency-retention.js';
 import { createMetrics } from './http/metrics.js';
+import { metricsHandler } from './http/metrics-route.js';
 import { createLogger } from './log.js';
 import { allowedPayCurrencies } from './payments/quote.js';
 import { createProviders } from './payments/providers.js';
@@ -45,8 +46,10 @@ async function main() {
   });
   const providers = createProviders(config.coinpayments, [...allowedPayCurrencies(config.recharge)]);
   const metrics = createMetrics();
-  const deps = { db, config, log, clock: systemClock, metrics, provider: providers.forNew, v2Provider: providers.v2 };
+  const base = { db, config, log, clock: systemClock, metrics, provider: providers.forNew, v2Provider: providers.v2 };
   log.info('payments', { new_recharges: providers.forNew.name, following: providers.all.map((p) => p.name) });
+  // One scrape handler for both listeners, so they share the gauge cache.
+  const deps = { ...base, metricsRoute: metricsHandler(base) };
   const app = createApp(deps);
   const { notify } = config;
   const mailer = notify.smtpUrl
@@ -82,6 +85,14 @@ async function main() {
     log.info('listening', { port: info.port, host: config.host });
   });
 
+  const metricsPort = config.metrics.port;
+  const metricsServer =
+    metricsPort === null
+      ? null
+      : serve({ fetch: createMetricsApp(deps).fetch, port: metricsPort, hostname: config.metrics.host }, (info) => {
+          log.info('metrics listening', { port: info.port, host: config.metrics.host });
+        });
+
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -91,6 +102,7 @@ async function main() {
     force.unref();
     await running.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     mailer?.close();
     await db.destroy();
     process.exit(0);

@@ -37,7 +37,7 @@ async function insertPost(author: number, title: string, priceMeta: string | nul
 beforeAll(async () => {
   // Rate limits off, so fuzzing reaches the validation behind them instead of a 429.
   t = await seededApp(import.meta.filename, {
-    env: { RATE_LIMIT_UNLOCK: '0', RATE_LIMIT_RECHARGE: '0', RATE_LIMIT_REDEEM: '0', COINPAYMENTS_API_URL: 'http://127.0.0.1:9/api.php', COINPAYMENTS_TIMEOUT_MS: '200' },
+    env: { RATE_LIMIT_UNLOCK: '0', RATE_LIMIT_RECHARGE: '0', RATE_LIMIT_REDEEM: '0', RATE_LIMIT_DOWNLOAD: '0', RATE_LIMIT_REFERRAL_BIND: '0', RATE_LIMIT_NOTIFICATION_READ: '0', COINPAYMENTS_API_URL: 'http://127.0.0.1:9/api.php', COINPAYMENTS_TIMEOUT_MS: '200' },
   });
   tdb = t.tdb;
   // Five coins: less than any price or reward, so no fuzzed request can be a valid purchase.

@@ -1,6 +1,7 @@
 // JWT auth: every forged, malformed or expired token is a 401 and nothing is read or written.
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routeSpecs } from '../../sidecar/src/http/schemas/index.js';
 import { buildTestApp, mintToken, TEST_HOME, TEST_SECRET } from '../support/app.js';
 import type { TestDatabase } from '../support/db.js';
 import { type SeededApp, seededApp, userWithCoins } from '../support/seeded.js';
@@ -102,6 +103,8 @@ describe('JWT auth', () => {
     let now = new Date();
     const timed = buildTestApp(tdb, { clock: { now: () => now } });
     const token = await mintToken(user, { expiresInS: 120 });
+    // From the mint on: building the app on a loaded machine can take the mint into the next second.
+    now = new Date();
     expect((await timed.call('GET', '/api/wallet', { token })).status).toBe(200);
     expect((await timed.call('GET', '/api/wallet', { token })).status).toBe(200);
     const [h, p] = token.split('.');
@@ -120,5 +123,37 @@ describe('JWT auth', () => {
     expect(res.status).toBe(403);
     expect((await res.json()).error.code).toBe('forbidden');
     expect(await ledgerRows()).toBe(before);
+  });
+});
+
+describe('capabilities the token carries', () => {
+  const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, '1');
+  const visitorRoutes = routeSpecs.filter((r) => r.auth === 'user');
+  const adminRoutes = routeSpecs.filter((r) => r.auth === 'admin');
+
+  it('refuses every visitor route with 403 forbidden to a token without read, writing nothing', async () => {
+    expect(visitorRoutes.length).toBeGreaterThan(10);
+    const before = await ledgerRows();
+    for (const caps of [[], ['edit_posts'], ['manage_options']] as const) {
+      const token = await mintToken(user, { caps: [...caps] });
+      for (const r of visitorRoutes) {
+        const res = await t.call(r.method.toUpperCase(), concrete(r.path), { token, body: r.method === 'post' ? {} : undefined });
+        expect([r.method, r.path, caps.join(','), res.status]).toEqual([r.method, r.path, caps.join(','), 403]);
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        expect(body.error).toEqual({ code: 'forbidden', message: 'requires the read capability' });
+      }
+    }
+    expect(await ledgerRows()).toBe(before);
+  });
+
+  it('lets read through to the visitor routes and keeps manage_options the one key to the admin routes', async () => {
+    const reader = await mintToken(user, { caps: ['read'] });
+    expect((await t.call('GET', '/api/wallet', { token: reader })).status).toBe(200);
+    for (const r of adminRoutes) {
+      const res = await t.call(r.method.toUpperCase(), concrete(r.path), { token: reader, body: r.method === 'post' ? {} : undefined });
+      expect([r.path, res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([r.path, 403, 'forbidden']);
+    }
+    const admin = await mintToken(user, { caps: ['manage_options'] });
+    expect((await t.call('GET', '/api/admin/stats', { token: admin })).status).toBe(200);
   });
 });

@@ -7,7 +7,7 @@ import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { hmacSha512Hex } from '../../sidecar/src/payments/coinpayments/signing.js';
 import { applyPaymentEvent, type PaymentEvent } from '../../sidecar/src/payments/transition.js';
-import { mintToken } from '../support/app.js';
+import { buildTestApp, mintToken, TEST_METRICS_TOKEN } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { movableClock, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
 
@@ -56,6 +56,18 @@ describe('POST /ipn/coinpayments', () => {
     expect(log.every((l) => l.verdict === 'processed' || l.verdict === 'duplicate')).toBe(true);
     const notes = await tdb.db.selectFrom('notifications').select('kind').where('user_id', '=', r.user).execute();
     expect(notes).toEqual([{ kind: 'recharge_completed' }]);
+    expect((await checkInvariants(tdb.db, [r.user])).problems).toEqual([]);
+  });
+
+  it('credits half of a 1,000-coin quote as 500 coins and no bonus: the bonus follows the coins credited against the frozen tiers', async () => {
+    const r = await newRecharge({ coins: 1000, method: 'USDT' });
+    expect((await rechargeRow(r.id)).bonus_tiers).toBe('1000:10');
+    await h.sim.pay(r.txnId, { underpayPercent: 50 });
+    const row = await rechargeRow(r.id);
+    expect([row.status, row.coins_credited, row.bonus_credited]).toEqual(['completed', 500, 0]);
+    expect(await readBalance(tdb.db, r.user)).toBe(500);
+    const kinds = await tdb.db.selectFrom('coin_ledger').select('kind').where('user_id', '=', r.user).execute();
+    expect(kinds).toEqual([{ kind: 'recharge' }]);
     expect((await checkInvariants(tdb.db, [r.user])).problems).toEqual([]);
   });
 
@@ -216,7 +228,7 @@ describe('the IPN log under a flood of unauthenticated posts', () => {
       const answers = await Promise.all(Array.from({ length: 200 }, () => h.sim.post(url, forged)));
       expect(answers.every((a) => a.httpStatus === 401 && a.answer === 'IPN rejected: bad_hmac')).toBe(true);
       expect((await logFor(r.txnId)).filter((l) => l.reason === 'bad_hmac')).toHaveLength(20);
-      const metrics = await (await capped.call('GET', '/metrics')).text();
+      const metrics = await (await capped.call('GET', '/metrics', { token: TEST_METRICS_TOKEN })).text();
       expect(metrics).toMatch(/^goldcoin_ipn_unlogged_total 180$/m);
       // Genuine IPNs are always stored and processed, whatever strangers spent.
       expect((await h.sim.post(url, h.sim.buildIpn(r.txnId))).answer).toBe('IPN OK');
@@ -234,9 +246,10 @@ describe('the IPN log under a flood of unauthenticated posts', () => {
 
 describe('payment metrics', () => {
   /** A sample's value from the Prometheus text, 0 when the series does not exist yet. */
-  async function sample(series: string): Promise<number> {
-    const text = await (await h.call('GET', '/metrics')).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  async function sample(harness: PaymentsHarness, series: string): Promise<number> {
+    const res = await harness.call('GET', '/metrics', { token: TEST_METRICS_TOKEN });
+    expect(res.status).toBe(200);
+    const line = (await res.text()).split('\n').find((l) => l.startsWith(`${series} `));
     return line ? Number(line.slice(series.length + 1)) : 0;
   }
   const series = {
@@ -247,27 +260,67 @@ describe('payment metrics', () => {
     completed: 'goldcoin_recharges_total{status="completed"}',
     pending: 'goldcoin_pending_payments',
   };
-  const snapshot = async () => {
-    const values = await Promise.all(Object.values(series).map(sample));
+  const snapshot = async (harness: PaymentsHarness) => {
+    const values = await Promise.all(Object.values(series).map((name) => sample(harness, name)));
     const keys = Object.keys(series) as Array<keyof typeof series>;
     return Object.fromEntries(keys.map((k, i) => [k, values[i]!])) as Record<keyof typeof series, number>;
   };
 
   it('shows IPNs by verdict, recharge outcomes and the pending count on /metrics after an IPN', async () => {
-    const before = await snapshot();
-    const r = await newRecharge({ package_id: 'p22', method: 'USDT' });
-    expect((await snapshot()).pending).toBe(before.pending + 1);
-    await h.sim.pay(r.txnId, { duplicate: 3 });
-    await h.sim.post(ipnUrl(), h.sim.buildIpn(r.txnId, { secret: 'not-the-secret' }));
-    const after = await snapshot();
-    expect(after).toEqual({
-      processed: before.processed + 1,
-      duplicate: before.duplicate + 2,
-      rejected: before.rejected + 1,
-      created: before.created + 1,
-      completed: before.completed + 1,
-      pending: before.pending,
-    });
+    const clock = movableClock();
+    const m = await startPaymentsHarness(tdb, { clock });
+    const sinceCache = () => clock.advance(15_000);
+    try {
+      const before = await snapshot(m);
+      const r = await newRecharge({ package_id: 'p22', method: 'USDT' }, m);
+      sinceCache();
+      expect((await snapshot(m)).pending).toBe(before.pending + 1);
+      await m.sim.pay(r.txnId, { duplicate: 3 });
+      await m.sim.post(`${m.url}/ipn/coinpayments`, m.sim.buildIpn(r.txnId, { secret: 'not-the-secret' }));
+      sinceCache();
+      const after = await snapshot(m);
+      expect(after).toEqual({
+        processed: before.processed + 1,
+        duplicate: before.duplicate + 2,
+        rejected: before.rejected + 1,
+        created: before.created + 1,
+        completed: before.completed + 1,
+        pending: before.pending,
+      });
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('reads the database gauges at most once per METRICS_CACHE_S, however often it is scraped', async () => {
+    const clock = movableClock();
+    const m = await startPaymentsHarness(tdb, { clock, env: { METRICS_CACHE_S: '15' } });
+    try {
+      const pending = () => sample(m, series.pending);
+      const first = await pending();
+      await newRecharge({ package_id: 'p22', method: 'USDT' }, m);
+      // Scraped again inside the interval: the cached value, no query.
+      expect(await Promise.all([pending(), pending(), pending()])).toEqual([first, first, first]);
+      clock.advance(14_000);
+      expect(await pending()).toBe(first);
+      clock.advance(1_000);
+      expect(await pending()).toBe(first + 1);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('answers 401 without the bearer METRICS_TOKEN, with a wrong one, and when no token is set', async () => {
+    const attempts: Array<Record<string, string>> = [{}, { Authorization: `Bearer ${TEST_METRICS_TOKEN}x` }, { Authorization: 'Bearer short' }, { Authorization: TEST_METRICS_TOKEN }];
+    for (const headers of attempts) {
+      const res = await h.call('GET', '/metrics', { headers });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    }
+    const open = buildTestApp(tdb, { env: { METRICS_TOKEN: '' } });
+    const res = await open.call('GET', '/metrics', { token: TEST_METRICS_TOKEN });
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain('goldcoin_');
   });
 });
 

@@ -59,11 +59,12 @@ interface Detail {
 
 describe('POST /api/admin/payments/:id/resolve', () => {
   it('credits what arrived (proportional rule) to an underpaid held payment, audited, with the buyer notified', async () => {
+    // 750 of the 1,000 coins quoted arrive: below the frozen 1000:10 tier, so no bonus.
     const r = await heldUnderpaid(25);
     const res = await resolve(r.id, { action: 'credit_received', reason: 'buyer confirmed the short payment' });
     expect(res.status).toBe(200);
     const detail = (await res.json()) as Detail;
-    expect(detail.payment).toMatchObject({ id: r.id, status: 'completed', coins_credited: 750, bonus_credited: 75, hold_reason: null });
+    expect(detail.payment).toMatchObject({ id: r.id, status: 'completed', coins_credited: 750, bonus_credited: 0, hold_reason: null, bonus_tiers: '1000:10' });
     expect(detail.resolution).toMatchObject({
       recharge_id: r.id,
       action: 'credit_received',
@@ -71,17 +72,16 @@ describe('POST /api/admin/payments/:id/resolve', () => {
       actor: `admin:${adminId}`,
       reason: 'buyer confirmed the short payment',
       coins_credited: 750,
-      bonus_credited: 75,
+      bonus_credited: 0,
     });
-    expect(await readBalance(tdb.db, r.user)).toBe(825);
+    expect(await readBalance(tdb.db, r.user)).toBe(750);
     const ledger = await ledgerOf(r.user);
     expect(ledger.map((e) => [e.kind, e.delta_coins, e.actor, e.idempotency_ref])).toEqual([
       ['recharge', 750, `admin:${adminId}`, `recharge:coinpayments:${r.txnId}`],
-      ['bonus', 75, `admin:${adminId}`, `bonus:coinpayments:${r.txnId}`],
     ]);
     expect(ledger[0]!.memo).toContain('buyer confirmed the short payment');
     const notes = await notesOf(r.user);
-    expect(notes.map((n) => [n.kind, JSON.parse(n.data)])).toEqual([['recharge_completed', { recharge_id: r.id, coins: 750, bonus_coins: 75 }]]);
+    expect(notes.map((n) => [n.kind, JSON.parse(n.data)])).toEqual([['recharge_completed', { recharge_id: r.id, coins: 750, bonus_coins: 0 }]]);
     expect((await checkInvariants(tdb.db, [r.user])).problems).toEqual([]);
   });
 
@@ -97,8 +97,8 @@ describe('POST /api/admin/payments/:id/resolve', () => {
     expect(await readBalance(tdb.db, r.user)).toBe(0);
     const res = await resolve(r.id, { action: 'credit_received', reason: 'buyer topped up' });
     expect(res.status).toBe(200);
-    expect(await rechargeRow(r.id)).toMatchObject({ status: 'completed', coins_credited: 900, bonus_credited: 90 });
-    expect(await readBalance(tdb.db, r.user)).toBe(990);
+    expect(await rechargeRow(r.id)).toMatchObject({ status: 'completed', coins_credited: 900, bonus_credited: 0 });
+    expect(await readBalance(tdb.db, r.user)).toBe(900);
   });
 
   it('credits the full quote when asked to', async () => {
@@ -162,7 +162,7 @@ describe('POST /api/admin/payments/:id/resolve', () => {
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(second.headers.get('Idempotent-Replayed')).toBe('true');
     expect(await second.json()).toEqual(await first.json());
-    expect(await readBalance(tdb.db, r.user)).toBe(825);
+    expect(await readBalance(tdb.db, r.user)).toBe(750);
   });
 
   it('refuses with 409 not_on_hold a payment that is pending without a hold, completed, or already resolved', async () => {

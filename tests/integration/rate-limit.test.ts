@@ -50,6 +50,36 @@ describe('rate limits', () => {
     expect((await t.call('POST', `/api/posts/${postId}/unlock`, { token: u.token })).status).toBe(200);
   });
 
+  it('limits download links, referral binding and notification marking per user, each in its own bucket', async () => {
+    const clock = steppedClock();
+    const env = { RATE_LIMIT_DOWNLOAD: '2', RATE_LIMIT_REFERRAL_BIND: '2', RATE_LIMIT_NOTIFICATION_READ: '2', RATE_LIMIT_UNLOCK: '0' };
+    const t = buildTestApp(tdb, { clock, env });
+    const u = await richUser();
+    const { postId } = await insertPricedPost(tdb.db, 1, { filePath: '2026/12/Limit.ex4' });
+    expect((await t.call('POST', `/api/posts/${postId}/unlock`, { token: u.token })).status).toBe(200);
+    const routes: Array<[string, unknown, number]> = [
+      [`/api/posts/${postId}/download`, undefined, 200],
+      // Counted before the code is looked up: the limit bounds guessing codes too.
+      ['/api/referrals/bind', { code: 'NO-SUCH-CODE' }, 404],
+      ['/api/notifications/read', { all: true }, 200],
+    ];
+    for (const [path, body, status] of routes) {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await t.call('POST', path, { token: u.token, body })).status);
+      expect([path, ...statuses]).toEqual([path, status, status, 429, 429]);
+      const limited = await t.call('POST', path, { token: u.token, body });
+      expect(limited.headers.get('Retry-After')).toBe('45');
+      expect((await limited.json()).error.code).toBe('rate_limited');
+    }
+    // A second user has counters of their own; a new window starts the count again.
+    const other = await richUser();
+    expect((await t.call('POST', '/api/notifications/read', { token: other.token, body: { all: true } })).status).toBe(200);
+    clock.advanceS(45);
+    expect((await t.call('POST', `/api/posts/${postId}/download`, { token: u.token })).status).toBe(200);
+    const downloads = await tdb.db.selectFrom('downloads').select('id').where('user_id', '=', u.id).execute();
+    expect(downloads).toHaveLength(3);
+  });
+
   it('lets exactly the limit through 20 concurrent requests', async () => {
     const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_UNLOCK: '5' } });
     const u = await richUser();
@@ -144,7 +174,7 @@ describe('rate limits', () => {
     const t = buildTestApp(tdb, { clock, env: { RATE_LIMIT_RECHARGE: '2' } });
     const app = new Hono<AppEnv>();
     app.use('*', async (c, next) => {
-      c.set('user', { id: 424242, email: '', name: '', locale: 'en_US', caps: ['read'], postId: null });
+      c.set('user', { id: 424242, email: '', name: '', locale: 'en_US', caps: ['read'], postId: null, tokenExpS: Math.floor(Date.now() / 1000) + 600 });
       await next();
     });
     app.post('/recharges', rateLimit(t.deps, 'recharge'), (c) => c.json({ ok: true }, 201));

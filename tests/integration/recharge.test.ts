@@ -10,7 +10,7 @@ import { startSimulator } from '../../simulators/coinpayments-legacy/simulator.j
 import { createRecharge } from '../../sidecar/src/payments/recharges.js';
 import { buildTestApp, mintToken } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
-import { SIM_KEYS, startPaymentsHarness, wrapProvider, type PaymentsHarness } from '../support/payments.js';
+import { movableClock, SIM_KEYS, startPaymentsHarness, wrapProvider, type PaymentsHarness } from '../support/payments.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
 
 let tdb: TestDatabase;
@@ -242,13 +242,19 @@ describe('paying a recharge', () => {
     expect((await checkInvariants(tdb.db, [user])).problems).toEqual([]);
   });
 
-  it('credits an underpayment in proportion, rounding down (default policy)', async () => {
+  it('credits an underpayment in proportion, rounding down, with the bonus of the coins credited (default policy)', async () => {
     const user = await createWpUser(tdb.db);
     const { json } = await create(user, { coins: 1000, method: 'USDT' });
     await h.sim.pay(json['payment'].txn_id, { underpayPercent: 25 });
     const row = await tdb.db.selectFrom('recharge_transactions').selectAll().where('id', '=', json['id']).executeTakeFirstOrThrow();
-    expect([row.status, row.coins_credited, row.bonus_credited]).toEqual(['completed', 750, 75]);
-    expect(await readBalance(tdb.db, user)).toBe(825);
+    // 750 coins are below the 1000:10 tier: no bonus, as a 750-coin quote would get.
+    expect([row.status, row.coins_credited, row.bonus_credited]).toEqual(['completed', 750, 0]);
+    expect(await readBalance(tdb.db, user)).toBe(750);
+    const big = await createWpUser(tdb.db);
+    const second = (await create(big, { coins: 2000, method: 'USDT' })).json;
+    await h.sim.pay(second['payment'].txn_id, { underpayPercent: 25 });
+    // 1,500 coins still reach the tier: 10 % of what was credited.
+    expect(await readBalance(tdb.db, big)).toBe(1650);
   });
 
   it('holds an underpayment for review under RECHARGE_UNDERPAYMENT=hold and credits nothing', async () => {
@@ -441,6 +447,70 @@ describe('the SSE stream bound', () => {
         afterEnd = (await stream(user, b['id'])).res.status;
       }
       expect(afterEnd).toBe(200);
+    } finally {
+      for (const ctl of open) ctl.abort();
+      await capped.close();
+    }
+  });
+});
+
+describe('the SSE stream and its token', () => {
+  it("ends a still-pending recharge's stream when its token expires", async () => {
+    const user = await createWpUser(tdb.db);
+    const { json } = await create(user, { package_id: 'p22', method: 'USDT' });
+    const clock = movableClock();
+    const sse = await startPaymentsHarness(tdb, { clock, env: { RECHARGE_EVENTS_POLL_MS: '100' } });
+    try {
+      const token = await mintToken(user, { expiresInS: 120 });
+      const res = await fetch(`${sse.url}/api/recharges/${json['id']}/events`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      while (!text.includes('event: status')) text += decoder.decode((await reader.read()).value, { stream: true });
+      // Well inside RECHARGE_EVENTS_MAX_S (600 s), past the token's exp: the next poll ends the stream.
+      clock.advance(121_000);
+      const rest = async () => {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          text += decoder.decode(value, { stream: true });
+        }
+      };
+      await Promise.race([rest(), new Promise((_, reject) => setTimeout(() => reject(new Error('stream outlived its token')), 5_000))]);
+      expect(text.match(/event: status/g)).toHaveLength(1);
+      expect(text).toContain('"status":"pending"');
+    } finally {
+      await sse.close();
+    }
+  });
+
+  it('caps open streams per instance, all users together (RECHARGE_EVENTS_MAX_STREAMS), 429 beyond', async () => {
+    const users = await Promise.all([0, 1, 2].map(() => createWpUser(tdb.db)));
+    const ids: number[] = [];
+    for (const u of users) ids.push((await create(u, { package_id: 'p22', method: 'USDT' })).json['id'] as number);
+    const capped = await startPaymentsHarness(tdb, { env: { RECHARGE_EVENTS_MAX_STREAMS: '2', RECHARGE_EVENTS_POLL_MS: '100' } });
+    const open: AbortController[] = [];
+    const stream = async (i: number) => {
+      const ctl = new AbortController();
+      open.push(ctl);
+      const res = await fetch(`${capped.url}/api/recharges/${ids[i]}/events`, { headers: { Authorization: `Bearer ${await mintToken(users[i]!)}` }, signal: ctl.signal });
+      return { res, ctl };
+    };
+    try {
+      const first = await stream(0);
+      expect((await stream(1)).res.status).toBe(200);
+      const third = await stream(2);
+      expect(third.res.status).toBe(429);
+      expect(third.res.headers.get('Retry-After')).toBe('1');
+      expect(((await third.res.json()) as { error: { code: string } }).error.code).toBe('too_many_streams');
+      first.ctl.abort();
+      let again = 0;
+      for (let i = 0; i < 50 && again !== 200; i++) {
+        if (again) await new Promise((r) => setTimeout(r, 50));
+        again = (await stream(2)).res.status;
+      }
+      expect(again).toBe(200);
     } finally {
       for (const ctl of open) ctl.abort();
       await capped.close();

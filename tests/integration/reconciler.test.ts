@@ -5,7 +5,7 @@ import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { silentLogger } from '../../sidecar/src/log.js';
 import { nextReconcileAt, reconcileDelayMs, reconcileOnce, type ReconcilerDeps } from '../../sidecar/src/payments/reconciler.js';
-import { mintToken } from '../support/app.js';
+import { mintToken, TEST_METRICS_TOKEN } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { movableClock, startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
 
@@ -255,7 +255,7 @@ describe('reconciler backoff', () => {
 
   it('counts its passes in goldcoin_reconcile_runs_total', async () => {
     const runs = async () => {
-      const text = await (await h.call('GET', '/metrics')).text();
+      const text = await (await h.call('GET', '/metrics', { token: TEST_METRICS_TOKEN })).text();
       return Number(/^goldcoin_reconcile_runs_total (\d+)$/m.exec(text)?.[1] ?? 0);
     };
     const before = await runs();

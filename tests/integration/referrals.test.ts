@@ -14,7 +14,7 @@ const REWARD = 50;
 let tdb: TestDatabase;
 let t: SeededApp;
 beforeAll(async () => {
-  t = await seededApp(import.meta.filename, { poolSize: 40, env: { REFERRAL_REWARD_COINS: String(REWARD) } });
+  t = await seededApp(import.meta.filename, { poolSize: 40, env: { REFERRAL_REWARD_COINS: String(REWARD), RATE_LIMIT_REFERRAL_BIND: '0' } });
   tdb = t.tdb;
 });
 afterAll(async () => tdb?.drop());

@@ -12,6 +12,7 @@ import { loadMigrations, migrate, SQL_DIR } from '../../sidecar/src/db/migrator.
 import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { testEnv } from '../support/app.js';
 import { ADMIN_URL, createTestDatabase, type TestDatabase } from '../support/db.js';
+import { freePort, startSidecar } from '../support/sidecar-process.js';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
@@ -67,6 +68,16 @@ describe('configuration', () => {
       { COINPAYMENTS_PUBLIC_KEY: '', COINPAYMENTS_PRIVATE_KEY: '', COINPAYMENTS_MERCHANT_ID: '', COINPAYMENTS_IPN_SECRET: '' },
       /^config: COINPAYMENTS_CLIENT_ID and COINPAYMENTS_CLIENT_SECRET \(or the legacy .*\) are required$/,
     ],
+    [
+      "the tests' published JWT secret beside the real CoinPayments",
+      { COINPAYMENTS_API_URL: 'https://www.coinpayments.net/api.php' },
+      /^config: GOLDCOIN_JWT_SECRET is a published placeholder; set a random secret$/,
+    ],
+    [
+      'a plain-http payment API off loopback',
+      { COINPAYMENTS_API_URL: 'http://pay.example.com/api.php' },
+      /^config: COINPAYMENTS_API_URL must be https unless it points at a loopback simulator$/,
+    ],
   ];
   it.each(cases)('exits non-zero with one line naming the variable for %s', async (_name, override, message) => {
     const { code, stderr } = await runSidecar({ ...testEnv(tdb.url), ...override });
@@ -95,6 +106,23 @@ describe('configuration', () => {
 
   it('never echoes a secret in its message', () => {
     expect(() => parseConfig({ ...testEnv(tdb.url), GOLDCOIN_JWT_SECRET: 'tiny-secret' })).toThrow(/^(?!.*tiny-secret)/);
+  });
+});
+
+describe('metrics on an internal port', () => {
+  it('serves /metrics on METRICS_PORT without a token, and refuses it on the public port when no token is set', async () => {
+    const metricsPort = await freePort();
+    const sidecar = await startSidecar({ env: testEnv(tdb.url, { METRICS_TOKEN: '', METRICS_PORT: String(metricsPort) }), label: 'metrics-port' });
+    try {
+      const internal = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(internal.status).toBe(200);
+      expect(await internal.text()).toMatch(/^goldcoin_pending_payments \d+$/m);
+      const publicPort = await fetch(`${sidecar.url}/metrics`);
+      expect(publicPort.status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/api/wallet`)).status).toBe(404);
+    } finally {
+      await sidecar.stop();
+    }
   });
 });
 

@@ -123,6 +123,34 @@ describe('POST /api/posts/:postId/unlock', () => {
     expect(await r.json()).toEqual({ unlocked: true, balance: 85, charged_coins: 15 });
   });
 
+  it('charges no more than the price the buyer saw: a raise answers 409 price_changed and charges nothing, a cut charges the lower', async () => {
+    const u = await userWith(100);
+    const { postId } = await insertPricedPost(tdb.db, 20);
+    const shown = (await (await t.call('GET', `/api/posts/${postId}`, { token: u.token })).json()).price_coins;
+    expect(shown).toBe(20);
+    await setPostMeta(tdb.db, postId, '_goldcoin_price', '35');
+    const raised = await t.call('POST', `/api/posts/${postId}/unlock`, { token: u.token, body: { expected_price_coins: shown } });
+    expect(raised.status).toBe(409);
+    expect(await raised.json()).toEqual({
+      error: { code: 'price_changed', message: expect.any(String), details: { price_coins: 35, expected_price_coins: 20 } },
+    });
+    expect(await readBalance(tdb.db, u.id)).toBe(100);
+    expect(await tdb.db.selectFrom('entitlements').selectAll().where('user_id', '=', u.id).execute()).toEqual([]);
+    expect(await ledgerRows(u.id, 'unlock')).toEqual([]);
+
+    await setPostMeta(tdb.db, postId, '_goldcoin_price', '12');
+    const cut = await t.call('POST', `/api/posts/${postId}/unlock`, { token: u.token, body: { expected_price_coins: 35 } });
+    expect(await cut.json()).toEqual({ unlocked: true, balance: 88, charged_coins: 12 });
+    // Once held, a raised price is no reason to refuse: the repeat charges nothing.
+    await setPostMeta(tdb.db, postId, '_goldcoin_price', '50');
+    const again = await t.call('POST', `/api/posts/${postId}/unlock`, { token: u.token, body: { expected_price_coins: 12 } });
+    expect(await again.json()).toEqual({ unlocked: true, balance: 88, charged_coins: 0 });
+    for (const bad of [{ expected_price_coins: 0 }, { expected_price_coins: 1.5 }, { expected_price_coins: '20' }]) {
+      expect((await t.call('POST', `/api/posts/${postId}/unlock`, { token: u.token, body: bad })).status).toBe(400);
+    }
+    expect((await checkInvariants(tdb.db, [u.id])).problems).toEqual([]);
+  });
+
   it('accepts a price with surrounding whitespace as WordPress may store it', async () => {
     const u = await userWith(100);
     const { postId } = await insertPricedPost(tdb.db, ' 12 ');

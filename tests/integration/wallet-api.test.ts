@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
-import { mintToken } from '../support/app.js';
+import { mintToken, TEST_METRICS_TOKEN } from '../support/app.js';
 import { createWpUser, type TestDatabase } from '../support/db.js';
 import { type SeededApp, seededApp } from '../support/seeded.js';
 
@@ -170,7 +170,7 @@ describe('service routes', () => {
   it('reports liveness, readiness, metrics and the OpenAPI document', async () => {
     expect((await t.app.request('/healthz')).status).toBe(200);
     expect(await (await t.app.request('/readyz')).json()).toEqual({ ok: true });
-    const metrics = await (await t.app.request('/metrics')).text();
+    const metrics = await (await t.call('GET', '/metrics', { token: TEST_METRICS_TOKEN })).text();
     expect(metrics).toContain('goldcoin_http_requests_total');
     const doc = await (await t.app.request('/openapi.json')).json();
     expect(doc.paths['/api/wallet']).toBeDefined();

@@ -14,6 +14,8 @@ import type { TestDatabase } from './db.js';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 export const TEST_HOME = 'http://wp.test';
+/** The bearer token /metrics asks for in tests. */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789-abcdefgh';
 
 /** The CoinPayments keys of testEnv, in the shape startSimulator takes. */
 export const SIM_KEYS = {
@@ -30,10 +32,14 @@ export function testEnv(url: string, extra: Record<string, string> = {}): Record
     GOLDCOIN_JWT_SECRET: TEST_SECRET,
     WP_HOME: TEST_HOME,
     GOLDCOIN_TABLE_PREFIX: 'wp_goldcoin_',
+    // Loopback with nothing listening: a test never reaches the real provider, and the tests' published
+    // secrets are accepted only beside a loopback payment API.
+    COINPAYMENTS_API_URL: 'http://127.0.0.1:9/api.php',
     COINPAYMENTS_PUBLIC_KEY: SIM_KEYS.publicKey,
     COINPAYMENTS_PRIVATE_KEY: SIM_KEYS.privateKey,
     COINPAYMENTS_MERCHANT_ID: SIM_KEYS.merchantId,
     COINPAYMENTS_IPN_SECRET: SIM_KEYS.ipnSecret,
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     ...extra,
   };
 }

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../sidecar/src/config.js';
+import { bonusForTiers, formatTiers, parseTiers, type BonusTier } from '../../sidecar/src/payments/bonus-tiers.js';
 import { catalogue, quote, usdAmount } from '../../sidecar/src/payments/quote.js';
 import { legacyStatus } from '../../sidecar/src/payments/coinpayments/status.js';
 import { decide, type Decision, type PaymentEvent, type Policies, type RechargeState } from '../../sidecar/src/payments/transition.js';
@@ -65,6 +66,63 @@ describe('recharge state machine', () => {
     expect(decide(pending(), paid('139.99999999'), proportional)).toMatchObject({ coinsCredited: 999, bonusCredited: 99 });
     // So little that nothing would be credited: a person has to look at it.
     expect(decide(pending(), paid('0.00000001'), proportional)).toEqual({ action: 'hold', reason: 'underpaid' });
+  });
+
+  it('gives an underpayment the bonus of the coins it credits, against the tiers frozen in the quote', () => {
+    const tiers: BonusTier[] = [{ minCoins: 1000, bonusPercent: 10 }];
+    // Quote 1,000 coins at 1000:10, pay half: 500 coins, which earn no bonus, as a direct 500-coin quote would not.
+    expect(decide(pending({ bonusTiers: tiers }), paid('70'), proportional)).toEqual({
+      action: 'complete',
+      coinsCredited: 500,
+      bonusCredited: 0,
+      underpaid: true,
+      late: false,
+    });
+    // A package's own bonus (25) shrinks in proportion; the tier bonus follows the coins credited.
+    const pkg = pending({ coins: 2000, bonusCoins: 25 + 200, cryptoAmount: '280', bonusTiers: tiers });
+    expect(decide(pkg, paid('210'), proportional)).toMatchObject({ coinsCredited: 1500, bonusCredited: 18 + 150 });
+    expect(decide(pkg, paid('70'), proportional)).toMatchObject({ coinsCredited: 500, bonusCredited: 6 });
+    // A person crediting what arrived follows the same rule; crediting the full quote pays the quoted bonus.
+    const held = pending({ bonusTiers: tiers, holdReason: 'underpaid', receivedAmount: '70' });
+    const resolve = (action: 'credit_received' | 'credit_full') => ({ type: 'resolve' as const, action, actor: 'admin:1', reason: 'x' });
+    expect(decide(held, resolve('credit_received'), proportional)).toMatchObject({ coinsCredited: 500, bonusCredited: 0 });
+    expect(decide(held, resolve('credit_full'), proportional)).toMatchObject({ coinsCredited: 1000, bonusCredited: 100 });
+  });
+
+  it('credits an underpayment no bonus a direct quote of the credited coins would not get, for any tiers and amounts', () => {
+    const tierList = fc
+      .array(fc.record({ minCoins: fc.integer({ min: 1, max: 60_000 }), bonusPercent: fc.integer({ min: 0, max: 100 }) }), { maxLength: 4 })
+      .map((l) => [...l].sort((a, b) => a.minCoins - b.minCoins));
+    fc.assert(
+      fc.property(
+        tierList,
+        fc.integer({ min: 1, max: 50_000 }),
+        fc.integer({ min: 0, max: 5_000 }),
+        fc.integer({ min: 1, max: 10_000_00000000 }),
+        fc.integer({ min: 0, max: 10_000_00000000 }),
+        (tiers, coins, packageBonus, askedUnits, receivedUnits) => {
+          const asked = BigInt(askedUnits);
+          const received = BigInt(Math.min(receivedUnits, askedUnits - 1));
+          const quoted = packageBonus + bonusForTiers(tiers, coins);
+          const state = pending({ coins, bonusCoins: quoted, bonusTiers: tiers, cryptoAmount: (Number(asked) / 1e8).toFixed(8) });
+          const d = decide(state, paid((Number(received) / 1e8).toFixed(8)), proportional);
+          // The frozen text reads back as the same tiers.
+          expect(parseTiers(formatTiers(tiers))).toEqual(tiers);
+          if (d.action !== 'complete') {
+            expect(d).toEqual({ action: 'hold', reason: 'underpaid' });
+            return;
+          }
+          const credited = Number((BigInt(coins) * received) / asked);
+          expect(d.coinsCredited).toBe(credited);
+          const expected = Math.min(quoted, Number((BigInt(packageBonus) * received) / asked) + bonusForTiers(tiers, credited));
+          expect(d.bonusCredited).toBe(expected);
+          expect(d.bonusCredited).toBeLessThanOrEqual(quoted);
+          // Without a package bonus: never more than a direct quote of the coins credited earns.
+          if (packageBonus === 0) expect(d.bonusCredited).toBeLessThanOrEqual(bonusForTiers(tiers, credited));
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   it('holds an underpayment for review under the hold policy', () => {
@@ -190,7 +248,16 @@ describe('recharge quote', () => {
   it('prices the seed packages at 1 coin = 1 CNY with the USD amount and the 10% tier from 1000 coins', () => {
     expect(quote(cfg, 'CNY', { packageId: 'p52', method: 'USDT' })).toEqual({
       ok: true,
-      quote: { packageId: 'p52', coins: 52, bonusCoins: 0, priceAmount: '52.00', priceCurrency: 'CNY', method: 'USDT', payCurrency: 'USDT.TRC20' },
+      quote: {
+        packageId: 'p52',
+        coins: 52,
+        bonusCoins: 0,
+        priceAmount: '52.00',
+        priceCurrency: 'CNY',
+        method: 'USDT',
+        payCurrency: 'USDT.TRC20',
+        bonusTiers: [{ minCoins: 1000, bonusPercent: 10 }],
+      },
     });
     expect(quote(cfg, 'CNY', { coins: 1234, method: 'CoinPayment', currency: 'BTC' })).toMatchObject({
       ok: true,

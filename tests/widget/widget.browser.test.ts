@@ -12,7 +12,7 @@ import { mintToken, TEST_HOME, type TokenOptions } from '../support/app.js';
 import { buildWidget, launchBrowser } from '../support/browser.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
-import { deletePostMeta, insertPricedPost } from '../support/wp-content.js';
+import { deletePostMeta, insertPricedPost, setPostMeta } from '../support/wp-content.js';
 
 const WAIT_MS = 15_000;
 const NONCE = 'wp-rest-nonce-1234';
@@ -316,6 +316,39 @@ describe('unlock', () => {
     expect(await readBalance(tdb.db, v.userId)).toBe(2);
     expect((await checkInvariants(tdb.db, [v.userId])).ok).toBe(true);
     await page.close();
+  });
+
+  test('a price raised after it was shown: nothing charged, the new price shown and asked again, in one request more', async () => {
+    const v = await visitor(100);
+    const { postId } = await insertPricedPost(tdb.db, 30, { title: 'Breakout EA' });
+    const page = await open(widget({ view: 'unlock', 'post-id': postId, api: h.url, token: v.token }));
+    await page.getByRole('button', { name: 'Unlock for 30 coins' }).waitFor();
+    const calls: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().startsWith(h.url) && r.method() !== 'OPTIONS') calls.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    });
+    await setPostMeta(tdb.db, postId, '_goldcoin_price', '45');
+    await page.getByRole('button', { name: 'Unlock for 30 coins' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The price is now 45 coins. Nothing was charged' }).waitFor();
+    expect(await readBalance(tdb.db, v.userId)).toBe(100);
+    await page.getByRole('button', { name: 'Unlock for 45 coins' }).click();
+    await page.getByText('Unlocked').waitFor();
+    await page.locator('dd', { hasText: '55' }).waitFor();
+    expect(await readBalance(tdb.db, v.userId)).toBe(55);
+    // The refused unlock and the one at the new price: no reload in between.
+    expect(calls).toEqual([`POST /api/posts/${postId}/unlock`, `POST /api/posts/${postId}/unlock`]);
+    await page.close();
+
+    const zh = await visitor(100, { locale: 'zh_CN' });
+    const other = await insertPricedPost(tdb.db, 10, { title: 'Scalper EA' });
+    const zhPage = await open(widget({ view: 'unlock', 'post-id': other.postId, api: h.url, token: zh.token }));
+    await zhPage.getByRole('button', { name: '使用 10 金币解锁' }).waitFor();
+    await setPostMeta(tdb.db, other.postId, '_goldcoin_price', '12');
+    await zhPage.getByRole('button', { name: '使用 10 金币解锁' }).click();
+    await zhPage.getByRole('alert').filter({ hasText: '价格已变为 12 金币，未扣费。' }).waitFor();
+    await zhPage.getByRole('button', { name: '使用 12 金币解锁' }).waitFor();
+    expect(await readBalance(tdb.db, zh.userId)).toBe(100);
+    await zhPage.close();
   });
 
   test('a post without a file offers no download once unlocked, and a file removed meanwhile is explained', async () => {

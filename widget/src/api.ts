@@ -15,6 +15,8 @@ export interface ApiError {
   status: number;
   code: string;
   retryAfterS?: number;
+  /** The error's details, when a view acts on them (the new price of a 409 price_changed). */
+  details?: Record<string, unknown>;
   /** invalid_request: each refused field (path, zod issue code, bound or rule), for a message beside its input. */
   fields?: FieldIssue[];
 }
@@ -111,6 +113,7 @@ export function createClient(o: ClientOptions) {
       error: {
         status: res.status,
         code: json?.error?.code ?? `http_${res.status}`,
+        details: json?.error?.details,
         ...(retry > 0 ? { retryAfterS: retry } : {}),
         ...(Array.isArray(json?.error?.details?.fields) ? { fields: json.error.details.fields as FieldIssue[] } : {}),
       },

@@ -61,6 +61,7 @@ async function verifyTokenWithExpiry(token: string, opts: AuthOptions): Promise<
     locale: str(payload['locale'], 20) || 'en_US',
     caps,
     postId: postId !== null && Number.isSafeInteger(postId) && postId > 0 ? postId : null,
+    tokenExpS: exp,
   };
   return { user, expS: exp };
 }

@@ -1,5 +1,6 @@
 // Types shared by the Hono app and its route groups.
 import type { CatalogStore } from '../catalog/store.js';
+import type { Handler } from 'hono';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -17,6 +18,8 @@ export interface AuthUser {
   locale: string;
   caps: Capability[];
   postId: number | null;
+  /** The token's `exp`, in seconds since the epoch: a long-lived answer (an event stream) ends there. */
+  tokenExpS: number;
 }
 
 /** Everything the app needs, passed in so a test builds one in a line. */
@@ -30,6 +33,8 @@ export interface AppDeps {
   provider: PaymentProvider;
   /** The new platform, when an integration is configured: its webhooks are verified and re-read through it. */
   v2Provider?: CoinPaymentsV2Provider | null;
+  /** The scrape handler, when two listeners (the public port and METRICS_PORT) share one gauge cache. */
+  metricsRoute?: Handler<AppEnv>;
   /** When set, every answer is checked against its documented schema (tests); a mismatch becomes a 500 and is reported here. */
   checkResponses?: (problem: string) => void;
   /** The catalog every quote, reward and referral reads; createApp makes one (seeded from config) when it is not given. */

@@ -5,6 +5,7 @@ import { inboxPage, markRead, type InboxItem } from '../notify/inbox.js';
 import { normalizeLocale } from '../notify/locale.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { markReadBody, notificationsQuery, type notification } from './schemas/notifications.js';
+import { rateLimit } from './rate-limit.js';
 import { parseJson, parseQuery } from './validate.js';
 
 function itemJson(n: InboxItem): z.output<typeof notification> {
@@ -29,7 +30,7 @@ export function notificationRoutes(deps: AppDeps) {
     return c.json({ notifications: page.items.map(itemJson), unread_count: page.unreadCount, next_cursor: page.nextCursor });
   });
 
-  app.post('/notifications/read', async (c) => {
+  app.post('/notifications/read', rateLimit(deps, 'notificationRead'), async (c) => {
     const body = await parseJson(c, markReadBody);
     const target = 'all' in body ? { all: true as const } : { ids: body.ids };
     const unread = await markRead(deps.db, c.get('user').id, target, deps.clock.now());

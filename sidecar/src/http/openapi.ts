@@ -60,7 +60,7 @@ function operation(spec: RouteSpec): Json {
     ...(spec.auth === 'none' ? { security: [] } : {}),
     ...(spec.params || spec.query || spec.idempotency ? { parameters: parameters(spec) } : {}),
     ...(spec.body
-      ? { requestBody: { required: true, content: { [spec.bodyContentType ?? 'application/json']: { schema: jsonSchema(spec.body, 'input') } } } }
+      ? { requestBody: { required: !spec.bodyOptional, content: { [spec.bodyContentType ?? 'application/json']: { schema: jsonSchema(spec.body, 'input') } } } }
       : {}),
     responses: Object.fromEntries(Object.entries(answers).map(([status, answer]) => [status, response(answer)])),
   };

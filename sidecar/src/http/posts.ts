@@ -7,8 +7,9 @@ import { findEntitlement, unlockPost } from '../spending/unlock.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotent } from './idempotency.js';
-import { rateLimited, windowLimit } from './rate-limit.js';
-import { parseId } from './validate.js';
+import { rateLimit, rateLimited, windowLimit } from './rate-limit.js';
+import { unlockBody } from './schemas/posts.js';
+import { parseId, parseJson } from './validate.js';
 
 const notForSale = () => notFound('post_not_for_sale', 'this post is not for sale');
 
@@ -43,9 +44,12 @@ export function postRoutes(deps: AppDeps) {
   app.post('/posts/:postId/unlock', optionalIdempotency(deps), async (c) => {
     const postId = parseId(c.req.param('postId'), 'postId');
     const user = c.get('user');
+    // Older clients send no body: they pay the current price, as before.
+    const body = c.req.header('content-type') === undefined ? {} : await parseJson(c, unlockBody);
     const result = await unlockPost(db, {
       userId: user.id,
       postId,
+      ...(body.expected_price_coins !== undefined ? { expectedPriceCoins: body.expected_price_coins } : {}),
       authorSharePercent: config.spending.authorSharePercent,
       locale: user.locale,
       attempts: unlockLimit,
@@ -54,6 +58,12 @@ export function postRoutes(deps: AppDeps) {
       if (result.code === 'post_not_for_sale') throw notForSale();
       if (result.code === 'rate_limited') {
         throw rateLimited({ limit: config.spending.rateLimits.unlock, windowS: config.spending.rateLimits.windowS }, result.retryAfterS);
+      }
+      if (result.code === 'price_changed') {
+        throw new ApiError(409, 'price_changed', 'the price changed since it was shown; nothing was charged', {
+          price_coins: result.priceCoins,
+          expected_price_coins: result.expectedPriceCoins,
+        });
       }
       throw new ApiError(402, 'insufficient_coins', 'not enough coins to unlock this post', {
         balance: result.balance,
@@ -68,7 +78,8 @@ export function postRoutes(deps: AppDeps) {
     return c.json({ unlocked: true, balance: result.balance, charged_coins: result.chargedCoins });
   });
 
-  app.post('/posts/:postId/download', async (c) => {
+  // Every link issued writes a row: counted per user like the other writes.
+  app.post('/posts/:postId/download', rateLimit(deps, 'download'), async (c) => {
     const postId = parseId(c.req.param('postId'), 'postId');
     const result = await issueDownload(db, {
       userId: c.get('user').id,

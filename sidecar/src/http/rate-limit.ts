@@ -5,7 +5,8 @@ import { errno } from '../db/retry.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError } from './errors.js';
 
-export type RateLimitBucket = 'unlock' | 'recharge' | 'redeem';
+/** A bucket's name is its counter row's key and its config field (`RATE_LIMIT_<NAME>`). */
+export type RateLimitBucket = 'unlock' | 'recharge' | 'redeem' | 'download' | 'referralBind' | 'notificationRead';
 
 /** The bucket's configured allowance; undefined when it is off (0). */
 export function windowLimit(deps: AppDeps, bucket: RateLimitBucket): WindowLimit | undefined {

@@ -9,20 +9,30 @@ import { rechargeJson } from './serialize.js';
 /** SSE comment lines keep proxies from closing an idle stream. */
 const HEARTBEAT_MS = 15_000;
 
-/** Open streams per user on this instance: each holds a connection and polls the database until it ends. */
+/**
+ * Open streams on this instance, per user and in all: each holds a connection and polls the database until
+ * it ends, so many users together must not exhaust the process or the pool either.
+ */
 export class StreamSlots {
   private readonly open = new Map<number, number>();
-  constructor(private readonly maxPerUser: number) {}
+  private total = 0;
+  constructor(
+    private readonly maxPerUser: number,
+    private readonly maxTotal: number,
+  ) {}
 
-  /** A release function (safe to call twice), or null when the user already has their share open. */
-  take(userId: number): (() => void) | null {
+  /** A release function (safe to call twice), or why no stream may open now. */
+  take(userId: number): (() => void) | 'user_full' | 'instance_full' {
     const open = this.open.get(userId) ?? 0;
-    if (open >= this.maxPerUser) return null;
+    if (open >= this.maxPerUser) return 'user_full';
+    if (this.total >= this.maxTotal) return 'instance_full';
     this.open.set(userId, open + 1);
+    this.total++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      this.total--;
       const left = (this.open.get(userId) ?? 1) - 1;
       if (left > 0) this.open.set(userId, left);
       else this.open.delete(userId);
@@ -32,30 +42,32 @@ export class StreamSlots {
 
 interface StreamLimits {
   pollMs: number;
-  maxMs: number;
+  /** When the stream ends in any case (ms since the epoch, on deps.clock): its longest life or its token's expiry. */
+  endsAtMs: number;
 }
 
 /**
  * Writes the recharge on connect and on every change, heartbeats in between, until it leaves pending, the
- * client goes away or the stream reaches its longest life. Polls the database rather than an in-process bus,
- * so any instance can serve any recharge's stream.
+ * client goes away, the stream reaches its longest life or its token expires (a token is checked once, at
+ * connect: past its `exp` the client must come back with a fresh one). Polls the database rather than an
+ * in-process bus, so any instance can serve any recharge's stream.
  */
 async function followRecharge(deps: AppDeps, stream: SSEStreamingApi, first: RechargeRow, limits: StreamLimits, aborted: () => boolean) {
-  const started = Date.now();
+  const now = () => deps.clock.now().getTime();
   let lastSent = '';
-  let lastWriteAt = started;
+  let lastWriteAt = now();
   let row = first;
   for (;;) {
     const json = JSON.stringify(rechargeJson(row));
     if (json !== lastSent) {
       await stream.writeSSE({ event: 'status', data: json });
       lastSent = json;
-      lastWriteAt = Date.now();
+      lastWriteAt = now();
     }
-    if (aborted() || row.status !== 'pending' || Date.now() - started >= limits.maxMs) return;
-    if (Date.now() - lastWriteAt >= HEARTBEAT_MS) {
+    if (aborted() || row.status !== 'pending' || now() >= limits.endsAtMs) return;
+    if (now() - lastWriteAt >= HEARTBEAT_MS) {
       await stream.write(': heartbeat\n\n');
-      lastWriteAt = Date.now();
+      lastWriteAt = now();
     }
     await stream.sleep(limits.pollMs);
     if (aborted()) return;
@@ -63,15 +75,18 @@ async function followRecharge(deps: AppDeps, stream: SSEStreamingApi, first: Rec
   }
 }
 
-/** Answers with the stream of an already-authorised recharge, or 429 past the user's open streams. */
+/** Answers with the stream of an already-authorised recharge, or 429 past the user's or the instance's open streams. */
 export function streamRecharge(deps: AppDeps, slots: StreamSlots, c: Context<AppEnv>, first: RechargeRow) {
   const cfg = deps.config.recharge;
   const release = slots.take(first.user_id);
-  if (!release) {
-    throw new ApiError(429, 'too_many_streams', `at most ${cfg.eventsMaxStreamsPerUser} open event streams per user`, undefined, {
-      'Retry-After': String(Math.ceil(cfg.eventsPollMs / 1000)),
-    });
+  if (typeof release !== 'function') {
+    const message =
+      release === 'user_full'
+        ? `at most ${cfg.eventsMaxStreamsPerUser} open event streams per user`
+        : `this instance has its ${cfg.eventsMaxStreams} event streams open; poll GET /api/recharges/:id meanwhile`;
+    throw new ApiError(429, 'too_many_streams', message, undefined, { 'Retry-After': String(Math.ceil(cfg.eventsPollMs / 1000)) });
   }
+  const endsAtMs = Math.min(deps.clock.now().getTime() + cfg.eventsMaxMs, c.get('user').tokenExpS * 1000);
   c.header('Cache-Control', 'no-cache');
   c.header('X-Accel-Buffering', 'no');
   return streamSSE(c, async (stream) => {
@@ -81,7 +96,7 @@ export function streamRecharge(deps: AppDeps, slots: StreamSlots, c: Context<App
       release();
     });
     try {
-      await followRecharge(deps, stream, first, { pollMs: cfg.eventsPollMs, maxMs: cfg.eventsMaxMs }, () => aborted);
+      await followRecharge(deps, stream, first, { pollMs: cfg.eventsPollMs, endsAtMs }, () => aborted);
     } finally {
       release();
     }

@@ -31,7 +31,7 @@ export function rechargeRoutes(deps: RouteDeps) {
     clock: deps.clock,
     log: deps.log,
   };
-  const slots = new StreamSlots(cfg.recharge.eventsMaxStreamsPerUser);
+  const slots = new StreamSlots(cfg.recharge.eventsMaxStreamsPerUser, cfg.recharge.eventsMaxStreams);
 
   /** Someone else's recharge is indistinguishable from a missing one. */
   const ownRecharge = async (c: Context<AppEnv>) => {

@@ -4,6 +4,7 @@ import { bindReferral, referralSummary } from '../referrals/referrals.js';
 import type { AppEnv, RouteDeps } from './context.js';
 import { ApiError } from './errors.js';
 import { bindReferralBody } from './schemas/referrals.js';
+import { rateLimit } from './rate-limit.js';
 import { parseJson } from './validate.js';
 
 const REFUSALS = {
@@ -28,7 +29,8 @@ export function referralRoutes(deps: RouteDeps) {
     });
   });
 
-  app.post('/referrals/bind', async (c) => {
+  // Counted before the code is looked up, so the limit also bounds guessing codes.
+  app.post('/referrals/bind', rateLimit(deps, 'referralBind'), async (c) => {
     const body = await parseJson(c, bindReferralBody);
     const { referrals } = await deps.catalog.current();
     const result = await bindReferral(deps.db, {

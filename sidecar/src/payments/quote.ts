@@ -1,5 +1,6 @@
 // Recharge pricing: packages, custom amounts, bonus tiers and payment methods, from the catalog's current terms.
 // The price is always computed here from coins (or a package's own price); a price sent by the browser is never read.
+import { bonusForTiers, type BonusTier } from './bonus-tiers.js';
 import { formatDecimal, parseDecimal } from './decimal.js';
 
 /** The catalog terms a quote reads (the catalog store's current version, or the environment's seed). */
@@ -30,6 +31,8 @@ export interface Quote {
   method: Method;
   /** The CoinPayments currency2 the buyer pays with. */
   payCurrency: string;
+  /** The tiers this quote's bonus came from, stored with the recharge: an underpayment's bonus follows them. */
+  bonusTiers: readonly BonusTier[];
 }
 
 export interface QuoteInput {
@@ -54,9 +57,7 @@ const CENTS = 2;
 
 /** Bonus of the highest tier the amount reaches, rounded down. */
 export function tierBonus(cfg: RechargeConfig, coins: number): number {
-  let percent = 0;
-  for (const t of cfg.bonusTiers) if (coins >= t.minCoins) percent = t.bonusPercent;
-  return Math.floor((coins * percent) / 100);
+  return bonusForTiers(cfg.bonusTiers, coins);
 }
 
 export function priceOf(cfg: RechargeConfig, coins: number): string {
@@ -127,6 +128,7 @@ export function quote(cfg: RechargeConfig, priceCurrency: string, input: QuoteIn
       priceCurrency,
       method: input.method,
       payCurrency,
+      bonusTiers: cfg.bonusTiers,
     },
   };
 }

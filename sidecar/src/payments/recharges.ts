@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { inTransaction, isDuplicateKey } from '../db/retry.js';
 import type { RechargeTransactionsTable } from '../db/tables/recharge-transactions.js';
 import type { CreatedPayment, PaymentProvider } from './provider.js';
+import { formatTiers } from './bonus-tiers.js';
 import { quote, usdAmount, type Quote, type QuoteError, type QuoteInput, type RechargeConfig } from './quote.js';
 import { keysetPage } from '../db/paging.js';
 
@@ -110,6 +111,7 @@ async function reserveRecharge(deps: CreateDeps, buyer: Buyer, qt: Quote, amount
           idempotency_key: idempotencyKey,
           coins: qt.coins,
           bonus_coins: qt.bonusCoins,
+          bonus_tiers: formatTiers(qt.bonusTiers),
           payment_method: qt.method,
           price_amount: qt.priceAmount,
           price_currency: qt.priceCurrency,

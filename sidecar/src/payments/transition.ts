@@ -11,6 +11,7 @@ import type { Database } from '../db/types.js';
 import { applyMovementInTx } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
 import { awardReferralOnRechargeCompleted } from '../referrals/referrals.js';
+import { bonusForTiers, parseTiers, type BonusTier } from './bonus-tiers.js';
 import { AMOUNT_SCALE, parseDecimal } from './decimal.js';
 import type { ObservationKind } from './provider.js';
 
@@ -27,6 +28,11 @@ export interface RechargeState {
   providerStatus: number | null;
   coins: number;
   bonusCoins: number;
+  /**
+   * The bonus tiers frozen at the quote; bonusCoins is a package's fixed bonus plus the tier bonus of coins.
+   * Absent or null on recharges quoted before they were stored: their bonus shrinks in proportion instead.
+   */
+  bonusTiers?: readonly BonusTier[] | null;
   /** What the buyer was asked to send, in the pay currency (exact decimal string). */
   cryptoAmount: string | null;
   holdReason: string | null;
@@ -91,7 +97,10 @@ export function decide(state: RechargeState, event: PaymentEvent, policies: Poli
 
 /**
  * Coins and bonus for what arrived: all of them when at least the asked amount arrived (or either amount
- * is unknown, as the provider's paid status is then all we have), else in proportion, rounded down.
+ * is unknown, as the provider's paid status is then all we have), else coins in proportion, rounded down.
+ * The tier bonus is then that of the coins credited, against the frozen tiers (half of a 1,000-coin quote
+ * earns what a 500-coin quote would), a package's fixed bonus shrinks in proportion, and the sum never
+ * exceeds the quoted bonus.
  */
 function receivedShare(state: RechargeState, receivedAmount: string | null) {
   const asked = state.cryptoAmount === null ? null : parseDecimal(state.cryptoAmount, AMOUNT_SCALE);
@@ -99,11 +108,12 @@ function receivedShare(state: RechargeState, receivedAmount: string | null) {
   if (asked === null || asked <= 0n || received === null || received >= asked) {
     return { coinsCredited: state.coins, bonusCredited: state.bonusCoins, underpaid: false };
   }
-  return {
-    coinsCredited: Number((BigInt(state.coins) * received) / asked),
-    bonusCredited: Number((BigInt(state.bonusCoins) * received) / asked),
-    underpaid: true,
-  };
+  const coinsCredited = Number((BigInt(state.coins) * received) / asked);
+  const tiers = state.bonusTiers;
+  if (!tiers) return { coinsCredited, bonusCredited: Number((BigInt(state.bonusCoins) * received) / asked), underpaid: true };
+  const packageBonus = Math.max(0, state.bonusCoins - bonusForTiers(tiers, state.coins));
+  const bonusCredited = Number((BigInt(packageBonus) * received) / asked) + bonusForTiers(tiers, coinsCredited);
+  return { coinsCredited, bonusCredited: Math.min(bonusCredited, state.bonusCoins), underpaid: true };
 }
 
 function isPositive(amount: string | null): boolean {
@@ -165,6 +175,7 @@ export async function applyPaymentEvent(deps: ApplyDeps, provider: string, txnId
         providerStatus: row.provider_status,
         coins: row.coins,
         bonusCoins: row.bonus_coins,
+        bonusTiers: row.bonus_tiers === null ? null : frozenTiers(row.id, row.bonus_tiers),
         // A checkout that let the buyer choose the coin states the amount only once chosen.
         cryptoAmount: row.crypto_amount ?? expectedOf(event),
         holdReason: row.hold_reason,
@@ -183,6 +194,13 @@ export async function applyPaymentEvent(deps: ApplyDeps, provider: string, txnId
   else if (action === 'fail') deps.metrics?.recharges.inc({ status: 'failed' });
   else if (action === 'hold') deps.metrics?.recharges.inc({ status: 'held' });
   return result;
+}
+
+/** The stored tiers; text this code never writes is a bug, so it fails the event rather than guess a bonus. */
+function frozenTiers(rechargeId: number, text: string): BonusTier[] {
+  const tiers = parseTiers(text);
+  if (tiers === null) throw new Error(`recharge ${rechargeId}: unreadable bonus_tiers`);
+  return tiers;
 }
 
 /** Locks the recharge by id and applies a person's resolution of its hold through the same state machine. */

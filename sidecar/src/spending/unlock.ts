@@ -20,6 +20,11 @@ export interface UnlockRequest {
   authorSharePercent: number;
   locale?: string;
   /**
+   * The price the buyer was shown: a higher current price (the author raised it since) charges nothing and
+   * answers `price_changed`; a lower one charges the lower. Absent: the current price, whatever it is.
+   */
+  expectedPriceCoins?: number;
+  /**
    * The per-user attempt limit, counted on its own before the unlock's transaction: its row is written by every
    * attempt on every instance, so inside the money transaction its conflicts would abort unlocks that do not
    * conflict otherwise. Absent when no limit applies.
@@ -31,6 +36,7 @@ export type UnlockResult =
   | { ok: true; chargedCoins: number; balance: number; authorShareCoins: number }
   | { ok: false; code: 'post_not_for_sale' }
   | { ok: false; code: 'rate_limited'; retryAfterS: number }
+  | { ok: false; code: 'price_changed'; priceCoins: number; expectedPriceCoins: number }
   | { ok: false; code: 'insufficient_coins'; balance: number; priceCoins: number; shortfall: number };
 
 const MAX_MEMO_CHARS = 200;
@@ -69,6 +75,12 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
       // Someone who unlocked a post keeps it after it is unpublished or its price removed.
       if (await findEntitlement(trx, userId, postId)) return ALREADY_UNLOCKED;
       return { ok: false, code: 'post_not_for_sale' };
+    }
+    const expected = req.expectedPriceCoins;
+    if (expected !== undefined && offer.priceCoins > expected) {
+      // A post already held costs nothing more, whatever its price became.
+      if (await findEntitlement(trx, userId, postId)) return ALREADY_UNLOCKED;
+      return { ok: false, code: 'price_changed', priceCoins: offer.priceCoins, expectedPriceCoins: expected };
     }
     const ref = unlockLedgerRef(userId, postId);
     try {

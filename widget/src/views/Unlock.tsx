@@ -1,7 +1,7 @@
 // Unlock: the post's price and the balance, one button to unlock, an inline recharge when short, then the download and
 // the post's premium content put in place on the page.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Post } from '../api.js';
+import type { ApiError, Post } from '../api.js';
 import { unlockStrings } from '../i18n/unlock.js';
 import { Card, Coin, ErrorBox, gate, lazy, useCtx, useLoad, useSubmit, useT, withStrings } from '../ui.js';
 
@@ -57,6 +57,7 @@ function UnlockView({ postId }: { postId: string }) {
   const p = post.data;
   const [ref, revealed] = useReveal(p?.unlocked);
   if (!p) return <div ref={ref}>{gate(post)}</div>;
+  const raised = act.error?.code === 'price_changed';
   const short = p.price_coins - p.balance;
 
   if (recharging) {
@@ -76,9 +77,19 @@ function UnlockView({ postId }: { postId: string }) {
       const r = await act.run('download', () => api.post<{ url: string }>(`${path}/download`, {}));
       if (r) location.assign(r.url);
     } else {
-      const r = await act.run('unlock', (key) => api.post<{ balance: number }>(`${path}/unlock`, {}, key));
-      // A 402 here means the balance changed elsewhere: reloading shows the new shortfall.
+      // The price shown is the most this click may spend: a raise since comes back as 409 price_changed.
+      const body = { expected_price_coins: p!.price_coins };
+      let refused: ApiError | undefined;
+      const r = await act.run(body, async (key) => {
+        const res = await api.post<{ balance: number }>(`${path}/unlock`, body, key);
+        if (!res.ok) refused = res.error;
+        return res;
+      });
+      const price = refused?.code === 'price_changed' ? refused.details?.['price_coins'] : undefined;
       if (r) post.set({ ...p!, unlocked: true, balance: r.balance });
+      // The refusal carries the new price: showing it and asking again needs no extra request.
+      else if (typeof price === 'number') post.set({ ...p!, price_coins: price });
+      // A 402 means the balance changed elsewhere: reloading shows the new shortfall.
       else post.reload();
     }
   }
@@ -107,7 +118,12 @@ function UnlockView({ postId }: { postId: string }) {
             {t('short', { n: short })}
           </p>
         )}
-        <ErrorBox error={act.error?.code === 'insufficient_coins' ? null : act.error} />
+        {raised && (
+          <p class="wa" role="alert">
+            {t('priceChanged', { n: p.price_coins })}
+          </p>
+        )}
+        <ErrorBox error={act.error?.code === 'insufficient_coins' || raised ? null : act.error} />
         {/* A premium post without an EA file has nothing to download once unlocked. */}
         {(!p.unlocked || p.file_name) && (
           <button type="button" class="btn wd" disabled={act.busy} onClick={!p.unlocked && short > 0 ? () => setRecharging(true) : go}>

@@ -11,6 +11,8 @@ export interface RechargeTransactionsTable {
   user_id: number;
   coins: number;
   bonus_coins: number;
+  /** The tiers frozen at the quote (011), as `formatTiers` writes them; null on older recharges. */
+  bonus_tiers: ColumnType<string | null, string | null | undefined, string | null>;
   payment_method: PaymentMethod;
   price_amount: string;
   price_currency: string;

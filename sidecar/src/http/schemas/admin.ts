@@ -56,6 +56,7 @@ export const adminPayment = z.object({
   status: z.enum(['pending', 'completed', 'failed']),
   coins,
   bonus_coins: coins,
+  bonus_tiers: z.string().nullable().describe('The bonus tiers frozen at the quote (min_coins:percent,…); null before they were stored'),
   payment_method: z.enum(['USDT', 'CoinPayment']),
   price_amount: decimal,
   price_currency: z.string(),

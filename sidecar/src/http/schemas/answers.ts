@@ -12,6 +12,7 @@ const EVERY_ROUTE: Record<number, ErrorAnswer> = {
 function middlewareAnswers(spec: RouteSpec): Record<number, ErrorAnswer>[] {
   const out: Record<number, ErrorAnswer>[] = [EVERY_ROUTE];
   if (spec.auth !== 'none') out.push({ 401: { description: 'No valid token', codes: ['unauthorized'] } });
+  if (spec.auth === 'user') out.push({ 403: { description: 'The token lacks the read capability', codes: ['forbidden'] } });
   if (spec.auth === 'admin') out.push({ 403: { description: 'Not an administrator (manage_options)', codes: ['forbidden'] } });
   if (spec.method === 'post') out.push({ 413: { description: 'The body is larger than BODY_LIMIT_BYTES', codes: ['payload_too_large'] } });
   if (spec.query) out.push({ 400: { description: 'Bad query string', codes: ['invalid_query'] } });

@@ -52,6 +52,8 @@ export interface RouteSpec {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** The body may be left out altogether (no Content-Type): what it would say then defaults. */
+  bodyOptional?: boolean;
   bodyContentType?: string;
   responses: Record<number, Answer>;
 }

@@ -35,6 +35,7 @@ export const notificationRoutes: RouteSpec[] = [
     path: '/api/notifications/read',
     summary: 'Mark some (ids) or all notifications read',
     auth: 'user',
+    rateLimit: true,
     body: markReadBody,
     responses: { 200: ok('The unread count after marking', unreadCount) },
   },

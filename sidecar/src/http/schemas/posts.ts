@@ -15,6 +15,9 @@ export const unlocked = z.object({
   balance: coins,
   charged_coins: coins.describe('0 for a repeat: nothing is charged twice'),
 });
+export const unlockBody = z.object({
+  expected_price_coins: coins.positive().optional().describe('The price the buyer was shown; a higher current price is refused with 409 price_changed'),
+});
 export const download = z.object({ url: z.string(), expires_at: dateTime, file_name: z.string() });
 
 const postId = idParams('postId');
@@ -33,16 +36,20 @@ export const postRoutes: RouteSpec[] = [
   {
     method: 'post',
     path: '/api/posts/:postId/unlock',
-    summary: "Spend the post's price once (the price is read from WordPress, never from the request)",
+    summary:
+      "Spend the post's price once (read from WordPress, never from the request); expected_price_coins caps it at the price the buyer saw",
     auth: 'user',
     idempotency: 'optional',
     rateLimit: true,
     params: postId,
+    body: unlockBody,
+    bodyOptional: true,
     responses: {
       200: ok('Unlocked', unlocked),
       400: badId,
       402: fails('Not enough coins, with details {balance, price_coins, shortfall}', 'insufficient_coins'),
       404: notForSale,
+      409: fails('The price rose above expected_price_coins; nothing was charged; details {price_coins, expected_price_coins}', 'price_changed'),
     },
   },
   {
@@ -50,6 +57,7 @@ export const postRoutes: RouteSpec[] = [
     path: '/api/posts/:postId/download',
     summary: "A short-lived signed download URL for the post's EA file (see docs/download-token.md)",
     auth: 'user',
+    rateLimit: true,
     params: postId,
     responses: {
       200: ok('The URL', download),

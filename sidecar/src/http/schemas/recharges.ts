@@ -100,14 +100,14 @@ export const rechargeRoutes: RouteSpec[] = [
     method: 'get',
     path: '/api/recharges/:id/events',
     summary:
-      'Server-sent events: `event: status` with the recharge JSON on connect and on every change, `: heartbeat` comments; ends after a final state',
+      'Server-sent events: `event: status` with the recharge JSON on connect and on every change, `: heartbeat` comments; ends after a final state, after RECHARGE_EVENTS_MAX_S, or when the token expires (reconnect with a fresh one)',
     auth: 'user',
     params: rechargeId,
     responses: {
       200: { description: 'The stream; each `data:` is a recharge as GET /api/recharges/{id} answers it', contentType: 'text/event-stream' },
       400: badId,
       404: notYours,
-      429: fails('Too many open streams of this user on this instance; see Retry-After', 'too_many_streams'),
+      429: fails('Too many open streams of this user, or in all, on this instance; see Retry-After', 'too_many_streams'),
     },
   },
 ];

@@ -25,6 +25,7 @@ export const referralRoutes: RouteSpec[] = [
     path: '/api/referrals/bind',
     summary: "Bind the user to a referrer's code, once; the referrer earns coins on the user's first completed recharge",
     auth: 'user',
+    rateLimit: true,
     body: bindReferralBody,
     responses: {
       200: ok('Bound', bound),

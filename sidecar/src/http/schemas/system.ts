@@ -16,9 +16,13 @@ export const systemRoutes: RouteSpec[] = [
   {
     method: 'get',
     path: '/metrics',
-    summary: 'Prometheus metrics',
+    summary:
+      'Prometheus metrics: Authorization: Bearer METRICS_TOKEN here, or without a token on the internal METRICS_PORT; database gauges cached for METRICS_CACHE_S',
     auth: 'none',
-    responses: { 200: { description: 'Prometheus text exposition', contentType: 'text/plain' } },
+    responses: {
+      200: { description: 'Prometheus text exposition', contentType: 'text/plain' },
+      401: fails('No METRICS_TOKEN is set for this port, or the bearer token is missing or wrong', 'unauthorized'),
+    },
   },
   {
     method: 'get',
