@@ -150,7 +150,8 @@ describe('POST /api/admin/payments/:id/resolve', () => {
     expect(audit).toHaveLength(1);
     const row = await rechargeRow(r.id);
     expect(await readBalance(tdb.db, r.user)).toBe(row.coins_credited + row.bonus_credited);
-    expect((await ledgerOf(r.user)).length).toBe(row.status === 'completed' ? 2 : 0);
+    // The credit, and a bonus row only when the winning resolution credited one (credit_full; not the 10 % received).
+    expect((await ledgerOf(r.user)).length).toBe(row.status !== 'completed' ? 0 : row.bonus_credited > 0 ? 2 : 1);
     expect((await checkInvariants(tdb.db, [r.user])).problems).toEqual([]);
   });
 

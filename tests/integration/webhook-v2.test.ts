@@ -125,12 +125,13 @@ describe('POST /webhooks/coinpayments', () => {
     expect((await logFor(r.txnId)).slice(-again.length).every((l) => l.verdict === 'duplicate')).toBe(true);
   });
 
-  it('credits an underpayment CoinPayments accepted in proportion, rounded down', async () => {
+  it('credits an underpayment CoinPayments accepted in proportion, rounded down, with the bonus of the coins credited', async () => {
     const r = await newRecharge();
     await h.simV2.pay(r.txnId, { amount: '70', acceptShort: true });
     const row = await rechargeRow(r.id);
-    expect([row.status, row.coins_credited, row.bonus_credited, row.received_amount]).toEqual(['completed', 500, 50, '70.0000000000']);
-    expect(await readBalance(tdb.db, r.user)).toBe(550);
+    expect([row.status, row.coins_credited, row.bonus_credited, row.received_amount]).toEqual(['completed', 500, 0, '70.0000000000']);
+    // 500 coins are below the quote's frozen 1000:10 tier: no bonus, as a direct 500-coin quote would get.
+    expect(await readBalance(tdb.db, r.user)).toBe(500);
   });
 
   it('credits the quote once for an overpayment', async () => {

@@ -52,6 +52,6 @@ describe('.env.example', () => {
     expect(() => parseConfig({ ...production, COINPAYMENTS_CLIENT_SECRET: 'local_client_secret' })).toThrow(/^config: COINPAYMENTS_CLIENT_SECRET is a published placeholder/);
     expect(() => parseConfig({ ...production, COINPAYMENTS_CLIENT_SECRET: 'short-but-random-9f2' })).toThrow(/^config: COINPAYMENTS_CLIENT_SECRET must be at least 32 bytes$/);
     // Both platforms on loopback simulators: the published values are what the simulators expect.
-    expect(() => parseConfig({ ...example, COINPAYMENTS_API_BASE: 'http://[::1]:8790', COINPAYMENTS_CLIENT_SECRET: 'local_client_secret' })).not.toThrow();
+    expect(() => parseConfig({ ...example, COINPAYMENTS_API_BASE: 'http://[::1]:8790', COINPAYMENTS_CLIENT_ID: 'local_client_id', COINPAYMENTS_CLIENT_SECRET: 'local_client_secret' })).not.toThrow();
   });
 });
