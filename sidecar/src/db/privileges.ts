@@ -77,10 +77,19 @@ export async function ownTables(conn: Connection, tablePrefix: string): Promise<
   return (rows as Array<{ t: string }>).map((r) => r.t);
 }
 
-/** The GRANT statements for a runtime login that can move coins but never ALTER, for the tables as they are now. */
-export function runtimeGrantStatements(database: string, ownTableNames: string[], wpTablePrefix: string, login: string): string[] {
+/** The runtime login only reads the migration bookkeeping (to check it is current); the owner login writes it. */
+export function readOnlyOwnTables(tablePrefix: string): Set<string> {
+  return new Set([`${tablePrefix}migrations`, `${tablePrefix}migration_lease`]);
+}
+
+/**
+ * The GRANT statements for a runtime login that can move coins but never ALTER, for the sidecar's tables as they
+ * are now (a migration that adds a table needs its grant added: the doctor names it).
+ */
+export function runtimeGrantStatements(database: string, ownTableNames: string[], tablePrefix: string, wpTablePrefix: string, login: string): string[] {
+  const readOnly = readOnlyOwnTables(tablePrefix);
   return [
-    ...ownTableNames.map((t) => `GRANT ${TABLE_PRIVILEGES.join(', ')} ON \`${database}\`.\`${t}\` TO ${login};`),
+    ...ownTableNames.map((t) => `GRANT ${readOnly.has(t) ? 'SELECT' : TABLE_PRIVILEGES.join(', ')} ON \`${database}\`.\`${t}\` TO ${login};`),
     ...WP_READ_TABLES.map((t) => `GRANT SELECT ON \`${database}\`.\`${wpTablePrefix}${t}\` TO ${login};`),
   ];
 }
