@@ -10,6 +10,7 @@ import { loadMigrations, migrate } from './db/migrator.js';
 import { canMigrate, migrationState } from './db/privileges.js';
 import { loadEnvFile } from './env-file.js';
 import { systemClock } from './clock.js';
+import { v2KeysFromEnv } from './doctor/checks.js';
 import { idempotencyRetentionJob } from './http/idempotency-retention.js';
 import { createMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './log.js';
@@ -114,7 +115,7 @@ async function main() {
   });
   const provider = new CoinPaymentsClient(config.coinpayments);
   const metrics = createMetrics();
-  const deps = { db, config, log, clock: systemClock, metrics, provider };
+  const deps = { db, config, log, clock: systemClock, metrics, provider, doctor: { v2: v2KeysFromEnv(process.env) } };
   const app = createApp(deps);
   const { notify } = config;
   const mailer = notify.smtpUrl

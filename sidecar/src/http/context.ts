@@ -1,5 +1,6 @@
 // Types shared by the Hono app and its route groups.
 import type { Clock } from '../clock.js';
+import type { DoctorDeps } from '../doctor/checks.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   provider: PaymentProvider;
   /** When set, every answer is checked against its documented schema (tests); a mismatch becomes a 500 and is reported here. */
   checkResponses?: (problem: string) => void;
+  /** What the doctor route needs beyond the config: the new platform's keys and the instances it may try. */
+  doctor?: Pick<DoctorDeps, 'v2' | 'v2Instances' | 'timeoutMs'>;
 }
 
 export interface AppEnv {
