@@ -1,5 +1,5 @@
 // npm run package's zip, installed through Plugins → Add New → Upload in a real WordPress and Chromium, then the
-// whole flow from it: a recharge, an unlock and the download.
+// whole flow from it: a recharge, an unlock and the download; then the settings page's Check button.
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -157,6 +157,25 @@ describe('the plugin zip in a real WordPress', () => {
     const wallet = await tdb.db.selectFrom('user_wallet').selectAll().where('user_id', '=', readerId).executeTakeFirstOrThrow();
     expect(Number(wallet.total_coins)).toBe(22);
     expect((await checkInvariants(tdb.db, [readerId])).problems).toEqual([]);
+  }, 120_000);
+
+  it('Check on Gold Coins → Settings runs the sidecar doctor with this site\'s token: the JWT round trip passes, a non-https IPN URL is named with its fix', async () => {
+    const { context, page } = await loggedIn(wp.admin.user, wp.admin.password);
+    await page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin-settings`);
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await page.waitForURL(/goldcoin-check=1/);
+    const jwt = page.locator('li[data-check="jwt"]');
+    await expect.poll(() => jwt.getAttribute('class')).toBe('goldcoin-check-ok');
+    expect(await jwt.innerText()).toContain(`the plugin's token was accepted: both sides share the secret and the issuer ${wp.url}`);
+    for (const id of ['database', 'grants', 'migrations', 'cors', 'payments', 'smtp']) {
+      expect(await page.locator(`li[data-check="${id}"]`).getAttribute('class'), id).toBe('goldcoin-check-ok');
+    }
+    const webhook = page.locator('li[data-check="webhook"]');
+    expect(await webhook.getAttribute('class')).toBe('goldcoin-check-problem');
+    expect(await webhook.innerText()).toMatch(/is not https: CoinPayments will not deliver to it\s+Fix: set PUBLIC_URL to the https:\/\//);
+    await page.reload();
+    expect(await page.locator('.goldcoin-check-result').count(), 'the result is shown once').toBe(0);
+    await context.close();
   }, 120_000);
 
   it('ran without a PHP error, warning or notice from the installed plugin', async () => {
