@@ -1,6 +1,6 @@
 // Process wiring: config → database → migrations → app → server → background jobs; graceful shutdown.
 import type { Server, ServerResponse } from 'node:http';
-import { serve } from '@hono/node-server';
+import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { createConnection } from 'mysql2/promise';
 import { createApp } from './app.js';
 import { ConfigError, parseConfig } from './config.js';
@@ -65,28 +65,44 @@ async function ensureMigrations(config: ReturnType<typeof parseConfig>, log: Log
  * connection and idle keep-alive connections are closed, so no request is cut and none arrives late.
  * Event streams are ended once every other answer is out (the widget reconnects or polls).
  */
-function trackRequests(server: Server) {
+function trackRequests() {
   const inFlight = new Set<ServerResponse>();
+  /** Responses that are event streams: Node keeps no header of writeHead's, so the app's Response says so. */
+  const streams = new WeakSet<object>();
   let draining = false;
-  server.on('request', (_req, res: ServerResponse) => {
-    inFlight.add(res);
-    if (draining && !res.headersSent) res.setHeader('Connection', 'close');
-    res.once('close', () => inFlight.delete(res));
-  });
-  const isStream = (res: ServerResponse) => String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+  let server: Server | null = null;
+  const isStream = (res: ServerResponse) => streams.has(res);
   return {
+    /** Wraps the app's fetch so each answer that opens an event stream is known as one. */
+    fetch(app: { fetch: (req: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response> }) {
+      return async (req: Request, env: HttpBindings | Http2Bindings) => {
+        const res = await app.fetch(req, env);
+        if (res.headers.get('content-type')?.startsWith('text/event-stream')) streams.add(env.outgoing);
+        return res;
+      };
+    },
+    attach(s: Server) {
+      server = s;
+      s.on('request', (_req, res: ServerResponse) => {
+        inFlight.add(res);
+        if (draining && !res.headersSent) res.setHeader('Connection', 'close');
+        res.once('close', () => inFlight.delete(res));
+      });
+    },
     /** Stops accepting connections and resolves once every answer has been sent and the server has closed. */
     async drain(): Promise<number> {
+      if (!server) return 0;
+      const srv = server;
       draining = true;
       const answering = inFlight.size;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => srv.close(() => resolve()));
       while ([...inFlight].some((res) => !isStream(res))) {
-        server.closeIdleConnections();
+        srv.closeIdleConnections();
         await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
       }
       for (const res of inFlight) res.destroy();
-      server.closeIdleConnections();
+      srv.closeIdleConnections();
       await closed;
       return answering;
     },
@@ -146,10 +162,11 @@ async function main() {
   ];
   const running = startJobs(jobs, log);
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const requests = trackRequests();
+  const server = serve({ fetch: requests.fetch(app), port: config.port, hostname: config.host }, (info) => {
     log.info('listening', { port: info.port, host: config.host });
   }) as Server;
-  const requests = trackRequests(server);
+  requests.attach(server);
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -14,10 +14,11 @@ import { migrate } from '../../sidecar/src/db/migrator.js';
 import { runtimeGrantStatements } from '../../sidecar/src/db/privileges.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
-import { mintToken, testEnv } from '../support/app.js';
+import { mintToken, SIM_KEYS, testEnv } from '../support/app.js';
 import { createEmptyDatabase, createWpUser, dropDatabase, installWordPressTables, TABLE_PREFIX, WP_PREFIX } from '../support/db.js';
 import { freePort } from '../support/sidecar-process.js';
 import { insertPricedPost } from '../fault/storm.js';
+import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const UNIT = readFileSync(join(ROOT, 'deploy', 'goldcoin-sidecar.service'), 'utf8');
@@ -114,6 +115,7 @@ let appUrl: string;
 let login: string;
 let db: Db;
 let dir: string;
+let sim: Simulator;
 
 beforeAll(async () => {
   execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit', timeout: BUILD_BOUND_MS });
@@ -128,10 +130,12 @@ beforeAll(async () => {
   await root.query(`CREATE USER ${login} IDENTIFIED BY '${password}'`);
   await root.end();
   dir = mkdtempSync(join(tmpdir(), 'goldcoin-unit-'));
+  sim = await startSimulator(SIM_KEYS);
 }, BUILD_BOUND_MS + 30_000);
 
 afterAll(async () => {
   await db?.destroy();
+  await sim?.close();
   const root = await createConnection({ uri: ROOT_URL });
   await root.query(`DROP USER IF EXISTS ${login}`);
   await root.end();
@@ -152,7 +156,7 @@ describe('the compiled sidecar under the systemd unit', () => {
   it('runs on the least-privilege login: refuses a pending migration naming the command, starts once the owner login migrated, and cannot ALTER', async () => {
     const port = await freePort();
     const envFile = join(dir, 'sidecar.env');
-    const env = testEnv(appUrl, { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info', RATE_LIMIT_UNLOCK: '0', RECONCILE_INTERVAL_S: '1' });
+    const env = testEnv(appUrl, { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info', RATE_LIMIT_UNLOCK: '0', RECONCILE_INTERVAL_S: '1', COINPAYMENTS_API_URL: sim.apiUrl });
     writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
     expect(unitValue('EnvironmentFile')).toBe('/etc/goldcoin/sidecar.env');
     expect(unitValue('User')).toBe('goldcoin');
@@ -209,6 +213,27 @@ describe('the compiled sidecar under the systemd unit', () => {
     const started = startUnit(join(dir, 'sidecar.env'));
     await waitReady(`http://127.0.0.1:${port}`, started);
 
+    // A payment's event stream stays open until the payment settles: the shutdown must end it, not wait on it.
+    const recharge = await fetch(`http://127.0.0.1:${port}/api/recharges`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${users[0]!.token}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'sigterm-stream' },
+      body: JSON.stringify({ package_id: 'p22', method: 'USDT', network: 'USDT.TRC20' }),
+    });
+    expect(recharge.status).toBe(201);
+    const { id: rechargeId } = (await recharge.json()) as { id: number };
+    const stream = await fetch(`http://127.0.0.1:${port}/api/recharges/${rechargeId}/events`, { headers: { Authorization: `Bearer ${users[0]!.token}` } });
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events = stream.body!.getReader();
+    expect(new TextDecoder().decode((await events.read()).value)).toContain('event: status');
+    const streamEnded = (async () => {
+      try {
+        while (!(await events.read()).done);
+      } catch {
+        // ended by the server closing the connection
+      }
+      return true;
+    })();
+
     let signalled = false;
     let answered = 0;
     let signalSent!: () => void;
@@ -231,6 +256,7 @@ describe('the compiled sidecar under the systemd unit', () => {
     await storm;
     expect(exit, `no exit within ${EXIT_BOUND_MS} ms:\n${started.output().slice(-3000)}`).not.toBeNull();
     expect(exit!.code, started.output().slice(-3000)).toBe(0);
+    expect(await streamEnded).toBe(true);
 
     const all = [...outcomes.values()];
     const statuses = new Map<number, number>();
