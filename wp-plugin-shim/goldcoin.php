@@ -23,6 +23,7 @@ define( 'GOLDCOIN_PLUGIN_DIR', plugin_dir_path( __FILE__ ) );
 
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-templates.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-settings.php';
+require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-check.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-jwt.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-tokens.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-role-grants.php';
@@ -48,6 +49,7 @@ add_action(
 );
 
 Goldcoin_Settings::register();
+Goldcoin_Check::register();
 Goldcoin_Widget::register();
 Goldcoin_Shortcodes::register();
 Goldcoin_Premium::register();

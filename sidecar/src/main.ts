@@ -1,15 +1,20 @@
 // Process wiring: config → database → migrations → app → server → background jobs; graceful shutdown.
-import { serve } from '@hono/node-server';
+import type { Server, ServerResponse } from 'node:http';
+import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
+import { createConnection } from 'mysql2/promise';
 import { createApp, createMetricsApp } from './app.js';
 import { ConfigError, parseConfig } from './config.js';
 import { createDb } from './db/database.js';
-import { migrate } from './db/migrator.js';
+import { parseDatabaseUrl } from './db/database-url.js';
+import { loadMigrations, migrate } from './db/migrator.js';
+import { canMigrate, migrationState } from './db/privileges.js';
 import { loadEnvFile } from './env-file.js';
 import { systemClock } from './clock.js';
+import { v2KeysFromEnv } from './doctor/checks.js';
 import { idempotencyRetentionJob } from './http/idempotency-retention.js';
 import { createMetrics } from './http/metrics.js';
 import { metricsHandler } from './http/metrics-route.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { allowedPayCurrencies } from './payments/quote.js';
 import { createProviders } from './payments/providers.js';
 import { reconcilerJob } from './payments/reconciler.js';
@@ -17,7 +22,94 @@ import { emailOutboxJob } from './notify/email-job.js';
 import { createSmtpMailer } from './notify/mailer.js';
 import { startJobs, type BackgroundJob } from './workers.js';
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/** Longest a SIGTERM waits for in-flight requests and job passes; past it the process exits 1. */
+const SHUTDOWN_GRACE_MS = 20_000;
+/** While draining, how often keep-alive connections that went idle are closed. */
+const DRAIN_POLL_MS = 25;
+/** Exit status for a database whose migrations this login cannot apply (systemd does not restart on it). */
+const EXIT_MIGRATIONS_PENDING = 3;
+
+/**
+ * Applies pending migrations only when this login may (an owner login, as in development and the demo). A
+ * least-privilege login finds them current and starts without a single DDL statement, or refuses to start and
+ * names the command: a half-applied migration from a login that lacks ALTER is never attempted.
+ */
+async function ensureMigrations(config: ReturnType<typeof parseConfig>, log: Logger): Promise<void> {
+  const migrations = await loadMigrations();
+  const conn = await createConnection(parseDatabaseUrl(config.databaseUrl));
+  let state;
+  let mayMigrate;
+  try {
+    state = await migrationState(conn, config.tablePrefix, migrations);
+    mayMigrate = state.pending.length > 0 && (await canMigrate(conn));
+  } finally {
+    await conn.end();
+  }
+  if (state.edited.length > 0) throw new Error(`migrations edited after they were applied: ${state.edited.join(', ')}; add a new migration instead`);
+  if (state.pending.length === 0) return;
+  if (!mayMigrate) {
+    process.stderr.write(
+      `sidecar: ${state.pending.length} migration(s) pending (${state.pending.join(', ')}) and this database login cannot apply them; ` +
+        'run `MIGRATE_DATABASE_URL=mysql://<owner>:<pass>@<host>/<db> npm run migrate` (or `node sidecar/dist/migrate.js`) with an owner login, then start again\n',
+    );
+    process.exit(EXIT_MIGRATIONS_PENDING);
+  }
+  await migrate({
+    url: config.databaseUrl,
+    tablePrefix: config.tablePrefix,
+    wpTablePrefix: config.wpTablePrefix,
+    log: (m) => log.info('migration', { detail: m }),
+  });
+}
+
+/**
+ * Tracks the responses in flight, so a shutdown can wait for them: while draining, each answer closes its
+ * connection and idle keep-alive connections are closed, so no request is cut and none arrives late.
+ * Event streams are ended once every other answer is out (the widget reconnects or polls).
+ */
+function trackRequests() {
+  const inFlight = new Set<ServerResponse>();
+  /** Responses that are event streams: Node keeps no header of writeHead's, so the app's Response says so. */
+  const streams = new WeakSet<object>();
+  let draining = false;
+  let server: Server | null = null;
+  const isStream = (res: ServerResponse) => streams.has(res);
+  return {
+    /** Wraps the app's fetch so each answer that opens an event stream is known as one. */
+    fetch(app: { fetch: (req: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response> }) {
+      return async (req: Request, env: HttpBindings | Http2Bindings) => {
+        const res = await app.fetch(req, env);
+        if (res.headers.get('content-type')?.startsWith('text/event-stream')) streams.add(env.outgoing);
+        return res;
+      };
+    },
+    attach(s: Server) {
+      server = s;
+      s.on('request', (_req, res: ServerResponse) => {
+        inFlight.add(res);
+        if (draining && !res.headersSent) res.setHeader('Connection', 'close');
+        res.once('close', () => inFlight.delete(res));
+      });
+    },
+    /** Stops accepting connections and resolves once every answer has been sent and the server has closed. */
+    async drain(): Promise<number> {
+      if (!server) return 0;
+      const srv = server;
+      draining = true;
+      const answering = inFlight.size;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+      const closed = new Promise<void>((resolve) => srv.close(() => resolve()));
+      while ([...inFlight].some((res) => !isStream(res))) {
+        srv.closeIdleConnections();
+        await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+      }
+      for (const res of inFlight) res.destroy();
+      srv.closeIdleConnections();
+      await closed;
+      return answering;
+    },
+  };
+}
 
 async function main() {
   loadEnvFile();
@@ -32,12 +124,7 @@ async function main() {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  await migrate({
-    url: config.databaseUrl,
-    tablePrefix: config.tablePrefix,
-    wpTablePrefix: config.wpTablePrefix,
-    log: (m) => log.info('migration', { detail: m }),
-  });
+  await ensureMigrations(config, log);
   const db = createDb({
     url: config.databaseUrl,
     poolSize: config.databasePoolSize,
@@ -46,7 +133,7 @@ async function main() {
   });
   const providers = createProviders(config.coinpayments, [...allowedPayCurrencies(config.recharge)]);
   const metrics = createMetrics();
-  const base = { db, config, log, clock: systemClock, metrics, provider: providers.forNew, v2Provider: providers.v2 };
+  const base = { db, config, log, clock: systemClock, metrics, provider: providers.forNew, v2Provider: providers.v2, doctor: { v2: v2KeysFromEnv(process.env) } };
   log.info('payments', { new_recharges: providers.forNew.name, following: providers.all.map((p) => p.name) });
   // One scrape handler for both listeners, so they share the gauge cache.
   const deps = { ...base, metricsRoute: metricsHandler(base) };
@@ -81,9 +168,11 @@ async function main() {
   ];
   const running = startJobs(jobs, log);
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const requests = trackRequests();
+  const server = serve({ fetch: requests.fetch(app), port: config.port, hostname: config.host }, (info) => {
     log.info('listening', { port: info.port, host: config.host });
-  });
+  }) as Server;
+  requests.attach(server);
 
   const metricsPort = config.metrics.port;
   const metricsServer =
@@ -98,13 +187,17 @@ async function main() {
     if (closing) return;
     closing = true;
     log.info('shutting down', { signal });
-    const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting', { graceMs: SHUTDOWN_GRACE_MS });
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
     force.unref();
-    await running.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Jobs finish their current pass, which settles every row it claimed (its lease released or rescheduled).
+    const [answered] = await Promise.all([requests.drain(), running.stop()]);
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     mailer?.close();
     await db.destroy();
+    log.info('shut down', { signal, inFlightAtSignal: answered });
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -45,6 +45,8 @@ export interface WordPressOptions {
   widgetDir?: string;
   /** PHP workers of the built-in server; the widget, the REST API and admin pages load in parallel. */
   workers?: number;
+  /** false: WordPress alone, the plugin neither copied nor activated (a test installs it as a site owner would). */
+  plugin?: boolean;
 }
 
 export interface WordPressSite {
@@ -230,12 +232,15 @@ export async function startWordPress(o: WordPressOptions): Promise<WordPressSite
     for (const dir of ['plugins', 'themes', 'uploads', 'upgrade', 'languages']) await mkdir(join(contentDir, dir), { recursive: true });
     await mkdir(protectedDir);
     await cp(join(WORDPRESS_DIR, 'wp-content', 'themes'), join(contentDir, 'themes'), { recursive: true, dereference: true });
+    const withPlugin = o.plugin ?? true;
     // A copy, not a symlink: the router serves only files inside the content directory.
-    await cp(PLUGIN_SOURCE, join(contentDir, 'plugins', 'goldcoin'), { recursive: true });
-    if (o.widgetDir) await cp(o.widgetDir, join(contentDir, 'plugins', 'goldcoin', 'assets'), { recursive: true });
+    if (withPlugin) await cp(PLUGIN_SOURCE, join(contentDir, 'plugins', 'goldcoin'), { recursive: true });
+    if (withPlugin && o.widgetDir) await cp(o.widgetDir, join(contentDir, 'plugins', 'goldcoin', 'assets'), { recursive: true });
     await writeConfig(configPath, configFile(o, url, contentDir, protectedDir, debugLog));
     await runSetup(hostPort, { install: { title: o.title ?? 'Gold Coins test site', admin_user: admin.user, admin_password: admin.password, admin_email: admin.email } });
-    await runSetup(hostPort, { steps: [{ op: 'activate', plugin: 'goldcoin/goldcoin.php' }, { op: 'quiet_editor', login: admin.user }] });
+    await runSetup(hostPort, {
+      steps: [...(withPlugin ? [{ op: 'activate' as const, plugin: 'goldcoin/goldcoin.php' }] : []), { op: 'quiet_editor' as const, login: admin.user }],
+    });
 
     server = spawn(
       'php',

@@ -151,6 +151,7 @@ final class Goldcoin_Settings {
 				'protected_dir'    => $dir,
 				'protected_safe'   => Goldcoin_Protected_Files::is_outside_web_root( $dir ),
 				'protected_fixed'  => self::is_overridden( 'GOLDCOIN_PROTECTED_DIR' ),
+				'check'            => Goldcoin_Check::take_result(),
 			)
 		);
 	}

@@ -12,6 +12,7 @@
  * @var string $protected_dir    where EA files are kept
  * @var bool   $protected_safe   whether that folder is outside the web root
  * @var bool   $protected_fixed  whether GOLDCOIN_PROTECTED_DIR names it
+ * @var array|null $check          the result of the Check button just pressed: {ok, checks: [{id, ok, detail, fix}]}
  */
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -85,4 +86,27 @@ if ( ! defined( 'ABSPATH' ) ) {
 			<?php submit_button( __( 'Regenerate secret', 'goldcoin' ), 'secondary', 'submit', false ); ?>
 		</form>
 	<?php endif; ?>
+	<h2><?php esc_html_e( 'Check the configuration', 'goldcoin' ); ?></h2>
+	<p class="description"><?php esc_html_e( 'Asks the sidecar to check its database and grants, migrations, the JWT secret it shares with this site, CORS, the payment provider\'s keys, the IPN/webhook URL and email, and says how to fix each problem.', 'goldcoin' ); ?></p>
+	<?php if ( is_array( $check ) ) : ?>
+		<div class="notice <?php echo esc_attr( $check['ok'] ? 'notice-success' : 'notice-error' ); ?> inline goldcoin-check-result">
+			<p><strong><?php $check['ok'] ? esc_html_e( 'Everything checked is in order.', 'goldcoin' ) : esc_html_e( 'The check found problems:', 'goldcoin' ); ?></strong></p>
+			<ul>
+				<?php foreach ( $check['checks'] as $c ) : ?>
+					<li class="<?php echo esc_attr( $c['ok'] ? 'goldcoin-check-ok' : 'goldcoin-check-problem' ); ?>" data-check="<?php echo esc_attr( $c['id'] ); ?>">
+						<strong><?php echo esc_html( Goldcoin_Check::label( $c['id'] ) ); ?>:</strong>
+						<?php $c['ok'] ? esc_html_e( 'OK', 'goldcoin' ) : esc_html_e( 'Problem', 'goldcoin' ); ?> — <?php echo esc_html( $c['detail'] ); ?>
+						<?php if ( ! $c['ok'] && '' !== $c['fix'] ) : ?>
+							<br /><em><?php esc_html_e( 'Fix:', 'goldcoin' ); ?></em> <?php echo esc_html( $c['fix'] ); ?>
+						<?php endif; ?>
+					</li>
+				<?php endforeach; ?>
+			</ul>
+		</div>
+	<?php endif; ?>
+	<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
+		<input type="hidden" name="action" value="<?php echo esc_attr( Goldcoin_Check::ACTION ); ?>" />
+		<?php wp_nonce_field( Goldcoin_Check::ACTION ); ?>
+		<?php submit_button( __( 'Check', 'goldcoin' ), 'secondary', 'goldcoin-check', false ); ?>
+	</form>
 </div>

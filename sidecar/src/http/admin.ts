@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { checkBooksPage } from '../admin/books.js';
 import { dailyStats, listPayments, searchLedger } from '../admin/reports.js';
+import { runDoctor } from '../doctor/checks.js';
 import { applyMovement } from '../ledger/ledger.js';
 import { requireCap } from './auth.js';
 import type { AppEnv, RouteDeps } from './context.js';
@@ -51,6 +52,14 @@ export function adminRoutes(deps: RouteDeps) {
     const page = await checkBooksPage(deps.db, q.cursor ?? null, q.limit);
     if (!page.ok) deps.log.warn('books check found problems', { problems: page.problems.length, first: page.problems[0] });
     return c.json({ ok: page.ok, users_checked: page.usersChecked, problems: page.problems, next_cursor: page.nextCursor });
+  });
+
+  // The caller's token was minted by the plugin with its secret and verified here: that acceptance is the JWT round trip.
+  app.post('/doctor', async (c) => {
+    const report = await runDoctor({ ...deps.doctor, config: deps.config, jwtRoundTrip: { viaPlugin: true, issuer: deps.config.wpHome } });
+    const failed = report.checks.filter((x) => !x.ok).map((x) => x.id);
+    if (failed.length > 0) deps.log.warn('doctor found problems', { checks: failed, admin: c.get('user').id });
+    return c.json(report);
   });
 
   app.post('/adjustments', idempotent(deps, 'admin.adjustment'), async (c) => {

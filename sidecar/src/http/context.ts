@@ -2,6 +2,7 @@
 import type { CatalogStore } from '../catalog/store.js';
 import type { Handler } from 'hono';
 import type { Clock } from '../clock.js';
+import type { DoctorDeps } from '../doctor/checks.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   checkResponses?: (problem: string) => void;
   /** The catalog every quote, reward and referral reads; createApp makes one (seeded from config) when it is not given. */
   catalog?: CatalogStore;
+  /** What the doctor route needs beyond the config: the new platform's keys and the instances it may try. */
+  doctor?: Pick<DoctorDeps, 'v2' | 'v2Instances' | 'timeoutMs'>;
 }
 
 /** What the route groups get: the app's dependencies with the catalog store always present. */

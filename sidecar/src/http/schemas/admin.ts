@@ -153,6 +153,18 @@ export const books = z.object({
   next_cursor: nextCursor.describe('null once the last wallet was checked'),
 });
 
+export const doctorReport = z.object({
+  ok: z.boolean().describe('true when every check passed'),
+  checks: z.array(
+    z.object({
+      id: z.enum(['database', 'grants', 'migrations', 'jwt', 'cors', 'payments', 'webhook', 'smtp']),
+      ok: z.boolean(),
+      detail: z.string().describe('What was found, in one line'),
+      fix: z.string().optional().describe('What to change, in one line; present when ok is false'),
+    }),
+  ),
+});
+
 const badQuery = fails('Bad filter or page', 'invalid_query');
 const paymentId = idParams('id');
 const noPayment = fails('No such payment', 'payment_not_found');
@@ -227,5 +239,13 @@ export const adminRoutes: RouteSpec[] = [
     auth: 'admin',
     query: booksQuery,
     responses: { 200: ok('What the check found (at most 100 problems per kind)', books), 400: badQuery },
+  },
+  {
+    method: 'post',
+    path: '/api/admin/doctor',
+    summary:
+      "Check this sidecar's configuration in one pass (manage_options): database and grants, migrations, the JWT round trip (this call's token), CORS for the site, the payment provider's keys, the IPN/webhook URL, SMTP. Sends one unsigned probe to the IPN/webhook URL, logged as rejected",
+    auth: 'admin',
+    responses: { 200: ok('Each check with what it found and, for a problem, its fix', doctorReport) },
   },
 ];

@@ -1,0 +1,185 @@
+// npm run package's zip, installed through Plugins → Add New → Upload in a real WordPress and Chromium, then the
+// whole flow from it: a recharge, an unlock and the download; then the settings page's Check button.
+import { randomBytes } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
+import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
+import { buildPluginZip, type PackageResult } from '../../scripts/package.js';
+import { buildTestApp } from '../support/app.js';
+import { buildWidget, launchBrowser } from '../support/browser.js';
+import type { TestDatabase } from '../support/db.js';
+import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
+
+/** This file's own loopback host: it owns /etc/wordpress/config-<net>.21.php for the run. */
+const HOST = loopbackHost(21);
+const SECRET = randomBytes(32).toString('hex');
+const CP = { publicKey: 'zip_public_key', privateKey: 'zip_private_key', merchantId: 'zip_merchant', ipnSecret: 'zip_ipn_secret' };
+const READER = { login: 'zipreader', password: 'zip-reader-pass-1', email: 'zipreader@example.test' };
+const EA_BYTES = Buffer.concat([Buffer.from('EX5\0'), randomBytes(2048), Buffer.from([0, 255, 13, 10])]);
+const UI_TIMEOUT_MS = 20_000;
+const LOGIN_TIMEOUT_MS = 45_000;
+
+let dbName: string;
+let widgetDir: string;
+let outDir: string;
+let zip: PackageResult;
+let wp: WordPressSite;
+let tdb: TestDatabase;
+let sim: Simulator;
+let sidecar: ServerType;
+let browser: Browser;
+
+async function loggedIn(login: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  const page = await context.newPage();
+  await page.goto(`${wp.url}/wp-login.php`);
+  // wp-login.php moves focus into the form shortly after load and may reset the fields as it does.
+  await page.waitForFunction(() => ['user_login', 'user_pass'].includes(document.activeElement?.id ?? ''));
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await page.fill('#user_login', login);
+    await page.fill('#user_pass', password);
+    if ((await page.inputValue('#user_login')) === login && (await page.inputValue('#user_pass')) === password) break;
+  }
+  await page.click('#wp-submit');
+  await page.waitForURL(/\/wp-admin\//, { timeout: LOGIN_TIMEOUT_MS });
+  return { context, page };
+}
+
+beforeAll(async () => {
+  widgetDir = await buildWidget();
+  outDir = join(widgetDir, 'package-out');
+  zip = await buildPluginZip({ widgetDir, outDir });
+  dbName = `gct_e2e_plugin_zip_${randomBytes(3).toString('hex')}`;
+  await createEmptyDatabase(dbName);
+  const sidecarPort = await freePort();
+  const sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
+  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, plugin: false });
+  tdb = await sidecarDatabase(dbName);
+  sim = await startSimulator({ ...CP, host: '127.0.0.1', port: 0 });
+  const { app } = buildTestApp(tdb, {
+    env: {
+      WP_HOME: wp.url,
+      CORS_ORIGINS: wp.url,
+      PUBLIC_URL: sidecarUrl,
+      GOLDCOIN_JWT_SECRET: SECRET,
+      COINPAYMENTS_API_URL: sim.apiUrl,
+      COINPAYMENTS_PUBLIC_KEY: CP.publicKey,
+      COINPAYMENTS_PRIVATE_KEY: CP.privateKey,
+      COINPAYMENTS_MERCHANT_ID: CP.merchantId,
+      COINPAYMENTS_IPN_SECRET: CP.ipnSecret,
+      RECHARGE_EVENTS_POLL_MS: '200',
+    },
+  });
+  await new Promise<void>((resolve) => {
+    sidecar = serve({ fetch: app.fetch, port: sidecarPort, hostname: '127.0.0.1' }, () => resolve());
+  });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => (sidecar ? sidecar.close(() => resolve()) : resolve()));
+  await sim?.close();
+  await wp?.stop();
+  if (tdb) await tdb.drop();
+  else if (dbName) await dropDatabase(dbName);
+  if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
+});
+
+describe('the plugin zip in a real WordPress', () => {
+  it('holds the plugin, every widget bundle, the compiled translation and a readme.txt with its version', async () => {
+    expect(zip.path.endsWith(`goldcoin-${zip.version}.zip`)).toBe(true);
+    for (const f of ['goldcoin/goldcoin.php', 'goldcoin/readme.txt', 'goldcoin/languages/goldcoin-zh_CN.mo', 'goldcoin/assets/goldcoin.js', 'goldcoin/assets/goldcoin-admin.js', 'goldcoin/uninstall.php']) {
+      expect(zip.files).toContain(f);
+    }
+    expect(zip.files.filter((f) => /^goldcoin\/assets\/goldcoin-.+-[\w-]{8}\.js$/.test(f)).length).toBeGreaterThan(0);
+  });
+
+  it('installs through Plugins → Add New → Upload and activates', async () => {
+    const { context, page } = await loggedIn(wp.admin.user, wp.admin.password);
+    await page.goto(`${wp.url}/wp-admin/plugin-install.php?tab=upload`);
+    await page.locator('#pluginzip').setInputFiles(zip.path);
+    await page.locator('#install-plugin-submit').click();
+    try {
+      await page.getByText('Plugin installed successfully.').waitFor({ timeout: 60_000 });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nthe page says: ${(await page.locator('#wpbody-content').innerText()).slice(0, 2000)}`);
+    }
+    await page.getByRole('link', { name: 'Activate Plugin' }).click();
+    await page.waitForURL(/plugins\.php/);
+    await page.locator('tr[data-plugin="goldcoin/goldcoin.php"].active').waitFor();
+
+    const installed = join(wp.contentDir, 'plugins', 'goldcoin');
+    expect(await readFile(join(installed, 'readme.txt'), 'utf8')).toContain(`Stable tag: ${zip.version}`);
+    expect((await readFile(join(installed, 'assets', 'goldcoin.js'))).equals(await readFile(join(widgetDir, 'goldcoin.js')))).toBe(true);
+    await context.close();
+  }, 120_000);
+
+  it('runs the flow from the installed zip: a 52-coin USDT recharge, the unlock for 30 and the download', async () => {
+    const eaPath = join(wp.contentDir, '..', 'ZipScalper.ex4');
+    await writeFile(eaPath, EA_BYTES);
+    const made = await wp.setup<{ id: number }[]>([
+      { op: 'user', ...READER, role: 'subscriber', name: 'Zip Reader' },
+      { op: 'post', title: 'Zip Scalper EA', content: '<p>An EA.</p>\n[goldcoin_unlock]', price: 30, ea_file: eaPath },
+    ]);
+    const [readerId, postId] = made.map((r) => r.id) as [number, number];
+
+    const { context, page } = await loggedIn(READER.login, READER.password);
+    await page.goto(`${wp.url}/?p=${postId}`);
+    const widget = page.locator('goldcoin-widget');
+    await widget.getByText(/30 more/).waitFor();
+    await widget.getByRole('button', { name: /Recharge to unlock/i }).click();
+    await widget.getByRole('radio', { name: /\b52\b/ }).check();
+    await widget.getByRole('radio', { name: /USDT/ }).check();
+    await widget.getByRole('button', { name: /Continue/i }).click();
+    await widget.getByText(/Waiting for/i).waitFor();
+    await expect.poll(() => sim.transactions().filter((t) => t.buyerEmail === READER.email).length, { timeout: UI_TIMEOUT_MS }).toBe(1);
+    const txn = sim.transactions().find((t) => t.buyerEmail === READER.email)!;
+    const [delivery] = await sim.pay(txn.txnId);
+    expect(delivery?.httpStatus).toBe(200);
+    await widget.getByText(/credited/i).waitFor();
+    await widget.getByRole('button', { name: /Back to the content/i }).click();
+    await widget.getByRole('button', { name: /Unlock for 30/i }).click();
+    await widget.getByText(/Unlocked/).waitFor();
+
+    const downloading = page.waitForEvent('download');
+    await widget.getByRole('button', { name: /Download/i }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe('ZipScalper.ex4');
+    expect((await readFile((await download.path())!)).equals(EA_BYTES)).toBe(true);
+    await context.close();
+
+    const wallet = await tdb.db.selectFrom('user_wallet').selectAll().where('user_id', '=', readerId).executeTakeFirstOrThrow();
+    expect(Number(wallet.total_coins)).toBe(22);
+    expect((await checkInvariants(tdb.db, [readerId])).problems).toEqual([]);
+  }, 120_000);
+
+  it('Check on Gold Coins → Settings runs the sidecar doctor with this site\'s token: the JWT round trip passes, a non-https IPN URL is named with its fix', async () => {
+    const { context, page } = await loggedIn(wp.admin.user, wp.admin.password);
+    await page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin-settings`);
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await page.waitForURL(/goldcoin-check=1/);
+    const jwt = page.locator('li[data-check="jwt"]');
+    await expect.poll(() => jwt.getAttribute('class')).toBe('goldcoin-check-ok');
+    expect(await jwt.innerText()).toContain(`the plugin's token was accepted: both sides share the secret and the issuer ${wp.url}`);
+    for (const id of ['database', 'grants', 'migrations', 'cors', 'payments', 'smtp']) {
+      expect(await page.locator(`li[data-check="${id}"]`).getAttribute('class'), id).toBe('goldcoin-check-ok');
+    }
+    const webhook = page.locator('li[data-check="webhook"]');
+    expect(await webhook.getAttribute('class')).toBe('goldcoin-check-problem');
+    expect(await webhook.innerText()).toMatch(/is not https: CoinPayments will not deliver to it\s+Fix: set PUBLIC_URL to the https:\/\//);
+    await page.reload();
+    expect(await page.locator('.goldcoin-check-result').count(), 'the result is shown once').toBe(0);
+    await context.close();
+  }, 120_000);
+
+  it('ran without a PHP error, warning or notice from the installed plugin', async () => {
+    const ours = (await wp.debugLog()).split('\n').filter((line) => /plugins\/goldcoin\//.test(line));
+    expect(ours).toEqual([]);
+  });
+});
