@@ -181,10 +181,12 @@ export async function creditReport(db: Db, recharges: CreatedRecharge[]): Promis
     const credit = matching.filter((x) => x.kind === 'recharge');
     if (credit.length !== 1 || credit[0]!.delta_coins !== r.coins || credit[0]!.user_id !== r.userId) wrong.push(`${r.txnId}: ${credit.length} recharge rows`);
   }
+  // Only these recharges' rows: one database may hold an earlier run's (both platforms in one file).
+  const ours = rows.filter((x) => recharges.some((r) => x.idempotency_ref.endsWith(`:${r.txnId}`)));
   return {
     completed: completed.filter((r) => r.status === 'completed').length,
-    rechargeRows: rows.filter((r) => r.kind === 'recharge').length,
-    bonusRows: rows.filter((r) => r.kind === 'bonus').length,
+    rechargeRows: ours.filter((r) => r.kind === 'recharge').length,
+    bonusRows: ours.filter((r) => r.kind === 'bonus').length,
     wrong: [...new Set(wrong)].slice(0, 20).concat(byRef.size === rows.length ? [] : ['duplicate ledger references']),
   };
 }
