@@ -14,6 +14,8 @@ import { reconcilerJob } from './payments/reconciler.js';
 import { emailOutboxJob } from './notify/email-job.js';
 import { createSmtpMailer } from './notify/mailer.js';
 import { startJobs, type BackgroundJob } from './workers.js';
+import { vipExpiryJob } from './membership/expiry-job.js';
+import { seedTiers } from './membership/tiers.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -42,6 +44,8 @@ async function main() {
     tablePrefix: config.tablePrefix,
     wpTablePrefix: config.wpTablePrefix,
   });
+  const seeded = await seedTiers(db, config.vip.seedTiers);
+  if (seeded > 0) log.info('vip tiers seeded from VIP_TIERS', { tiers: seeded });
   const provider = new CoinPaymentsClient(config.coinpayments);
   const metrics = createMetrics();
   const deps = { db, config, log, clock: systemClock, metrics, provider };
@@ -72,6 +76,7 @@ async function main() {
       maxAttempts: notify.maxAttempts,
     }),
     idempotencyRetentionJob({ db, clock: systemClock, log }),
+    vipExpiryJob({ db, clock: systemClock, log, remindDays: config.vip.remindDays, intervalMs: config.vip.expiryIntervalMs }),
   ];
   const running = startJobs(jobs, log);
 

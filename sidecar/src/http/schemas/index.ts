@@ -8,6 +8,7 @@ import { rechargeRoutes } from './recharges.js';
 import { referralRoutes } from './referrals.js';
 import { rewardRoutes } from './rewards.js';
 import { systemRoutes } from './system.js';
+import { vipRoutes } from './vip.js';
 import { walletRoutes } from './wallet.js';
 
 export const routeSpecs: readonly RouteSpec[] = [
@@ -16,6 +17,7 @@ export const routeSpecs: readonly RouteSpec[] = [
   ...rechargeRoutes,
   ...postRoutes,
   ...rewardRoutes,
+  ...vipRoutes,
   ...referralRoutes,
   ...notificationRoutes,
   ...adminRoutes,
