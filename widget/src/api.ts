@@ -7,6 +7,7 @@ import type * as packages from '../../sidecar/src/http/schemas/packages.js';
 import type * as posts from '../../sidecar/src/http/schemas/posts.js';
 import type * as recharges from '../../sidecar/src/http/schemas/recharges.js';
 import type * as rewards from '../../sidecar/src/http/schemas/rewards.js';
+import type * as vip from '../../sidecar/src/http/schemas/vip.js';
 import type * as wallet from '../../sidecar/src/http/schemas/wallet.js';
 
 /** The sidecar's error code (or network_error) with the HTTP status; views show a localized text per code. */
@@ -31,6 +32,9 @@ export type AdminPayment = z.output<typeof admin.adminPayment>;
 /** GET /api/admin/payments/:id and the answer of its resolve. */
 export type AdminPaymentDetail = z.output<typeof admin.paymentDetail>;
 export type Stats = z.output<typeof admin.stats>;
+export type VipState = z.output<typeof vip.vipState>;
+export type Bought = z.output<typeof vip.bought>;
+export type Unlocked = z.output<typeof posts.unlocked>;
 
 export interface ClientOptions {
   api: string;
