@@ -34,6 +34,7 @@ export type AdminPaymentDetail = z.output<typeof admin.paymentDetail>;
 export type Stats = z.output<typeof admin.stats>;
 export type VipState = z.output<typeof vip.vipState>;
 export type Bought = z.output<typeof vip.bought>;
+export type Member = z.output<typeof vip.memberPage>['members'][number];
 export type Unlocked = z.output<typeof posts.unlocked>;
 
 export interface ClientOptions {

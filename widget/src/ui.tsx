@@ -21,9 +21,6 @@ export function useT(): T {
   return (key, vars) => (s[key] ?? '').replace(/\{(\w+)\}/g, (_, k: string) => String(vars?.[k] ?? ''));
 }
 
-/** A date in the reader's language and its conventions (widget views show days, not times). */
-export const day = (iso: string, lang: string) => new Date(iso).toLocaleDateString(lang, { year: 'numeric', month: 'long', day: 'numeric' });
-
 const SYMBOLS: Record<string, string> = { CNY: '¥', USD: '$', EUR: '€', GBP: '£' };
 /** A decimal string shown exactly as the server sent it: money is never turned into a float. */
 export const money = (amount: string, currency: string) => (SYMBOLS[currency] ?? '') + amount + (SYMBOLS[currency] ? '' : ` ${currency}`);
@@ -34,7 +31,7 @@ export const money = (amount: string, currency: string) => (SYMBOLS[currency] ??
  */
 export function errorText(t: T, e: ApiError): string {
   const s = e.status;
-  return t(`e_${e.code}`, { s: e.retryAfterS ?? 5, h: Math.ceil((e.retryAfterS ?? 3600) / 3600) }) || t(`e_${s > 499 ? 500 : s == 403 || s == 404 ? s : 400}`, { c: e.code });
+  return t(`e_${e.code}`, { s: e.retryAfterS ?? 5 }) || t(`e_${s > 499 ? 500 : s == 403 || s == 404 ? s : 400}`, { c: e.code });
 }
 
 export function ErrorBox({ error, onRetry }: { error: ApiError | null | undefined; onRetry?: () => void }) {

@@ -12,9 +12,4 @@ export const walletStrings: Record<string, [string, string]> = {
   k_reward: ['Reward', '兑换'],
   k_referral: ['Referral', '推荐奖励'],
   k_adjustment: ['Adjustment', '人工调整'],
-  k_vip: ['VIP membership', 'VIP 会员'],
-  vipTier: ['VIP: {t}', 'VIP：{t}'],
-  vipUntil: ['until {d}', '有效期至 {d}'],
-  vipForever: ['never ends', '永久有效'],
-  vipEnded: ['ended on {d}', '已于 {d} 到期'],
 };

@@ -2,8 +2,11 @@
 import { useState } from 'preact/hooks';
 import type { Bought, VipState } from '../api.js';
 import { vipStrings } from '../i18n/vip.js';
-import { Card, Coin, day, ErrorBox, gate, lazy, useCtx, useLoad, useSubmit, useT, withStrings } from '../ui.js';
-import css from './redeem.css?inline';
+import { Card, Coin, ErrorBox, gate, lazy, useCtx, useLoad, useSubmit, useT, withStrings } from '../ui.js';
+import css from './vip.css?inline';
+
+/** A day in the reader's own date format. */
+const day = (iso: string, lang: string) => new Date(iso).toLocaleDateString(lang);
 
 const Recharge = lazy(() => import('./Recharge.js').then((m) => m.Recharge));
 
@@ -82,7 +85,7 @@ function VipView() {
         })}
       </ul>
       {!v.tiers.length && <p class="mu">{t('none')}</p>}
-      {/* The tier list is laid out as the rewards list is; last, so no sibling rule counts it. */}
+      {/* Last, so no sibling rule counts it. */}
       <style>{css}</style>
     </Card>
   );

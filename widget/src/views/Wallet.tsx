@@ -1,8 +1,8 @@
 // Wallet: the balance, the paged coin history and the in-site notifications.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ApiError, LedgerEntry, Notification, VipState, Wallet as WalletT } from '../api.js';
+import type { ApiError, LedgerEntry, Notification, Wallet as WalletT } from '../api.js';
 import { walletStrings } from '../i18n/wallet.js';
-import { Card, Coin, day, ErrorBox, lazy, useCtx, useLoad, useSubmit, useT, Wait, withStrings } from '../ui.js';
+import { Card, Coin, ErrorBox, lazy, useCtx, useLoad, useSubmit, useT, Wait, withStrings } from '../ui.js';
 import css from './wallet.css?inline';
 
 /** Rows per page of each list: the first screen stays about as tall as the space the page reserved for it. */
@@ -120,9 +120,8 @@ function Notes({ list }: { list: Paged<Notification> }) {
 function WalletView() {
   const t = useT();
   const w = useLoad<WalletT>('/api/wallet');
-  const vip = useLoad<VipState>('/api/vip');
+  const m = w.data?.vip;
   const { lang } = useCtx();
-  const m = vip.data?.membership;
   const history = usePaged<LedgerEntry>(`/api/ledger?limit=${PAGE_ROWS}`, 'entries');
   const notes = usePaged<Notification>(`/api/notifications?limit=${PAGE_ROWS}`, 'notifications');
   const [recharging, setRecharging] = useState(false);
@@ -143,12 +142,8 @@ function WalletView() {
               <div>
                 <p class="mu">{t('balance')}</p>
                 <p class="big">{w.data ? <Coin n={w.data.balance} /> : '…'}</p>
-                {m && (
-                  <p class={m.active ? 'ok' : 'mu'}>
-                    {t('vipTier', { t: m.tier_title ?? m.tier_key })} ·{' '}
-                    {m.expires_at === null ? t('vipForever') : t(m.active ? 'vipUntil' : 'vipEnded', { d: day(m.expires_at, lang) })}
-                  </p>
-                )}
+                {/* No words to translate: the owner's tier title and a date in the reader's format. */}
+                {m && <p class="ok">VIP {m.tier} {m.expires_at && '→ ' + date(m.expires_at, lang)}</p>}
               </div>
               <button type="button" class="btn" onClick={() => setRecharging(true)}>
                 {t('recharge')}
