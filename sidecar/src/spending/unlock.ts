@@ -1,5 +1,5 @@
 // Unlocking a post: one transaction debits the price, records the entitlement, shares with the author, notifies.
-import type { Selectable, Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import { countAttempt, type WindowLimit } from '../db/rate-counters.js';
 import { isDuplicateKey, RetryTransaction } from '../db/retry.js';
@@ -119,7 +119,13 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
     } catch (err) {
       // A duplicate key undoes that statement alone: the user holds the post, or held it for a period now over.
       if (!isDuplicateKey(err)) throw err;
-      const held = await trx.selectFrom('entitlements').selectAll().where('user_id', '=', userId).where('post_id', '=', postId).forUpdate().executeTakeFirst();
+      // A shared lock, as the duplicate-key check already holds: many concurrent repeats may all read it without
+      // queuing on one another; only a renewal (a period over) asks for the exclusive lock it writes under.
+      const entitlementRow = trx.selectFrom('entitlements').selectAll().where('user_id', '=', userId).where('post_id', '=', postId);
+      const seen = await entitlementRow.modifyEnd(sql`LOCK IN SHARE MODE`).executeTakeFirst();
+      if (!seen) throw new RetryTransaction(`entitlement ${userId}:${postId} raced`);
+      if (isEntitlementActive(seen, now)) return ALREADY_UNLOCKED;
+      const held = await entitlementRow.forUpdate().executeTakeFirst();
       if (!held) throw new RetryTransaction(`entitlement ${userId}:${postId} raced`);
       if (isEntitlementActive(held, now)) return ALREADY_UNLOCKED;
       return renewEntitlement(trx, req, offer, terms, held);
