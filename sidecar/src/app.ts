@@ -27,6 +27,7 @@ import { checkResponses } from './http/response-check.js';
 import { postRoutes } from './http/posts.js';
 import { referralRoutes } from './http/referrals.js';
 import { adminRedemptionRoutes, rewardRoutes } from './http/rewards.js';
+import { adminVipRoutes, vipRoutes } from './http/vip.js';
 import { walletRoutes } from './http/wallet.js';
 
 /** A load balancer's health check must get an answer even when the database stalls. */
@@ -116,6 +117,8 @@ export function createApp(appDeps: AppDeps) {
   api.route('/', postRoutes(deps));
   api.route('/', rewardRoutes(deps));
   api.route('/', referralRoutes(deps));
+  api.route('/', vipRoutes(deps));
+  api.route('/admin/vip', adminVipRoutes(deps));
   api.route('/admin/redemptions', adminRedemptionRoutes(deps));
   api.route('/admin', adminRoutes(deps));
   api.route('/admin', adminPaymentRoutes(deps));

@@ -4,6 +4,7 @@ import { DatabaseUrlError, parseDatabaseUrl } from './db/database-url.js';
 import { DEFAULT_API_BASE } from './payments/coinpayments-v2/client.js';
 import { CREDIT_POINTS, INVOICE_PREFIX, type CreditPoint } from './payments/coinpayments-v2/model.js';
 import type { Policies } from './payments/transition.js';
+import { parseTierSeed } from './membership/tiers.js';
 import { defaultCatalogJson, parseCatalog } from './spending/catalog.js';
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -74,6 +75,11 @@ const schema = z.object({
   REFERRAL_REWARD_COINS: intFrom(0, 1_000_000).default(50),
   REFERRAL_MIN_RECHARGE_COINS: intFrom(0, 100_000_000).default(100),
   DOWNLOAD_TOKEN_TTL_MIN: intFrom(1, 15).default(5),
+  DOWNLOAD_LIMIT_PER_ENTITLEMENT: intFrom(0, 10_000).default(0),
+  VIP_TIERS: list.default(['vip-group:30:200', 'yearly:365:2000', 'lifetime:0:5000']),
+  VIP_DAILY_DOWNLOADS: intFrom(0, 10_000).default(10),
+  VIP_REMIND_DAYS: intFrom(0, 60).default(3),
+  VIP_EXPIRY_INTERVAL_S: intFrom(1, 86_400).default(300),
   RATE_LIMIT_WINDOW_S: intFrom(1, 3_600).default(60),
   RATE_LIMIT_UNLOCK: intFrom(0, 1_000_000).default(30),
   RATE_LIMIT_RECHARGE: intFrom(0, 1_000_000).default(10),
@@ -117,6 +123,12 @@ function parseTier(entry: string) {
   const m = /^(\d{1,9}):(\d{1,3})$/.exec(entry);
   if (!m || Number(m[2]) > 100) throw new ConfigError(`config: RECHARGE_BONUS_TIERS entry "${entry}" is not min_coins:percent`);
   return { minCoins: Number(m[1]), bonusPercent: Number(m[2]) };
+}
+
+function tiersFrom(entries: string[], dailyDownloads: number) {
+  const parsed = parseTierSeed(entries, dailyDownloads > 0 ? dailyDownloads : null);
+  if (!parsed.ok) throw new ConfigError(`config: VIP_TIERS ${parsed.reason}`);
+  return parsed.tiers;
 }
 
 function rewardsFrom(json: string) {
@@ -302,11 +314,13 @@ export function parseConfig(env: Record<string, string | undefined>) {
       eventsMaxStreams: c.RECHARGE_EVENTS_MAX_STREAMS,
     },
     spending: {
-      rewards: rewardsFrom(c.REWARDS_CATALOG ?? defaultCatalogJson(c.WP_HOME)),
+      rewards: rewardsFrom(c.REWARDS_CATALOG ?? defaultCatalogJson()),
       authorSharePercent: c.AUTHOR_SHARE_PERCENT,
       referralRewardCoins: c.REFERRAL_REWARD_COINS,
       referralMinRechargeCoins: c.REFERRAL_MIN_RECHARGE_COINS,
       downloadTokenTtlMin: c.DOWNLOAD_TOKEN_TTL_MIN,
+      /** Downloads per entitlement period where the post sets none (_goldcoin_download_limit); 0 = no limit. */
+      downloadLimitPerEntitlement: c.DOWNLOAD_LIMIT_PER_ENTITLEMENT,
       /** Requests per user per window; 0 turns a bucket off. */
       rateLimits: {
         windowS: c.RATE_LIMIT_WINDOW_S,
@@ -318,6 +332,12 @@ export function parseConfig(env: Record<string, string | undefined>) {
         referralBind: c.RATE_LIMIT_REFERRAL_BIND,
         notificationRead: c.RATE_LIMIT_NOTIFICATION_READ,
       },
+    },
+    vip: {
+      /** Written to an empty tier table at start; the owner edits tiers from wp-admin after that. */
+      seedTiers: tiersFrom(c.VIP_TIERS, c.VIP_DAILY_DOWNLOADS),
+      remindDays: c.VIP_REMIND_DAYS,
+      expiryIntervalMs: c.VIP_EXPIRY_INTERVAL_S * 1000,
     },
     priceCurrency: c.PRICE_CURRENCY,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,

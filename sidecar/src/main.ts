@@ -21,6 +21,8 @@ import { reconcilerJob } from './payments/reconciler.js';
 import { emailOutboxJob } from './notify/email-job.js';
 import { createSmtpMailer } from './notify/mailer.js';
 import { startJobs, type BackgroundJob } from './workers.js';
+import { vipExpiryJob } from './membership/expiry-job.js';
+import { seedTiers } from './membership/tiers.js';
 
 /** Longest a SIGTERM waits for in-flight requests and job passes; past it the process exits 1. */
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -131,6 +133,8 @@ async function main() {
     tablePrefix: config.tablePrefix,
     wpTablePrefix: config.wpTablePrefix,
   });
+  const seeded = await seedTiers(db, config.vip.seedTiers);
+  if (seeded > 0) log.info('vip tiers seeded from VIP_TIERS', { tiers: seeded });
   const providers = createProviders(config.coinpayments, [...allowedPayCurrencies(config.recharge)]);
   const metrics = createMetrics();
   const base = { db, config, log, clock: systemClock, metrics, provider: providers.forNew, v2Provider: providers.v2, doctor: { v2: v2KeysFromEnv(process.env) } };
@@ -165,6 +169,7 @@ async function main() {
       maxAttempts: notify.maxAttempts,
     }),
     idempotencyRetentionJob({ db, clock: systemClock, log }),
+    vipExpiryJob({ db, clock: systemClock, log, remindDays: config.vip.remindDays, intervalMs: config.vip.expiryIntervalMs }),
   ];
   const running = startJobs(jobs, log);
 

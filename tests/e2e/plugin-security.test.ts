@@ -235,6 +235,26 @@ describe('the Gold Coins plugin under attack', () => {
     expect(after.roles.sort()).toEqual(['goldcoin_vip', 'subscriber']);
   });
 
+  it("holds a VIP tier's role while the membership runs and takes it away after, never a role it did not add", async () => {
+    await wp.setup([{ op: 'role', name: 'goldcoin_member', display: 'VIP member', caps: ['read'] }]);
+    const roles = async () =>
+      (
+        await wp.setup<[unknown, unknown, { roles: string[] }]>([
+          { op: 'delete_option', name: `_transient_goldcoin_grants_checked_${ids.buyer}` },
+          { op: 'token', login: BUYER.login },
+          { op: 'user_roles', login: BUYER.login },
+        ])
+      )[2].roles;
+    const membership = (active: boolean) => ({ grants: [], membership_roles: [{ role: 'goldcoin_member', expires_at: '2027-01-01T00:00:00.000Z', active }] });
+    grantsBody = membership(true);
+    expect(await roles()).toContain('goldcoin_member');
+    grantsBody = membership(false);
+    expect(await roles()).not.toContain('goldcoin_member');
+    // goldcoin_vip came from a reward (the test before): an ended membership naming it leaves it alone.
+    grantsBody = { grants: [], membership_roles: [{ role: 'goldcoin_vip', expires_at: null, active: false }] };
+    expect(await roles()).toContain('goldcoin_vip');
+  });
+
   it('writes deny rules into protected storage and prints nothing when its PHP files are requested directly', async () => {
     const htaccess = await readFile(join(wp.protectedDir, '.htaccess'), 'utf8');
     expect(htaccess).toMatch(/<IfModule mod_authz_core\.c>\s*Require all denied\s*<\/IfModule>/);

@@ -4,7 +4,7 @@ import { parseConfig } from '../../sidecar/src/config.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { redeemReward } from '../../sidecar/src/spending/rewards.js';
-import { buildTestApp, mintToken, TEST_HOME, testEnv } from '../support/app.js';
+import { buildTestApp, mintToken, testEnv } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { userWithCoins } from '../support/seeded.js';
 import { insertPricedPost } from '../support/wp-content.js';
@@ -40,7 +40,7 @@ async function rewardsOf(userId: number) {
 }
 
 describe('GET /api/rewards', () => {
-  it("lists the seed's default catalog when none is configured", async () => {
+  it("lists the seed's default catalog when none is configured (the VIP group is a VIP tier now)", async () => {
     const fresh = await createTestDatabase(`${import.meta.filename}-default`);
     const plain = buildTestApp(fresh);
     const u = await userWithCoins(fresh.db, 5);
@@ -49,11 +49,10 @@ describe('GET /api/rewards', () => {
     expect(body).toEqual({
       rewards: [
         expect.objectContaining({ key: 'premium-ea', cost_coins: 100, fulfilment: 'code', stock_left: null, per_user_limit: null, redeemed_by_me: 0 }),
-        expect.objectContaining({ key: 'vip-group', cost_coins: 200, fulfilment: 'link', stock_left: null, per_user_limit: 1, redeemed_by_me: 0 }),
       ],
       balance: 5,
     });
-    expect(plain.config.spending.rewards[1]!.value).toBe(`${TEST_HOME}/vip-group/`);
+    expect(plain.config.vip.seedTiers[0]).toMatchObject({ key: 'vip-group', title: 'VIP group', days: 30, priceCoins: 200 });
   });
 
   it('refuses a malformed catalog at start-up, naming REWARDS_CATALOG', () => {
@@ -172,7 +171,10 @@ describe('POST /api/rewards/:key/redeem', () => {
     const body = await (await redeem(u.token, 'vip-role')).json();
     expect(body.redemption.fulfilment).toEqual({ type: 'role', value: 'goldcoin_vip' });
     const grants = await (await t.call('GET', '/api/rewards/grants', { token: u.token })).json();
-    expect(grants).toEqual({ grants: [{ id: expect.any(Number), role: 'goldcoin_vip', redemption_id: body.redemption.id, created_at: expect.any(String) }] });
+    expect(grants).toEqual({
+      grants: [{ id: expect.any(Number), role: 'goldcoin_vip', redemption_id: body.redemption.id, created_at: expect.any(String) }],
+      membership_roles: [],
+    });
   });
 
   it("grants the configured post's entitlement, so its file downloads", async () => {

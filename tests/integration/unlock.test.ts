@@ -34,7 +34,7 @@ describe('POST /api/posts/:postId/unlock', () => {
     const refused = res.filter((r) => r.status === 402);
     expect(ok).toHaveLength(1);
     expect(refused).toHaveLength(19);
-    expect(bodies.find((b) => b.unlocked)).toEqual({ unlocked: true, balance: 0, charged_coins: 10 });
+    expect(bodies.find((b) => b.unlocked)).toEqual({ unlocked: true, balance: 0, charged_coins: 10, access_until: null });
     for (const b of bodies.filter((x) => x.error)) {
       expect(b.error.code).toBe('insufficient_coins');
       expect(b.error.details.price_coins).toBe(10);
@@ -76,9 +76,9 @@ describe('POST /api/posts/:postId/unlock', () => {
   it('neither charges again nor revokes access after the editor changes the price or unpublishes', async () => {
     const u = await userWith(50);
     const { postId } = await insertPricedPost(tdb.db, 20);
-    expect(await (await unlock(u.token, postId)).json()).toEqual({ unlocked: true, balance: 30, charged_coins: 20 });
+    expect(await (await unlock(u.token, postId)).json()).toEqual({ unlocked: true, balance: 30, charged_coins: 20, access_until: null });
     await setPostMeta(tdb.db, postId, '_goldcoin_price', '35');
-    expect(await (await unlock(u.token, postId)).json()).toEqual({ unlocked: true, balance: 30, charged_coins: 0 });
+    expect(await (await unlock(u.token, postId)).json()).toEqual({ unlocked: true, balance: 30, charged_coins: 0, access_until: null });
     const view = await (await t.call('GET', `/api/posts/${postId}`, { token: u.token })).json();
     expect(view).toMatchObject({ post_id: postId, price_coins: 35, unlocked: true, balance: 30 });
     await tdb.db.updateTable('posts').set({ post_status: 'draft' }).where('ID', '=', postId).execute();
@@ -120,7 +120,7 @@ describe('POST /api/posts/:postId/unlock', () => {
     const { postId } = await insertPricedPost(tdb.db, 15);
     await addPostMeta(tdb.db, postId, '_goldcoin_price', '1');
     const r = await t.call('POST', `/api/posts/${postId}/unlock`, { token: u.token, body: { price_coins: 1, price: 1 } });
-    expect(await r.json()).toEqual({ unlocked: true, balance: 85, charged_coins: 15 });
+    expect(await r.json()).toEqual({ unlocked: true, balance: 85, charged_coins: 15, access_until: null });
   });
 
   it('charges no more than the price the buyer saw: a raise answers 409 price_changed and charges nothing, a cut charges the lower', async () => {
@@ -154,14 +154,26 @@ describe('POST /api/posts/:postId/unlock', () => {
   it('accepts a price with surrounding whitespace as WordPress may store it', async () => {
     const u = await userWith(100);
     const { postId } = await insertPricedPost(tdb.db, ' 12 ');
-    expect(await (await unlock(u.token, postId)).json()).toEqual({ unlocked: true, balance: 88, charged_coins: 12 });
+    expect(await (await unlock(u.token, postId)).json()).toEqual({ unlocked: true, balance: 88, charged_coins: 12, access_until: null });
   });
 
   it('shows price, unlock state, file name and balance on GET', async () => {
     const u = await userWith(40);
     const { postId } = await insertPricedPost(tdb.db, 30, { title: 'Gold Scalper', filePath: '2026/11/GoldScalper-v3.ex4' });
     const before = await (await t.call('GET', `/api/posts/${postId}`, { token: u.token })).json();
-    expect(before).toEqual({ post_id: postId, title: 'Gold Scalper', price_coins: 30, unlocked: false, file_name: 'GoldScalper-v3.ex4', balance: 40 });
+    expect(before).toEqual({
+      post_id: postId,
+      title: 'Gold Scalper',
+      price_coins: 30,
+      unlocked: false,
+      file_name: 'GoldScalper-v3.ex4',
+      balance: 40,
+      vip: null,
+      member: false,
+      your_price_coins: 30,
+      access_days: null,
+      access_until: null,
+    });
     await unlock(u.token, postId);
     const after = await (await t.call('GET', `/api/posts/${postId}`, { token: u.token })).json();
     expect(after).toMatchObject({ unlocked: true, balance: 10 });
@@ -173,12 +185,12 @@ describe('POST /api/posts/:postId/unlock', () => {
     for (const newPrice of [20, 35, 90]) {
       const u = await userWith(50);
       const { postId } = await insertPricedPost(tdb.db, 20);
-      expect(await (await unlock(u.token, postId)).json()).toEqual({ unlocked: true, balance: 30, charged_coins: 20 });
+      expect(await (await unlock(u.token, postId)).json()).toEqual({ unlocked: true, balance: 30, charged_coins: 20, access_until: null });
       await tdb.db.deleteFrom('entitlements').where('user_id', '=', u.id).where('post_id', '=', postId).execute();
       await setPostMeta(tdb.db, postId, '_goldcoin_price', String(newPrice));
       const again = await unlock(u.token, postId);
       expect(again.status).toBe(200);
-      expect(await again.json()).toEqual({ unlocked: true, balance: 30, charged_coins: 0 });
+      expect(await again.json()).toEqual({ unlocked: true, balance: 30, charged_coins: 0, access_until: null });
       const ent = await tdb.db.selectFrom('entitlements').selectAll().where('user_id', '=', u.id).executeTakeFirstOrThrow();
       expect(ent).toMatchObject({ post_id: postId, price_coins: 20, ledger_ref: `unlock:${u.id}:${postId}` });
       expect(await ledgerRows(u.id, 'unlock')).toHaveLength(1);
@@ -228,8 +240,8 @@ describe('POST /api/posts/:postId/unlock', () => {
     const headers = { 'Idempotency-Key': `unlock-${u.id}-abcdef` };
     const first = await unlock(u.token, postId, headers);
     const again = await unlock(u.token, postId, headers);
-    expect(await first.json()).toEqual({ unlocked: true, balance: 20, charged_coins: 10 });
-    expect(await again.json()).toEqual({ unlocked: true, balance: 20, charged_coins: 10 });
+    expect(await first.json()).toEqual({ unlocked: true, balance: 20, charged_coins: 10, access_until: null });
+    expect(await again.json()).toEqual({ unlocked: true, balance: 20, charged_coins: 10, access_until: null });
     expect(again.headers.get('Idempotent-Replayed')).toBe('true');
     expect(await readBalance(tdb.db, u.id)).toBe(20);
   });

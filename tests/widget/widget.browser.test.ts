@@ -86,7 +86,16 @@ beforeAll(async () => {
   [dir, tdb] = await Promise.all([buildWidget(), createTestDatabase(import.meta.filename)]);
   host = await startHost(dir);
   h = await startPaymentsHarness(tdb, {
-    env: { CORS_ORIGINS: host.origin, RECHARGE_EVENTS_POLL_MS: '200', RATE_LIMIT_RECHARGE: '100' },
+    env: {
+      CORS_ORIGINS: host.origin,
+      RECHARGE_EVENTS_POLL_MS: '200',
+      RATE_LIMIT_RECHARGE: '100',
+      // A dearer reward beside the 100-coin one, to show what a short balance reads like.
+      REWARDS_CATALOG: JSON.stringify([
+        { key: 'premium-ea', title: 'Premium EA', cost_coins: 100, fulfilment: 'code', value: 'EA-' },
+        { key: 'vip-group', title: 'VIP group', cost_coins: 200, fulfilment: 'link', value: 'https://t.me/+vipInvite', per_user_limit: 1 },
+      ]),
+    },
   });
   browser = await launchBrowser();
 });
@@ -447,7 +456,7 @@ describe('wallet and admin', () => {
     await shot(page, 'admin-tabs-keyboard');
     // Tab leaves the tab list for the panel instead of walking through the other tabs.
     await page.keyboard.press('ArrowLeft');
-    await page.getByRole('tabpanel', { name: 'Adjust' }).waitFor();
+    await page.getByRole('tabpanel', { name: 'VIP members' }).waitFor();
     await page.keyboard.press('Tab');
     expect(await focused(page)).toMatch(/^input: /);
     await page.close();

@@ -8,6 +8,7 @@ import type * as packages from '../../sidecar/src/http/schemas/packages.js';
 import type * as posts from '../../sidecar/src/http/schemas/posts.js';
 import type * as recharges from '../../sidecar/src/http/schemas/recharges.js';
 import type * as rewards from '../../sidecar/src/http/schemas/rewards.js';
+import type * as vip from '../../sidecar/src/http/schemas/vip.js';
 import type * as wallet from '../../sidecar/src/http/schemas/wallet.js';
 
 /** The sidecar's error code (or network_error) with the HTTP status; views show a localized text per code. */
@@ -46,6 +47,10 @@ export type Stats = z.output<typeof admin.stats>;
 export type CatalogAnswer = z.output<typeof catalog.catalogAnswer>;
 export type CatalogDoc = CatalogAnswer['catalog'];
 export type CatalogAudit = z.output<typeof catalog.catalogAuditPage>;
+export type VipState = z.output<typeof vip.vipState>;
+export type Bought = z.output<typeof vip.bought>;
+export type Member = z.output<typeof vip.memberPage>['members'][number];
+export type Unlocked = z.output<typeof posts.unlocked>;
 
 export interface ClientOptions {
   api: string;

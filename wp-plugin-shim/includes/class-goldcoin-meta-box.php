@@ -11,6 +11,15 @@ if ( ! defined( 'ABSPATH' ) ) {
 final class Goldcoin_Meta_Box {
 	const PRICE_KEY       = '_goldcoin_price';
 	const FILE_KEY        = '_goldcoin_file';
+	/** free, discount or only; the sidecar prices members' unlocks from it (sidecar/src/spending/prices.ts). */
+	const VIP_MODE_KEY    = '_goldcoin_vip';
+	const VIP_PRICE_KEY   = '_goldcoin_vip_price';
+	const ACCESS_DAYS_KEY = '_goldcoin_access_days';
+	const DL_LIMIT_KEY    = '_goldcoin_download_limit';
+	const VIP_MODES       = array( 'free', 'discount', 'only' );
+	/** MAX_ACCESS_DAYS and MAX_DOWNLOAD_LIMIT in sidecar/src/spending/prices.ts. */
+	const MAX_ACCESS_DAYS = 3650;
+	const MAX_DL_LIMIT    = 10000;
 	const NONCE_ACTION    = 'goldcoin_save_meta';
 	const NONCE_FIELD     = 'goldcoin_meta_nonce';
 	const UPLOAD_FIELD    = 'goldcoin_file_upload';
@@ -46,6 +55,14 @@ final class Goldcoin_Meta_Box {
 				self::PRICE_KEY,
 				array( 'type' => 'integer', 'single' => true, 'sanitize_callback' => array( __CLASS__, 'sanitize_price' ), 'auth_callback' => $auth, 'show_in_rest' => false )
 			);
+			foreach ( array( self::VIP_PRICE_KEY, self::ACCESS_DAYS_KEY, self::DL_LIMIT_KEY ) as $key ) {
+				register_post_meta( $type, $key, array( 'type' => 'integer', 'single' => true, 'sanitize_callback' => 'absint', 'auth_callback' => $auth, 'show_in_rest' => false ) );
+			}
+			register_post_meta(
+				$type,
+				self::VIP_MODE_KEY,
+				array( 'type' => 'string', 'single' => true, 'sanitize_callback' => array( __CLASS__, 'sanitize_vip_mode' ), 'auth_callback' => $auth, 'show_in_rest' => false )
+			);
 			register_post_meta(
 				$type,
 				self::FILE_KEY,
@@ -62,6 +79,12 @@ final class Goldcoin_Meta_Box {
 	public static function sanitize_price( $value ): int {
 		$text = is_int( $value ) ? (string) $value : ( is_string( $value ) ? trim( $value ) : '' );
 		return ctype_digit( $text ) && strlen( $text ) <= 12 && (int) $text <= self::MAX_PRICE_COINS ? (int) $text : 0;
+	}
+
+	/** One of the known modes, or '' (no VIP rule). */
+	public static function sanitize_vip_mode( $value ): string {
+		$mode = is_string( $value ) ? sanitize_key( $value ) : '';
+		return in_array( $mode, self::VIP_MODES, true ) ? $mode : '';
 	}
 
 	public static function upload_mimes( array $mimes ): array {
@@ -112,6 +135,12 @@ final class Goldcoin_Meta_Box {
 				'post'          => $post,
 				'price'         => '' === $price ? '' : (string) (int) $price,
 				'max_price'     => self::MAX_PRICE_COINS,
+				'vip_mode'      => self::sanitize_vip_mode( get_post_meta( $post->ID, self::VIP_MODE_KEY, true ) ),
+				'vip_price'     => self::int_meta( $post->ID, self::VIP_PRICE_KEY ),
+				'access_days'   => self::int_meta( $post->ID, self::ACCESS_DAYS_KEY ),
+				'dl_limit'      => self::int_meta( $post->ID, self::DL_LIMIT_KEY ),
+				'max_days'      => self::MAX_ACCESS_DAYS,
+				'max_dl_limit'  => self::MAX_DL_LIMIT,
 				'file_id'       => $file_id,
 				'choices'       => $choices,
 				'can_upload'    => current_user_can( 'upload_files' ),
@@ -146,6 +175,8 @@ final class Goldcoin_Meta_Box {
 			update_post_meta( $post_id, self::PRICE_KEY, self::sanitize_price( $price ) );
 		}
 
+		self::save_vip_fields( $post_id );
+
 		$file_id = isset( $_POST['goldcoin_file'] ) ? absint( $_POST['goldcoin_file'] ) : 0;
 		if ( self::has_upload() && current_user_can( 'upload_files' ) ) {
 			$file_id = self::handle_upload( $post_id );
@@ -159,6 +190,43 @@ final class Goldcoin_Meta_Box {
 			update_post_meta( $post_id, self::FILE_KEY, $file_id );
 		} elseif ( 0 === $file_id ) {
 			delete_post_meta( $post_id, self::FILE_KEY );
+		}
+	}
+
+	private static function int_meta( int $post_id, string $key ): string {
+		$value = get_post_meta( $post_id, $key, true );
+		return '' === $value || 0 === (int) $value ? '' : (string) (int) $value;
+	}
+
+	/** VIP rule, VIP price, access days and download limit: empty or 0 removes the setting. Nonce checked by save(). */
+	private static function save_vip_fields( int $post_id ): void {
+		// phpcs:disable WordPress.Security.NonceVerification.Missing -- verified in save()
+		$mode = isset( $_POST['goldcoin_vip'] ) ? self::sanitize_vip_mode( sanitize_text_field( wp_unslash( $_POST['goldcoin_vip'] ) ) ) : '';
+		$ints = array(
+			self::VIP_PRICE_KEY   => array( 'goldcoin_vip_price', self::MAX_PRICE_COINS ),
+			self::ACCESS_DAYS_KEY => array( 'goldcoin_access_days', self::MAX_ACCESS_DAYS ),
+			self::DL_LIMIT_KEY    => array( 'goldcoin_download_limit', self::MAX_DL_LIMIT ),
+		);
+		$values = array();
+		foreach ( $ints as $key => list( $field, $max ) ) {
+			$raw            = isset( $_POST[ $field ] ) ? trim( sanitize_text_field( wp_unslash( $_POST[ $field ] ) ) ) : '';
+			$values[ $key ] = ctype_digit( $raw ) && strlen( $raw ) <= 9 && (int) $raw <= $max ? (int) $raw : 0;
+		}
+		// phpcs:enable WordPress.Security.NonceVerification.Missing
+		if ( '' === $mode ) {
+			delete_post_meta( $post_id, self::VIP_MODE_KEY );
+		} else {
+			update_post_meta( $post_id, self::VIP_MODE_KEY, $mode );
+		}
+		foreach ( $values as $key => $value ) {
+			if ( 0 === $value ) {
+				delete_post_meta( $post_id, $key );
+			} else {
+				update_post_meta( $post_id, $key, $value );
+			}
+		}
+		if ( 'discount' === $mode && 0 === $values[ self::VIP_PRICE_KEY ] ) {
+			self::remember_error( __( 'A VIP price needs a number of coins: members pay the normal price until one is set.', 'goldcoin' ) );
 		}
 	}
 

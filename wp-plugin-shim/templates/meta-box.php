@@ -6,6 +6,12 @@
  * @var WP_Post   $post         the post being edited
  * @var string    $price        the current price, '' when none
  * @var int       $max_price    the largest price the sidecar sells at
+ * @var string    $vip_mode     '', 'free', 'discount' or 'only'
+ * @var string    $vip_price    members' price under discount or only, '' when none
+ * @var string    $access_days  days one purchase gives access for, '' = for good
+ * @var string    $dl_limit     downloads per purchase, '' = the site's default
+ * @var int       $max_days     the longest access period
+ * @var int       $max_dl_limit the largest download limit
  * @var int       $file_id      the current EA file's attachment ID, 0 when none
  * @var WP_Post[] $choices      attachments the user may pick
  * @var bool      $can_upload   whether the user may upload a new file here
@@ -26,6 +32,30 @@ wp_nonce_field( $nonce_action, $nonce_field );
 		<label for="goldcoin-price"><?php esc_html_e( 'Price in coins', 'goldcoin' ); ?></label><br />
 		<input id="goldcoin-price" name="goldcoin_price" type="number" min="0" max="<?php echo esc_attr( (string) $max_price ); ?>" step="1" class="small-text" value="<?php echo esc_attr( $price ); ?>" />
 		<span class="description"><?php esc_html_e( 'Empty or 0: not for sale.', 'goldcoin' ); ?></span>
+	</p>
+	<p>
+		<label for="goldcoin-vip"><?php esc_html_e( 'VIP members', 'goldcoin' ); ?></label><br />
+		<select id="goldcoin-vip" name="goldcoin_vip">
+			<option value="" <?php selected( $vip_mode, '' ); ?>><?php esc_html_e( 'Pay the price like everyone', 'goldcoin' ); ?></option>
+			<option value="free" <?php selected( $vip_mode, 'free' ); ?>><?php esc_html_e( 'Free for VIP', 'goldcoin' ); ?></option>
+			<option value="discount" <?php selected( $vip_mode, 'discount' ); ?>><?php esc_html_e( 'VIP price (a discount)', 'goldcoin' ); ?></option>
+			<option value="only" <?php selected( $vip_mode, 'only' ); ?>><?php esc_html_e( 'VIP only', 'goldcoin' ); ?></option>
+		</select>
+	</p>
+	<p>
+		<label for="goldcoin-vip-price"><?php esc_html_e( 'VIP price in coins', 'goldcoin' ); ?></label><br />
+		<input id="goldcoin-vip-price" name="goldcoin_vip_price" type="number" min="0" max="<?php echo esc_attr( (string) $max_price ); ?>" step="1" class="small-text" value="<?php echo esc_attr( $vip_price ); ?>" />
+		<span class="description"><?php esc_html_e( 'For "VIP price" and "VIP only"; empty: members pay nothing under "VIP only".', 'goldcoin' ); ?></span>
+	</p>
+	<p>
+		<label for="goldcoin-access-days"><?php esc_html_e( 'Access for (days)', 'goldcoin' ); ?></label><br />
+		<input id="goldcoin-access-days" name="goldcoin_access_days" type="number" min="0" max="<?php echo esc_attr( (string) $max_days ); ?>" step="1" class="small-text" value="<?php echo esc_attr( $access_days ); ?>" />
+		<span class="description"><?php esc_html_e( 'Empty: a purchase gives access for good.', 'goldcoin' ); ?></span>
+	</p>
+	<p>
+		<label for="goldcoin-download-limit"><?php esc_html_e( 'Downloads per purchase', 'goldcoin' ); ?></label><br />
+		<input id="goldcoin-download-limit" name="goldcoin_download_limit" type="number" min="0" max="<?php echo esc_attr( (string) $max_dl_limit ); ?>" step="1" class="small-text" value="<?php echo esc_attr( $dl_limit ); ?>" />
+		<span class="description"><?php esc_html_e( "Empty: the site's default.", 'goldcoin' ); ?></span>
 	</p>
 	<p>
 		<label for="goldcoin-file"><?php esc_html_e( 'EA file', 'goldcoin' ); ?></label><br />

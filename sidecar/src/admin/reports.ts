@@ -107,9 +107,12 @@ export interface DayStats {
   recharges: number;
   coins_issued: number;
   coins_spent: number;
+  /** Coins spent on VIP memberships (part of coins_spent). */
+  membership_coins: number;
+  memberships_sold: number;
 }
 
-const SPENDING_KINDS = ['unlock', 'reward'] as const;
+const SPENDING_KINDS = ['unlock', 'reward', 'vip'] as const;
 
 /** Per-day revenue (exact decimals summed by the database) and coins issued/spent, oldest day first. */
 export async function dailyStats(db: DbOrTx, days: number, now: Date) {
@@ -123,17 +126,19 @@ export async function dailyStats(db: DbOrTx, days: number, now: Date) {
     FROM ${sql.table('recharge_transactions')}
     WHERE status = 'completed' AND completed_at >= ${start}
     GROUP BY day`.execute(db);
-  const coins = await sql<{ day: string; issued: string | number; spent: string | number }>`
+  const coins = await sql<{ day: string; issued: string | number; spent: string | number; vip: string | number; vip_sold: string | number }>`
     SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS day,
            SUM(CASE WHEN delta_coins > 0 THEN delta_coins ELSE 0 END) AS issued,
-           SUM(CASE WHEN delta_coins < 0 AND kind IN (${sql.join([...SPENDING_KINDS])}) THEN -delta_coins ELSE 0 END) AS spent
+           SUM(CASE WHEN delta_coins < 0 AND kind IN (${sql.join([...SPENDING_KINDS])}) THEN -delta_coins ELSE 0 END) AS spent,
+           SUM(CASE WHEN kind = 'vip' THEN -delta_coins ELSE 0 END) AS vip,
+           SUM(CASE WHEN kind = 'vip' THEN 1 ELSE 0 END) AS vip_sold
     FROM ${sql.table('coin_ledger')}
     WHERE created_at >= ${start}
     GROUP BY day`.execute(db);
   const byDay = new Map<string, DayStats>();
   for (let i = 0; i < span; i++) {
     const d = new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10);
-    byDay.set(d, { date: d, revenue: '0.00', recharges: 0, coins_issued: 0, coins_spent: 0 });
+    byDay.set(d, { date: d, revenue: '0.00', recharges: 0, coins_issued: 0, coins_spent: 0, membership_coins: 0, memberships_sold: 0 });
   }
   for (const r of revenue.rows) {
     const d = byDay.get(r.day);
@@ -141,7 +146,9 @@ export async function dailyStats(db: DbOrTx, days: number, now: Date) {
   }
   for (const r of coins.rows) {
     const d = byDay.get(r.day);
-    if (d) Object.assign(d, { coins_issued: Number(r.issued), coins_spent: Number(r.spent) });
+    if (d) {
+      Object.assign(d, { coins_issued: Number(r.issued), coins_spent: Number(r.spent), membership_coins: Number(r.vip), memberships_sold: Number(r.vip_sold) });
+    }
   }
   const totals = await sql<{ wallets: number; outstanding: string | number | null; pending: number }>`
     SELECT (SELECT COUNT(*) FROM ${sql.table('user_wallet')}) AS wallets,
@@ -155,6 +162,8 @@ export async function dailyStats(db: DbOrTx, days: number, now: Date) {
       revenue: sumDecimals(list.map((d) => d.revenue)),
       coins_issued: list.reduce((a, d) => a + d.coins_issued, 0),
       coins_spent: list.reduce((a, d) => a + d.coins_spent, 0),
+      membership_coins: list.reduce((a, d) => a + d.membership_coins, 0),
+      memberships_sold: list.reduce((a, d) => a + d.memberships_sold, 0),
       wallets: Number(t.wallets),
       coins_outstanding: Number(t.outstanding ?? 0),
       pending_payments: Number(t.pending),

@@ -17,6 +17,7 @@ import type { RewardCountersTable } from './tables/reward-counters.js';
 import type { RewardRedemptionsTable } from './tables/reward-redemptions.js';
 import type { RoleGrantsTable } from './tables/role-grants.js';
 import type { UserWalletTable } from './tables/user-wallet.js';
+import type { VipMembershipsTable, VipPurchasesTable, VipTierAuditTable, VipTiersTable } from './tables/vip.js';
 import type { WpPostmetaTable, WpPostsTable, WpUsersTable } from './tables/wordpress.js';
 
 export interface Database {
@@ -40,6 +41,10 @@ export interface Database {
   catalog_sections: CatalogSectionsTable;
   catalog_version: CatalogVersionTable;
   catalog_audit: CatalogAuditTable;
+  vip_tiers: VipTiersTable;
+  vip_tier_audit: VipTierAuditTable;
+  vip_memberships: VipMembershipsTable;
+  vip_purchases: VipPurchasesTable;
   /** WordPress core tables, prefixed with WP_TABLE_PREFIX instead of the sidecar's prefix. */
   users: WpUsersTable;
   posts: WpPostsTable;

@@ -1,8 +1,9 @@
 // /api/posts/:postId: a post's price and unlock state, unlocking it with coins, and its protected download.
 import { Hono, type MiddlewareHandler } from 'hono';
 import { readBalance } from '../ledger/ledger.js';
-import { issueDownload } from '../spending/downloads.js';
-import { attachmentFileName, readOffer, readPostInfo } from '../spending/prices.js';
+import { activeMember } from '../membership/membership.js';
+import { issueDownload, type QuotaRefusal } from '../spending/downloads.js';
+import { attachmentFileName, quoteFor, readOffer, readPostInfo } from '../spending/prices.js';
 import { findEntitlement, unlockPost } from '../spending/unlock.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, notFound } from './errors.js';
@@ -21,15 +22,18 @@ export function postRoutes(deps: AppDeps) {
   app.get('/posts/:postId', async (c) => {
     const postId = parseId(c.req.param('postId'), 'postId');
     const userId = c.get('user').id;
-    const [offer, entitlement, balance] = await Promise.all([
+    const now = deps.clock.now();
+    const [offer, entitlement, balance, member] = await Promise.all([
       readOffer(db, postId),
-      findEntitlement(db, userId, postId),
+      findEntitlement(db, userId, postId, now),
       readBalance(db, userId),
+      activeMember(db, userId, now),
     ]);
     // Someone who unlocked a post keeps seeing it as unlocked after it is unpublished or repriced.
     const info = offer ?? (entitlement ? await readPostInfo(db, postId) : null);
     if (!info) throw notForSale();
     const fileName = info.fileId === null ? null : await attachmentFileName(db, info.fileId);
+    const quote = offer ? quoteFor(offer, member !== null) : null;
     return c.json({
       post_id: postId,
       title: info.title,
@@ -37,6 +41,11 @@ export function postRoutes(deps: AppDeps) {
       unlocked: entitlement !== undefined,
       file_name: fileName,
       balance,
+      vip: info.vip ? { mode: info.vip.mode, price_coins: info.vip.priceCoins } : null,
+      member: member !== null,
+      your_price_coins: quote?.ok ? quote.priceCoins : null,
+      access_days: info.accessDays,
+      access_until: entitlement?.expires_at?.toISOString() ?? null,
     });
   });
 
@@ -51,11 +60,13 @@ export function postRoutes(deps: AppDeps) {
       postId,
       ...(body.expected_price_coins !== undefined ? { expectedPriceCoins: body.expected_price_coins } : {}),
       authorSharePercent: config.spending.authorSharePercent,
+      now: deps.clock.now(),
       locale: user.locale,
       attempts: unlockLimit,
     });
     if (!result.ok) {
       if (result.code === 'post_not_for_sale') throw notForSale();
+      if (result.code === 'vip_required') throw new ApiError(403, 'vip_required', 'only VIP members may unlock this post');
       if (result.code === 'rate_limited') {
         throw rateLimited({ limit: config.spending.rateLimits.unlock, windowS: config.spending.rateLimits.windowS }, result.retryAfterS);
       }
@@ -75,7 +86,12 @@ export function postRoutes(deps: AppDeps) {
       deps.metrics.coinMovements.inc({ kind: 'unlock' });
       if (result.authorShareCoins > 0) deps.metrics.coinMovements.inc({ kind: 'author_share' });
     }
-    return c.json({ unlocked: true, balance: result.balance, charged_coins: result.chargedCoins });
+    return c.json({
+      unlocked: true,
+      balance: result.balance,
+      charged_coins: result.chargedCoins,
+      access_until: result.accessUntil?.toISOString() ?? null,
+    });
   });
 
   // Every link issued writes a row: counted per user like the other writes.
@@ -89,15 +105,36 @@ export function postRoutes(deps: AppDeps) {
       issuer: config.publicUrl,
       wpHome: config.wpHome,
       ttlS: config.spending.downloadTokenTtlMin * 60,
+      defaultLimit: config.spending.downloadLimitPerEntitlement,
     });
     if (!result.ok) {
       if (result.code === 'not_unlocked') throw new ApiError(403, 'not_unlocked', 'unlock this post before downloading its file');
-      throw notFound('no_file', 'this post has no file to download');
+      if (result.code === 'no_file') throw notFound('no_file', 'this post has no file to download');
+      throw quotaRefusal(result, deps.clock.now());
     }
     return c.json({ url: result.url, expires_at: result.expiresAt.toISOString(), file_name: result.fileName });
   });
 
   return app;
+}
+
+/** The quota's stable code, with when it frees up, in words and in details; Retry-After when waiting helps. */
+function quotaRefusal(r: QuotaRefusal, now: Date): ApiError {
+  const frees = r.freesAt ? r.freesAt.toISOString() : null;
+  const message =
+    r.code === 'daily_download_limit_reached'
+      ? `you have used ${r.used} of ${r.limit} VIP downloads in the last 24 hours; the next one frees up at ${frees}`
+      : frees
+        ? `you have used ${r.used} of ${r.limit} downloads for this purchase; buying access again after ${frees} gives new ones`
+        : `you have used ${r.used} of ${r.limit} downloads for this purchase`;
+  const retryAfterS = r.freesAt ? Math.max(1, Math.ceil((r.freesAt.getTime() - now.getTime()) / 1000)) : null;
+  return new ApiError(
+    429,
+    r.code,
+    message,
+    { limit: r.limit, used: r.used, frees_at: frees },
+    retryAfterS !== null && r.code === 'daily_download_limit_reached' ? { 'Retry-After': String(retryAfterS) } : undefined,
+  );
 }
 
 /** With an Idempotency-Key a retry gets the first answer; without one the entitlement alone guards the charge. */

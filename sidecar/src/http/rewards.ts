@@ -1,6 +1,7 @@
 // /api/rewards: the catalog, redeeming with an Idempotency-Key, the user's redemptions and role grants; admin listing.
 import { Hono } from 'hono';
 import { readBalance } from '../ledger/ledger.js';
+import { membershipRole } from '../membership/membership.js';
 import { listRedemptions, listRewards, listRoleGrants, redeemReward, type Redemption } from '../spending/rewards.js';
 import { requireCap } from './auth.js';
 import type { AppDeps, AppEnv, RouteDeps } from './context.js';
@@ -52,9 +53,11 @@ export function rewardRoutes(deps: RouteDeps) {
   });
 
   app.get('/rewards/grants', async (c) => {
-    const grants = await listRoleGrants(db, c.get('user').id);
+    const userId = c.get('user').id;
+    const [grants, vipRole] = await Promise.all([listRoleGrants(db, userId), membershipRole(db, userId, deps.clock.now())]);
     return c.json({
       grants: grants.map((g) => ({ id: g.id, role: g.role, redemption_id: g.redemption_id, created_at: iso(g.created_at) })),
+      membership_roles: vipRole ? [{ role: vipRole.role, expires_at: vipRole.expiresAt?.toISOString() ?? null, active: vipRole.active }] : [],
     });
   });
 

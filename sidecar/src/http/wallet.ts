@@ -1,7 +1,8 @@
-// GET /api/wallet and GET /api/ledger: the signed-in user's balance and coin history.
+// GET /api/wallet and GET /api/ledger: the signed-in user's balance, VIP membership and coin history.
 import { Hono } from 'hono';
 import { lastCompletedRecharge, ledgerPage } from '../ledger/history.js';
 import { readBalance } from '../ledger/ledger.js';
+import { activeMember } from '../membership/membership.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ledgerQuery } from './schemas/wallet.js';
 import { ledgerEntryJson } from './serialize.js';
@@ -14,10 +15,11 @@ export function walletRoutes(deps: AppDeps) {
 
   app.get('/wallet', async (c) => {
     const userId = c.get('user').id;
-    const [balance, last, page] = await Promise.all([
+    const [balance, last, page, member] = await Promise.all([
       readBalance(deps.db, userId),
       lastCompletedRecharge(deps.db, userId),
       ledgerPage(deps.db, userId, null, RECENT_ENTRIES),
+      activeMember(deps.db, userId, deps.clock.now()),
     ]);
     return c.json({
       balance,
@@ -34,6 +36,13 @@ export function walletRoutes(deps: AppDeps) {
           }
         : null,
       recent: page.entries.map(ledgerEntryJson),
+      vip: member
+        ? {
+            tier_key: member.membership.tier_key,
+            tier: member.tier?.title ?? member.membership.tier_key,
+            expires_at: member.membership.expires_at?.toISOString() ?? null,
+          }
+        : null,
     });
   });
 

@@ -64,6 +64,12 @@ function zhCoins(n: number): string {
   return `${zhNumber.format(n)} 金币`;
 }
 
+/** A membership's end as a day the reader recognises (UTC, the zone the sidecar keeps time in). */
+function day(v: unknown, locale: 'en' | 'zh'): string | null {
+  if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) return null;
+  return new Intl.DateTimeFormat(locale === 'zh' ? 'zh-CN' : 'en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(v));
+}
+
 function en(kind: NotificationKind, d: NotificationData): RenderedMessage {
   const coins = int(d['coins']);
   const bonus = int(d['bonus_coins']);
@@ -113,6 +119,21 @@ function en(kind: NotificationKind, d: NotificationData): RenderedMessage {
             : `An administrator removed ${enCoins(-coins)} from your balance`;
       return { title: 'Balance adjusted', body: `${change}${reason ? `: ${reason}` : ''}.${balanceLine}` };
     }
+    case 'vip_purchased': {
+      const tier = text(d['tier_title']) ?? 'VIP';
+      const until = day(d['expires_at'], 'en');
+      const paid = coins === null ? '' : ` for ${enCoins(coins)}`;
+      return { title: 'VIP membership active', body: `You bought “${tier}”${paid}. ${until ? `Your membership runs until ${until}.` : 'Your membership never ends.'}${balanceLine}` };
+    }
+    case 'vip_expiring': {
+      const tier = text(d['tier_title']) ?? 'VIP';
+      const until = day(d['expires_at'], 'en');
+      return { title: 'VIP membership ending soon', body: `Your “${tier}” membership ends${until ? ` on ${until}` : ' soon'}. Renew it before then to keep your VIP access.` };
+    }
+    case 'vip_expired': {
+      const tier = text(d['tier_title']) ?? 'VIP';
+      return { title: 'VIP membership ended', body: `Your “${tier}” membership has ended. Posts you unlocked through it are locked again until you renew.` };
+    }
   }
 }
 
@@ -154,6 +175,21 @@ function zh(kind: NotificationKind, d: NotificationData): RenderedMessage {
       const change =
         coins === null ? '管理员调整了您的余额' : coins >= 0 ? `管理员为您增加了 ${zhCoins(coins)}` : `管理员从您的余额中扣除了 ${zhCoins(-coins)}`;
       return { title: '余额已调整', body: `${change}${reason ? `，原因：${reason}` : ''}。${balanceLine}` };
+    }
+    case 'vip_purchased': {
+      const tier = text(d['tier_title']) ?? 'VIP';
+      const until = day(d['expires_at'], 'zh');
+      const paid = coins === null ? '' : `使用 ${zhCoins(coins)} `;
+      return { title: 'VIP 会员已开通', body: `您已${paid}购买「${tier}」。${until ? `会员有效期至 ${until}。` : '会员永久有效。'}${balanceLine}` };
+    }
+    case 'vip_expiring': {
+      const tier = text(d['tier_title']) ?? 'VIP';
+      const until = day(d['expires_at'], 'zh');
+      return { title: 'VIP 会员即将到期', body: `您的「${tier}」会员将于${until ? ` ${until} ` : '近期'}到期，请在到期前续费以保留 VIP 权益。` };
+    }
+    case 'vip_expired': {
+      const tier = text(d['tier_title']) ?? 'VIP';
+      return { title: 'VIP 会员已到期', body: `您的「${tier}」会员已到期。通过会员解锁的内容将重新锁定，续费后即可恢复。` };
     }
   }
 }

@@ -10,7 +10,10 @@ export type NotificationKind =
   | 'unlock'
   | 'reward_redeemed'
   | 'referral_earned'
-  | 'adjustment';
+  | 'adjustment'
+  | 'vip_purchased'
+  | 'vip_expiring'
+  | 'vip_expired';
 
 export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'recharge_completed',
@@ -20,6 +23,9 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'reward_redeemed',
   'referral_earned',
   'adjustment',
+  'vip_purchased',
+  'vip_expiring',
+  'vip_expired',
 ];
 
 /**
@@ -32,6 +38,7 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
  * - reward_redeemed: reward_key, reward_name, coins
  * - referral_earned: coins, referred_name
  * - adjustment: coins (signed), reason
+ * - vip_*: tier_key, tier_title, expires_at (ISO, null = lifetime); vip_purchased also coins
  * - any kind: balance (the balance after the movement)
  * locale is the user's WordPress locale when the caller knows it (e.g. from the JWT); else en_US.
  */

@@ -41,8 +41,8 @@ const catalog = z
   .max(MAX_REWARDS)
   .refine((items) => new Set(items.map((i) => i.key)).size === items.length, 'reward keys must be unique');
 
-/** The seed's redemption page: a premium EA licence code and the VIP group invitation. */
-export function defaultCatalogJson(wpHome: string): string {
+/** The seed's redemption page: a premium EA licence code (the seed's VIP group is a VIP tier, see VIP_TIERS). */
+export function defaultCatalogJson(): string {
   return JSON.stringify([
     {
       key: 'premium-ea',
@@ -51,15 +51,6 @@ export function defaultCatalogJson(wpHome: string): string {
       cost_coins: 100,
       fulfilment: 'code',
       value: 'EA-',
-    },
-    {
-      key: 'vip-group',
-      title: 'VIP group',
-      description: 'An invitation to the VIP traders group.',
-      cost_coins: 200,
-      fulfilment: 'link',
-      value: `${wpHome}/vip-group/`,
-      per_user_limit: 1,
     },
   ]);
 }

@@ -4,6 +4,15 @@ import type { DbOrTx } from '../db/database.js';
 
 export const PRICE_META_KEY = '_goldcoin_price';
 export const FILE_META_KEY = '_goldcoin_file';
+/** free (members unlock for nothing), discount (members pay _goldcoin_vip_price), only (members alone may unlock). */
+export const VIP_MODE_META_KEY = '_goldcoin_vip';
+export const VIP_PRICE_META_KEY = '_goldcoin_vip_price';
+/** Sold for N days: after them the next unlock charges again. */
+export const ACCESS_DAYS_META_KEY = '_goldcoin_access_days';
+/** Downloads allowed per entitlement period. */
+export const DOWNLOAD_LIMIT_META_KEY = '_goldcoin_download_limit';
+export const MAX_ACCESS_DAYS = 3650;
+export const MAX_DOWNLOAD_LIMIT = 10_000;
 const ATTACHED_FILE_META_KEY = '_wp_attached_file';
 const SALEABLE_TYPES = ['post', 'page'];
 export const MAX_PRICE_COINS = 100_000_000;
@@ -18,14 +27,63 @@ export interface PostInfo {
   priceCoins: number | null;
   /** The attachment post ID of the EA file, when it names an attachment. */
   fileId: number | null;
+  vip: VipTerms | null;
+  /** Days one purchase gives access for; null = for good. */
+  accessDays: number | null;
+  /** Downloads per entitlement period; null = the site's default. */
+  downloadLimit: number | null;
+}
+
+export type VipMode = 'free' | 'discount' | 'only';
+export interface VipTerms {
+  mode: VipMode;
+  /** What members pay under discount or only; null = nothing. */
+  priceCoins: number | null;
 }
 
 export interface Offer {
   postId: number;
   title: string;
   authorId: number;
+  /** 0 when the post is sold to members alone (free for VIP or VIP only, without a price for everyone). */
   priceCoins: number;
   fileId: number | null;
+  vip: VipTerms | null;
+  accessDays: number | null;
+  downloadLimit: number | null;
+}
+
+/** What one reader pays: the price, or a member's terms; entitlementSource vip = held through the membership. */
+export type PriceQuote =
+  | { ok: true; priceCoins: number; source: 'unlock' | 'vip' }
+  | { ok: false; code: 'vip_required' };
+
+export function quoteFor(offer: Offer, isMember: boolean): PriceQuote {
+  const vip = offer.vip;
+  if (isMember && vip) {
+    const vipPrice = vip.mode === 'free' ? 0 : (vip.priceCoins ?? 0);
+    // A member never pays more than everyone else does.
+    const memberPrice = offer.priceCoins > 0 ? Math.min(vipPrice, offer.priceCoins) : vipPrice;
+    return memberPrice > 0 ? { ok: true, priceCoins: memberPrice, source: 'unlock' } : { ok: true, priceCoins: 0, source: 'vip' };
+  }
+  if (vip?.mode === 'only' || offer.priceCoins <= 0) return { ok: false, code: 'vip_required' };
+  return { ok: true, priceCoins: offer.priceCoins, source: 'unlock' };
+}
+
+function parseVip(mode: string | null | undefined, price: string | null | undefined): VipTerms | null {
+  const m = mode?.trim();
+  if (m !== 'free' && m !== 'discount' && m !== 'only') return null;
+  const priceCoins = m === 'free' ? null : parsePriceCoins(price);
+  // A discount without a VIP price is no VIP rule at all: members pay what everyone pays.
+  if (m === 'discount' && priceCoins === null) return null;
+  return { mode: m, priceCoins };
+}
+
+function boundedInt(raw: string | null | undefined, max: number): number | null {
+  const s = raw?.trim() ?? '';
+  if (!/^[0-9]{1,6}$/.test(s)) return null;
+  const n = Number(s);
+  return n >= 1 && n <= max ? n : null;
 }
 
 /** WordPress stores meta as text; only a plain positive integer is a price. */
@@ -72,7 +130,14 @@ export async function readPostInfo(db: DbOrTx, postId: number): Promise<PostInfo
           .where('m.meta_key', '=', key)
           .orderBy('m.meta_id', 'asc')
           .limit(1);
-      return [meta(PRICE_META_KEY).as('price'), meta(FILE_META_KEY).as('file')];
+      return [
+        meta(PRICE_META_KEY).as('price'),
+        meta(FILE_META_KEY).as('file'),
+        meta(VIP_MODE_META_KEY).as('vip_mode'),
+        meta(VIP_PRICE_META_KEY).as('vip_price'),
+        meta(ACCESS_DAYS_META_KEY).as('access_days'),
+        meta(DOWNLOAD_LIMIT_META_KEY).as('download_limit'),
+      ];
     })
     .where('p.ID', '=', postId)
     .executeTakeFirst();
@@ -85,14 +150,31 @@ export async function readPostInfo(db: DbOrTx, postId: number): Promise<PostInfo
     type: post.post_type,
     priceCoins: parsePriceCoins(post.price),
     fileId: parsePostId(post.file),
+    vip: parseVip(post.vip_mode, post.vip_price),
+    accessDays: boundedInt(post.access_days, MAX_ACCESS_DAYS),
+    downloadLimit: boundedInt(post.download_limit, MAX_DOWNLOAD_LIMIT),
   };
 }
 
-/** A published post or page with a positive price, or null: everything else is not for sale. */
+/**
+ * A published post or page with a positive price, or one members unlock (free for VIP, VIP only), or null:
+ * everything else is not for sale.
+ */
 export async function readOffer(db: DbOrTx, postId: number): Promise<Offer | null> {
   const info = await readPostInfo(db, postId);
-  if (!info || info.status !== 'publish' || !SALEABLE_TYPES.includes(info.type) || info.priceCoins === null) return null;
-  return { postId, title: info.title, authorId: info.authorId, priceCoins: info.priceCoins, fileId: info.fileId };
+  if (!info || info.status !== 'publish' || !SALEABLE_TYPES.includes(info.type)) return null;
+  const forMembers = info.vip !== null && info.vip.mode !== 'discount';
+  if (info.priceCoins === null && !forMembers) return null;
+  return {
+    postId,
+    title: info.title,
+    authorId: info.authorId,
+    priceCoins: info.priceCoins ?? 0,
+    fileId: info.fileId,
+    vip: info.vip,
+    accessDays: info.accessDays,
+    downloadLimit: info.downloadLimit,
+  };
 }
 
 /** The attachment's file name (basename of its _wp_attached_file), or null when it is not an attachment. */

@@ -1,14 +1,15 @@
 // Unlocking a post: one transaction debits the price, records the entitlement, shares with the author, notifies.
-import type { Selectable, Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import { countAttempt, type WindowLimit } from '../db/rate-counters.js';
-import { isDuplicateKey } from '../db/retry.js';
+import { isDuplicateKey, RetryTransaction } from '../db/retry.js';
 import type { LedgerEntry } from '../db/tables/coin-ledger.js';
 import type { EntitlementsTable } from '../db/tables/entitlements.js';
 import type { Database } from '../db/types.js';
 import { applyMovementInTx, findByRef, readBalance } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
-import { readOffer } from './prices.js';
+import { activeMember, DAY_MS, vipAccessEnd } from '../membership/membership.js';
+import { quoteFor, readOffer, type Offer } from './prices.js';
 import { inTransactionOrRollback, Rollback } from './tx.js';
 
 export type Entitlement = Selectable<EntitlementsTable>;
@@ -18,6 +19,8 @@ export interface UnlockRequest {
   postId: number;
   /** Percentage of the price credited to the post's author; 0 turns sharing off. */
   authorSharePercent: number;
+  /** Decides membership and access periods. */
+  now: Date;
   locale?: string;
   /**
    * The price the buyer was shown: a higher current price (the author raised it since) charges nothing and
@@ -33,8 +36,9 @@ export interface UnlockRequest {
 }
 
 export type UnlockResult =
-  | { ok: true; chargedCoins: number; balance: number; authorShareCoins: number }
+  | { ok: true; chargedCoins: number; balance: number; authorShareCoins: number; accessUntil: Date | null }
   | { ok: false; code: 'post_not_for_sale' }
+  | { ok: false; code: 'vip_required' }
   | { ok: false; code: 'rate_limited'; retryAfterS: number }
   | { ok: false; code: 'price_changed'; priceCoins: number; expectedPriceCoins: number }
   | { ok: false; code: 'insufficient_coins'; balance: number; priceCoins: number; shortfall: number };
@@ -43,8 +47,21 @@ const MAX_MEMO_CHARS = 200;
 
 export const unlockLedgerRef = (userId: number, postId: number) => `unlock:${userId}:${postId}`;
 export const authorShareLedgerRef = (userId: number, postId: number) => `author_share:${userId}:${postId}`;
+/** Each paid period after the first is its own movement, named by the end of the period it follows. */
+const periodSuffix = (previousEnd: Date | null) => (previousEnd === null ? '' : `:${previousEnd.getTime()}`);
 
-export async function findEntitlement(db: DbOrTx, userId: number, postId: number): Promise<Entitlement | undefined> {
+export function isEntitlementActive(e: Pick<Entitlement, 'expires_at'>, now: Date): boolean {
+  return e.expires_at === null || e.expires_at.getTime() > now.getTime();
+}
+
+/** The user's entitlement to the post as it stands now: an ended one (a lapsed period or membership) is none. */
+export async function findEntitlement(db: DbOrTx, userId: number, postId: number, now: Date): Promise<Entitlement | undefined> {
+  const e = await findEntitlementRow(db, userId, postId);
+  return e && isEntitlementActive(e, now) ? e : undefined;
+}
+
+/** The row whatever its end date: history, renewals. */
+export async function findEntitlementRow(db: DbOrTx, userId: number, postId: number): Promise<Entitlement | undefined> {
   return db.selectFrom('entitlements').selectAll().where('user_id', '=', userId).where('post_id', '=', postId).executeTakeFirst();
 }
 
@@ -56,47 +73,81 @@ export function authorShareCoins(priceCoins: number, percent: number): number {
 /** The transaction's answer when the user holds the post already: the balance is read after it commits. */
 const ALREADY_UNLOCKED = Symbol('already unlocked');
 
+interface Terms {
+  priceCoins: number;
+  source: 'unlock' | 'vip';
+  expiresAt: Date | null;
+}
+
 /**
  * The entitlement row is inserted first: its (user, post) unique key is the guard (a repeat finds it taken,
  * so a first purchase pays for no extra pre-check), so concurrent unlocks of one post queue on it and all but
  * one find it taken; the debit is a conditional UPDATE, so concurrent unlocks of different posts cannot
- * together spend more than the balance. Insufficient coins roll everything back; a repeat or a post not for
+ * together spend more than the balance. An entitlement whose period ended is renewed under its row lock, with a
+ * ledger reference of its own per period. Insufficient coins roll everything back; a repeat or a post not for
  * sale writes nothing. The attempt was counted before, on its own.
  */
 export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResult> {
-  const { userId, postId, attempts } = req;
+  const { userId, postId, attempts, now } = req;
   if (attempts) {
     const counted = await countAttempt(db, attempts, userId);
     if (!counted.ok) return { ok: false, code: 'rate_limited', retryAfterS: counted.retryAfterS };
   }
   const outcome = await inTransactionOrRollback<UnlockResult | typeof ALREADY_UNLOCKED>(db, async (trx) => {
     const offer = await readOffer(trx, postId);
-    if (!offer) {
-      // Someone who unlocked a post keeps it after it is unpublished or its price removed.
-      if (await findEntitlement(trx, userId, postId)) return ALREADY_UNLOCKED;
-      return { ok: false, code: 'post_not_for_sale' };
+    const member = offer?.vip ? await activeMember(trx, userId, now) : null;
+    const quote = offer ? quoteFor(offer, member !== null) : null;
+    if (!offer || !quote?.ok) {
+      // Someone who unlocked a post keeps it after it is unpublished, its price removed or made VIP only.
+      if (await findEntitlement(trx, userId, postId, now)) return ALREADY_UNLOCKED;
+      return { ok: false, code: offer ? 'vip_required' : 'post_not_for_sale' };
     }
+    const terms: Terms = {
+      priceCoins: quote.priceCoins,
+      source: quote.source,
+      expiresAt:
+        quote.source === 'vip' ? vipAccessEnd(member!) : offer.accessDays === null ? null : new Date(now.getTime() + offer.accessDays * DAY_MS),
+    };
+    // The price this reader pays (the VIP price for a member) against the one the widget showed them.
     const expected = req.expectedPriceCoins;
-    if (expected !== undefined && offer.priceCoins > expected) {
+    if (expected !== undefined && terms.priceCoins > expected) {
       // A post already held costs nothing more, whatever its price became.
-      if (await findEntitlement(trx, userId, postId)) return ALREADY_UNLOCKED;
-      return { ok: false, code: 'price_changed', priceCoins: offer.priceCoins, expectedPriceCoins: expected };
+      if (await findEntitlement(trx, userId, postId, now)) return ALREADY_UNLOCKED;
+      return { ok: false, code: 'price_changed', priceCoins: terms.priceCoins, expectedPriceCoins: expected };
     }
     const ref = unlockLedgerRef(userId, postId);
     try {
       await trx
         .insertInto('entitlements')
-        .values({ user_id: userId, post_id: postId, price_coins: offer.priceCoins, source: 'unlock', ledger_ref: ref })
+        .values({
+          user_id: userId,
+          post_id: postId,
+          price_coins: terms.priceCoins,
+          source: terms.source,
+          ledger_ref: terms.priceCoins > 0 ? ref : null,
+          expires_at: terms.expiresAt,
+          period_started_at: now,
+        })
         .execute();
     } catch (err) {
-      // A duplicate key undoes that statement alone: the user holds the post already.
-      if (isDuplicateKey(err)) return ALREADY_UNLOCKED;
-      throw err;
+      // A duplicate key undoes that statement alone: the user holds the post, or held it for a period now over.
+      if (!isDuplicateKey(err)) throw err;
+      // A shared lock, as the duplicate-key check already holds: many concurrent repeats may all read it without
+      // queuing on one another; only a renewal (a period over) asks for the exclusive lock it writes under.
+      const entitlementRow = trx.selectFrom('entitlements').selectAll().where('user_id', '=', userId).where('post_id', '=', postId);
+      const seen = await entitlementRow.modifyEnd(sql`LOCK IN SHARE MODE`).executeTakeFirst();
+      if (!seen) throw new RetryTransaction(`entitlement ${userId}:${postId} raced`);
+      if (isEntitlementActive(seen, now)) return ALREADY_UNLOCKED;
+      const held = await entitlementRow.forUpdate().executeTakeFirst();
+      if (!held) throw new RetryTransaction(`entitlement ${userId}:${postId} raced`);
+      if (isEntitlementActive(held, now)) return ALREADY_UNLOCKED;
+      return renewEntitlement(trx, req, offer, terms, held);
     }
+    if (terms.priceCoins === 0) return { ok: true, chargedCoins: 0, balance: await readBalance(trx, userId), authorShareCoins: 0, accessUntil: terms.expiresAt };
     const memo = offer.title.slice(0, MAX_MEMO_CHARS);
     const debit = await applyMovementInTx(trx, {
       userId,
-      deltaCoins: -offer.priceCoins,
+      deltaCoins: -terms.priceCoins,
       kind: 'unlock',
       idempotencyRef: ref,
       actor: `user:${userId}`,
@@ -108,45 +159,105 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
       // The entitlement was deleted by hand after the user paid, and the price changed since (a conflicting
       // debit, or a shortfall at the new price): the ledger row proves the purchase, so restore it for free.
       const paid = await paidUnlock(trx, userId, ref, debit.code === 'idempotency_conflict' ? debit.entry : undefined);
-      if (paid) return restoreEntitlement(trx, userId, postId, paid);
+      if (paid) return restoreEntitlement(trx, userId, postId, paid, terms.expiresAt);
       if (debit.code === 'insufficient_coins') {
         throw new Rollback<UnlockResult>({
           ok: false,
           code: 'insufficient_coins',
           balance: debit.balance,
-          priceCoins: offer.priceCoins,
+          priceCoins: terms.priceCoins,
           shortfall: debit.shortfall,
         });
       }
       throw new Error(`unlock ledger reference ${ref} is held by another movement`);
     }
     // A replayed debit means the user paid before (the entitlement was removed since): restore, charge nothing.
-    if (debit.replayed) return restoreEntitlement(trx, userId, postId, debit.entry);
-    const shareCoins = await payAuthorShare(trx, req, offer, memo);
-    await enqueueNotification(trx, {
-      userId,
-      kind: 'unlock',
-      dedupeKey: ref,
-      data: { post_id: postId, title: memo, post_title: memo, coins: offer.priceCoins, balance: debit.balance },
-      ...(req.locale ? { locale: req.locale } : {}),
-    });
-    return { ok: true, chargedCoins: offer.priceCoins, balance: debit.balance, authorShareCoins: shareCoins };
+    if (debit.replayed) return restoreEntitlement(trx, userId, postId, debit.entry, terms.expiresAt);
+    const shareCoins = await payAuthorShare(trx, req, offer, terms.priceCoins, memo, '');
+    await notifyUnlock(trx, req, ref, memo, terms.priceCoins, debit.balance);
+    return { ok: true, chargedCoins: terms.priceCoins, balance: debit.balance, authorShareCoins: shareCoins, accessUntil: terms.expiresAt };
   });
-  if (outcome === ALREADY_UNLOCKED) return alreadyUnlocked(db, userId);
+  if (outcome === ALREADY_UNLOCKED) return alreadyUnlocked(db, userId, postId);
   return outcome;
 }
 
+/** A new period of a lapsed entitlement, charged at today's terms under the period's own ledger reference. */
+async function renewEntitlement(trx: Transaction<Database>, req: UnlockRequest, offer: Offer, terms: Terms, held: Entitlement): Promise<UnlockResult> {
+  const { userId, postId, now } = req;
+  const suffix = periodSuffix(held.expires_at);
+  const ref = `${unlockLedgerRef(userId, postId)}${suffix}`;
+  let balance: number;
+  let charged = 0;
+  let shareCoins = 0;
+  if (terms.priceCoins > 0) {
+    const memo = offer.title.slice(0, MAX_MEMO_CHARS);
+    const debit = await applyMovementInTx(trx, {
+      userId,
+      deltaCoins: -terms.priceCoins,
+      kind: 'unlock',
+      idempotencyRef: ref,
+      actor: `user:${userId}`,
+      refType: 'post',
+      refId: String(postId),
+      memo,
+    });
+    if (!debit.ok) {
+      if (debit.code === 'insufficient_coins') {
+        throw new Rollback<UnlockResult>({ ok: false, code: 'insufficient_coins', balance: debit.balance, priceCoins: terms.priceCoins, shortfall: debit.shortfall });
+      }
+      throw new Error(`unlock ledger reference ${ref} is held by another movement`);
+    }
+    balance = debit.balance;
+    if (!debit.replayed) {
+      charged = terms.priceCoins;
+      shareCoins = await payAuthorShare(trx, req, offer, terms.priceCoins, memo, suffix);
+      await notifyUnlock(trx, req, ref, memo, terms.priceCoins, debit.balance);
+    }
+  } else {
+    balance = await readBalance(trx, userId);
+  }
+  await trx
+    .updateTable('entitlements')
+    .set({
+      price_coins: terms.priceCoins,
+      source: terms.source,
+      ledger_ref: terms.priceCoins > 0 ? ref : null,
+      expires_at: terms.expiresAt,
+      period_started_at: now,
+    })
+    .where('id', '=', held.id)
+    .execute();
+  return { ok: true, chargedCoins: charged, balance, authorShareCoins: shareCoins, accessUntil: terms.expiresAt };
+}
+
+async function notifyUnlock(trx: Transaction<Database>, req: UnlockRequest, ref: string, memo: string, coins: number, balance: number) {
+  await enqueueNotification(trx, {
+    userId: req.userId,
+    kind: 'unlock',
+    dedupeKey: ref,
+    data: { post_id: req.postId, title: memo, post_title: memo, coins, balance },
+    ...(req.locale ? { locale: req.locale } : {}),
+  });
+}
+
 /** Credits the post's author their share of the price (none for their own post or a 0 % share); the coins credited. */
-async function payAuthorShare(trx: Transaction<Database>, req: UnlockRequest, offer: { priceCoins: number; authorId: number }, memo: string): Promise<number> {
+async function payAuthorShare(
+  trx: Transaction<Database>,
+  req: UnlockRequest,
+  offer: { authorId: number },
+  priceCoins: number,
+  memo: string,
+  suffix: string,
+): Promise<number> {
   const { userId, postId } = req;
   if (offer.authorId <= 0 || offer.authorId === userId) return 0;
-  const shareCoins = authorShareCoins(offer.priceCoins, req.authorSharePercent);
+  const shareCoins = authorShareCoins(priceCoins, req.authorSharePercent);
   if (shareCoins <= 0) return 0;
   const share = await applyMovementInTx(trx, {
     userId: offer.authorId,
     deltaCoins: shareCoins,
     kind: 'author_share',
-    idempotencyRef: authorShareLedgerRef(userId, postId),
+    idempotencyRef: `${authorShareLedgerRef(userId, postId)}${suffix}`,
     actor: `user:${userId}`,
     refType: 'post',
     refId: String(postId),
@@ -164,17 +275,18 @@ async function paidUnlock(trx: DbOrTx, userId: number, ref: string, known?: Ledg
 }
 
 /** The entitlement just inserted keeps the price originally paid; nothing is charged again. */
-async function restoreEntitlement(trx: DbOrTx, userId: number, postId: number, paid: LedgerEntry): Promise<UnlockResult> {
+async function restoreEntitlement(trx: DbOrTx, userId: number, postId: number, paid: LedgerEntry, accessUntil: Date | null): Promise<UnlockResult> {
   await trx
     .updateTable('entitlements')
-    .set({ price_coins: -paid.delta_coins })
+    .set({ price_coins: -paid.delta_coins, source: 'unlock' })
     .where('user_id', '=', userId)
     .where('post_id', '=', postId)
     .execute();
-  return { ok: true, chargedCoins: 0, balance: await readBalance(trx, userId), authorShareCoins: 0 };
+  return { ok: true, chargedCoins: 0, balance: await readBalance(trx, userId), authorShareCoins: 0, accessUntil };
 }
 
-async function alreadyUnlocked(db: DbOrTx, userId: number): Promise<UnlockResult> {
-  return { ok: true, chargedCoins: 0, balance: await readBalance(db, userId), authorShareCoins: 0 };
+async function alreadyUnlocked(db: DbOrTx, userId: number, postId: number): Promise<UnlockResult> {
+  const [balance, held] = await Promise.all([readBalance(db, userId), findEntitlementRow(db, userId, postId)]);
+  return { ok: true, chargedCoins: 0, balance, authorShareCoins: 0, accessUntil: held?.expires_at ?? null };
 }
 

@@ -1,17 +1,18 @@
-// Admin (WordPress admin page): payments with filters and their detail, the stuck queue, ledger search, adjustments, a chart,
-// the catalog editor with its audit, and the CSV exports.
+// Admin (WordPress admin page): payments with filters and their detail, the stuck queue, ledger search, adjustments, VIP
+// members, a chart, the catalog editor with its audit, and the CSV exports.
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
-import type { AdminPayment, LedgerEntry, Stats } from '../api.js';
+import type { AdminPayment, LedgerEntry, Member, Stats } from '../api.js';
 import { ErrorBox, gate, grab, money, useCtx, useLoad, useSubmit, useT } from '../ui.js';
 import { CatalogAuditList, CatalogEditor, Exports } from './AdminCatalog.js';
 import { PaymentDetail } from './AdminPayment.js';
 import { date, History, More, usePaged } from './Wallet.js';
 
-const TABS = ['payments', 'stuck', 'ledger', 'adjust', 'stats', 'catalog', 'audit', 'export'];
-const PANELS: Record<string, () => preact.JSX.Element | null> = { adjust: Adjust, stats: Chart, catalog: CatalogEditor, audit: CatalogAuditList, export: Exports };
+const TABS = ['payments', 'stuck', 'ledger', 'adjust', 'members', 'stats', 'catalog', 'audit', 'export'];
+const PANELS: Record<string, () => preact.JSX.Element | null> = { adjust: Adjust, stats: Chart, members: Members, catalog: CatalogEditor, audit: CatalogAuditList, export: Exports };
 const STATUSES = ['pending', 'completed', 'failed'];
-const KINDS = ['recharge', 'bonus', 'unlock', 'author_share', 'reward', 'referral', 'adjustment'];
+const KINDS = ['recharge', 'bonus', 'unlock', 'author_share', 'reward', 'referral', 'adjustment', 'vip'];
+const MEMBER_STATUSES = ['active', 'expired'];
 
 const formValues = (e: Event) => {
   e.preventDefault();
@@ -143,6 +144,60 @@ function Adjust() {
   );
 }
 
+/** VIP members with their tier, since and expiry, filtered by tier key and by whether the membership runs now. */
+function Members() {
+  const t = useT();
+  const { lang } = useCtx();
+  const [q, setQ] = useState('');
+  const list = usePaged<Member>(`/api/admin/vip/members?${q}`, 'members');
+  return (
+    <>
+      <form class="flt" onSubmit={(e) => setQ(new URLSearchParams(Object.entries(formValues(e)).filter(([, v]) => v)).toString())}>
+        <label class="f">
+          <span>{t('tier')}</span>
+          <input name="tier" size={10} pattern="[a-z0-9][a-z0-9_\-]*" />
+        </label>
+        <label class="f">
+          <span>{t('state')}</span>
+          <select name="status">
+            <option value="">{t('all')}</option>
+            {MEMBER_STATUSES.map((o) => (
+              <option value={o} key={o}>
+                {t(`m_${o}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button class="btn gh">{t('search')}</button>
+      </form>
+      <div class="sc">
+        <table>
+          <tr>
+            {[t('user'), t('tier'), t('since'), t('expires'), t('state')].map((label) => (
+              <th key={label}>{label}</th>
+            ))}
+          </tr>
+          {list.rows.map((m) => (
+            <tr key={m.user_id}>
+              {[
+                `${m.display_name ?? ''} #${m.user_id}`,
+                m.tier_key,
+                date(m.since, lang),
+                m.expires_at ? date(m.expires_at, lang) : t('forever'),
+                t(m.active ? 'm_active' : 'm_expired'),
+              ].map((v, i) => (
+                <td key={i}>{v}</td>
+              ))}
+            </tr>
+          ))}
+        </table>
+        {!list.rows.length && !list.busy && <p class="mu">{t('none')}</p>}
+      </div>
+      <More list={list} />
+    </>
+  );
+}
+
 /** Revenue as bars, coins issued and spent as lines, in one inline SVG; no chart library. */
 function Chart() {
   const t = useT();
@@ -178,6 +233,8 @@ function Chart() {
           </dt>,
           <dd key={`${k}v`}>{i ? totals[`coins_${k as 'issued' | 'spent'}`] : money(totals.revenue, currency)}</dd>,
         ])}
+        <dt>{t('vipRevenue')}</dt>
+        <dd>{t('vipSold', { c: totals.membership_coins, n: totals.memberships_sold })}</dd>
       </dl>
     </>
   );

@@ -1,7 +1,7 @@
 // Unlock: the post's price and the balance, one button to unlock, an inline recharge when short, then the download and
 // the post's premium content put in place on the page.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ApiError, Post } from '../api.js';
+import type { ApiError, Post, Unlocked } from '../api.js';
 import { unlockStrings } from '../i18n/unlock.js';
 import { Card, Coin, ErrorBox, gate, lazy, useCtx, useLoad, useSubmit, useT, withStrings } from '../ui.js';
 
@@ -49,7 +49,7 @@ function useReveal(unlocked: boolean | undefined) {
 
 function UnlockView({ postId }: { postId: string }) {
   const t = useT();
-  const { api } = useCtx();
+  const { api, lang } = useCtx();
   const path = `/api/posts/${encodeURIComponent(postId)}`;
   const post = useLoad<Post>(path);
   const act = useSubmit();
@@ -58,7 +58,11 @@ function UnlockView({ postId }: { postId: string }) {
   const [ref, revealed] = useReveal(p?.unlocked);
   if (!p) return <div ref={ref}>{gate(post)}</div>;
   const raised = act.error?.code === 'price_changed';
-  const short = p.price_coins - p.balance;
+  // What this reader pays: a member's price when the post has VIP terms; null when only members may unlock.
+  const price = p.your_price_coins;
+  const membersOnly = !p.unlocked && price === null;
+  const short = price === null ? 0 : price - p.balance;
+  const until = p.access_until ? new Date(p.access_until).toLocaleDateString(lang) : null;
 
   if (recharging) {
     const back = () => {
@@ -78,17 +82,17 @@ function UnlockView({ postId }: { postId: string }) {
       if (r) location.assign(r.url);
     } else {
       // The price shown is the most this click may spend: a raise since comes back as 409 price_changed.
-      const body = { expected_price_coins: p!.price_coins };
+      const body = price === null ? {} : { expected_price_coins: price };
       let refused: ApiError | undefined;
       const r = await act.run(body, async (key) => {
-        const res = await api.post<{ balance: number }>(`${path}/unlock`, body, key);
+        const res = await api.post<Unlocked>(`${path}/unlock`, body, key);
         if (!res.ok) refused = res.error;
         return res;
       });
-      const price = refused?.code === 'price_changed' ? refused.details?.['price_coins'] : undefined;
-      if (r) post.set({ ...p!, unlocked: true, balance: r.balance });
+      const raisedTo = refused?.code === 'price_changed' ? refused.details?.['price_coins'] : undefined;
+      if (r) post.set({ ...p!, unlocked: true, balance: r.balance, access_until: r.access_until });
       // The refusal carries the new price: showing it and asking again needs no extra request.
-      else if (typeof price === 'number') post.set({ ...p!, price_coins: price });
+      else if (typeof raisedTo === 'number') post.set({ ...p!, your_price_coins: raisedTo });
       // A 402 means the balance changed elsewhere: reloading shows the new shortfall.
       else post.reload();
     }
@@ -98,16 +102,37 @@ function UnlockView({ postId }: { postId: string }) {
     <div ref={ref}>
       <Card title={p.title}>
         <dl>
-          <dt>{t('price')}</dt>
-          <dd>
-            <Coin n={p.price_coins} />
-          </dd>
+          {p.price_coins > 0 && (
+            <>
+              <dt>{t('price')}</dt>
+              <dd>{price !== null && price < p.price_coins ? <s><Coin n={p.price_coins} /></s> : <Coin n={p.price_coins} />}</dd>
+            </>
+          )}
+          {p.vip && (
+            <>
+              <dt>VIP</dt>
+              <dd>
+                {p.vip.mode === 'free' ? t('vipFree') : p.vip.mode === 'only' ? t('vipOnly') : <>{t('vipPrice')} <Coin n={p.vip.price_coins ?? 0} /></>}
+              </dd>
+            </>
+          )}
+          {p.access_days !== null && !p.unlocked && (
+            <>
+              <dt>{t('access')}</dt>
+              <dd>{t('days', { n: p.access_days })}</dd>
+            </>
+          )}
           <dt>{t('balance')}</dt>
           <dd>
             <Coin n={p.balance} />
           </dd>
         </dl>
-        {p.unlocked && <p class="ok">✓ {t('unlocked')}</p>}
+        {p.unlocked && <p class="ok">✓ {until ? t('until', { d: until }) : t('unlocked')}</p>}
+        {membersOnly && (
+          <p class="wa" role="status">
+            {t('e_vip_required')}
+          </p>
+        )}
         {revealed && (
           <p class={revealed == 'revealed' ? 'mu' : 'er'} role="status">
             {t(revealed)}
@@ -118,14 +143,14 @@ function UnlockView({ postId }: { postId: string }) {
             {t('short', { n: short })}
           </p>
         )}
-        {raised && (
+        {raised && price !== null && (
           <p class="wa" role="alert">
-            {t('priceChanged', { n: p.price_coins })}
+            {t('priceChanged', { n: price })}
           </p>
         )}
-        <ErrorBox error={act.error?.code === 'insufficient_coins' || raised ? null : act.error} />
+        <ErrorBox error={act.error?.code === 'insufficient_coins' || raised || (membersOnly && act.error?.code === 'vip_required') ? null : act.error} />
         {/* A premium post without an EA file has nothing to download once unlocked. */}
-        {(!p.unlocked || p.file_name) && (
+        {((!p.unlocked && !membersOnly) || (p.unlocked && p.file_name)) && (
           <button type="button" class="btn wd" disabled={act.busy} onClick={!p.unlocked && short > 0 ? () => setRecharging(true) : go}>
             {act.busy
               ? t('loading')
@@ -133,7 +158,9 @@ function UnlockView({ postId }: { postId: string }) {
                 ? t('download', { f: p.file_name! })
                 : short > 0
                   ? t('topUp')
-                  : t('unlock', { n: p.price_coins })}
+                  : price === 0
+                    ? t('unlockFree')
+                    : t('unlock', { n: price! })}
           </button>
         )}
       </Card>

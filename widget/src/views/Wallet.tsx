@@ -120,6 +120,8 @@ function Notes({ list }: { list: Paged<Notification> }) {
 function WalletView() {
   const t = useT();
   const w = useLoad<WalletT>('/api/wallet');
+  const m = w.data?.vip;
+  const { lang } = useCtx();
   const history = usePaged<LedgerEntry>(`/api/ledger?limit=${PAGE_ROWS}`, 'entries');
   const notes = usePaged<Notification>(`/api/notifications?limit=${PAGE_ROWS}`, 'notifications');
   const [recharging, setRecharging] = useState(false);
@@ -140,6 +142,8 @@ function WalletView() {
               <div>
                 <p class="mu">{t('balance')}</p>
                 <p class="big">{w.data ? <Coin n={w.data.balance} /> : '…'}</p>
+                {/* No words to translate: the owner's tier title and a date in the reader's format. */}
+                {m && <p class="ok">VIP {m.tier} {m.expires_at && '→ ' + date(m.expires_at, lang)}</p>}
               </div>
               <button type="button" class="btn" onClick={() => setRecharging(true)}>
                 {t('recharge')}

@@ -9,7 +9,8 @@ export type LedgerKind =
   | 'author_share'
   | 'reward'
   | 'referral'
-  | 'adjustment';
+  | 'adjustment'
+  | 'vip';
 
 export interface CoinLedgerTable {
   id: Generated<number>;

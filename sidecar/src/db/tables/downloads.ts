@@ -1,5 +1,5 @@
 // downloads: each signed download token issued, by its jti.
-import type { Generated } from '../columns.js';
+import type { Defaulted, Generated } from '../columns.js';
 
 export interface DownloadsTable {
   id: Generated<number>;
@@ -9,4 +9,6 @@ export interface DownloadsTable {
   file_id: number;
   issued_at: Date;
   expires_at: Date;
+  /** 1 when issued through VIP access: counted against the tier's daily quota. */
+  via_vip: Defaulted<number>;
 }

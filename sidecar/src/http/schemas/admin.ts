@@ -135,11 +135,23 @@ export const paymentDetail = z.object({
 
 export const stats = z.object({
   currency: z.string(),
-  days: z.array(z.object({ date: z.iso.date(), revenue: decimal, recharges: z.number().int(), coins_issued: coins, coins_spent: coins })),
+  days: z.array(
+    z.object({
+      date: z.iso.date(),
+      revenue: decimal,
+      recharges: z.number().int(),
+      coins_issued: coins,
+      coins_spent: coins,
+      membership_coins: coins.describe('coins spent on VIP memberships, part of coins_spent'),
+      memberships_sold: z.number().int(),
+    }),
+  ),
   totals: z.object({
     revenue: decimal,
     coins_issued: coins,
     coins_spent: coins,
+    membership_coins: coins,
+    memberships_sold: z.number().int(),
     wallets: z.number().int(),
     coins_outstanding: coins,
     pending_payments: z.number().int(),

@@ -9,6 +9,7 @@ import { rechargeRoutes } from './recharges.js';
 import { referralRoutes } from './referrals.js';
 import { rewardRoutes } from './rewards.js';
 import { systemRoutes } from './system.js';
+import { vipRoutes } from './vip.js';
 import { walletRoutes } from './wallet.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -18,6 +19,7 @@ export const routeSpecs: readonly RouteSpec[] = [
   ...rechargeRoutes,
   ...postRoutes,
   ...rewardRoutes,
+  ...vipRoutes,
   ...referralRoutes,
   ...notificationRoutes,
   ...adminRoutes,

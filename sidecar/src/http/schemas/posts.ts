@@ -5,15 +5,23 @@ import { coins, dateTime, fails, idParams, ok, type RouteSpec } from './common.j
 export const post = z.object({
   post_id: z.number().int(),
   title: z.string(),
-  price_coins: coins,
+  price_coins: coins.describe('what everyone pays; 0 when the post is sold to VIP members alone'),
   unlocked: z.boolean(),
   file_name: z.string().nullable(),
   balance: coins,
+  vip: z
+    .object({ mode: z.enum(['free', 'discount', 'only']), price_coins: coins.nullable().describe('what members pay under discount or only') })
+    .nullable(),
+  member: z.boolean().describe('whether the user is a VIP member now'),
+  your_price_coins: coins.nullable().describe("what this user's unlock costs now; null when only members may unlock"),
+  access_days: z.number().int().nullable().describe('days one purchase gives access for; null = for good'),
+  access_until: dateTime.nullable().describe("when the user's access ends; null = for good, or not unlocked"),
 });
 export const unlocked = z.object({
   unlocked: z.literal(true),
   balance: coins,
-  charged_coins: coins.describe('0 for a repeat: nothing is charged twice'),
+  charged_coins: coins.describe('0 for a repeat within the access period: nothing is charged twice'),
+  access_until: dateTime.nullable(),
 });
 export const unlockBody = z.object({
   expected_price_coins: coins.positive().optional().describe('The price the buyer was shown; a higher current price is refused with 409 price_changed'),
@@ -48,6 +56,7 @@ export const postRoutes: RouteSpec[] = [
       200: ok('Unlocked', unlocked),
       400: badId,
       402: fails('Not enough coins, with details {balance, price_coins, shortfall}', 'insufficient_coins'),
+      403: fails('Only VIP members may unlock this post', 'vip_required'),
       404: notForSale,
       409: fails('The price rose above expected_price_coins; nothing was charged; details {price_coins, expected_price_coins}', 'price_changed'),
     },
@@ -62,8 +71,13 @@ export const postRoutes: RouteSpec[] = [
     responses: {
       200: ok('The URL', download),
       400: badId,
-      403: fails('The user has not unlocked this post', 'not_unlocked'),
+      403: fails('The user has not unlocked this post (or the access ended)', 'not_unlocked'),
       404: fails('The post has no file', 'no_file'),
+      429: fails(
+        'A download quota is used up, with details {limit, used, frees_at} (frees_at null: not by waiting)',
+        'download_limit_reached',
+        'daily_download_limit_reached',
+      ),
     },
   },
 ];

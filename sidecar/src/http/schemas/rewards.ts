@@ -37,6 +37,9 @@ export const redeemed = z.object({ redemption, balance: coins });
 export const redemptionPage = z.object({ redemptions: z.array(redemption), next_cursor: nextCursor });
 export const grants = z.object({
   grants: z.array(z.object({ id: z.number().int(), role: z.string(), redemption_id: z.number().int(), created_at: dateTime })),
+  membership_roles: z
+    .array(z.object({ role: z.string(), expires_at: dateTime.nullable(), active: z.boolean() }))
+    .describe("the VIP tier's role: held while active, removed once the membership ends"),
 });
 export const adminRedemptionPage = z.object({
   redemptions: z.array(redemption.extend({ user_id: z.number().int() })),
@@ -64,7 +67,7 @@ export const rewardRoutes: RouteSpec[] = [
   {
     method: 'get',
     path: '/api/rewards/grants',
-    summary: 'WordPress roles the user earned, for the plugin to apply',
+    summary: 'WordPress roles the user earned, and the VIP role with its expiry, for the plugin to apply or remove',
     auth: 'user',
     responses: { 200: ok('The grants', grants) },
   },

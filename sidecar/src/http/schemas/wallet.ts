@@ -20,6 +20,10 @@ export const wallet = z.object({
     })
     .nullable(),
   recent: z.array(ledgerEntry),
+  vip: z
+    .object({ tier_key: z.string(), tier: z.string().describe("the tier's title (its key when the tier is gone)"), expires_at: dateTime.nullable().describe('null = lifetime') })
+    .nullable()
+    .describe('the running VIP membership, null when none'),
 });
 export const ledgerPage = z.object({ entries: z.array(ledgerEntry), next_cursor: nextCursor });
 

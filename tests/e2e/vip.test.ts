@@ -1,0 +1,143 @@
+// A VIP membership bought in a real WordPress and Chromium: [goldcoin_vip], then a "free for VIP" post unlocked for nothing, and the tier's role.
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
+import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
+import { seedTiers } from '../../sidecar/src/membership/tiers.js';
+import { buildTestApp } from '../support/app.js';
+import { buildWidget, launchBrowser } from '../support/browser.js';
+import type { TestDatabase } from '../support/db.js';
+import { setPostMeta } from '../support/wp-content.js';
+import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
+
+/** This file's own loopback host: it owns /etc/wordpress/config-<net>.41.php for the run. */
+const HOST = loopbackHost(41);
+const SECRET = randomBytes(32).toString('hex');
+const READER = { login: 'vipreader', password: 'vip-reader-pass-1', email: 'vipreader@example.test' };
+const ROLE = 'goldcoin_member';
+const UI_TIMEOUT_MS = 15_000;
+const LOGIN_TIMEOUT_MS = 45_000;
+
+let dbName: string;
+let widgetDir: string;
+let wp: WordPressSite;
+let tdb: TestDatabase;
+let sidecar: ServerType;
+let browser: Browser;
+let readerId: number;
+let vipPageId: number;
+let freePostId: number;
+
+async function loggedIn(login: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  const page = await context.newPage();
+  await page.goto(`${wp.url}/wp-login.php`);
+  // wp-login.php moves focus into the form shortly after load and may reset the fields: fill once it has.
+  await page.waitForFunction(() => ['user_login', 'user_pass'].includes(document.activeElement?.id ?? ''));
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await page.fill('#user_login', login);
+    await page.fill('#user_pass', password);
+    if ((await page.inputValue('#user_login')) === login && (await page.inputValue('#user_pass')) === password) break;
+  }
+  await page.click('#wp-submit');
+  await page.waitForURL(/\/wp-admin\//, { timeout: LOGIN_TIMEOUT_MS });
+  return { context, page };
+}
+
+/** Waits for a locator inside the widget; on timeout the error carries what the widget shows instead. */
+async function shown(widget: Locator, target: Locator): Promise<void> {
+  try {
+    await target.waitFor();
+  } catch (err) {
+    const text = await widget.evaluate((e) => (e.shadowRoot?.lastElementChild as HTMLElement | null)?.innerText ?? '').catch(() => '');
+    throw new Error(`${(err as Error).message}\nthe widget shows: ${text.slice(0, 2000)}`);
+  }
+}
+
+beforeAll(async () => {
+  widgetDir = await buildWidget();
+  dbName = `gct_e2e_vip_${randomBytes(3).toString('hex')}`;
+  await createEmptyDatabase(dbName);
+  const sidecarPort = await freePort();
+  const sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
+  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, widgetDir });
+  tdb = await sidecarDatabase(dbName);
+  const { app, config } = buildTestApp(tdb, {
+    env: {
+      WP_HOME: wp.url,
+      CORS_ORIGINS: wp.url,
+      PUBLIC_URL: sidecarUrl,
+      GOLDCOIN_JWT_SECRET: SECRET,
+      VIP_TIERS: `monthly:30:200:${ROLE},lifetime:0:5000`,
+    },
+  });
+  await seedTiers(tdb.db, config.vip.seedTiers);
+  await new Promise<void>((resolve) => {
+    sidecar = serve({ fetch: app.fetch, port: sidecarPort, hostname: '127.0.0.1' }, () => resolve());
+  });
+  const made = await wp.setup<{ id: number }[]>([
+    { op: 'user', ...READER, role: 'subscriber', name: 'Vera Vip' },
+    { op: 'role', name: ROLE, display: 'VIP member', caps: ['read'] },
+    { op: 'post', title: 'Become a VIP', content: '<p>Members read every signal free.</p>\n[goldcoin_vip]' },
+    { op: 'post', title: 'Weekly signals', content: '<p>This week in gold.</p>\n[goldcoin_unlock]', price: 50 },
+  ]);
+  [readerId, , vipPageId, freePostId] = made.map((r) => r.id) as [number, number, number, number];
+  await setPostMeta(tdb.db, freePostId, '_goldcoin_vip', 'free');
+  await applyMovement(tdb.db, { userId: readerId, deltaCoins: 250, kind: 'adjustment', idempotencyRef: `seed:${readerId}`, actor: 'test' });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => (sidecar ? sidecar.close(() => resolve()) : resolve()));
+  await wp?.stop();
+  if (tdb) await tdb.drop();
+  else if (dbName) await dropDatabase(dbName);
+  if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
+});
+
+describe('VIP in a real WordPress', () => {
+  it('buys a tier in the [goldcoin_vip] widget, then unlocks a "free for VIP" post for nothing and holds the tier\'s role', async () => {
+    const { context, page } = await loggedIn(READER.login, READER.password);
+    await page.goto(`${wp.url}/?p=${vipPageId}`);
+    const widget = page.locator('goldcoin-widget');
+    expect(await widget.getAttribute('view')).toBe('vip');
+    const buy = widget.getByRole('button', { name: 'Buy for 200 coins: Monthly' });
+    await shown(widget, buy);
+    // The lifetime tier costs more than the balance: its button says what is missing.
+    expect(await widget.getByRole('button', { name: /Lifetime/ }).textContent()).toBe('4750 more gold coins needed.');
+    await buy.click();
+    await shown(widget, widget.getByText(/Welcome aboard: your membership runs until/));
+    await shown(widget, widget.getByText(/Your membership: Monthly · Active until/));
+    await shown(widget, widget.getByRole('button', { name: 'Renew for 200 coins: Monthly' }));
+
+    const membership = await tdb.db.selectFrom('vip_memberships').selectAll().where('user_id', '=', readerId).executeTakeFirstOrThrow();
+    expect(membership.tier_key).toBe('monthly');
+    expect(membership.expires_at!.getTime() - membership.since.getTime()).toBe(30 * 86_400_000);
+    expect(await readBalance(tdb.db, readerId)).toBe(50);
+
+    await page.goto(`${wp.url}/?p=${freePostId}`);
+    const unlock = page.locator('goldcoin-widget');
+    await shown(unlock, unlock.getByText('Free for VIP members'));
+    await unlock.getByRole('button', { name: 'Unlock free with VIP' }).click();
+    await shown(unlock, unlock.getByText(/Access until/));
+    expect(await readBalance(tdb.db, readerId)).toBe(50);
+    const ent = await tdb.db.selectFrom('entitlements').selectAll().where('user_id', '=', readerId).where('post_id', '=', freePostId).executeTakeFirstOrThrow();
+    expect(ent).toMatchObject({ source: 'vip', price_coins: 0 });
+    expect(ent.expires_at!.getTime()).toBe(membership.expires_at!.getTime());
+    await context.close();
+
+    // The plugin applies the tier's role when it next mints a token for the reader.
+    const [, , roles] = await wp.setup<[unknown, unknown, { roles: string[] }]>([
+      { op: 'delete_option', name: `_transient_goldcoin_grants_checked_${readerId}` },
+      { op: 'token', login: READER.login },
+      { op: 'user_roles', login: READER.login },
+    ]);
+    expect(roles.roles.sort()).toEqual([ROLE, 'subscriber']);
+    expect((await checkInvariants(tdb.db, [readerId])).problems).toEqual([]);
+  });
+});
