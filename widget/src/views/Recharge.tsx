@@ -1,7 +1,8 @@
 // Recharge: choose a package or a custom amount and a payment method, then hand over to the payment view.
 import { useState } from 'preact/hooks';
+import { rechargeStrings } from '../i18n/recharge.js';
 import type { Packages, Recharge as RechargeT } from '../api.js';
-import { Card, Coin, ErrorBox, gate, lazy, money, useCtx, useLoad, useSubmit, useT } from '../ui.js';
+import { Card, Coin, ErrorBox, gate, lazy, money, useCtx, useLoad, useSubmit, useT, withStrings } from '../ui.js';
 import css from './recharge.css?inline';
 
 // The payment view (and its QR encoder) is fetched once a payment is asked for.
@@ -22,7 +23,7 @@ export interface RechargeProps {
   onCancel?: () => void;
 }
 
-export function Recharge({ need = 0, onDone, onCancel }: RechargeProps) {
+function RechargeView({ need = 0, onDone, onCancel }: RechargeProps) {
   const t = useT();
   const { api } = useCtx();
   const pk = useLoad<Packages>('/api/packages');
@@ -135,3 +136,5 @@ export function Recharge({ need = 0, onDone, onCancel }: RechargeProps) {
     </Card>
   );
 }
+
+export const Recharge = withStrings(rechargeStrings, RechargeView);

@@ -8,41 +8,24 @@ import { Card, Coin, ErrorBox, gate, lazy, useCtx, useLoad, useSubmit, useT, wit
 // Only a reader who chooses to recharge fetches the recharge view.
 const Recharge = lazy(() => import('./Recharge.js').then((m) => m.Recharge));
 
-interface PremiumParts {
-  parts: { index: number; html: string }[];
-}
-
 /**
- * Once the post is unlocked, the premium parts the page shows locked (the plugin's boxes, marked with data attributes)
- * are fetched from WordPress's premium-url, which renders them only after the sidecar confirms the entitlement, and put
- * in their place. The HTML is WordPress's own rendering passed through wp_kses_post.
+ * Once the post is unlocked, the premium parts the page shows locked are put in their place (`reveal.ts`, its own
+ * chunk: only a reader who has just unlocked, or holds the post, fetches it).
  */
 function useReveal(unlocked: boolean | undefined) {
   const ref = useRef<HTMLDivElement>(null);
-  const [state, setState] = useState('');
+  const { lang } = useCtx();
+  const t = useT();
+  const [state, setState] = useState<{ ok: boolean; text: string } | null>(null);
   useEffect(() => {
     const host = (ref.current?.getRootNode() as ShadowRoot | undefined)?.host;
     const url = host?.getAttribute('premium-url');
     const source = host?.closest('.goldcoin-premium-locked')?.getAttribute('data-goldcoin-source');
     if (!unlocked || !host || !url || !source) return;
-    void fetch(url, { credentials: 'same-origin', headers: { 'X-WP-Nonce': host.getAttribute('refresh-nonce') ?? '' } })
-      .then((r) => (r.ok ? (r.json() as Promise<PremiumParts>) : Promise.reject(new Error(String(r.status)))))
-      .then(({ parts }) => {
-        const boxes = [...document.querySelectorAll<HTMLElement>('.goldcoin-premium-locked')].filter((b) => b.dataset['goldcoinSource'] == source);
-        for (const part of parts) {
-          const box = boxes.find((b) => b.dataset['goldcoinPart'] == String(part.index));
-          if (!box) continue;
-          const content = document.createElement('div');
-          content.className = 'goldcoin-premium-content';
-          content.innerHTML = part.html;
-          // The teaser and the note go; this widget (or what a theme wrapped it in) stays for the download.
-          for (const child of [...box.children]) if (!child.contains(host)) child.remove();
-          box.prepend(content);
-          box.classList.replace('goldcoin-premium-locked', 'goldcoin-premium-open');
-        }
-        setState('revealed');
-      })
-      .catch(() => setState('revealFailed'));
+    void import('../reveal.js').then((m) => {
+      const say = (ok: boolean) => setState({ ok, text: m.revealStrings[ok ? 'revealed' : 'revealFailed'][+(lang == 'zh-CN')]! });
+      return m.reveal(host, url, source).then(() => say(true), () => say(false));
+    }, () => setState({ ok: false, text: t('e_network_error') }));
   }, [unlocked]);
   return [ref, state] as const;
 }
@@ -134,8 +117,8 @@ function UnlockView({ postId }: { postId: string }) {
           </p>
         )}
         {revealed && (
-          <p class={revealed == 'revealed' ? 'mu' : 'er'} role="status">
-            {t(revealed)}
+          <p class={revealed.ok ? 'mu' : 'er'} role="status">
+            {revealed.text}
           </p>
         )}
         {!p.unlocked && short > 0 && (
