@@ -24,7 +24,7 @@ export const unlocked = z.object({
   access_until: dateTime.nullable(),
 });
 export const unlockBody = z.object({
-  expected_price_coins: coins.positive().optional().describe('The price the buyer was shown; a higher current price is refused with 409 price_changed'),
+  expected_price_coins: coins.nonnegative().optional().describe('The price the buyer was shown (0 for a post free to them, e.g. free for VIP); a higher current price is refused with 409 price_changed'),
 });
 export const download = z.object({ url: z.string(), expires_at: dateTime, file_name: z.string() });
 
