@@ -351,14 +351,13 @@ describe('premium post content in a real WordPress', () => {
     ]);
     // The widget blocks preview the live widget: the server's element, upgraded by goldcoin.js, with the sidecar's data.
     const previews = page.locator('.goldcoin-block-preview goldcoin-widget');
-    await expect.poll(() => previews.count(), { timeout: UI_TIMEOUT_MS }).toBe(3);
-    for (const view of ['recharge', 'wallet', 'redeem']) {
+    await expect.poll(() => previews.count(), { timeout: UI_TIMEOUT_MS }).toBe(4);
+    for (const view of ['recharge', 'wallet', 'redeem', 'vip']) {
       const widget = page.locator(`.goldcoin-block-preview goldcoin-widget[view="${view}"]`);
       await expect
         .poll(() => widget.evaluate((e) => (e.shadowRoot?.lastElementChild as HTMLElement | null)?.innerText ?? ''), { timeout: UI_TIMEOUT_MS })
         .toMatch(view === 'recharge' ? /52/ : view === 'wallet' ? /0/ : /./);
     }
-    await page.getByText('VIP tiers are not available on this site yet.').waitFor();
     await page.locator('.goldcoin-premium-editor', { hasText: 'Inside the premium block' }).waitFor();
     await page.locator('.goldcoin-block-preview .goldcoin-block-empty').waitFor();
     await page.screenshot({ path: '/tmp/goldcoin-premium-editor-1366.png', fullPage: true });
