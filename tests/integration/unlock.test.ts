@@ -145,7 +145,7 @@ describe('POST /api/posts/:postId/unlock', () => {
     await setPostMeta(tdb.db, postId, '_goldcoin_price', '50');
     const again = await t.call('POST', `/api/posts/${postId}/unlock`, { token: u.token, body: { expected_price_coins: 12 } });
     expect(await again.json()).toEqual({ unlocked: true, balance: 88, charged_coins: 0, access_until: null });
-    for (const bad of [{ expected_price_coins: 0 }, { expected_price_coins: 1.5 }, { expected_price_coins: '20' }]) {
+    for (const bad of [{ expected_price_coins: -1 }, { expected_price_coins: 1.5 }, { expected_price_coins: '20' }]) {
       expect((await t.call('POST', `/api/posts/${postId}/unlock`, { token: u.token, body: bad })).status).toBe(400);
     }
     expect((await checkInvariants(tdb.db, [u.id])).problems).toEqual([]);
