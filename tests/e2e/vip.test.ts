@@ -8,7 +8,7 @@ import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { seedTiers } from '../../sidecar/src/membership/tiers.js';
 import { buildTestApp } from '../support/app.js';
-import { buildWidget, launchBrowser } from '../support/browser.js';
+import { buildWidget, launchBrowser, logInToWordPress } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
 import { setPostMeta } from '../support/wp-content.js';
 import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
@@ -35,16 +35,7 @@ async function loggedIn(login: string, password: string): Promise<{ context: Bro
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   context.setDefaultTimeout(UI_TIMEOUT_MS);
   const page = await context.newPage();
-  await page.goto(`${wp.url}/wp-login.php`);
-  // wp-login.php moves focus into the form shortly after load and may reset the fields: fill once it has.
-  await page.waitForFunction(() => ['user_login', 'user_pass'].includes(document.activeElement?.id ?? ''));
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    await page.fill('#user_login', login);
-    await page.fill('#user_pass', password);
-    if ((await page.inputValue('#user_login')) === login && (await page.inputValue('#user_pass')) === password) break;
-  }
-  await page.click('#wp-submit');
-  await page.waitForURL(/\/wp-admin\//, { timeout: LOGIN_TIMEOUT_MS });
+  await logInToWordPress(page, wp.url, login, password, LOGIN_TIMEOUT_MS);
   return { context, page };
 }
 

@@ -2,7 +2,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 
 const CONFIG = join(import.meta.dirname, '../../widget/vite.config.ts');
@@ -32,4 +32,20 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Logs a user in through wp-login.php. The page moves focus into the form shortly after load and its scripts may
+ * reset the fields as they start: fill once that has happened, and check the values before sending.
+ */
+export async function logInToWordPress(page: Page, siteUrl: string, login: string, password: string, timeoutMs: number): Promise<void> {
+  await page.goto(`${siteUrl}/wp-login.php`);
+  await page.waitForFunction(() => ['user_login', 'user_pass'].includes(document.activeElement?.id ?? ''));
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await page.fill('#user_login', login);
+    await page.fill('#user_pass', password);
+    if ((await page.inputValue('#user_login')) === login && (await page.inputValue('#user_pass')) === password) break;
+  }
+  await page.click('#wp-submit');
+  await page.waitForURL(/\/wp-admin\//, { timeout: timeoutMs });
 }
