@@ -134,15 +134,13 @@ const payments: PrivacyPart = {
 
 /** The user's IPN and webhook rows: those tied to one of their recharges by id or by the provider's transaction id. */
 function ipnRowsOf(db: DbOrTx, s: Subject) {
-  const mine = db.selectFrom('recharge_transactions').where('user_id', '=', s.userId);
-  return db
-    .selectFrom('ipn_log')
-    .where((e) =>
-      e.or([
-        e('recharge_id', 'in', mine.select('id')),
-        e('txn_id', 'in', mine.select('txn_id').where('txn_id', 'is not', null)),
-      ]),
-    );
+  // Subqueries from the expression builder: one from `db` would be table-prefixed twice (once as its own query).
+  return db.selectFrom('ipn_log').where((e) =>
+    e.or([
+      e('recharge_id', 'in', e.selectFrom('recharge_transactions').select('id').where('user_id', '=', s.userId)),
+      e('txn_id', 'in', e.selectFrom('recharge_transactions').select('txn_id').where('user_id', '=', s.userId).where('txn_id', 'is not', null)),
+    ]),
+  );
 }
 
 const paymentNotifications: PrivacyPart = {
@@ -200,8 +198,10 @@ const notifications: PrivacyPart = {
   },
   // Messages to the user, not records of money: they go, with their queued emails.
   async erase(db, s) {
-    const ids = db.selectFrom('notifications').select('id').where('user_id', '=', s.userId);
-    await db.deleteFrom('email_outbox').where('notification_id', 'in', ids).execute();
+    await db
+      .deleteFrom('email_outbox')
+      .where((e) => e('notification_id', 'in', e.selectFrom('notifications').select('id').where('user_id', '=', s.userId)))
+      .execute();
     const res = await db.deleteFrom('notifications').where('user_id', '=', s.userId).executeTakeFirst();
     return { removed: Number(res.numDeletedRows), retained: 0, message: null, done: true };
   },
