@@ -1,11 +1,12 @@
 // Button labels in Chinese, in Debian's Chromium at a desktop and a phone width: every button and button-styled link of
-// the payment, recharge, unlock, wallet and redeem views keeps its label on one line (a flex row once squeezed the payment
+// the payment, recharge, unlock, wallet, VIP and redeem views keeps its label on one line (a flex row once squeezed the payment
 // view's copy buttons to one character a line). Also what the payment view repeats of the purchase, and the title a
 // reward link shows. Screenshots go to /tmp/goldcoin-labels-<view>-<width>.png.
 import { rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
+import { seedTiers } from '../../sidecar/src/membership/tiers.js';
 import { mintToken } from '../support/app.js';
 import { buildWidget, launchBrowser } from '../support/browser.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
@@ -34,6 +35,7 @@ beforeAll(async () => {
       ]),
     },
   });
+  await seedTiers(tdb.db, h.config.vip.seedTiers);
   browser = await launchBrowser();
 });
 
@@ -104,7 +106,7 @@ describe.each(WIDTHS)('zh-CN at $width px', (size) => {
     await page.close();
   });
 
-  test('the unlock, wallet and redeem views: every label on one line; a reward link shows its title, not its URL', async () => {
+  test('the unlock, wallet, VIP and redeem views: every label on one line; a reward link shows its title, not its URL', async () => {
     const r = await reader(100);
     const { postId } = await insertPricedPost(tdb.db, 30, { title: 'Gold Scalper EA', filePath: '2026/11/GoldScalper-v3.ex4' });
     let page = await open(size, 'unlock', { token: r.token, 'post-id': postId });
@@ -115,6 +117,11 @@ describe.each(WIDTHS)('zh-CN at $width px', (size) => {
     page = await open(size, 'wallet', { token: r.token });
     await page.locator('goldcoin-widget .hero .coin').waitFor();
     await expectOneLineLabels(page, `wallet-${size.width}`, []);
+    await page.close();
+
+    page = await open(size, 'vip', { token: r.token });
+    await page.getByRole('button', { name: /使用 200 金币购买/ }).waitFor();
+    await expectOneLineLabels(page, `vip-${size.width}`, []);
     await page.close();
 
     page = await open(size, 'redeem', { token: r.token });

@@ -22,6 +22,7 @@ final class Goldcoin_Privacy {
 		add_filter( 'wp_privacy_personal_data_erasers', array( __CLASS__, 'erasers' ) );
 		// Before the row goes, while the user's email is still known; their coins and records stay, anonymised.
 		add_action( 'delete_user', array( __CLASS__, 'user_deleted' ), 10, 1 );
+		add_action( 'wpmu_delete_user', array( __CLASS__, 'user_deleted' ), 10, 1 );
 		add_action( 'admin_init', array( __CLASS__, 'retry_pending' ) );
 	}
 
