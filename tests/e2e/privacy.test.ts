@@ -1,12 +1,14 @@
 // WordPress's personal-data tools in a real WordPress and Chromium, against the sidecar and the CoinPayments simulator:
 // an administrator's export of a paying reader holds the Gold Coins groups, an erasure anonymises the reader's
-// payment and its IPN bodies while the books still balance, and a deleted user is handled the same way.
+// payment and its IPN bodies while the books still balance, and a deleted user is handled the same way (also when the
+// sidecar could not be reached at the time).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
+import { sql } from 'kysely';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
@@ -22,6 +24,7 @@ const HOST = loopbackHost(55);
 const SECRET = randomBytes(32).toString('hex');
 const READER = { login: 'rita', password: 'rita-reader-pass-1', email: 'rita.reader@example.test', name: 'Rita Reader' };
 const LEAVER = { login: 'leo', password: 'leo-leaver-pass-1', email: 'leo.leaver@example.test', name: 'Leo Leaver' };
+const OFFLINE = { login: 'olga', password: 'olga-offline-pass-1', email: 'olga.offline@example.test', name: 'Olga Offline' };
 const UI_TIMEOUT_MS = 20_000;
 const LOGIN_TIMEOUT_MS = 45_000;
 
@@ -33,15 +36,17 @@ let tdb: TestDatabase;
 let sim: Simulator;
 let sidecar: ServerType;
 let sidecarUrl: string;
+let sidecarPort: number;
+let sidecarApp: { fetch: (req: Request) => Response | Promise<Response> };
 let browser: Browser;
-let ids: Record<'reader' | 'leaver', number>;
+let ids: Record<'reader' | 'leaver' | 'offline', number>;
 
 beforeAll(async () => {
   widgetDir = await buildWidget();
   downloads = await mkdtemp(join(tmpdir(), 'goldcoin-privacy-'));
   dbName = `gct_e2e_privacy_${randomBytes(3).toString('hex')}`;
   await createEmptyDatabase(dbName);
-  const sidecarPort = await freePort();
+  sidecarPort = await freePort();
   sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
   wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, widgetDir });
   tdb = await sidecarDatabase(dbName);
@@ -49,20 +54,20 @@ beforeAll(async () => {
   const { app } = buildTestApp(tdb, {
     env: { WP_HOME: wp.url, CORS_ORIGINS: wp.url, PUBLIC_URL: sidecarUrl, GOLDCOIN_JWT_SECRET: SECRET, COINPAYMENTS_API_URL: sim.apiUrl, COINPAYMENTS_PLATFORM: 'legacy' },
   });
-  await new Promise<void>((resolve) => {
-    sidecar = serve({ fetch: app.fetch, port: sidecarPort, hostname: '127.0.0.1' }, () => resolve());
-  });
+  sidecarApp = app;
+  await startSidecar();
   const made = await wp.setup<{ id: number }[]>([
     { op: 'user', ...READER, role: 'subscriber' },
     { op: 'user', ...LEAVER, role: 'subscriber' },
+    { op: 'user', ...OFFLINE, role: 'subscriber' },
   ]);
-  ids = { reader: made[0]!.id, leaver: made[1]!.id };
+  ids = { reader: made[0]!.id, leaver: made[1]!.id, offline: made[2]!.id };
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => (sidecar ? sidecar.close(() => resolve()) : resolve()));
+  await stopSidecar();
   await sim?.close();
   await wp?.stop();
   if (tdb) await tdb.drop();
@@ -70,6 +75,19 @@ afterAll(async () => {
   if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
   if (downloads) await rm(downloads, { recursive: true, force: true });
 });
+
+function startSidecar(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    sidecar = serve({ fetch: sidecarApp.fetch, port: sidecarPort, hostname: '127.0.0.1' }, () => resolve());
+  });
+}
+function stopSidecar(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!sidecar) return resolve();
+    sidecar.close(() => resolve());
+    (sidecar as { closeAllConnections?: () => void }).closeAllConnections?.();
+  });
+}
 
 /** A recharge of 52 coins with the token the plugin mints for `login`, paid in full by the simulator (its IPNs logged). */
 async function paidRecharge(login: string): Promise<{ id: number; txnId: string }> {
@@ -102,6 +120,21 @@ async function addRequest(page: Page, tool: 'export' | 'erase', email: string) {
   await page.locator('#submit').click();
   await page.locator('.notice-success').waitFor();
 }
+
+/** Deletes a user from Users → Delete → Confirm Deletion, as an administrator would. */
+async function deleteInWpAdmin(page: Page, login: string, email: string) {
+  await page.goto(`${wp.url}/wp-admin/users.php?s=${login}`);
+  const row = page.locator('tr', { hasText: email });
+  await row.hover();
+  await row.getByRole('link', { name: 'Delete' }).click();
+  await page.locator('#submit').click();
+  await page.locator('.notice', { hasText: /User deleted/ }).waitFor();
+}
+
+const pendingErasures = async () => {
+  const { rows } = await sql<{ v: string }>`SELECT option_value AS v FROM wp_options WHERE option_name = 'goldcoin_pending_erasures'`.execute(tdb.db);
+  return rows[0]?.v ?? '';
+};
 
 const ipnRows = (txnId: string) => tdb.db.selectFrom('ipn_log').selectAll().where('txn_id', '=', txnId).execute();
 const rechargeRow = (id: number) => tdb.db.selectFrom('recharge_transactions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -157,12 +190,7 @@ describe('personal data in a real WordPress', () => {
     const r = await paidRecharge(LEAVER.login);
     expect((await rechargeRow(r.id)).buyer_email).toBe(LEAVER.email);
     const { context, page } = await asAdmin();
-    await page.goto(`${wp.url}/wp-admin/users.php?s=${LEAVER.login}`);
-    const row = page.locator('tr', { hasText: LEAVER.email });
-    await row.hover();
-    await row.getByRole('link', { name: 'Delete' }).click();
-    await page.locator('#submit').click();
-    await page.locator('.notice', { hasText: /User deleted/ }).waitFor();
+    await deleteInWpAdmin(page, LEAVER.login, LEAVER.email);
     await context.close();
 
     expect(await tdb.db.selectFrom('users').select('ID').where('ID', '=', ids.leaver).executeTakeFirst()).toBeUndefined();
@@ -171,5 +199,26 @@ describe('personal data in a real WordPress', () => {
     expect(await readBalance(tdb.db, ids.leaver)).toBe(52);
     expect((await checkInvariants(tdb.db, [ids.leaver])).problems).toEqual([]);
     expect(await wp.debugLog()).not.toMatch(/goldcoin/i);
+  });
+
+  it('a user deleted while the sidecar is unreachable is remembered and erased on a later wp-admin visit', async () => {
+    const r = await paidRecharge(OFFLINE.login);
+    await stopSidecar();
+    const { context, page } = await asAdmin();
+    try {
+      await deleteInWpAdmin(page, OFFLINE.login, OFFLINE.email);
+      expect(await pendingErasures()).toContain(OFFLINE.email);
+      expect((await rechargeRow(r.id)).buyer_email).toBe(OFFLINE.email);
+    } finally {
+      await startSidecar();
+    }
+    // The failed retry on the page after the deletion holds retries back for five minutes: that pause is over.
+    await wp.setup([{ op: 'delete_option', name: '_transient_goldcoin_erasure_retry' }]);
+    await page.goto(`${wp.url}/wp-admin/`);
+    await expect.poll(() => rechargeRow(r.id).then((x) => x.buyer_email), { timeout: UI_TIMEOUT_MS }).toBeNull();
+    expect(await pendingErasures()).not.toContain(OFFLINE.email);
+    for (const x of await ipnRows(r.txnId)) expect(x.raw_body).not.toContain(encodeURIComponent(OFFLINE.email));
+    expect((await checkInvariants(tdb.db, [ids.offline])).problems).toEqual([]);
+    await context.close();
   });
 });
