@@ -214,6 +214,27 @@ describe('licences', () => {
   });
 });
 
+describe('an administrator', () => {
+  it('keeps their catalog changes after erasure, without the name recorded with them', async () => {
+    const adminId = await createWpUser(tdb.db);
+    const catalog = harness.legacy.deps.catalog;
+    const before = await catalog.current();
+    const changed = await catalog.update({ pricing: { ...before.doc.pricing, coin_price: '1.10' } }, before.version, { id: adminId, name: 'Wang Fang' });
+    expect(changed.ok).toBe(true);
+    try {
+      const exported = (await exportAll(adminId, `user${adminId}@example.test`)).filter((i) => i.group_id === 'goldcoin-catalog-changes');
+      expect(exported.map((i) => value(i, 'Name recorded'))).toEqual(['Wang Fang']);
+      const [erased] = await eraseAll(adminId);
+      expect(erased!.messages.join(' ')).toContain('catalog changes');
+      const audit = await tdb.db.selectFrom('catalog_audit').selectAll().where('actor', '=', `admin:${adminId}`).execute();
+      expect(audit.map((a) => [a.section, a.actor_name])).toEqual([['pricing', ERASED]]);
+    } finally {
+      const now = await catalog.current();
+      await catalog.update({ pricing: before.doc.pricing }, now.version, { id: 1, name: 'test' });
+    }
+  });
+});
+
 describe('IPN body retention', () => {
   it('empties bodies older than the retention days, keeps their verdict rows, and leaves newer ones', async () => {
     const u = await payingUser('legacy', `kept.${seq}@example.test`);

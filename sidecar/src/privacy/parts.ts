@@ -2,7 +2,7 @@
 // erasure does to it. A new domain that stores something about a user adds one entry to PARTS.
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
-import { anonymiseBody, withoutEmails } from './scrub.js';
+import { anonymiseBody, ERASED, withoutEmails } from './scrub.js';
 
 /** A label in English and Simplified Chinese, chosen by the request's locale. */
 export type Label = readonly [en: string, zh: string];
@@ -307,6 +307,39 @@ const purchases: PrivacyPart = {
   erase: async (db, s) => kept(await purchases.count(db, s), BOOKS),
 };
 
+/** An administrator's catalog changes carry their display name beside their id: the name goes, the audit stays. */
+const catalogChanges: PrivacyPart = {
+  group: 'goldcoin-catalog-changes',
+  label: ['Gold Coins catalog changes', '金币商品与价格变更'],
+  count: async (db, s) =>
+    n(await db.selectFrom('catalog_audit').select((e) => e.fn.countAll<number>().as('n')).where('actor', '=', `admin:${s.userId}`).execute()),
+  async rows(db, s, offset, limit) {
+    const rows = await db
+      .selectFrom('catalog_audit')
+      .select(['id', 'section', 'version', 'actor_name', 'created_at'])
+      .where('actor', '=', `admin:${s.userId}`)
+      .orderBy('id')
+      .offset(offset)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: `catalog-change-${r.id}`,
+      fields: [
+        { name: ['Date', '日期'], value: iso(r.created_at) },
+        { name: ['Section', '部分'], value: `${r.section} (v${r.version})` },
+        { name: ['Name recorded', '记录的姓名'], value: r.actor_name },
+      ],
+    }));
+  },
+  async erase(db, s) {
+    await db.updateTable('catalog_audit').set({ actor_name: ERASED }).where('actor', '=', `admin:${s.userId}`).where('actor_name', '!=', ERASED).execute();
+    return kept(await catalogChanges.count(db, s), [
+      'Kept: catalog changes made as an administrator, under the user id; the name recorded with them was removed.',
+      '已保留：作为管理员所做的商品与价格变更（按用户 ID），记录的姓名已删除。',
+    ]);
+  },
+};
+
 /** MySQL's "table doesn't exist": a site without the licence tables has no licences to export. */
 const NO_SUCH_TABLE = 1146;
 async function unlessNoTable<T>(fallback: T, run: () => Promise<T>): Promise<T> {
@@ -359,4 +392,4 @@ function columns(row: Record<string, unknown>): Field[] {
 }
 
 /** In export order. Erasure runs in this order too. */
-export const PARTS: readonly PrivacyPart[] = [wallet, ledger, payments, paymentNotifications, notifications, referrals, purchases, licences];
+export const PARTS: readonly PrivacyPart[] = [wallet, ledger, payments, paymentNotifications, notifications, referrals, purchases, catalogChanges, licences];
