@@ -17,11 +17,11 @@ export interface Field {
   name: Label;
   value: string | number | null;
 }
-export interface Row {
+interface Row {
   id: string;
   fields: Field[];
 }
-export interface Erased {
+interface Erased {
   removed: number;
   retained: number;
   /** Said to the administrator when something was kept: why. */
@@ -41,7 +41,7 @@ export interface PrivacyPart {
 }
 
 /** Rows of the ipn_log anonymised per erase call: a user with more payments is finished by the next calls. */
-export const IPN_ERASE_BATCH = 200;
+const IPN_ERASE_BATCH = 200;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const n = (rows: { n: number | string | bigint }[]) => Number(rows[0]?.n ?? 0);

@@ -2,7 +2,7 @@
 // WordPress's exporters and erasers ask for.
 import type { DbOrTx } from '../db/database.js';
 import { normalizeLocale } from '../notify/locale.js';
-import { PARTS, type Label, type PrivacyPart, type Subject } from './parts.js';
+import { PARTS, type Field, type Label, type PrivacyPart, type Subject } from './parts.js';
 
 /** Export items per page: WordPress asks for page after page until `done`. */
 export const EXPORT_PAGE_ITEMS = 100;
@@ -55,7 +55,7 @@ export async function exportPage(db: DbOrTx, s: Subject, page: number, locale: s
   return { items, done: remaining === 0 };
 }
 
-function itemOf(part: PrivacyPart, id: string, fields: Awaited<ReturnType<PrivacyPart['rows']>>[number]['fields'], zh: boolean): ExportItem {
+function itemOf(part: PrivacyPart, id: string, fields: Field[], zh: boolean): ExportItem {
   return {
     group_id: part.group,
     group_label: pick(part.label, zh),
