@@ -38,6 +38,7 @@ require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-meta-box.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-downloads.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-admin-page.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-users.php';
+require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-privacy.php';
 
 register_activation_hook( __FILE__, array( 'Goldcoin_Settings', 'activate' ) );
 
@@ -60,3 +61,4 @@ Goldcoin_Protected_Files::register();
 Goldcoin_Downloads::register();
 Goldcoin_Admin_Page::register();
 Goldcoin_Users::register();
+Goldcoin_Privacy::register();

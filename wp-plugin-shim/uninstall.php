@@ -57,3 +57,6 @@ if ( $goldcoin_delete_data ) {
 
 delete_option( 'goldcoin_settings' );
 delete_option( 'goldcoin_jwt_secret' );
+// Emails of deleted users whose erasure was still to be retried: personal data the plugin can no longer act on.
+delete_option( 'goldcoin_pending_erasures' );
+delete_transient( 'goldcoin_erasure_retry' );

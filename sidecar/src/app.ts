@@ -27,6 +27,7 @@ import { checkResponses } from './http/response-check.js';
 import { postRoutes } from './http/posts.js';
 import { referralRoutes } from './http/referrals.js';
 import { adminRedemptionRoutes, rewardRoutes } from './http/rewards.js';
+import { adminPrivacyRoutes } from './http/privacy.js';
 import { adminVipRoutes, vipRoutes } from './http/vip.js';
 import { walletRoutes } from './http/wallet.js';
 
@@ -123,6 +124,7 @@ export function createApp(appDeps: AppDeps) {
   api.route('/admin', adminRoutes(deps));
   api.route('/admin', adminPaymentRoutes(deps));
   api.route('/admin', adminCatalogRoutes(deps));
+  api.route('/admin/privacy', adminPrivacyRoutes(deps));
   app.route('/api', api);
   app.route('/', ipnRoutes(deps));
   app.route('/', webhookRoutes(deps));

@@ -49,6 +49,7 @@ const schema = z.object({
   COINPAYMENTS_PLATFORM: z.enum(['legacy', 'v2']).optional(),
   COINPAYMENTS_TIMEOUT_MS: intFrom(100, 120_000).default(15_000),
   IPN_UNVERIFIED_LOG_PER_MIN: intFrom(0, 100_000).default(60),
+  IPN_RAW_RETENTION_DAYS: intFrom(0, 36_500).default(180),
   RECONCILE_INTERVAL_S: intFrom(1, 86_400).default(60),
   RECHARGE_PACKAGES: list.default(['22', '52', '200', '500']),
   RECHARGE_COIN_PRICE: decimal2.refine((v) => /[1-9]/.test(v), 'must be above zero').default('1.00'),
@@ -333,6 +334,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
         notificationRead: c.RATE_LIMIT_NOTIFICATION_READ,
       },
     },
+    /** Days an IPN or webhook body is kept as received before it is emptied; 0 keeps it for good. */
+    ipnRawRetentionDays: c.IPN_RAW_RETENTION_DAYS,
     vip: {
       /** Written to an empty tier table at start; the owner edits tiers from wp-admin after that. */
       seedTiers: tiersFrom(c.VIP_TIERS, c.VIP_DAILY_DOWNLOADS),

@@ -20,6 +20,7 @@ import { createProviders } from './payments/providers.js';
 import { reconcilerJob } from './payments/reconciler.js';
 import { emailOutboxJob } from './notify/email-job.js';
 import { createSmtpMailer } from './notify/mailer.js';
+import { ipnRetentionJob } from './privacy/retention.js';
 import { startJobs, type BackgroundJob } from './workers.js';
 import { vipExpiryJob } from './membership/expiry-job.js';
 import { seedTiers } from './membership/tiers.js';
@@ -169,6 +170,7 @@ async function main() {
       maxAttempts: notify.maxAttempts,
     }),
     idempotencyRetentionJob({ db, clock: systemClock, log }),
+    ipnRetentionJob({ db, clock: systemClock, log, retentionDays: config.ipnRawRetentionDays }),
     vipExpiryJob({ db, clock: systemClock, log, remindDays: config.vip.remindDays, intervalMs: config.vip.expiryIntervalMs }),
   ];
   const running = startJobs(jobs, log);

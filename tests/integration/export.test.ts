@@ -94,6 +94,7 @@ describe('CSV export', () => {
       .values({
         user_id: buyer.id, coins: 52, bonus_coins: 0, payment_method: 'USDT', price_amount: '52.00', price_currency: 'CNY',
         status: 'completed', provider: 'coinpayments', txn_id: 'CSVTX1', coins_credited: 52, failed_reason: '@SUM(A1)',
+        crypto_currency: 'USDT.TRC20', crypto_amount: '7.2800000000', received_amount: '7.3000000000',
       } as never)
       .execute();
     const redeem = await fetch(`${sidecar.url}/api/rewards/premium-ea/redeem`, {
@@ -107,6 +108,8 @@ describe('CSV export', () => {
     const [header, row, ...rest] = payments.text.split('\r\n');
     expect(header!.split(',').slice(0, 6)).toEqual(['id', 'created_at', 'completed_at', 'user_id', 'user_login', 'status']);
     expect(row).toContain(',completed,52,0,52.00,CNY,');
+    // Crypto amounts as the buyer saw them, not DECIMAL(30,10)'s trailing zeros; the price keeps its two places.
+    expect(row).toContain(',USDT.TRC20,7.28,7.3,CSVTX1,');
     expect(row!.endsWith(",'@SUM(A1)")).toBe(true);
     expect(rest).toEqual(['']);
 

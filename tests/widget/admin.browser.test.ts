@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
+import { trimDecimal } from '../../sidecar/src/payments/decimal.js';
 import { mintToken } from '../support/app.js';
 import { buildWidget, launchBrowser } from '../support/browser.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
@@ -65,11 +66,11 @@ async function payment(underpayPercent?: number, received?: string) {
     headers: { 'Idempotency-Key': `admin-browser-${keySeq++}` },
   });
   expect(res.status).toBe(201);
-  const { id, payment: p } = (await res.json()) as { id: number; payment: { txn_id: string } };
+  const { id, payment: p } = (await res.json()) as { id: number; payment: { txn_id: string; amount: string } };
   await h.sim.pay(p.txn_id, underpayPercent ? { underpayPercent } : received ? { received } : {});
   const row = await rechargeRow(id);
   expect([row.status, row.hold_reason]).toEqual(underpayPercent || received ? ['pending', 'underpaid'] : ['completed', null]);
-  return { user, id, txnId: p.txn_id };
+  return { user, id, txnId: p.txn_id, amount: p.amount };
 }
 
 const rechargeRow = (id: number) => tdb.db.selectFrom('recharge_transactions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -113,13 +114,21 @@ describe('admin payment detail', () => {
     const value = (term: string) => page.locator('dt', { hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]');
     expect(await value('Status').textContent()).toBe('Pending · On hold: underpaid');
     expect(await value('Transaction ID').textContent()).toBe(p.txnId);
-    expect(await value('Received').textContent()).toBe(`${row.received_amount} ${row.crypto_currency}`);
-    expect(await value('Crypto amount').textContent()).toBe(`${row.crypto_amount} ${row.crypto_currency}`);
+    // As the buyer's payment view showed them: no DECIMAL(30,10) trailing zeros (7.28, not 7.2800000000).
+    expect(await value('Received').textContent()).toBe(`${trimDecimal(row.received_amount!)} ${row.crypto_currency}`);
+    expect(await value('Crypto amount').textContent()).toBe(`${p.amount} ${row.crypto_currency}`);
+    expect(row.crypto_amount).toMatch(/0$/);
     const ipns = await tdb.db.selectFrom('ipn_log').select(['verdict', 'reason']).where('txn_id', '=', p.txnId).orderBy('id', 'desc').execute();
     expect(ipns.length).toBeGreaterThan(0);
     const ipnRows = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'Processed' }) });
     expect(await ipnRows.count()).toBe(ipns.filter((x) => x.verdict === 'processed').length);
-    for (const x of ipns) await page.getByRole('cell', { name: x.reason, exact: true }).first().waitFor();
+    // Each reason in words, its code beside it for support.
+    for (const x of ipns) {
+      const cell = page.getByRole('cell').filter({ hasText: new RegExp(`\\. ${x.reason.replace(/[:_]/g, '.')}$`) }).first();
+      await cell.waitFor();
+    }
+    expect(ipns.map((x) => x.reason)).toContain('hold:underpaid');
+    await page.getByRole('cell', { name: 'Less than the amount asked arrived: held for a decision. hold:underpaid', exact: true }).first().waitFor();
     await shot(page, 'admin-payment-held');
 
     await page.getByLabel('Reason').fill('Buyer confirmed the short payment');

@@ -1,5 +1,6 @@
 // A read-only value with a copy button (payment address and amount, a redeemed code).
 import { useRef, useState } from 'preact/hooks';
+import css from './copy.css?inline';
 import { useT } from './ui.js';
 
 export function Copy({ label, value }: { label: string; value: string }) {
@@ -29,6 +30,8 @@ export function Copy({ label, value }: { label: string; value: string }) {
           {done ? t('copied') : t('copy')}
         </button>
       </span>
+      {/* A style element takes no room in the grid; several copies of it in one view are harmless. */}
+      <style>{css}</style>
     </label>
   );
 }

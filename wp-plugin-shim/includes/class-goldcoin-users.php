@@ -180,7 +180,7 @@ final class Goldcoin_Users {
 	}
 
 	/** One sidecar call with a token minted for the current user in `scope`; null when it could not be made. */
-	private static function request( string $method, string $path, string $scope, ?array $body = null, array $headers = array() ): ?array {
+	public static function request( string $method, string $path, string $scope, ?array $body = null, array $headers = array() ): ?array {
 		$sidecar = Goldcoin_Settings::sidecar_url();
 		$secret  = Goldcoin_Settings::jwt_secret();
 		$user    = wp_get_current_user();

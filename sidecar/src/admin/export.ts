@@ -1,6 +1,7 @@
 // CSV exports of payments, ledger entries and redemptions: keyset pages oldest first, one page in memory at a time,
 // cells a spreadsheet would evaluate neutralised.
 import type { DbOrTx } from '../db/database.js';
+import { trimDecimal } from '../payments/decimal.js';
 
 export type ExportKind = 'payments' | 'ledger' | 'redemptions';
 export const EXPORT_PAGE_ROWS = 1_000;
@@ -65,7 +66,8 @@ const SPECS: Record<ExportKind, ExportSpec> = {
         id: r.id,
         cells: [
           r.id, r.created_at, r.completed_at, r.user_id, r.user_login, r.status, r.coins, r.bonus_coins, r.price_amount, r.price_currency,
-          r.amount_usd, r.payment_method, r.crypto_currency, r.crypto_amount, r.received_amount, r.txn_id, r.coins_credited, r.bonus_credited,
+          // Crypto amounts as the buyer and the admin views read them (7.28, not DECIMAL(30,10)'s 7.2800000000).
+          r.amount_usd, r.payment_method, r.crypto_currency, r.crypto_amount && trimDecimal(r.crypto_amount), r.received_amount && trimDecimal(r.received_amount), r.txn_id, r.coins_credited, r.bonus_credited,
           r.hold_reason, r.failed_reason,
         ],
       }));

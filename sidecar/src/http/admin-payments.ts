@@ -7,6 +7,7 @@ import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotent } from './idempotency.js';
 import { resolveBody } from './schemas/admin.js';
+import { adminPaymentJson } from './serialize.js';
 import { parseId, parseJson } from './validate.js';
 
 export function adminPaymentRoutes(deps: AppDeps) {
@@ -22,7 +23,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
   const detail = async (id: number) => {
     const found = await paymentDetail(deps.db, id);
     if (!found) throw notFound('payment_not_found', `no payment ${id}`);
-    return found;
+    return { ...found, payment: adminPaymentJson(found.payment) };
   };
 
   app.get('/payments/:id', async (c) => c.json(await detail(parseId(c.req.param('id'), 'payment id'))));

@@ -8,7 +8,7 @@ import { requireCap } from './auth.js';
 import type { AppEnv, RouteDeps } from './context.js';
 import { ApiError } from './errors.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
-import { ledgerEntryJson } from './serialize.js';
+import { adminPaymentJson, ledgerEntryJson } from './serialize.js';
 import { adjustmentBody, adminLedgerQuery, booksQuery, paymentsQuery, statsQuery } from './schemas/admin.js';
 import { parseJson, parseQuery } from './validate.js';
 
@@ -27,7 +27,7 @@ export function adminRoutes(deps: RouteDeps) {
       limit: q.limit,
       now: deps.clock.now(),
     });
-    return c.json({ payments: rows, next_cursor: nextCursor });
+    return c.json({ payments: rows.map(adminPaymentJson), next_cursor: nextCursor });
   });
 
   app.get('/ledger', async (c) => {

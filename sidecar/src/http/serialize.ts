@@ -1,6 +1,7 @@
 // JSON shapes of domain rows as the API returns them, typed by the schemas that document them.
 import type { z } from 'zod';
 import type { LedgerEntry } from '../db/tables/coin-ledger.js';
+import { trimDecimal } from '../payments/decimal.js';
 import type { RechargeRow } from '../payments/recharges.js';
 import type { ledgerEntry } from './schemas/common.js';
 import type { recharge } from './schemas/recharges.js';
@@ -26,11 +27,16 @@ const URI_SCHEMES: Record<string, string> = { BTC: 'bitcoin', LTC: 'litecoin' };
 export function qrText(currency: string | null, address: string | null, amount: string | null): string | null {
   if (!address) return null;
   const scheme = currency ? URI_SCHEMES[currency] : undefined;
-  return scheme && amount ? `${scheme}:${address}?amount=${amount.replace(/\.?0+$/, '')}` : address;
+  return scheme && amount ? `${scheme}:${address}?amount=${trimDecimal(amount)}` : address;
 }
 
 /** DECIMAL(30,10) columns without their trailing zeros. */
-const trimAmount = (s: string | null) => (s === null ? null : s.replace(/(\.\d*?[1-9])0+$|\.0+$/, '$1'));
+const trimAmount = (s: string | null) => (s === null ? null : trimDecimal(s));
+
+/** A payment row for the admin views: crypto amounts read as the buyer saw them (`7.28`, not `7.2800000000`). */
+export function adminPaymentJson<R extends { crypto_amount: string | null; received_amount: string | null }>(r: R): R {
+  return { ...r, crypto_amount: trimAmount(r.crypto_amount), received_amount: trimAmount(r.received_amount) };
+}
 
 /** The JSON shape of a recharge for its owner (POST, GET, SSE and the list all use it). */
 export function rechargeJson(r: RechargeRow): z.output<typeof recharge> {

@@ -33,3 +33,15 @@ export function mulDiv(a: bigint, num: bigint, den: bigint): bigint {
   if (den <= 0n) throw new RangeError('division by zero');
   return (a * num) / den;
 }
+
+/**
+ * An exact decimal string as people read it: trailing zeros dropped down to `minPlaces` decimals (2 for a fiat
+ * price, 0 for a crypto amount), so DECIMAL(30,10)'s `7.2800000000` reads `7.28` and `140.0000000000` reads `140`.
+ * Only the text changes; anything not a plain decimal is returned as it is.
+ */
+export function trimDecimal(text: string, minPlaces = 0): string {
+  const m = /^(-?\d+)(?:\.(\d*))?$/.exec(text);
+  if (!m) return text;
+  const frac = (m[2] ?? '').replace(/0+$/, '').padEnd(minPlaces, '0');
+  return frac ? `${m[1]}.${frac}` : m[1]!;
+}

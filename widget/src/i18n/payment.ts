@@ -1,6 +1,7 @@
 // Strings only the payment view uses, English and Simplified Chinese side by side: they travel in its chunk, so a page
 // that never shows a payment never downloads them.
 export const paymentStrings: Record<string, [string, string]> = {
+  buying: ['You are buying', '您购买'],
   send: ['Send exactly', '请准确转账'],
   address: ['Address', '收款地址'],
   tag: ['Destination tag / memo', '目标标签 / 备注'],

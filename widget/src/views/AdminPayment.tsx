@@ -1,11 +1,19 @@
 // One payment in the admin view: its fields, IPN log and ledger credits, and resolving it while it is on hold.
 import { useState } from 'preact/hooks';
 import type { AdminPayment, AdminPaymentDetail } from '../api.js';
-import { ErrorBox, grab, money, useCtx, useLoad, useSubmit, useT, Wait } from '../ui.js';
+import { ErrorBox, grab, money, useCtx, useLoad, useSubmit, useT, Wait, type T } from '../ui.js';
 import { date } from './Wallet.js';
 import { History } from './Wallet.js';
 
 const ACTIONS = ['credit_received', 'credit_full', 'reject'];
+
+/** An IPN's reason code as a sentence (`paid_not_confirmed:hold:underpaid` reads as two); the code itself if unknown. */
+function why(t: T, reason: string): string {
+  const parts = reason.split(':');
+  const unconfirmed = parts[0] === 'paid_not_confirmed' && parts.length > 1 ? t(`w_${parts.shift()}`) : '';
+  const text = t(`w_${parts.join('_')}`);
+  return text ? [unconfirmed, text].filter(Boolean).join(' ') : reason;
+}
 
 export function PaymentDetail({ id, onBack, onChange }: { id: number; onBack: () => void; onChange: (p: AdminPayment) => void }) {
   const t = useT();
@@ -100,14 +108,19 @@ export function PaymentDetail({ id, onBack, onChange }: { id: number; onBack: ()
                   <th key={k}>{t(k)}</th>
                 ))}
               </tr>
-              {d.data!.ipn_log.map((x) => (
-                <tr key={x.id}>
-                  <td>{date(x.received_at, lang)}</td>
-                  <td>{x.ipn_status ?? x.ipn_type}</td>
-                  <td>{t(`v_${x.verdict}`) || x.verdict}</td>
-                  <td>{x.reason}</td>
-                </tr>
-              ))}
+              {d.data!.ipn_log.map((x) => {
+                const w = why(t, x.reason);
+                return (
+                  <tr key={x.id}>
+                    <td>{date(x.received_at, lang)}</td>
+                    <td>{x.ipn_status ?? x.ipn_type}</td>
+                    <td>{t(`v_${x.verdict}`) || x.verdict}</td>
+                    <td class="w">
+                      {w} {w !== x.reason && <small class="mu">{x.reason}</small>}
+                    </td>
+                  </tr>
+                );
+              })}
             </table>
           </div>
           <h3>{t('credits')}</h3>

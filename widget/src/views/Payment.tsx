@@ -4,7 +4,7 @@ import type { Recharge, Wallet } from '../api.js';
 import { Copy } from '../copy.js';
 import { paymentStrings } from '../i18n/payment.js';
 import { qrEncode } from '../qr.js';
-import { Card, Coin, grab, useCtx, useT, withStrings } from '../ui.js';
+import { Card, Coin, grab, money, useCtx, useT, withStrings } from '../ui.js';
 import { watch } from '../watch.js';
 import css from './payment.css?inline';
 
@@ -87,6 +87,14 @@ function PaymentView({ r: first, onDone, onRestart }: { r: Recharge; onDone?: ((
         </div>
       ) : (
         <>
+          {/* What is being bought, so the reader checks it against the amount to send. */}
+          <p class="row">
+            <span>
+              {t('buying')} <Coin n={r.coins + r.bonus_coins} />
+              {r.bonus_coins > 0 && <small class="mu"> ({t('bonus', { n: r.bonus_coins })})</small>}
+            </span>
+            <b>{money(r.price.amount, r.price.currency)}</b>
+          </p>
           <p class="amt">
             {pay.amount} <small class="mu">{pay.currency}</small>
           </p>

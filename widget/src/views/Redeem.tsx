@@ -45,8 +45,9 @@ function RedeemView() {
         <div class="done" role="status">
           <h2>✓ {t('reward')}</h2>
           {f.type === 'link' ? (
+            // The reward's title reads better than its URL, which the browser shows on hover anyway.
             <a class="btn" href={f.value} target="_blank" rel="noopener">
-              {f.value}
+              {c.rewards.find((x) => x.key === active)?.title ?? f.value}
             </a>
           ) : f.type === 'code' ? (
             <Copy label={t('reward')} value={f.value} />

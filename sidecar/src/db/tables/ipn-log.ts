@@ -1,4 +1,5 @@
 // ipn_log: every IPN as received, raw, with the verdict it got.
+import type { ColumnType } from 'kysely';
 import type { CreatedAt, Generated } from '../columns.js';
 
 export type IpnVerdict = 'processed' | 'duplicate' | 'rejected' | 'error';
@@ -19,4 +20,8 @@ export interface IpnLogTable {
   raw_body: string;
   verdict: IpnVerdict;
   reason: string;
+  /** Names and emails in raw_body replaced by an erasure (018); the HMAC header then no longer matches the body. */
+  anonymised_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** raw_body emptied by the retention job (018). */
+  body_cleared_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }

@@ -5,6 +5,7 @@ import type { RouteSpec } from './common.js';
 import { notificationRoutes } from './notifications.js';
 import { packageRoutes } from './packages.js';
 import { postRoutes } from './posts.js';
+import { privacyRoutes } from './privacy.js';
 import { rechargeRoutes } from './recharges.js';
 import { referralRoutes } from './referrals.js';
 import { rewardRoutes } from './rewards.js';
@@ -24,6 +25,7 @@ export const routeSpecs: readonly RouteSpec[] = [
   ...notificationRoutes,
   ...adminRoutes,
   ...catalogRoutes,
+  ...privacyRoutes,
   ...systemRoutes,
   ...webhookRoutes,
 ];

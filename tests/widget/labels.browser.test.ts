@@ -1,0 +1,136 @@
+// Button labels in Chinese, in Debian's Chromium at a desktop and a phone width: every button and button-styled link of
+// the payment, recharge, unlock, wallet, VIP and redeem views keeps its label on one line (a flex row once squeezed the payment
+// view's copy buttons to one character a line). Also what the payment view repeats of the purchase, and the title a
+// reward link shows. Screenshots go to /tmp/goldcoin-labels-<view>-<width>.png.
+import { rm } from 'node:fs/promises';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
+import { seedTiers } from '../../sidecar/src/membership/tiers.js';
+import { mintToken } from '../support/app.js';
+import { buildWidget, launchBrowser } from '../support/browser.js';
+import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
+import { startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
+import { insertPricedPost } from '../support/wp-content.js';
+import { element, startHost, WIDTHS, type Host } from './first-load.js';
+
+const WAIT_MS = 15_000;
+
+let dir: string;
+let tdb: TestDatabase;
+let h: PaymentsHarness;
+let host: Host;
+let browser: Browser;
+
+beforeAll(async () => {
+  [dir, tdb] = await Promise.all([buildWidget(), createTestDatabase(import.meta.filename)]);
+  host = await startHost(dir);
+  h = await startPaymentsHarness(tdb, {
+    env: {
+      CORS_ORIGINS: host.origin,
+      RATE_LIMIT_RECHARGE: '100',
+      REWARDS_CATALOG: JSON.stringify([
+        { key: 'vip-group', title: 'VIP 交流群', cost_coins: 10, fulfilment: 'link', value: 'https://t.me/+vipInvite0123456789' },
+        { key: 'premium-ea', title: 'Premium EA', cost_coins: 10, fulfilment: 'code', value: 'EA-' },
+      ]),
+    },
+  });
+  await seedTiers(tdb.db, h.config.vip.seedTiers);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+  await host?.close();
+  await tdb?.drop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function reader(coins: number) {
+  const userId = await createWpUser(tdb.db);
+  if (coins > 0) {
+    const r = await applyMovement(tdb.db, { userId, deltaCoins: coins, kind: 'adjustment', idempotencyRef: `labels:${userId}`, actor: 'test' });
+    expect(r.ok).toBe(true);
+  }
+  return { userId, token: await mintToken(userId, { locale: 'zh_CN' }) };
+}
+
+async function open(size: { width: number; height: number }, view: string, attrs: Record<string, string | number>): Promise<Page> {
+  const page = await browser.newPage({ viewport: size });
+  page.setDefaultTimeout(WAIT_MS);
+  await page.goto(host.page(element(view, { api: h.url, locale: 'zh-CN', ...attrs }, null)));
+  return page;
+}
+
+/**
+ * Each visible button and button-styled link in the widget with the number of lines its label takes: the distinct
+ * tops of its text's line boxes (a label split over lines has one client rect per line).
+ */
+function labelLines(page: Page): Promise<{ text: string; lines: number; widthPx: number }[]> {
+  return page.evaluate(() => {
+    const root = document.querySelector('goldcoin-widget')!.shadowRoot!;
+    return [...root.querySelectorAll<HTMLElement>('button, .btn')]
+      .filter((el) => el.getClientRects().length > 0 && el.textContent!.trim() !== '')
+      .map((el) => {
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        return { text: el.textContent!.trim(), lines: tops.size, widthPx: el.getBoundingClientRect().width };
+      });
+  });
+}
+
+async function expectOneLineLabels(page: Page, name: string, atLeast: string[]) {
+  await page.locator('goldcoin-widget').screenshot({ path: `/tmp/goldcoin-labels-${name}.png`, animations: 'disabled' });
+  const labels = await labelLines(page);
+  expect(labels.map((l) => l.text)).toEqual(expect.arrayContaining(atLeast));
+  for (const l of labels) expect(l.lines, `${name}: "${l.text}" on one line (${l.widthPx} px wide)`).toBe(1);
+}
+
+describe.each(WIDTHS)('zh-CN at $width px', (size) => {
+  test('the payment view: copy buttons and links on one line, and the coins and price being bought at its top', async () => {
+    const r = await reader(0);
+    const page = await open(size, 'recharge', { token: r.token });
+    await page.locator('label.pk', { hasText: '¥52.00' }).click();
+    await expectOneLineLabels(page, `recharge-${size.width}`, ['前往支付']);
+    await page.getByRole('button', { name: '前往支付' }).click();
+    await page.getByRole('img', { name: '支付二维码' }).waitFor();
+    await page.getByRole('textbox', { name: '收款地址' }).waitFor();
+    // The simulator's package of 52 coins for ¥52.00, no bonus: named before the amount to send.
+    const bought = page.locator('goldcoin-widget .c > p.row').first();
+    expect((await bought.textContent())?.replace(/\s+/g, ' ')).toBe('您购买 52¥52.00');
+    await expectOneLineLabels(page, `payment-${size.width}`, ['复制', '复制']);
+    // The copy button keeps at least its label's width: two Chinese characters of 13 px plus its padding.
+    for (const b of await labelLines(page)) if (b.text === '复制') expect(b.widthPx).toBeGreaterThanOrEqual(2 * 13 + 24);
+    await page.close();
+  });
+
+  test('the unlock, wallet, VIP and redeem views: every label on one line; a reward link shows its title, not its URL', async () => {
+    const r = await reader(100);
+    const { postId } = await insertPricedPost(tdb.db, 30, { title: 'Gold Scalper EA', filePath: '2026/11/GoldScalper-v3.ex4' });
+    let page = await open(size, 'unlock', { token: r.token, 'post-id': postId });
+    await page.getByRole('button', { name: /30/ }).waitFor();
+    await expectOneLineLabels(page, `unlock-${size.width}`, []);
+    await page.close();
+
+    page = await open(size, 'wallet', { token: r.token });
+    await page.locator('goldcoin-widget .hero .coin').waitFor();
+    await expectOneLineLabels(page, `wallet-${size.width}`, []);
+    await page.close();
+
+    page = await open(size, 'vip', { token: r.token });
+    await page.getByRole('button', { name: /使用 200 金币购买/ }).waitFor();
+    await expectOneLineLabels(page, `vip-${size.width}`, []);
+    await page.close();
+
+    page = await open(size, 'redeem', { token: r.token });
+    await page.getByRole('button', { name: '使用 10 金币兑换: VIP 交流群' }).click();
+    const link = page.locator('goldcoin-widget .done a.btn');
+    await link.waitFor();
+    expect(await link.textContent()).toBe('VIP 交流群');
+    expect(await link.getAttribute('href')).toBe('https://t.me/+vipInvite0123456789');
+    await expectOneLineLabels(page, `redeem-${size.width}`, ['VIP 交流群']);
+    await page.close();
+  });
+});
