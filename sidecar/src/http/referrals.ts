@@ -36,8 +36,7 @@ export function referralRoutes(deps: RouteDeps) {
     const result = await bindReferral(deps.db, {
       refereeUserId: c.get('user').id,
       code: body.code,
-      rewardCoins: referrals.rewardCoins,
-      minRechargeCoins: referrals.minRechargeCoins,
+      terms: referrals,
     });
     if (!result.ok) {
       const [status, message] = REFUSALS[result.code];

@@ -150,6 +150,8 @@ export const adminStrings = {
   c_referrals: ['Referrals', '推荐奖励'],
   ref_reward: ['Coins for the referrer', '推荐人获得金币'],
   ref_min: ["Referee's minimum first recharge", '被推荐人首充最低金币'],
+  ref_cap: ['Rewards per referrer per period (0: no cap)', '每位推荐人每期最多奖励次数（0 不限）'],
+  ref_days: ['Period in days', '周期（天）'],
   remove: ['Remove', '删除'],
   add_row: ['Add a row', '添加一行'],
   c_save: ['Save changes', '保存更改'],
