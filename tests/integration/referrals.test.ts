@@ -7,8 +7,8 @@ import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { applyPaymentEvent } from '../../sidecar/src/payments/transition.js';
 import { awardReferralOnRechargeCompleted } from '../../sidecar/src/referrals/referrals.js';
-import { TEST_HOME } from '../support/app.js';
-import type { TestDatabase } from '../support/db.js';
+import { mintToken, TEST_HOME } from '../support/app.js';
+import { createWpUser, type TestDatabase } from '../support/db.js';
 import { type SeededApp, seededApp, userWithCoins } from '../support/seeded.js';
 
 const REWARD = 50;
@@ -93,6 +93,7 @@ describe('GET /api/referrals', () => {
       referred_count: 0,
       earned_coins: 0,
       referred_by: null,
+      terms: { reward_coins: REWARD, min_recharge_coins: 100, max_rewards_per_period: 0, period_days: 30 },
     });
     expect(await tdb.db.selectFrom('referral_codes').select('code').where('user_id', '=', u.id).execute()).toHaveLength(1);
   });
@@ -368,5 +369,47 @@ describe('anti-farming rules, each outcome recorded with the decision', () => {
     } finally {
       await setTerms({ reward_coins: REWARD });
     }
+  });
+});
+
+describe('the referrals lists', () => {
+  it("show the referrer each referral with its outcome and reward, newest first, paged, and only their own", async () => {
+    await setTerms({ max_rewards_per_period: 1 });
+    const { referrer, referees } = await referrerWith(3);
+    await setTerms({ max_rewards_per_period: 0 });
+    await complete(await pendingRecharge(referees[0]!.id));
+    await complete(await pendingRecharge(referees[1]!.id));
+    const other = await referrerWith(1);
+    const first = await (await t.call('GET', '/api/referrals/referees?limit=2', { token: referrer.token })).json();
+    expect(first.referees).toEqual([
+      { name: expect.any(String), bound_at: expect.any(String), outcome: null, reward_coins: 0, decided_at: null },
+      { name: expect.any(String), bound_at: expect.any(String), outcome: 'cap_reached', reward_coins: 0, decided_at: expect.any(String) },
+    ]);
+    expect(first.next_cursor).toBe(String(referees[1]!.id));
+    const second = await (await t.call('GET', `/api/referrals/referees?limit=2&cursor=${first.next_cursor}`, { token: referrer.token })).json();
+    expect(second).toEqual({
+      referees: [{ name: expect.any(String), bound_at: expect.any(String), outcome: 'rewarded', reward_coins: REWARD, decided_at: expect.any(String) }],
+      next_cursor: null,
+    });
+    expect((await (await t.call('GET', '/api/referrals/referees', { token: other.referrer.token })).json()).referees).toHaveLength(1);
+    expect((await t.call('GET', '/api/referrals/referees?limit=1000', { token: referrer.token })).status).toBe(400);
+  });
+
+  it('show the owner every referral with both users, filtered by referrer or outcome, and nobody else', async () => {
+    const { referrer, referees } = await referrerWith(2);
+    await complete(await pendingRecharge(referees[0]!.id));
+    const admin = await mintToken(await createWpUser(tdb.db), { caps: ['read', 'manage_options'] });
+    const page = await (await t.call('GET', `/api/admin/referrals?referrer_id=${referrer.id}`, { token: admin })).json();
+    expect(page.referrals).toEqual([
+      expect.objectContaining({ referee_id: referees[1]!.id, referrer_id: referrer.id, referrer_name: expect.any(String), outcome: null, reward_coins: 0 }),
+      expect.objectContaining({ referee_id: referees[0]!.id, referrer_id: referrer.id, outcome: 'rewarded', reward_coins: REWARD }),
+    ]);
+    const pending = await (await t.call('GET', `/api/admin/referrals?referrer_id=${referrer.id}&outcome=pending`, { token: admin })).json();
+    expect(pending.referrals.map((r: { referee_id: number }) => r.referee_id)).toEqual([referees[1]!.id]);
+    const all = await (await t.call('GET', '/api/admin/referrals?limit=1', { token: admin })).json();
+    expect(all.referrals).toHaveLength(1);
+    expect(all.next_cursor).not.toBeNull();
+    expect((await t.call('GET', '/api/admin/referrals?outcome=maybe', { token: admin })).status).toBe(400);
+    expect((await t.call('GET', '/api/admin/referrals', { token: referrer.token })).status).toBe(403);
   });
 });

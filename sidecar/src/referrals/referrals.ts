@@ -1,7 +1,8 @@
 // Referrals: one code per user, a referee bound once, the referrer credited once on the referee's first completed recharge.
 import { randomInt } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTx } from '../db/database.js';
+import { keysetPage } from '../db/paging.js';
 import { inTransaction, isDuplicateKey } from '../db/retry.js';
 import type { ReferralOutcome } from '../db/tables/referral-bindings.js';
 import type { Database } from '../db/types.js';
@@ -306,3 +307,52 @@ async function chainReaches(trx: Transaction<Database>, start: number, target: n
   return true;
 }
 
+
+export const REFERRAL_PAGE_MAX = 100;
+export const REFERRAL_OUTCOMES = ['rewarded', 'cap_reached', 'below_minimum', 'same_email', 'no_reward', 'not_first_recharge'] as const satisfies readonly ReferralOutcome[];
+
+export interface ReferralFilter {
+  referrerId?: number;
+  /** 'pending': the referee has not completed a recharge yet. */
+  outcome?: ReferralOutcome | 'pending';
+  /** next_cursor of the previous page: the last referee id shown. */
+  beforeRefereeId?: number;
+  limit: number;
+}
+
+/** Referrals newest referee first, each with both users' names, its outcome and the coins it paid. */
+export async function listReferrals(db: DbOrTx, f: ReferralFilter) {
+  let q = db
+    .selectFrom('referral_bindings as b')
+    .leftJoin('users as referee', 'referee.ID', 'b.referee_user_id')
+    .leftJoin('users as referrer', 'referrer.ID', 'b.referrer_user_id')
+    .select([
+      'b.referee_user_id',
+      'b.referrer_user_id',
+      'b.reward_coins',
+      'b.bound_at',
+      'b.outcome',
+      'b.decided_at',
+      'referee.display_name as referee_name',
+      'referrer.display_name as referrer_name',
+    ]);
+  if (f.referrerId !== undefined) q = q.where('b.referrer_user_id', '=', f.referrerId);
+  if (f.outcome === 'pending') q = q.where('b.outcome', 'is', null);
+  else if (f.outcome !== undefined) q = q.where('b.outcome', '=', f.outcome);
+  if (f.beforeRefereeId !== undefined) q = q.where('b.referee_user_id', '<', f.beforeRefereeId);
+  const rows = await q.orderBy('b.referee_user_id', 'desc').limit(f.limit + 1).execute();
+  const { page, nextCursor } = keysetPage(rows.map((r) => ({ ...r, id: Number(r.referee_user_id) })), f.limit);
+  return {
+    rows: page.map((r) => ({
+      refereeUserId: r.id,
+      refereeName: r.referee_name ?? '',
+      referrerUserId: Number(r.referrer_user_id),
+      referrerName: r.referrer_name ?? '',
+      boundAt: r.bound_at,
+      outcome: r.outcome,
+      paidCoins: r.outcome === 'rewarded' ? r.reward_coins : 0,
+      decidedAt: r.decided_at,
+    })),
+    nextCursor,
+  };
+}
