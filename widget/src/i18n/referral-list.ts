@@ -4,7 +4,7 @@ export const referralListStrings: Record<string, [string, string]> = {
   linkQr: ['QR code of your link', '邀请链接二维码'],
   rules: ['How it works', '规则'],
   ruleReward: ["When a friend who joined through your link completes a first recharge of at least {m} coins, you earn {n} coins.", '好友通过您的链接注册并完成首次充值（至少 {m} 金币）后，您获得 {n} 金币。'],
-  ruleCap: ['At most {k} rewards every {d} days.', '每 {d} 天最多获得 {k} 次奖励。'],
+  ruleCap: ['Reward limit: {k} every {d} days.', '每 {d} 天最多获得 {k} 次奖励。'],
   ruleNoCap: ['No limit on rewards.', '奖励次数不限。'],
   ruleEmail: ['A payment made with your own email does not count.', '使用您本人邮箱付款的充值不计入。'],
   ruleOff: ['Referrals earn no coins at the moment.', '目前邀请好友暂无金币奖励。'],
