@@ -218,7 +218,7 @@ function Referrals() {
     <>
       <form class="flt" onSubmit={(e) => setQ(new URLSearchParams(Object.entries(formValues(e)).filter(([, v]) => v)).toString())}>
         <label class="f">
-          <span>{t('referrer')}</span>
+          <span>{t('referrer_id')}</span>
           <input name="referrer_id" inputMode="numeric" pattern="[1-9][0-9]*" size={8} />
         </label>
         <label class="f">
@@ -247,7 +247,7 @@ function Referrals() {
                 `${r.referrer_name} #${r.referrer_id}`,
                 `${r.name} #${r.referee_id}`,
                 date(r.bound_at, lang),
-                outcomeText(t, r) + (r.decided_at ? ` · ${date(r.decided_at, lang)}` : ''),
+                outcomeText(t, r),
                 r.reward_coins,
               ].map((v, i) => (
                 <td key={i}>{v}</td>
