@@ -128,8 +128,16 @@ afterAll(async () => {
 });
 
 describe('referrals in a real WordPress', () => {
-  it('keeps a ?ref= code in an HttpOnly, SameSite=Lax cookie for the configured days and ignores a malformed one', async () => {
-    await wp.setup([{ op: 'option', name: 'goldcoin_settings', value: { referral_cookie_days: 7 } }]);
+  it('keeps a ?ref= code in an HttpOnly, SameSite=Lax cookie for the days set on the settings page, and ignores a malformed one', async () => {
+    const owner = await newPage();
+    await logInToWordPress(owner.page, wp.url, wp.admin.user, wp.admin.password, LOGIN_TIMEOUT_MS);
+    await owner.page.goto(`${wp.url}/wp-admin/admin.php?page=goldcoin-settings`);
+    await owner.page.getByLabel('Referral links').fill('7');
+    await owner.page.click('#submit');
+    await owner.page.waitForURL(/settings-updated=true/);
+    expect(await owner.page.getByLabel('Referral links').inputValue()).toBe('7');
+    await owner.context.close();
+
     const { context, page } = await newPage();
     await page.goto(`${wp.url}/?ref=<script>`);
     expect((await context.cookies()).filter((c) => c.name === 'goldcoin_ref')).toEqual([]);
@@ -140,7 +148,6 @@ describe('referrals in a real WordPress', () => {
     expect(cookie!.expires - before).toBeGreaterThan(7 * 86_400 - 60);
     expect(cookie!.expires - before).toBeLessThan(7 * 86_400 + 60);
     await context.close();
-    await wp.setup([{ op: 'option', name: 'goldcoin_settings', value: { referral_cookie_days: 30 } }]);
   });
 
   it('binds a visitor who registers after opening the link, and credits the referrer once when their first recharge is paid', async () => {
@@ -243,4 +250,9 @@ describe('referrals in a real WordPress', () => {
       }
     });
   }
+
+  it('ran every request above without a PHP error, warning or notice from the plugin', async () => {
+    const ours = (await wp.debugLog()).split('\n').filter((line) => /plugins\/goldcoin\/|scripts\/wp-/.test(line));
+    expect(ours).toEqual([]);
+  });
 });

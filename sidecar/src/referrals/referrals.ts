@@ -24,7 +24,7 @@ export function referralLedgerRef(refereeUserId: number): string {
 export interface ReferralTerms {
   rewardCoins: number;
   minRechargeCoins: number;
-  /** Rewards a referrer may earn in any `periodDays` days; 0 = no cap. */
+  /** Rewards a referrer may earn in each period of `periodDays` days (see periodStart); 0 = no cap. */
   maxRewardsPerPeriod: number;
   periodDays: number;
 }
