@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
@@ -63,6 +64,10 @@ const bindingOf = (login: string) =>
     .select(['b.referee_user_id', 'b.referrer_user_id', 'b.outcome'])
     .where('u.user_login', '=', login)
     .executeTakeFirst();
+
+/** Whether the plugin marked the user's referral as settled (it then asks the sidecar no more for them). */
+const settled = async (userId: number) =>
+  (await sql<{ n: number }>`SELECT COUNT(*) AS n FROM wp_usermeta WHERE user_id = ${userId} AND meta_key = 'goldcoin_referral_tried'`.execute(tdb.db)).rows[0]!.n > 0;
 
 /** Pays the newest simulator transaction of this buyer and waits for the IPN's credit. */
 async function payLatest(email: string): Promise<void> {
@@ -205,13 +210,16 @@ describe('referrals in a real WordPress', () => {
     expect((await checkInvariants(tdb.db, [referrerId, ...users.map((u) => Number(u.referee_user_id))])).problems).toEqual([]);
   });
 
-  it("ignores the referrer's own link quietly", async () => {
+  it("ignores the referrer's own link quietly, and leaves them free to be referred by another", async () => {
     const { context, page } = await newPage();
     await logInToWordPress(page, wp.url, REFERRER.login, REFERRER.password, LOGIN_TIMEOUT_MS);
     const res = await page.goto(`${wp.url}/?ref=${code}`);
     expect(res?.status()).toBe(200);
     await context.close();
     expect(await tdb.db.selectFrom('referral_bindings').select('referee_user_id').where('referee_user_id', '=', referrerId).execute()).toEqual([]);
+    expect(await settled(referrerId)).toBe(false);
+    // The users a referral was settled for are not asked about again.
+    expect(await settled(Number((await bindingOf(VISITOR.login))!.referee_user_id))).toBe(true);
   });
 
   for (const [locale, texts] of [

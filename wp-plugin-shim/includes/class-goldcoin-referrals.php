@@ -3,7 +3,7 @@
  * Referral links: `?ref=CODE` on a front-end page is kept in a first-party cookie, and when that visitor
  * registers or logs in the plugin asks the sidecar, with the user's own token, to bind them to the code's owner.
  * The sidecar decides everything (unknown or own code, already bound, already a customer); the plugin only
- * carries the code, once, and ignores a refusal quietly. No coin arithmetic here.
+ * carries the code until the sidecar settles the user's referral, and ignores a refusal quietly. No coin arithmetic here.
  */
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -14,8 +14,13 @@ final class Goldcoin_Referrals {
 	const COOKIE       = 'goldcoin_ref';
 	const DEFAULT_DAYS = 30;
 	const MAX_DAYS     = 365;
-	/** Set once the plugin has asked the sidecar to bind this user: binding is tried once per user. */
+	/** Set once the sidecar has given this user a final answer: binding is settled once per user. */
 	const TRIED_META = 'goldcoin_referral_tried';
+	/**
+	 * Answers that settle a user's referral for good. Another (their own code, a mistyped one, a rate limit, a
+	 * sidecar that did not answer) leaves the next link free to bind them.
+	 */
+	const FINAL = array( 'bound', 'already_bound', 'not_eligible', 'referral_loop' );
 	const TIMEOUT_S  = 5;
 
 	public static function register(): void {
@@ -76,7 +81,7 @@ final class Goldcoin_Referrals {
 		unset( $_COOKIE[ self::COOKIE ] );
 	}
 
-	/** Asks the sidecar once per user; whatever it answers, the plugin does not ask again for this user. */
+	/** Asks the sidecar unless it already settled this user's referral; marked first, so two tabs do not both ask. */
 	private static function bind_once( WP_User $user, string $code ): void {
 		if ( get_user_meta( $user->ID, self::TRIED_META, true ) || ! Goldcoin_Settings::is_configured() ) {
 			return;
@@ -103,11 +108,8 @@ final class Goldcoin_Referrals {
 			$status = (int) wp_remote_retrieve_response_code( $response );
 			$body   = json_decode( (string) wp_remote_retrieve_body( $response ), true );
 			$result = 200 === $status ? 'bound' : (string) ( $body['error']['code'] ?? 'http_' . $status );
-			// A refusal is final; only a sidecar that could not answer (rate limit, outage) may be asked again later.
-			if ( 429 === $status || $status >= 500 ) {
-				delete_user_meta( $user->ID, self::TRIED_META );
-			}
-		} else {
+		}
+		if ( ! in_array( $result, self::FINAL, true ) ) {
 			delete_user_meta( $user->ID, self::TRIED_META );
 		}
 		/**
