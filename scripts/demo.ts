@@ -173,9 +173,10 @@ async function seedWordPress(wp: WordPressSite, files: string[]): Promise<{ post
     { op: 'post', type: 'page', title: 'Recharge', content: blocks('', '[goldcoin_recharge]') },
     { op: 'post', type: 'page', title: 'My wallet', content: blocks('', '[goldcoin_wallet]') },
     { op: 'post', type: 'page', title: 'Rewards', content: blocks('', '[goldcoin_redeem]') },
+    { op: 'post', type: 'page', title: 'Invite friends', content: blocks('', '[goldcoin_referral]') },
   ]);
   const urls = result.slice(3).map((r) => r.url ?? '');
-  return { posts: urls.slice(0, SAMPLE_EAS.length), pages: { recharge: urls[3]!, wallet: urls[4]!, rewards: urls[5]! } };
+  return { posts: urls.slice(0, SAMPLE_EAS.length), pages: { recharge: urls[3]!, wallet: urls[4]!, rewards: urls[5]!, referral: urls[6]! } };
 }
 
 async function main() {
@@ -274,7 +275,7 @@ function printWordPress(wp: WordPressSite, sidecarUrl: string, sim: DemoSimulato
     '',
     `  WordPress       ${wp.url}/  (Debian's WordPress in ${WORDPRESS_DIR}, plugin "Gold Coins" active)`,
     ...SAMPLE_EAS.map((ea, i) => `  EA post         ${posts[i]}  ${ea.title}, ${ea.price} coins`),
-    `  Pages           recharge ${pages['recharge']}  wallet ${pages['wallet']}  rewards ${pages['rewards']}`,
+    `  Pages           recharge ${pages['recharge']}  wallet ${pages['wallet']}  rewards ${pages['rewards']}  referral ${pages['referral']}`,
     `  Admin page      ${wp.url}/wp-admin/admin.php?page=goldcoin  (payments, ledger, adjustments, stats)`,
     ...printCommon(sidecarUrl, sim),
     '',

@@ -181,6 +181,21 @@ if ( isset( $goldcoin_spec['install'] ) ) {
 			case 'user':
 				$goldcoin_result[] = goldcoin_user( $goldcoin_step );
 				break;
+			case 'user_update':
+				// A user who registered through the site's own form: give them a known password, a locale.
+				$goldcoin_update = array( 'ID' => goldcoin_user_id( $goldcoin_step['login'] ) );
+				foreach ( array( 'password' => 'user_pass', 'locale' => 'locale' ) as $goldcoin_from => $goldcoin_to ) {
+					if ( isset( $goldcoin_step[ $goldcoin_from ] ) ) {
+						$goldcoin_update[ $goldcoin_to ] = (string) $goldcoin_step[ $goldcoin_from ];
+					}
+				}
+				$goldcoin_updated = wp_update_user( $goldcoin_update );
+				if ( is_wp_error( $goldcoin_updated ) ) {
+					goldcoin_fail( 'user_update: ' . $goldcoin_updated->get_error_message() );
+				}
+				goldcoin_quiet_editor( (int) $goldcoin_updated );
+				$goldcoin_result[] = array( 'id' => (int) $goldcoin_updated );
+				break;
 			case 'user_roles':
 				$goldcoin_result[] = array( 'roles' => array_values( get_user_by( 'login', (string) $goldcoin_step['login'] )->roles ) );
 				break;

@@ -39,6 +39,7 @@ require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-downloads.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-admin-page.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-users.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-privacy.php';
+require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-referrals.php';
 
 register_activation_hook( __FILE__, array( 'Goldcoin_Settings', 'activate' ) );
 
@@ -62,3 +63,4 @@ Goldcoin_Downloads::register();
 Goldcoin_Admin_Page::register();
 Goldcoin_Users::register();
 Goldcoin_Privacy::register();
+Goldcoin_Referrals::register();

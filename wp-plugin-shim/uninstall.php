@@ -60,3 +60,4 @@ delete_option( 'goldcoin_jwt_secret' );
 // Emails of deleted users whose erasure was still to be retried: personal data the plugin can no longer act on.
 delete_option( 'goldcoin_pending_erasures' );
 delete_transient( 'goldcoin_erasure_retry' );
+delete_metadata( 'user', 0, 'goldcoin_referral_tried', '', true );

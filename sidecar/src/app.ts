@@ -25,7 +25,7 @@ import { packageRoutes } from './http/packages.js';
 import { rechargeRoutes } from './http/recharges.js';
 import { checkResponses } from './http/response-check.js';
 import { postRoutes } from './http/posts.js';
-import { referralRoutes } from './http/referrals.js';
+import { adminReferralRoutes, referralRoutes } from './http/referrals.js';
 import { adminRedemptionRoutes, rewardRoutes } from './http/rewards.js';
 import { adminPrivacyRoutes } from './http/privacy.js';
 import { adminVipRoutes, vipRoutes } from './http/vip.js';
@@ -121,6 +121,7 @@ export function createApp(appDeps: AppDeps) {
   api.route('/', vipRoutes(deps));
   api.route('/admin/vip', adminVipRoutes(deps));
   api.route('/admin/redemptions', adminRedemptionRoutes(deps));
+  api.route('/admin/referrals', adminReferralRoutes(deps));
   api.route('/admin', adminRoutes(deps));
   api.route('/admin', adminPaymentRoutes(deps));
   api.route('/admin', adminCatalogRoutes(deps));

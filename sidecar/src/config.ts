@@ -75,6 +75,8 @@ const schema = z.object({
   AUTHOR_SHARE_PERCENT: intFrom(0, 100).default(0),
   REFERRAL_REWARD_COINS: intFrom(0, 1_000_000).default(50),
   REFERRAL_MIN_RECHARGE_COINS: intFrom(0, 100_000_000).default(100),
+  REFERRAL_MAX_REWARDS_PER_PERIOD: intFrom(0, 1_000_000).default(10),
+  REFERRAL_PERIOD_DAYS: intFrom(1, 3_650).default(30),
   DOWNLOAD_TOKEN_TTL_MIN: intFrom(1, 15).default(5),
   DOWNLOAD_LIMIT_PER_ENTITLEMENT: intFrom(0, 10_000).default(0),
   VIP_TIERS: list.default(['vip-group:30:200', 'yearly:365:2000', 'lifetime:0:5000']),
@@ -319,6 +321,9 @@ export function parseConfig(env: Record<string, string | undefined>) {
       authorSharePercent: c.AUTHOR_SHARE_PERCENT,
       referralRewardCoins: c.REFERRAL_REWARD_COINS,
       referralMinRechargeCoins: c.REFERRAL_MIN_RECHARGE_COINS,
+      /** Rewards one referrer may earn per REFERRAL_PERIOD_DAYS; 0 = no cap. */
+      referralMaxRewardsPerPeriod: c.REFERRAL_MAX_REWARDS_PER_PERIOD,
+      referralPeriodDays: c.REFERRAL_PERIOD_DAYS,
       downloadTokenTtlMin: c.DOWNLOAD_TOKEN_TTL_MIN,
       /** Downloads per entitlement period where the post sets none (_goldcoin_download_limit); 0 = no limit. */
       downloadLimitPerEntitlement: c.DOWNLOAD_LIMIT_PER_ENTITLEMENT,

@@ -130,7 +130,7 @@ describe('a change applies to new quotes on every instance at once; issued quote
   it('serves a changed reward and referral settings from the next request', async () => {
     const { body: current } = await getCatalog();
     const rewards = current.catalog.rewards.map((r: { key: string }) => (r.key === 'premium-ea' ? { ...r, cost_coins: 75 } : r));
-    const saved = await save({ version: current.version, catalog: { rewards, referrals: { reward_coins: 80, min_recharge_coins: 10 } } });
+    const saved = await save({ version: current.version, catalog: { rewards, referrals: { reward_coins: 80, min_recharge_coins: 10, max_rewards_per_period: 3, period_days: 7 } } });
     expect(saved.status).toBe(200);
     const list = await json(await a.call('GET', '/api/rewards', { token: reader }));
     expect(list.body.rewards.find((r: { key: string }) => r.key === 'premium-ea').cost_coins).toBe(75);
@@ -145,7 +145,7 @@ describe('a change applies to new quotes on every instance at once; issued quote
     const referee = await userWithCoins(tdb.db, 0);
     expect((await a.call('POST', '/api/referrals/bind', { token: referee.token, body: { code } })).status).toBe(200);
     const binding = await tdb.db.selectFrom('referral_bindings').selectAll().where('referee_user_id', '=', referee.id).executeTakeFirstOrThrow();
-    expect(binding).toMatchObject({ reward_coins: 80, min_recharge_coins: 10 });
+    expect(binding).toMatchObject({ reward_coins: 80, min_recharge_coins: 10, max_rewards_per_period: 3, period_days: 7 });
   });
 });
 
@@ -208,8 +208,16 @@ describe('validation', () => {
     expect(stale.body.error).toMatchObject({ code: 'catalog_changed', details: { sections: ['limits'], version: first.body.version } });
     expect((await getCatalog()).body.catalog.limits.max_coins).toBe(40_000);
     // A section nobody touched since may still be saved from the older version.
-    const other = await save({ version: loaded.version, catalog: { referrals: { reward_coins: 60, min_recharge_coins: 10 } } });
+    const other = await save({ version: loaded.version, catalog: { referrals: { reward_coins: 60, min_recharge_coins: 10, max_rewards_per_period: 3, period_days: 7 } } });
     expect(other.status).toBe(200);
+  });
+
+  it('serves the seed value of a field added to a section after the section was saved', async () => {
+    // A referrals section saved before the cap existed: reward and minimum only.
+    await tdb.db.updateTable('catalog_sections').set({ body: JSON.stringify({ reward_coins: 70, min_recharge_coins: 5 }) }).where('section', '=', 'referrals').execute();
+    await tdb.db.updateTable('catalog_version').set((eb) => ({ version: eb('version', '+', 1) })).execute();
+    const { body } = await getCatalog();
+    expect(body.catalog.referrals).toEqual({ reward_coins: 70, min_recharge_coins: 5, max_rewards_per_period: 10, period_days: 30 });
   });
 
   it('writes nothing when nothing differs', async () => {

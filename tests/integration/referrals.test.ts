@@ -1,20 +1,24 @@
-// Referrals: one code per user, a referee bound once without loops, the referrer credited once on the first completed recharge.
+// Referrals: one code per user, a referee bound once without loops, the referrer credited once on the first completed
+// recharge, and every referral's outcome (rewarded, or why not: below the minimum, the referrer's email, the cap) recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../sidecar/src/clock.js';
+import { type Clock, systemClock } from '../../sidecar/src/clock.js';
 import { inTransaction } from '../../sidecar/src/db/retry.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { applyPaymentEvent } from '../../sidecar/src/payments/transition.js';
 import { awardReferralOnRechargeCompleted } from '../../sidecar/src/referrals/referrals.js';
-import { TEST_HOME } from '../support/app.js';
-import type { TestDatabase } from '../support/db.js';
+import { mintToken, TEST_HOME } from '../support/app.js';
+import { createWpUser, type TestDatabase } from '../support/db.js';
 import { type SeededApp, seededApp, userWithCoins } from '../support/seeded.js';
 
 const REWARD = 50;
 let tdb: TestDatabase;
 let t: SeededApp;
 beforeAll(async () => {
-  t = await seededApp(import.meta.filename, { poolSize: 40, env: { REFERRAL_REWARD_COINS: String(REWARD), RATE_LIMIT_REFERRAL_BIND: '0' } });
+  t = await seededApp(import.meta.filename, {
+    poolSize: 40,
+    env: { REFERRAL_REWARD_COINS: String(REWARD), REFERRAL_MAX_REWARDS_PER_PERIOD: '0', RATE_LIMIT_REFERRAL_BIND: '0' },
+  });
   tdb = t.tdb;
 });
 afterAll(async () => tdb?.drop());
@@ -25,14 +29,15 @@ const bind = (token: string, code: string) => t.call('POST', '/api/referrals/bin
 const codeOf = async (token: string) => (await summary(token)).code as string;
 
 let txns = 0;
-async function pendingRecharge(userId: number): Promise<string> {
+async function pendingRecharge(userId: number, opts: { coins?: number; buyerEmail?: string } = {}): Promise<string> {
   const txnId = `CPTEST${process.pid}${++txns}`;
   await tdb.db
     .insertInto('recharge_transactions')
     .values({
       user_id: userId,
-      coins: 100,
+      coins: opts.coins ?? 100,
       bonus_coins: 0,
+      buyer_email: opts.buyerEmail ?? null,
       payment_method: 'USDT',
       price_amount: '100.00',
       price_currency: 'CNY',
@@ -45,13 +50,34 @@ async function pendingRecharge(userId: number): Promise<string> {
     .execute();
   return txnId;
 }
-const complete = (txnId: string) =>
+const complete = (txnId: string, clock: Clock = systemClock) =>
   applyPaymentEvent(
-    { db: tdb.db, clock: systemClock, policies: { underpayment: 'proportional', latePayment: 'credit' } },
+    { db: tdb.db, clock, policies: { underpayment: 'proportional', latePayment: 'credit' } },
     'coinpayments',
     txnId,
     { type: 'provider', kind: 'paid', progress: 100, statusText: 'Complete', receivedAmount: '14.0000000000' },
   );
+const outcomeOf = async (refereeId: number) =>
+  (await tdb.db.selectFrom('referral_bindings').select('outcome').where('referee_user_id', '=', refereeId).executeTakeFirstOrThrow()).outcome;
+/** Sets the referral terms new bindings are made under, as the owner does in wp-admin. */
+async function setTerms(terms: Partial<{ reward_coins: number; min_recharge_coins: number; max_rewards_per_period: number; period_days: number }>) {
+  const store = t.deps.catalog;
+  const now = await store.current();
+  const res = await store.update({ referrals: { ...now.doc.referrals, ...terms } }, now.version, { id: 1, name: 'owner' });
+  expect(res.ok).toBe(true);
+}
+/** A referrer and `n` referees bound to them under the terms in force. */
+async function referrerWith(n: number) {
+  const referrer = await user();
+  const code = await codeOf(referrer.token);
+  const referees = [];
+  for (let i = 0; i < n; i++) {
+    const referee = await user();
+    expect((await bind(referee.token, code)).status).toBe(200);
+    referees.push(referee);
+  }
+  return { referrer, referees };
+}
 const referralRows = (userId: number) =>
   tdb.db.selectFrom('coin_ledger').selectAll().where('user_id', '=', userId).where('kind', '=', 'referral').execute();
 
@@ -67,6 +93,7 @@ describe('GET /api/referrals', () => {
       referred_count: 0,
       earned_coins: 0,
       referred_by: null,
+      terms: { reward_coins: REWARD, min_recharge_coins: 100, max_rewards_per_period: 0, period_days: 30 },
     });
     expect(await tdb.db.selectFrom('referral_codes').select('code').where('user_id', '=', u.id).execute()).toHaveLength(1);
   });
@@ -163,6 +190,9 @@ describe('awardReferralOnRechargeCompleted', () => {
     const rows = await referralRows(referrer.id);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ delta_coins: REWARD, idempotency_ref: `referral:${referee.id}`, ref_type: 'referee', ref_id: String(referee.id) });
+    const binding = await tdb.db.selectFrom('referral_bindings').selectAll().where('referee_user_id', '=', referee.id).executeTakeFirstOrThrow();
+    const firstRow = await tdb.db.selectFrom('recharge_transactions').select('id').where('txn_id', '=', first).executeTakeFirstOrThrow();
+    expect(binding).toMatchObject({ outcome: 'rewarded', decided_recharge_id: firstRow.id, rewarded_recharge_id: firstRow.id });
     const ledger = await (await t.call('GET', '/api/ledger', { token: referrer.token })).json();
     expect(ledger.entries[0]).toMatchObject({ kind: 'referral', delta_coins: REWARD });
     expect((await summary(referrer.token)).earned_coins).toBe(REWARD);
@@ -200,18 +230,16 @@ describe('awardReferralOnRechargeCompleted', () => {
 
   it('pays nothing when the first recharge is below the minimum, nor for a bigger one after it', async () => {
     // The owner raises the minimum in the catalog; the binding made after it keeps 101, whatever changes later.
-    const store = t.deps.catalog;
-    const { version } = await store.current();
-    expect((await store.update({ referrals: { reward_coins: REWARD, min_recharge_coins: 101 } }, version, { id: 1, name: 'owner' })).ok).toBe(true);
+    await setTerms({ min_recharge_coins: 101 });
     const referrer = await user();
     const referee = await user();
     const code = await codeOf(referrer.token);
     const res = await t.call('POST', '/api/referrals/bind', { token: referee.token, body: { code } });
     expect(res.status).toBe(200);
-    const now = await store.current();
-    await store.update({ referrals: { reward_coins: REWARD, min_recharge_coins: 100 } }, now.version, { id: 1, name: 'owner' });
+    await setTerms({ min_recharge_coins: 100 });
     await complete(await pendingRecharge(referee.id));
     expect(await readBalance(tdb.db, referee.id)).toBe(100);
+    expect(await outcomeOf(referee.id)).toBe('below_minimum');
     await complete(await pendingRecharge(referee.id));
     expect(await readBalance(tdb.db, referrer.id)).toBe(0);
     expect(await referralRows(referrer.id)).toEqual([]);
@@ -222,5 +250,166 @@ describe('awardReferralOnRechargeCompleted', () => {
     await complete(await pendingRecharge(loner.id));
     expect(await readBalance(tdb.db, loner.id)).toBe(100);
     expect(await tdb.db.selectFrom('coin_ledger').select('id').where('kind', '=', 'referral').where('ref_id', '=', String(loner.id)).execute()).toEqual([]);
+  });
+});
+
+describe('anti-farming rules, each outcome recorded with the decision', () => {
+  it("pays nothing when the referee pays with the referrer's account email, whatever its case and spaces", async () => {
+    const { referrer, referees } = await referrerWith(2);
+    const account = await tdb.db.selectFrom('users').select('user_email').where('ID', '=', referrer.id).executeTakeFirstOrThrow();
+    await complete(await pendingRecharge(referees[0]!.id, { buyerEmail: `  ${account.user_email.toUpperCase()} ` }));
+    expect(await outcomeOf(referees[0]!.id)).toBe('same_email');
+    // The other referee pays with their own address and is counted.
+    await complete(await pendingRecharge(referees[1]!.id, { buyerEmail: `other-${referees[1]!.id}@example.test` }));
+    expect(await outcomeOf(referees[1]!.id)).toBe('rewarded');
+    expect(await readBalance(tdb.db, referrer.id)).toBe(REWARD);
+    expect(await readBalance(tdb.db, referees[0]!.id)).toBe(100);
+  });
+
+  it('pays nothing when the referee pays with an email the referrer paid with', async () => {
+    const { referrer, referees } = await referrerWith(1);
+    await complete(await pendingRecharge(referrer.id, { buyerEmail: 'Farmer@Example.test' }));
+    const balanceBefore = await readBalance(tdb.db, referrer.id);
+    await complete(await pendingRecharge(referees[0]!.id, { buyerEmail: 'farmer@example.test' }));
+    expect(await outcomeOf(referees[0]!.id)).toBe('same_email');
+    expect(await readBalance(tdb.db, referrer.id)).toBe(balanceBefore);
+    expect(await referralRows(referrer.id)).toEqual([]);
+  });
+
+  it('pays at most the cap per referrer per period, records the rest as cap_reached, and pays again next period', async () => {
+    await setTerms({ max_rewards_per_period: 2, period_days: 30 });
+    try {
+      const { referrer, referees } = await referrerWith(4);
+      const day = (n: number): Clock => ({ now: () => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000) });
+      // 2026-01-01 is day 20454 since the epoch: its 30-day period runs from 2025-12-08 until 2026-01-07; day 15 is in the next.
+      for (const r of referees.slice(0, 3)) await complete(await pendingRecharge(r.id), day(0));
+      expect(await Promise.all(referees.slice(0, 3).map((r) => outcomeOf(r.id)))).toEqual(['rewarded', 'rewarded', 'cap_reached']);
+      expect(await readBalance(tdb.db, referrer.id)).toBe(2 * REWARD);
+      // A decided referral stays decided: the third referee's next recharge pays nothing, even in a new period.
+      await complete(await pendingRecharge(referees[2]!.id), day(15));
+      expect(await outcomeOf(referees[2]!.id)).toBe('cap_reached');
+      await complete(await pendingRecharge(referees[3]!.id), day(15));
+      expect(await outcomeOf(referees[3]!.id)).toBe('rewarded');
+      expect(await readBalance(tdb.db, referrer.id)).toBe(3 * REWARD);
+      expect(await referralRows(referrer.id)).toHaveLength(3);
+    } finally {
+      await setTerms({ max_rewards_per_period: 0 });
+    }
+  });
+
+  it('a cap changed later applies to referrals bound after the change', async () => {
+    const early = await referrerWith(1);
+    await setTerms({ max_rewards_per_period: 1 });
+    try {
+      const late = await referrerWith(0);
+      const code = await codeOf(late.referrer.token);
+      const bound = [];
+      for (let i = 0; i < 2; i++) {
+        const u = await user();
+        await bind(u.token, code);
+        bound.push(u);
+      }
+      for (const u of bound) await complete(await pendingRecharge(u.id));
+      expect(await Promise.all(bound.map((u) => outcomeOf(u.id)))).toEqual(['rewarded', 'cap_reached']);
+    } finally {
+      await setTerms({ max_rewards_per_period: 0 });
+    }
+    await complete(await pendingRecharge(early.referees[0]!.id));
+    expect(await outcomeOf(early.referees[0]!.id)).toBe('rewarded');
+  });
+
+  it("N referees' first recharges completing at once for one referrer with cap K pay exactly K rewards", async () => {
+    const N = 16;
+    const K = 5;
+    await setTerms({ max_rewards_per_period: K });
+    try {
+      const { referrer, referees } = await referrerWith(N);
+      const txnIds = await Promise.all(referees.map((r) => pendingRecharge(r.id)));
+      // Each payment's notice twice, all at once: duplicates must not pay twice either.
+      await Promise.all([...txnIds, ...txnIds].map((id) => complete(id)));
+      const outcomes = await Promise.all(referees.map((r) => outcomeOf(r.id)));
+      const counts = { rewarded: outcomes.filter((o) => o === 'rewarded').length, cap_reached: outcomes.filter((o) => o === 'cap_reached').length };
+      console.log(`referrals: ${N} first recharges at once, cap ${K}:`, counts);
+      expect(counts).toEqual({ rewarded: K, cap_reached: N - K });
+      expect(await readBalance(tdb.db, referrer.id)).toBe(K * REWARD);
+      expect(await referralRows(referrer.id)).toHaveLength(K);
+      const windows = await tdb.db.selectFrom('referral_reward_windows').select('rewards').where('referrer_user_id', '=', referrer.id).execute();
+      expect(windows.map((w) => w.rewards)).toEqual([K]);
+      for (const r of referees) expect(await readBalance(tdb.db, r.id)).toBe(100);
+      expect((await checkInvariants(tdb.db, [referrer.id, ...referees.map((r) => r.id)])).problems).toEqual([]);
+    } finally {
+      await setTerms({ max_rewards_per_period: 0 });
+    }
+  });
+
+  it('records no outcome and pays nothing when the completing transaction rolls back', async () => {
+    const { referrer, referees } = await referrerWith(1);
+    const txnId = await pendingRecharge(referees[0]!.id);
+    const row = await tdb.db.selectFrom('recharge_transactions').select('id').where('txn_id', '=', txnId).executeTakeFirstOrThrow();
+    await expect(
+      inTransaction(tdb.db, async (trx) => {
+        await trx.updateTable('recharge_transactions').set({ status: 'completed', coins_credited: 100 }).where('id', '=', row.id).execute();
+        expect(await awardReferralOnRechargeCompleted(trx, { refereeUserId: referees[0]!.id, rechargeId: row.id, now: new Date() })).toBe('rewarded');
+        throw new Error('the completion failed after the award');
+      }),
+    ).rejects.toThrow('the completion failed');
+    expect(await outcomeOf(referees[0]!.id)).toBeNull();
+    expect(await readBalance(tdb.db, referrer.id)).toBe(0);
+    await complete(txnId);
+    expect(await outcomeOf(referees[0]!.id)).toBe('rewarded');
+    expect(await readBalance(tdb.db, referrer.id)).toBe(REWARD);
+  });
+
+  it('records no_reward when referrals were bound with a reward of 0 coins', async () => {
+    await setTerms({ reward_coins: 0 });
+    try {
+      const { referees } = await referrerWith(1);
+      await complete(await pendingRecharge(referees[0]!.id));
+      expect(await outcomeOf(referees[0]!.id)).toBe('no_reward');
+    } finally {
+      await setTerms({ reward_coins: REWARD });
+    }
+  });
+});
+
+describe('the referrals lists', () => {
+  it("show the referrer each referral with its outcome and reward, newest first, paged, and only their own", async () => {
+    await setTerms({ max_rewards_per_period: 1 });
+    const { referrer, referees } = await referrerWith(3);
+    await setTerms({ max_rewards_per_period: 0 });
+    await complete(await pendingRecharge(referees[0]!.id));
+    await complete(await pendingRecharge(referees[1]!.id));
+    const other = await referrerWith(1);
+    const first = await (await t.call('GET', '/api/referrals/referees?limit=2', { token: referrer.token })).json();
+    expect(first.referees).toEqual([
+      { name: expect.any(String), bound_at: expect.any(String), outcome: null, reward_coins: 0, decided_at: null },
+      { name: expect.any(String), bound_at: expect.any(String), outcome: 'cap_reached', reward_coins: 0, decided_at: expect.any(String) },
+    ]);
+    expect(first.next_cursor).toBe(String(referees[1]!.id));
+    const second = await (await t.call('GET', `/api/referrals/referees?limit=2&cursor=${first.next_cursor}`, { token: referrer.token })).json();
+    expect(second).toEqual({
+      referees: [{ name: expect.any(String), bound_at: expect.any(String), outcome: 'rewarded', reward_coins: REWARD, decided_at: expect.any(String) }],
+      next_cursor: null,
+    });
+    expect((await (await t.call('GET', '/api/referrals/referees', { token: other.referrer.token })).json()).referees).toHaveLength(1);
+    expect((await t.call('GET', '/api/referrals/referees?limit=1000', { token: referrer.token })).status).toBe(400);
+  });
+
+  it('show the owner every referral with both users, filtered by referrer or outcome, and nobody else', async () => {
+    const { referrer, referees } = await referrerWith(2);
+    await complete(await pendingRecharge(referees[0]!.id));
+    const admin = await mintToken(await createWpUser(tdb.db), { caps: ['read', 'manage_options'] });
+    const page = await (await t.call('GET', `/api/admin/referrals?referrer_id=${referrer.id}`, { token: admin })).json();
+    expect(page.referrals).toEqual([
+      expect.objectContaining({ referee_id: referees[1]!.id, referrer_id: referrer.id, referrer_name: expect.any(String), outcome: null, reward_coins: 0 }),
+      expect.objectContaining({ referee_id: referees[0]!.id, referrer_id: referrer.id, outcome: 'rewarded', reward_coins: REWARD }),
+    ]);
+    const pending = await (await t.call('GET', `/api/admin/referrals?referrer_id=${referrer.id}&outcome=pending`, { token: admin })).json();
+    expect(pending.referrals.map((r: { referee_id: number }) => r.referee_id)).toEqual([referees[1]!.id]);
+    const all = await (await t.call('GET', '/api/admin/referrals?limit=1', { token: admin })).json();
+    expect(all.referrals).toHaveLength(1);
+    expect(all.next_cursor).not.toBeNull();
+    expect((await t.call('GET', '/api/admin/referrals?outcome=maybe', { token: admin })).status).toBe(400);
+    expect((await t.call('GET', '/api/admin/referrals', { token: referrer.token })).status).toBe(403);
   });
 });

@@ -72,6 +72,7 @@ export type SetupStep =
   | { op: 'delete_option'; name: string }
   | { op: 'role'; name: string; display: string; caps: string[] }
   | { op: 'user_roles'; login: string }
+  | { op: 'user_update'; login: string; password?: string; locale?: string }
   | { op: 'user'; login: string; password: string; email: string; role?: string; name?: string; locale?: string }
   | { op: 'quiet_editor'; login: string }
   | { op: 'post'; title: string; content?: string; status?: string; type?: string; author?: string; price?: number; ea_file?: string }

@@ -1,5 +1,5 @@
 // The admin view's payment detail in Debian's Chromium against a real sidecar, MariaDB and the CoinPayments simulator:
-// a held (underpaid) payment is opened from the list, its IPN log read, and resolved exactly once.
+// a held (underpaid) payment is opened from the list, its IPN log read, and resolved exactly once; the referral report.
 import { readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -264,5 +264,48 @@ describe('admin payment detail', () => {
     await page.getByRole('heading', { name: 'IPN 记录' }).waitFor();
     await shot(page, 'admin-payment-zh');
     await page.close();
+  });
+});
+
+describe('admin referral report', () => {
+  /** A referrer with three referees: one rewarded, one beyond the cap, one who has not paid yet. */
+  async function referrals() {
+    const referrer = await createWpUser(tdb.db, `referrer_${keySeq++}`);
+    const [paid, capped, waiting] = [await createWpUser(tdb.db), await createWpUser(tdb.db), await createWpUser(tdb.db)];
+    const decided = new Date('2026-11-20T10:00:00Z');
+    await tdb.db
+      .insertInto('referral_bindings')
+      .values([
+        { referee_user_id: paid, referrer_user_id: referrer, reward_coins: 50, outcome: 'rewarded', decided_at: decided, rewarded_at: decided, rewarded_recharge_id: null },
+        { referee_user_id: capped, referrer_user_id: referrer, reward_coins: 50, outcome: 'cap_reached', decided_at: decided, rewarded_at: null, rewarded_recharge_id: null },
+        { referee_user_id: waiting, referrer_user_id: referrer, reward_coins: 50, rewarded_at: null, rewarded_recharge_id: null },
+      ])
+      .execute();
+    return { referrer, paid, capped, waiting };
+  }
+
+  test('lists referrer, referee, outcome and reward, and filters by outcome, in English and Chinese', async () => {
+    const r = await referrals();
+    for (const [locale, tab, capped, counted, outcome] of [
+      ['en', 'Referrals', 'Not counted: cap reached', 'Counted: +50 coins', 'Outcome'],
+      ['zh-CN', '推荐记录', '未计入：已达奖励上限', '已计入：+50 金币', '结果'],
+    ] as const) {
+      const page = await openAdmin(locale);
+      await page.getByRole('tab', { name: tab }).click();
+      await page.getByRole('columnheader', { name: outcome }).waitFor();
+      const row = (user: number) => page.getByRole('row').filter({ hasText: `#${user}` }).filter({ hasText: `#${r.referrer}` });
+      await row(r.capped).filter({ hasText: capped }).waitFor();
+      await row(r.paid).filter({ hasText: counted }).waitFor();
+      expect(await row(r.paid).getByRole('cell').last().innerText()).toBe('50');
+      await row(r.waiting).waitFor();
+      await shot(page, `admin-referrals-${locale}`);
+      await page.getByRole('combobox', { name: outcome }).selectOption('cap_reached');
+      await page.getByRole('textbox').first().fill(String(r.referrer));
+      await page.getByRole('button', { name: locale === 'en' ? 'Search' : '搜索' }).click();
+      await row(r.paid).waitFor({ state: 'detached' });
+      expect(await page.getByRole('row').filter({ has: page.getByRole('cell') }).count()).toBe(1);
+      await row(r.capped).waitFor();
+      await page.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 // Button labels in Chinese, in Debian's Chromium at a desktop and a phone width: every button and button-styled link of
-// the payment, recharge, unlock, wallet, VIP and redeem views keeps its label on one line (a flex row once squeezed the payment
+// the payment, recharge, unlock, wallet, VIP, redeem and referral views keeps its label on one line (a flex row once squeezed the payment
 // view's copy buttons to one character a line). Also what the payment view repeats of the purchase, and the title a
 // reward link shows. Screenshots go to /tmp/goldcoin-labels-<view>-<width>.png.
 import { rm } from 'node:fs/promises';
@@ -131,6 +131,15 @@ describe.each(WIDTHS)('zh-CN at $width px', (size) => {
     expect(await link.textContent()).toBe('VIP 交流群');
     expect(await link.getAttribute('href')).toBe('https://t.me/+vipInvite0123456789');
     await expectOneLineLabels(page, `redeem-${size.width}`, ['VIP 交流群']);
+    await page.close();
+  });
+
+  test('the referral view: the copy button of the link on one line', async () => {
+    const r = await reader(0);
+    const page = await open(size, 'referral', { token: r.token });
+    await page.getByRole('img', { name: '邀请链接二维码' }).waitFor();
+    await page.getByText('您邀请的好友').waitFor();
+    await expectOneLineLabels(page, `referral-${size.width}`, ['复制']);
     await page.close();
   });
 });

@@ -1,6 +1,6 @@
 // The widget's size budget: what a visitor's page fetches before a view is interactive (goldcoin.js, the renderer chunk,
 // the view's chunk and one language, each gzipped as served) at most 12,325 bytes (target 12,288, below) for every view and language; the
-// admin bundle (wp-admin only) at most 26 KB. Also the shape that keeps the first load small: which file pulls in which.
+// admin bundle (wp-admin only) within its own budget. Also the shape that keeps the first load small: which file pulls in which.
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -15,9 +15,11 @@ const FIRST_LOAD_BUDGET_BYTES = 12_325;
 // lazy views cost the admin bundle 1.3 KB. The catalog editor, its change log, the CSV exports and their ~90 strings in
 // two languages took it from 20.5 KB to 25 KB, the VIP members tab and the unlock view's VIP terms to 27.1 KB, the copy
 // field's own styles and the payment view's line of what is being bought to 27.2 KB (+144 B), a sentence in two languages
-// for each IPN and webhook reason code to 28.9 KB (+1.7 KB): it loads in wp-admin only, never on a visitor's page.
-const ADMIN_BUDGET_BYTES = 29_650;
-const VIEWS = ['Recharge', 'Unlock', 'Wallet', 'Redeem', 'Vip'];
+// for each IPN and webhook reason code to 28.9 KB (+1.7 KB), the referral report tab (its table, filters and the outcome
+// texts in two languages) and the catalog's referral cap fields to 29.9 KB (+1 KB): it loads in wp-admin only, never on
+// a visitor's page.
+const ADMIN_BUDGET_BYTES = 30_750;
+const VIEWS = ['Recharge', 'Unlock', 'Wallet', 'Redeem', 'Vip', 'Referral'];
 const LANGUAGES = ['en', 'zh-CN'];
 
 let dir: string;
@@ -90,7 +92,7 @@ describe('widget bundle', () => {
     for (const f of files.filter((x) => x !== 'goldcoin-admin.js')) expect(await text(f), f).not.toContain('/api/admin/');
   });
 
-  test('goldcoin-admin.js is one self-contained script with the admin view, within 26 KB gzip', async () => {
+  test('goldcoin-admin.js is one self-contained script with the admin view, within its budget (ADMIN_BUDGET_BYTES gzip)', async () => {
     const raw = await text('goldcoin-admin.js');
     const gzip = await gzipBytes('goldcoin-admin.js');
     console.log(`goldcoin-admin.js: ${raw.length} bytes, ${gzip} bytes gzip`);

@@ -7,6 +7,7 @@ import type * as notifications from '../../sidecar/src/http/schemas/notification
 import type * as packages from '../../sidecar/src/http/schemas/packages.js';
 import type * as posts from '../../sidecar/src/http/schemas/posts.js';
 import type * as recharges from '../../sidecar/src/http/schemas/recharges.js';
+import type * as referrals from '../../sidecar/src/http/schemas/referrals.js';
 import type * as rewards from '../../sidecar/src/http/schemas/rewards.js';
 import type * as vip from '../../sidecar/src/http/schemas/vip.js';
 import type * as wallet from '../../sidecar/src/http/schemas/wallet.js';
@@ -51,6 +52,9 @@ export type VipState = z.output<typeof vip.vipState>;
 export type Bought = z.output<typeof vip.bought>;
 export type Member = z.output<typeof vip.memberPage>['members'][number];
 export type Unlocked = z.output<typeof posts.unlocked>;
+export type ReferralSummary = z.output<typeof referrals.referralSummary>;
+export type Referee = z.output<typeof referrals.refereePage>['referees'][number];
+export type AdminReferral = z.output<typeof referrals.adminReferralPage>['referrals'][number];
 
 export interface ClientOptions {
   api: string;

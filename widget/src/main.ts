@@ -10,6 +10,7 @@ const VIEWS: Record<string, () => Promise<View>> = {
   wallet: () => import('./views/Wallet.js').then((m) => m.Wallet),
   redeem: () => import('./views/Redeem.js').then((m) => m.Redeem),
   vip: () => import('./views/Vip.js').then((m) => m.Vip),
+  referral: () => import('./views/Referral.js').then((m) => m.Referral),
 };
 const LANGUAGES = [() => import('./i18n/en.js').then((m) => m.en), () => import('./i18n/zh-CN.js').then((m) => m.zhCN)];
 

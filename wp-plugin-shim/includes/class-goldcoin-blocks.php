@@ -12,7 +12,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 final class Goldcoin_Blocks {
 	const SCRIPT       = 'goldcoin-blocks';
 	const EDITOR_STYLE = 'goldcoin-blocks-editor';
-	const NAMES        = array( 'recharge', 'wallet', 'redeem', 'unlock', 'premium-content', 'vip-tiers' );
+	const NAMES        = array( 'recharge', 'wallet', 'redeem', 'unlock', 'premium-content', 'vip-tiers', 'referral' );
 	/** The VIP memberships' shortcode; the tiers block renders it once a site has it. */
 	const VIP_SHORTCODE = 'goldcoin_vip';
 
@@ -86,6 +86,7 @@ final class Goldcoin_Blocks {
 			'unlock'          => array( __( 'Gold Coins: unlock', 'goldcoin' ), __( 'The unlock box for a post’s price and EA download.', 'goldcoin' ) ),
 			'premium-content' => array( __( 'Gold Coins: premium content', 'goldcoin' ), __( 'Blocks inside are shown only to readers who unlocked the post.', 'goldcoin' ) ),
 			'vip-tiers'       => array( __( 'Gold Coins: VIP tiers', 'goldcoin' ), __( 'The VIP memberships a reader can buy with coins.', 'goldcoin' ) ),
+			'referral'        => array( __( 'Gold Coins: referrals', 'goldcoin' ), __( 'The reader’s referral link and QR code, their referrals and the coins they earned.', 'goldcoin' ) ),
 		);
 	}
 

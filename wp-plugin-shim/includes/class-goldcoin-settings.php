@@ -36,6 +36,7 @@ final class Goldcoin_Settings {
 		return array(
 			'sidecar_url'              => '',
 			'widget_url'               => '',
+			'referral_cookie_days'     => 30,
 			'delete_data_on_uninstall'  => false,
 			'delete_files_on_uninstall' => false,
 		);
@@ -115,6 +116,9 @@ final class Goldcoin_Settings {
 			if ( isset( $input[ $key ] ) ) {
 				$out[ $key ] = esc_url_raw( trim( wp_unslash( (string) $input[ $key ] ) ), array( 'http', 'https' ) );
 			}
+		}
+		if ( isset( $input['referral_cookie_days'] ) ) {
+			$out['referral_cookie_days'] = max( 1, min( Goldcoin_Referrals::MAX_DAYS, absint( $input['referral_cookie_days'] ) ) );
 		}
 		// Earlier versions stored a currency here that nothing read; prices come from the sidecar.
 		unset( $out['currency'] );

@@ -1,7 +1,7 @@
 <?php
 /**
  * Shortcodes that drop the widget into any page: [goldcoin_recharge], [goldcoin_unlock post_id="…"],
- * [goldcoin_wallet], [goldcoin_redeem], [goldcoin_vip]. A visitor who is not logged in gets a login link back to the page.
+ * [goldcoin_wallet], [goldcoin_redeem], [goldcoin_vip], [goldcoin_referral]. A visitor who is not logged in gets a login link back to the page.
  * [goldcoin_unlock]…[/goldcoin_unlock] wraps premium content instead (class-goldcoin-premium.php).
  */
 
@@ -10,13 +10,14 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 final class Goldcoin_Shortcodes {
-	const TAGS = array( 'goldcoin_recharge', 'goldcoin_wallet', 'goldcoin_redeem', 'goldcoin_vip', 'goldcoin_unlock' );
+	const TAGS = array( 'goldcoin_recharge', 'goldcoin_wallet', 'goldcoin_redeem', 'goldcoin_vip', 'goldcoin_referral', 'goldcoin_unlock' );
 
 	public static function register(): void {
 		add_shortcode( 'goldcoin_recharge', static fn ( $atts ) => self::render( 'recharge', 0 ) );
 		add_shortcode( 'goldcoin_wallet', static fn ( $atts ) => self::render( 'wallet', 0 ) );
 		add_shortcode( 'goldcoin_redeem', static fn ( $atts ) => self::render( 'redeem', 0 ) );
 		add_shortcode( 'goldcoin_vip', static fn ( $atts ) => self::render( 'vip', 0 ) );
+		add_shortcode( 'goldcoin_referral', static fn ( $atts ) => self::render( 'referral', 0 ) );
 		add_shortcode( 'goldcoin_unlock', array( __CLASS__, 'unlock' ) );
 	}
 

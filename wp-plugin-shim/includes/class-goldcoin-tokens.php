@@ -40,6 +40,15 @@ final class Goldcoin_Tokens {
 		return Goldcoin_Jwt::encode( self::claims( $user, $post_id, time(), $scope ), $secret );
 	}
 
+	/** A visitor token for a user who is not (yet) the current one: the server's own call at registration or login. */
+	public static function mint_for_user( WP_User $user ): ?string {
+		$secret = Goldcoin_Settings::jwt_secret();
+		if ( ! $user->exists() || strlen( $secret ) < Goldcoin_Settings::MIN_SECRET_LEN ) {
+			return null;
+		}
+		return Goldcoin_Jwt::encode( self::claims( $user, 0, time() ), $secret );
+	}
+
 	public static function claims( WP_User $user, int $post_id, int $now_s, string $scope = 'visitor' ): array {
 		$allowed = self::SCOPES[ $scope ] ?? self::SCOPES['visitor'];
 		$caps    = array_values( array_filter( $allowed, static fn ( string $cap ): bool => user_can( $user, $cap ) ) );

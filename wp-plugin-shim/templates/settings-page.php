@@ -39,6 +39,14 @@ if ( ! defined( 'ABSPATH' ) ) {
 				<td><p class="description"><?php esc_html_e( 'Recharge packages, the price of a coin and its currency are set in the sidecar (RECHARGE_PACKAGES, RECHARGE_COIN_PRICE, PRICE_CURRENCY), so the widget and every payment agree.', 'goldcoin' ); ?></p></td>
 			</tr>
 			<tr>
+				<th scope="row"><label for="goldcoin-referral-cookie-days"><?php esc_html_e( 'Referral links', 'goldcoin' ); ?></label></th>
+				<td>
+					<input id="goldcoin-referral-cookie-days" name="<?php echo esc_attr( $option_name ); ?>[referral_cookie_days]" type="number" min="1" max="<?php echo esc_attr( (string) Goldcoin_Referrals::MAX_DAYS ); ?>" step="1" class="small-text" value="<?php echo esc_attr( (string) $options['referral_cookie_days'] ); ?>" />
+					<?php esc_html_e( 'days', 'goldcoin' ); ?>
+					<p class="description"><?php esc_html_e( 'How long a visitor who opened a ?ref= link is remembered: registering or logging in within this time binds them to the referrer. Rewards, the minimum first recharge and the cap are set in the catalog (Gold Coins → Payments and coins).', 'goldcoin' ); ?></p>
+				</td>
+			</tr>
+			<tr>
 				<th scope="row"><?php esc_html_e( 'Protected EA files', 'goldcoin' ); ?></th>
 				<td>
 					<code class="goldcoin-path"><?php echo esc_html( $protected_dir ); ?></code>

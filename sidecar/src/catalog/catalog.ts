@@ -2,6 +2,7 @@
 // rewards and referral code read from it.
 import type { Config } from '../config.js';
 import type { RechargeTerms } from '../payments/quote.js';
+import type { ReferralTerms } from '../referrals/referrals.js';
 import type { RewardDef } from '../spending/catalog.js';
 import type { FulfilmentType } from '../db/tables/reward-redemptions.js';
 
@@ -47,6 +48,9 @@ export interface RewardItem {
 export interface ReferralsSection {
   reward_coins: number;
   min_recharge_coins: number;
+  /** Rewards one referrer may earn per period; 0 = no cap. */
+  max_rewards_per_period: number;
+  period_days: number;
 }
 
 /**
@@ -85,7 +89,12 @@ export function seedCatalog(config: Pick<Config, 'recharge' | 'spending' | 'pric
       stock: w.stock,
       per_user_limit: w.perUserLimit,
     })),
-    referrals: { reward_coins: config.spending.referralRewardCoins, min_recharge_coins: config.spending.referralMinRechargeCoins },
+    referrals: {
+      reward_coins: config.spending.referralRewardCoins,
+      min_recharge_coins: config.spending.referralMinRechargeCoins,
+      max_rewards_per_period: config.spending.referralMaxRewardsPerPeriod,
+      period_days: config.spending.referralPeriodDays,
+    },
   };
 }
 
@@ -96,7 +105,7 @@ export interface Catalog {
   priceCurrency: string;
   recharge: RechargeTerms;
   rewards: RewardDef[];
-  referrals: { rewardCoins: number; minRechargeCoins: number };
+  referrals: ReferralTerms;
 }
 
 export function catalogFrom(version: number, doc: CatalogDoc): Catalog {
@@ -125,7 +134,12 @@ export function catalogFrom(version: number, doc: CatalogDoc): Catalog {
       stock: w.stock,
       perUserLimit: w.per_user_limit,
     })),
-    referrals: { rewardCoins: doc.referrals.reward_coins, minRechargeCoins: doc.referrals.min_recharge_coins },
+    referrals: {
+      rewardCoins: doc.referrals.reward_coins,
+      minRechargeCoins: doc.referrals.min_recharge_coins,
+      maxRewardsPerPeriod: doc.referrals.max_rewards_per_period,
+      periodDays: doc.referrals.period_days,
+    },
   };
 }
 

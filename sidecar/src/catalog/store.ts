@@ -130,7 +130,7 @@ export class CatalogStore {
       const doc: CatalogDoc = { ...seed };
       for (const row of snapshot.rows) {
         if ((SECTION_NAMES as readonly string[]).includes(row.section)) {
-          (doc as unknown as Record<string, unknown>)[row.section] = JSON.parse(row.body);
+          (doc as unknown as Record<string, unknown>)[row.section] = withSeedFields(seed[row.section as SectionName], JSON.parse(row.body));
         }
       }
       const catalog = catalogFrom(snapshot.version, doc);
@@ -196,4 +196,10 @@ export async function listCatalogAudit(db: DbOrTx, f: AuditFilter) {
     })),
     nextCursor,
   };
+}
+
+/** A section saved before a field was added to it serves the seed's value of that field until the owner saves it again. */
+function withSeedFields(seed: unknown, stored: unknown): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  return isObject(seed) && isObject(stored) ? { ...seed, ...stored } : stored;
 }

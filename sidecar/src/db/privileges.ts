@@ -24,8 +24,8 @@ export async function migrationState(conn: Connection, tablePrefix: string, migr
   };
 }
 
-/** Privileges the migrations use: CREATE TABLE and ALTER TABLE (ADD COLUMN, ADD INDEX). */
-export const MIGRATE_PRIVILEGES = ['CREATE', 'ALTER', 'INDEX'] as const;
+/** Privileges the migrations use: CREATE TABLE, ALTER TABLE (ADD COLUMN, ADD INDEX), and UPDATE to fill a new column from existing rows (015). */
+export const MIGRATE_PRIVILEGES = ['CREATE', 'ALTER', 'INDEX', 'UPDATE'] as const;
 /** What the running sidecar needs on each of its own tables. */
 export const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;
 /** WordPress's tables the sidecar reads and never writes. */

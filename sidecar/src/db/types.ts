@@ -13,6 +13,7 @@ import type { RateLimitsTable } from './tables/rate-limits.js';
 import type { RechargeTransactionsTable } from './tables/recharge-transactions.js';
 import type { ReferralBindingsTable } from './tables/referral-bindings.js';
 import type { ReferralCodesTable } from './tables/referral-codes.js';
+import type { ReferralRewardWindowsTable } from './tables/referral-reward-windows.js';
 import type { RewardCountersTable } from './tables/reward-counters.js';
 import type { RewardRedemptionsTable } from './tables/reward-redemptions.js';
 import type { RoleGrantsTable } from './tables/role-grants.js';
@@ -35,6 +36,7 @@ export interface Database {
   role_grants: RoleGrantsTable;
   referral_codes: ReferralCodesTable;
   referral_bindings: ReferralBindingsTable;
+  referral_reward_windows: ReferralRewardWindowsTable;
   rate_limits: RateLimitsTable;
   notifications: NotificationsTable;
   email_outbox: EmailOutboxTable;

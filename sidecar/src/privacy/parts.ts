@@ -245,6 +245,8 @@ const referrals: PrivacyPart = {
           { name: ['Since', '绑定时间'], value: iso(b.bound_at) },
           { name: ['Reward (coins)', '奖励（金币）'], value: b.reward_coins },
           { name: ['Rewarded', '奖励时间'], value: iso(b.rewarded_at) },
+          // rewarded, or why it was not counted (cap_reached, same_email, …); left out while the referee has not paid.
+          { name: ['Outcome', '结果'], value: b.outcome },
         ],
       });
     }

@@ -1,8 +1,10 @@
 // Referrals: one code per user, a referee bound once, the referrer credited once on the referee's first completed recharge.
 import { randomInt } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTx } from '../db/database.js';
+import { keysetPage } from '../db/paging.js';
 import { inTransaction, isDuplicateKey } from '../db/retry.js';
+import type { ReferralOutcome } from '../db/tables/referral-bindings.js';
 import type { Database } from '../db/types.js';
 import { applyMovementInTx } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
@@ -18,56 +20,67 @@ export function referralLedgerRef(refereeUserId: number): string {
   return `referral:${refereeUserId}`;
 }
 
+/** The terms a binding is made under (the catalog's referral section at that moment), kept with it. */
+export interface ReferralTerms {
+  rewardCoins: number;
+  minRechargeCoins: number;
+  /** Rewards a referrer may earn in each period of `periodDays` days (see periodStart); 0 = no cap. */
+  maxRewardsPerPeriod: number;
+  periodDays: number;
+}
+
+const DAY_MS = 86_400_000;
+/** How many of the referrer's own payment emails the same-email check compares against. */
+const MAX_REFERRER_EMAILS = 50;
+
+/** Emails compare as people read them: case and surrounding spaces do not make another address. */
+export function sameEmail(a: string | null | undefined, b: string | null | undefined): boolean {
+  const x = (a ?? '').trim().toLowerCase();
+  return x !== '' && x === (b ?? '').trim().toLowerCase();
+}
+
 /**
- * Called inside the recharge-completion transaction, after the recharge row is marked completed.
- * Credits the referrer once, when the bound referee's first recharge completes. The binding is read
- * with a lock (the latest version, not the caller's snapshot) and claimed with a conditional UPDATE,
- * so a concurrent or repeated completion waits, finds it claimed and returns without touching
- * anything: a replay is a silent no-op and never aborts the caller's transaction. The amount is the
- * one configured when the referee was bound.
+ * Called inside the recharge-completion transaction, after the recharge row is marked completed. The
+ * referral of a bound referee is decided once, on their first completed recharge: rewarded, or not counted
+ * with the reason, written to the binding in this transaction with the credit (if any), so a reward and its
+ * recorded outcome cannot part. The binding is read with a lock (the latest version, not the caller's
+ * snapshot) and claimed with a conditional UPDATE, so a concurrent or repeated completion waits, finds it
+ * decided and returns without touching anything: a replay is a silent no-op and never aborts the caller's
+ * transaction. Returns the outcome decided now, or null when there was nothing to decide.
  */
 export async function awardReferralOnRechargeCompleted(
   trx: Transaction<Database>,
   r: { refereeUserId: number; rechargeId: number; now: Date },
-): Promise<void> {
+): Promise<ReferralOutcome | null> {
   const binding = await trx
     .selectFrom('referral_bindings')
-    .select(['referrer_user_id', 'reward_coins', 'min_recharge_coins', 'rewarded_recharge_id'])
+    .select(['referrer_user_id', 'reward_coins', 'min_recharge_coins', 'max_rewards_per_period', 'period_days', 'outcome'])
     .where('referee_user_id', '=', r.refereeUserId)
     .forUpdate()
     .executeTakeFirst();
-  if (!binding || binding.rewarded_recharge_id !== null || binding.reward_coins <= 0) return;
+  if (!binding || binding.outcome !== null) return null;
+  const referrerId = Number(binding.referrer_user_id);
 
-  // Only the first completed recharge counts: a referee who already had one is not a new customer.
-  const earlier = await trx
-    .selectFrom('recharge_transactions')
-    .select('id')
-    .where('user_id', '=', r.refereeUserId)
-    .where('status', '=', 'completed')
-    .where('id', '<>', r.rechargeId)
-    .limit(1)
-    .executeTakeFirst();
-  if (earlier) return;
-  // A first recharge below the binding's minimum (e.g. a token top-up on a throwaway account) earns nothing.
-  const recharge = await trx
-    .selectFrom('recharge_transactions')
-    .select('coins_credited')
-    .where('id', '=', r.rechargeId)
-    .executeTakeFirst();
-  if ((recharge?.coins_credited ?? 0) < binding.min_recharge_coins) return;
-
+  const outcome = await decideReferral(trx, { ...binding, referrerId }, r);
+  const rewarded = outcome === 'rewarded';
   const claimed = await trx
     .updateTable('referral_bindings')
-    .set({ rewarded_recharge_id: r.rechargeId, rewarded_at: r.now })
+    .set({
+      outcome,
+      decided_recharge_id: r.rechargeId,
+      decided_at: r.now,
+      ...(rewarded ? { rewarded_recharge_id: r.rechargeId, rewarded_at: r.now } : {}),
+    })
     .where('referee_user_id', '=', r.refereeUserId)
-    .where('rewarded_recharge_id', 'is', null)
+    .where('outcome', 'is', null)
     .executeTakeFirst();
-  if (claimed.numUpdatedRows === 0n) return;
+  if (claimed.numUpdatedRows === 0n) return null;
+  if (!rewarded) return outcome;
 
   // The claim above serialises awards for this referee, so this reference cannot race; a replayed
   // or conflicting reference (e.g. a binding rebuilt by hand) is left as it is.
   await applyMovementInTx(trx, {
-    userId: binding.referrer_user_id,
+    userId: referrerId,
     deltaCoins: binding.reward_coins,
     kind: 'referral',
     idempotencyRef: referralLedgerRef(r.refereeUserId),
@@ -78,11 +91,100 @@ export async function awardReferralOnRechargeCompleted(
   });
   const referee = await trx.selectFrom('users').select('display_name').where('ID', '=', r.refereeUserId).executeTakeFirst();
   await enqueueNotification(trx, {
-    userId: binding.referrer_user_id,
+    userId: referrerId,
     kind: 'referral_earned',
     dedupeKey: referralLedgerRef(r.refereeUserId),
     data: { coins: binding.reward_coins, referred_name: referee?.display_name.slice(0, 100) ?? null },
   });
+  return outcome;
+}
+
+/** The rules, cheapest first; the cap last, as it serialises every award of one referrer. */
+async function decideReferral(
+  trx: Transaction<Database>,
+  b: { referrerId: number; reward_coins: number; min_recharge_coins: number; max_rewards_per_period: number; period_days: number },
+  r: { refereeUserId: number; rechargeId: number; now: Date },
+): Promise<ReferralOutcome> {
+  // Only the first completed recharge counts: a referee who already had one is not a new customer.
+  const earlier = await trx
+    .selectFrom('recharge_transactions')
+    .select('id')
+    .where('user_id', '=', r.refereeUserId)
+    .where('status', '=', 'completed')
+    .where('id', '<>', r.rechargeId)
+    .limit(1)
+    .executeTakeFirst();
+  if (earlier) return 'not_first_recharge';
+  if (b.reward_coins <= 0) return 'no_reward';
+  const recharge = await trx
+    .selectFrom('recharge_transactions')
+    .select(['coins_credited', 'buyer_email'])
+    .where('id', '=', r.rechargeId)
+    .executeTakeFirst();
+  // A first recharge below the binding's minimum (e.g. a token top-up on a throwaway account) earns nothing.
+  if ((recharge?.coins_credited ?? 0) < b.min_recharge_coins) return 'below_minimum';
+  if (await paysWithReferrersEmail(trx, b.referrerId, r.refereeUserId, recharge?.buyer_email ?? null)) return 'same_email';
+  if (b.max_rewards_per_period > 0 && !(await takeRewardSlot(trx, b.referrerId, b.max_rewards_per_period, b.period_days, r.now))) {
+    return 'cap_reached';
+  }
+  return 'rewarded';
+}
+
+/**
+ * The referee paid with the referrer's email (their account's, or one the referrer paid with): one person
+ * with two accounts. The referee's payment email is the one given to the provider for this recharge.
+ */
+async function paysWithReferrersEmail(trx: Transaction<Database>, referrerId: number, refereeId: number, buyerEmail: string | null): Promise<boolean> {
+  let email = buyerEmail;
+  if (email === null || email.trim() === '') {
+    const referee = await trx.selectFrom('users').select('user_email').where('ID', '=', refereeId).executeTakeFirst();
+    email = referee?.user_email ?? null;
+  }
+  if (email === null || email.trim() === '') return false;
+  const account = await trx.selectFrom('users').select('user_email').where('ID', '=', referrerId).executeTakeFirst();
+  if (sameEmail(email, account?.user_email)) return true;
+  const paid = await trx
+    .selectFrom('recharge_transactions')
+    .select('buyer_email')
+    .distinct()
+    .where('user_id', '=', referrerId)
+    .where('buyer_email', 'is not', null)
+    .limit(MAX_REFERRER_EMAILS)
+    .execute();
+  return paid.some((p) => sameEmail(email, p.buyer_email));
+}
+
+/** The first day of the period `now` falls in: periods of `periodDays` days counted from 1970-01-01 UTC. */
+export function periodStart(now: Date, periodDays: number): Date {
+  const days = Math.floor(now.getTime() / DAY_MS);
+  return new Date((days - (days % periodDays)) * DAY_MS);
+}
+
+/**
+ * Counts one more reward in the referrer's current period unless it already holds `cap`; false when full. The
+ * period's row is made first (a twin's insert waits on this one's), then read with a lock, which reads the
+ * latest committed count, not this transaction's older snapshot.
+ */
+async function takeRewardSlot(trx: Transaction<Database>, referrerId: number, cap: number, periodDays: number, now: Date): Promise<boolean> {
+  const key = { referrer_user_id: referrerId, period_days: periodDays, window_start: periodStart(now, periodDays) };
+  await trx.insertInto('referral_reward_windows').values({ ...key, rewards: 0 }).ignore().execute();
+  const row = await trx
+    .selectFrom('referral_reward_windows')
+    .select('rewards')
+    .where('referrer_user_id', '=', key.referrer_user_id)
+    .where('period_days', '=', key.period_days)
+    .where('window_start', '=', key.window_start)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  if (row.rewards >= cap) return false;
+  await trx
+    .updateTable('referral_reward_windows')
+    .set({ rewards: row.rewards + 1 })
+    .where('referrer_user_id', '=', key.referrer_user_id)
+    .where('period_days', '=', key.period_days)
+    .where('window_start', '=', key.window_start)
+    .execute();
+  return true;
 }
 
 function newCode(): string {
@@ -150,7 +252,7 @@ export type BindResult =
  */
 export async function bindReferral(
   db: Db,
-  req: { refereeUserId: number; code: string; rewardCoins: number; minRechargeCoins: number },
+  req: { refereeUserId: number; code: string; terms: ReferralTerms },
 ): Promise<BindResult> {
   const owner = await db.selectFrom('referral_codes').select('user_id').where('code', '=', normalizeCode(req.code)).executeTakeFirst();
   if (!owner) return { ok: false, code: 'unknown_code' };
@@ -178,8 +280,10 @@ export async function bindReferral(
       .values({
         referee_user_id: refereeId,
         referrer_user_id: referrerId,
-        reward_coins: req.rewardCoins,
-        min_recharge_coins: req.minRechargeCoins,
+        reward_coins: req.terms.rewardCoins,
+        min_recharge_coins: req.terms.minRechargeCoins,
+        max_rewards_per_period: req.terms.maxRewardsPerPeriod,
+        period_days: req.terms.periodDays,
       })
       .execute();
     return { ok: true, referrerId };
@@ -203,3 +307,52 @@ async function chainReaches(trx: Transaction<Database>, start: number, target: n
   return true;
 }
 
+
+export const REFERRAL_PAGE_MAX = 100;
+export const REFERRAL_OUTCOMES = ['rewarded', 'cap_reached', 'below_minimum', 'same_email', 'no_reward', 'not_first_recharge'] as const satisfies readonly ReferralOutcome[];
+
+export interface ReferralFilter {
+  referrerId?: number;
+  /** 'pending': the referee has not completed a recharge yet. */
+  outcome?: ReferralOutcome | 'pending';
+  /** next_cursor of the previous page: the last referee id shown. */
+  beforeRefereeId?: number;
+  limit: number;
+}
+
+/** Referrals newest referee first, each with both users' names, its outcome and the coins it paid. */
+export async function listReferrals(db: DbOrTx, f: ReferralFilter) {
+  let q = db
+    .selectFrom('referral_bindings as b')
+    .leftJoin('users as referee', 'referee.ID', 'b.referee_user_id')
+    .leftJoin('users as referrer', 'referrer.ID', 'b.referrer_user_id')
+    .select([
+      'b.referee_user_id',
+      'b.referrer_user_id',
+      'b.reward_coins',
+      'b.bound_at',
+      'b.outcome',
+      'b.decided_at',
+      'referee.display_name as referee_name',
+      'referrer.display_name as referrer_name',
+    ]);
+  if (f.referrerId !== undefined) q = q.where('b.referrer_user_id', '=', f.referrerId);
+  if (f.outcome === 'pending') q = q.where('b.outcome', 'is', null);
+  else if (f.outcome !== undefined) q = q.where('b.outcome', '=', f.outcome);
+  if (f.beforeRefereeId !== undefined) q = q.where('b.referee_user_id', '<', f.beforeRefereeId);
+  const rows = await q.orderBy('b.referee_user_id', 'desc').limit(f.limit + 1).execute();
+  const { page, nextCursor } = keysetPage(rows.map((r) => ({ ...r, id: Number(r.referee_user_id) })), f.limit);
+  return {
+    rows: page.map((r) => ({
+      refereeUserId: r.id,
+      refereeName: r.referee_name ?? '',
+      referrerUserId: Number(r.referrer_user_id),
+      referrerName: r.referrer_name ?? '',
+      boundAt: r.bound_at,
+      outcome: r.outcome,
+      paidCoins: r.outcome === 'rewarded' ? r.reward_coins : 0,
+      decidedAt: r.decided_at,
+    })),
+    nextCursor,
+  };
+}

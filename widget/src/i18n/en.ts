@@ -22,8 +22,6 @@ export const en = {
   e_post_not_for_sale: 'Not for sale.',
   e_not_unlocked: 'Unlock it first.',
   e_no_file: 'This post has no file to download yet.',
-  e_out_of_stock: 'Out of stock.',
-  e_limit_reached: 'Redemption limit reached.',
   e_network_error: 'Cannot reach the server.',
   e_request_in_progress: 'Still processing your last request.',
   e_config: 'Missing api or token setting.',

@@ -24,8 +24,6 @@ export const zhCN: Strings = {
   e_post_not_for_sale: '该内容不出售。',
   e_not_unlocked: '请先解锁。',
   e_no_file: '该内容暂无可下载的文件。',
-  e_out_of_stock: '已兑完。',
-  e_limit_reached: '已达兑换上限。',
   e_network_error: '无法连接服务器。',
   e_request_in_progress: '上一个请求仍在处理中。',
   e_config: '缺少 api 或 token 设置。',

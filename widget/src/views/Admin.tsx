@@ -1,15 +1,25 @@
 // Admin (WordPress admin page): payments with filters and their detail, the stuck queue, ledger search, adjustments, VIP
-// members, a chart, the catalog editor with its audit, and the CSV exports.
+// members, referrals, a chart, the catalog editor with its audit, and the CSV exports.
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
-import type { AdminPayment, LedgerEntry, Member, Stats } from '../api.js';
-import { ErrorBox, gate, grab, money, useCtx, useLoad, useSubmit, useT } from '../ui.js';
+import type { AdminPayment, AdminReferral, LedgerEntry, Member, Stats } from '../api.js';
+import { outcomeText, referralListStrings } from '../i18n/referral-list.js';
+import { ErrorBox, gate, grab, money, useCtx, useLoad, useSubmit, useT, withStrings } from '../ui.js';
 import { CatalogAuditList, CatalogEditor, Exports } from './AdminCatalog.js';
 import { PaymentDetail } from './AdminPayment.js';
 import { date, History, More, usePaged } from './Wallet.js';
 
-const TABS = ['payments', 'stuck', 'ledger', 'adjust', 'members', 'stats', 'catalog', 'audit', 'export'];
-const PANELS: Record<string, () => preact.JSX.Element | null> = { adjust: Adjust, stats: Chart, members: Members, catalog: CatalogEditor, audit: CatalogAuditList, export: Exports };
+const TABS = ['payments', 'stuck', 'ledger', 'adjust', 'members', 'referrals', 'stats', 'catalog', 'audit', 'export'];
+const PANELS: Record<string, (props: object) => preact.JSX.Element | null> = {
+  adjust: Adjust,
+  stats: Chart,
+  members: Members,
+  referrals: withStrings(referralListStrings, Referrals),
+  catalog: CatalogEditor,
+  audit: CatalogAuditList,
+  export: Exports,
+};
+const OUTCOMES = ['pending', 'rewarded', 'cap_reached', 'below_minimum', 'same_email', 'no_reward', 'not_first_recharge'];
 const STATUSES = ['pending', 'completed', 'failed'];
 const KINDS = ['recharge', 'bonus', 'unlock', 'author_share', 'reward', 'referral', 'adjustment', 'vip'];
 const MEMBER_STATUSES = ['active', 'expired'];
@@ -185,6 +195,60 @@ function Members() {
                 date(m.since, lang),
                 m.expires_at ? date(m.expires_at, lang) : t('forever'),
                 t(m.active ? 'm_active' : 'm_expired'),
+              ].map((v, i) => (
+                <td key={i}>{v}</td>
+              ))}
+            </tr>
+          ))}
+        </table>
+        {!list.rows.length && !list.busy && <p class="mu">{t('none')}</p>}
+      </div>
+      <More list={list} />
+    </>
+  );
+}
+
+/** Every referral: who referred whom, when, its outcome (the words the referrer reads) and the coins it paid. */
+function Referrals() {
+  const t = useT();
+  const { lang } = useCtx();
+  const [q, setQ] = useState('');
+  const list = usePaged<AdminReferral>(`/api/admin/referrals?${q}`, 'referrals');
+  return (
+    <>
+      <form class="flt" onSubmit={(e) => setQ(new URLSearchParams(Object.entries(formValues(e)).filter(([, v]) => v)).toString())}>
+        <label class="f">
+          <span>{t('referrer_id')}</span>
+          <input name="referrer_id" inputMode="numeric" pattern="[1-9][0-9]*" size={8} />
+        </label>
+        <label class="f">
+          <span>{t('outcome')}</span>
+          <select name="outcome">
+            <option value="">{t('all')}</option>
+            {OUTCOMES.map((o) => (
+              <option value={o} key={o}>
+                {o === 'pending' || o === 'rewarded' ? t(`oc_${o}`) : outcomeText(t, { outcome: o, reward_coins: 0 })}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button class="btn gh">{t('search')}</button>
+      </form>
+      <div class="sc">
+        <table>
+          <tr>
+            {[t('referrer'), t('referee'), t('bound'), t('outcome'), t('reward')].map((label) => (
+              <th key={label}>{label}</th>
+            ))}
+          </tr>
+          {list.rows.map((r) => (
+            <tr key={r.referee_id}>
+              {[
+                `${r.referrer_name} #${r.referrer_id}`,
+                `${r.name} #${r.referee_id}`,
+                date(r.bound_at, lang),
+                outcomeText(t, r),
+                r.reward_coins,
               ].map((v, i) => (
                 <td key={i}>{v}</td>
               ))}

@@ -202,6 +202,8 @@ export function CatalogEditor() {
         <div class="grid">
           <Field label={t('ref_reward')} name="referrals.reward_coins" value={text(f.reward_coins)} errors={errors} onInput={(v) => obj('referrals', 'reward_coins', num(v))} />
           <Field label={t('ref_min')} name="referrals.min_recharge_coins" value={text(f.min_recharge_coins)} errors={errors} onInput={(v) => obj('referrals', 'min_recharge_coins', num(v))} />
+          <Field label={t('ref_cap')} name="referrals.max_rewards_per_period" value={text(f.max_rewards_per_period)} errors={errors} onInput={(v) => obj('referrals', 'max_rewards_per_period', num(v))} />
+          <Field label={t('ref_days')} name="referrals.period_days" value={text(f.period_days)} errors={errors} onInput={(v) => obj('referrals', 'period_days', num(v))} />
         </div>
       </fieldset>
       {state.error && (state.error.code === 'invalid_request' ? <p class="er" role="alert">{t('c_invalid')}</p> : <ErrorBox error={state.error} />)}

@@ -3,26 +3,13 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Recharge, Wallet } from '../api.js';
 import { Copy } from '../copy.js';
 import { paymentStrings } from '../i18n/payment.js';
-import { qrEncode } from '../qr.js';
+import { Qr } from '../qr-code.js';
 import { Card, Coin, grab, money, useCtx, useT, withStrings } from '../ui.js';
 import { watch } from '../watch.js';
 import css from './payment.css?inline';
 
 /** Minutes may exceed 59: a payment window of 90 minutes counts down from 90:00. */
 const two = (n: number) => String(n).padStart(2, '0');
-
-/** The QR code drawn locally as one SVG path, with a two-module quiet zone: the payment text never leaves the page. */
-function Qr({ text, label }: { text: string; label: string }) {
-  const q = qrEncode(text);
-  let d = '';
-  q.forEach((row, y) => row.forEach((on, x) => on && (d += `M${x} ${y}h1v1h-1z`)));
-  return (
-    <svg class="qr" viewBox={`-2 -2 ${q.length + 4} ${q.length + 4}`} role="img" aria-label={label} shape-rendering="crispEdges">
-      <rect x="-2" y="-2" width="100%" height="100%" fill="#fff" />
-      <path d={d} />
-    </svg>
-  );
-}
 
 /** Ticks every second while mounted, for countdowns. */
 function useNow(): number {

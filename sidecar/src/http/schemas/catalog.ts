@@ -83,6 +83,12 @@ export const referralsSection = z
   .object({
     reward_coins: wholeCoins(0, 1_000_000),
     min_recharge_coins: wholeCoins(0, 100_000_000),
+    max_rewards_per_period: z
+      .number({ error: 'must be a whole number of rewards' })
+      .int('must be a whole number of rewards')
+      .min(0, 'must be at least 0 (0 = no cap)')
+      .max(1_000_000, 'must be at most 1000000'),
+    period_days: z.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be at least 1').max(3_650, 'must be at most 3650'),
   })
   .strict();
 
