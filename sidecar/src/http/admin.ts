@@ -75,7 +75,7 @@ export function adminRoutes(deps: RouteDeps) {
       idempotencyRef: `adjustment:${admin.id}:${key}`,
       actor: `admin:${admin.id}`,
       refType: 'adjustment',
-      memo: body.reason,
+      memo: { code: 'adjustment', params: { reason: body.reason }, text: body.reason },
     });
     if (!result.ok && result.code === 'insufficient_coins') {
       throw new ApiError(402, 'insufficient_coins', 'the adjustment would make the balance negative', {

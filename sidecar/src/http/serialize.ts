@@ -1,6 +1,7 @@
 // JSON shapes of domain rows as the API returns them, typed by the schemas that document them.
 import type { z } from 'zod';
 import type { LedgerEntry } from '../db/tables/coin-ledger.js';
+import { MEMO_CODES, parseMemoParams, type MemoCode } from '../ledger/memo.js';
 import { trimDecimal } from '../payments/decimal.js';
 import type { RechargeRow } from '../payments/recharges.js';
 import type { ledgerEntry } from './schemas/common.js';
@@ -17,6 +18,9 @@ export function ledgerEntryJson(e: LedgerEntry): z.output<typeof ledgerEntry> {
     ref_type: e.ref_type,
     ref_id: e.ref_id,
     memo: e.memo,
+    // A code sql/017 or a newer sidecar wrote that this one does not know is left out rather than answered undocumented.
+    memo_code: (MEMO_CODES as readonly string[]).includes(e.memo_code ?? '') ? (e.memo_code as MemoCode) : null,
+    memo_params: parseMemoParams(e.memo_params),
     created_at: e.created_at instanceof Date ? e.created_at.toISOString() : e.created_at,
   };
 }
