@@ -14,8 +14,11 @@ function BellView() {
   const { api, lang } = useCtx();
   const page = useLoad<Page>(`/api/notifications?limit=${LATEST}`);
   const [open, setOpen] = useState(false);
+  // The panel opens toward the middle of the screen: leftward from a bell on the right (the admin bar), else rightward.
+  const [left, setLeft] = useState(false);
   const n = page.data?.unread_count ?? 0;
-  async function toggle() {
+  async function toggle(e: Event) {
+    setLeft((e.currentTarget as Element).getBoundingClientRect().left < innerWidth / 2);
     setOpen(!open);
     // The count drops as soon as the panel opens; the list keeps its unread marks until it is opened again.
     if (!open && n && page.data) {
@@ -33,7 +36,7 @@ function BellView() {
         {!!n && <span class="n">{n > 99 ? '99+' : n}</span>}
       </button>
       {open && (
-        <div class="pn">
+        <div class={left ? 'pn l' : 'pn'}>
           <Card
             title={t('notes')}
             aside={
