@@ -71,9 +71,10 @@ final class Goldcoin_Widget {
 
 	/**
 	 * The element for the current user; the caller has checked that someone is logged in. $extra adds attributes
-	 * (premium-url: where the unlock view fetches the post's premium parts once bought).
+	 * (premium-url: where the unlock view fetches the post's premium parts once bought; return-url: where the recharge
+	 * view's "go to premium content" leads). $place 'admin-bar': the bell in the admin bar, styled for its dark bar.
 	 */
-	public static function element( string $view, int $post_id = 0, array $extra = array() ): string {
+	public static function element( string $view, int $post_id = 0, array $extra = array(), string $place = '' ): string {
 		if ( ! in_array( $view, self::VIEWS, true ) ) {
 			return '';
 		}
@@ -109,6 +110,7 @@ final class Goldcoin_Widget {
 				'attributes' => array_filter( $attributes, static fn ( string $value ): bool => '' !== $value ),
 				/** Filters the height reserved for a view before it mounts (px), so the page does not move. */
 				'min_height' => (int) apply_filters( 'goldcoin_widget_min_height', self::MIN_HEIGHT_PX[ $view ], $view ),
+				'place'      => $place,
 			)
 		);
 		if ( 'unlock' === $view ) {
