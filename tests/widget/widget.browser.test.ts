@@ -400,12 +400,12 @@ describe('redeem', () => {
 });
 
 describe('wallet and admin', () => {
-  test('the wallet shows the balance, the history and the notifications', async () => {
+  test('the wallet shows the balance, the history and the tabs of my payments, what I bought and the notifications', async () => {
     const v = await visitor(40);
     const page = await open(widget({ view: 'wallet', api: h.url, token: v.token }));
     await page.locator('.big .coin', { hasText: '40' }).waitFor();
     await page.locator('li', { hasText: 'Adjustment' }).waitFor();
-    await page.getByRole('heading', { name: 'Notifications' }).waitFor();
+    await page.getByRole('tab', { name: 'Notifications' }).waitFor();
     await shot(page, 'wallet');
     await page.close();
   });
@@ -563,7 +563,7 @@ describe('embedding', () => {
       widget({ view: 'wallet', api: h.url, token: expired, 'refresh-url': `${host.origin}/refresh`, 'refresh-nonce': NONCE }),
     );
     await page.locator('.big .coin', { hasText: '9' }).waitFor();
-    // The wallet, ledger and notifications requests all got a 401 but share one refresh.
+    // The wallet and ledger requests both got a 401 but share one refresh.
     expect(host.refreshes).toEqual([NONCE]);
     await page.close();
   });

@@ -34,6 +34,8 @@ final class Goldcoin_Bell {
 	public static function enqueue(): void {
 		if ( self::in_admin_bar() ) {
 			Goldcoin_Widget::enqueue( false );
+			// On narrow screens the admin bar hides the items it does not know; the bell stays, as people look there.
+			wp_add_inline_style( 'admin-bar', '@media screen and (max-width:782px){#wpadminbar li#wp-admin-bar-' . self::NODE . '{display:block}#wpadminbar li#wp-admin-bar-' . self::NODE . ' .ab-item{padding:7px 10px}}' );
 		}
 	}
 

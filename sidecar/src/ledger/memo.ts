@@ -29,12 +29,15 @@ export interface Memo {
 
 const MAX_TEXT_CHARS = 255;
 const MAX_PARAM_CHARS = 200;
+/** With the u flag a surrogate matches only when it is not half of a pair. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
 
 /** The memo's columns; a long title or reason is cut to what the columns hold. */
 export function memoColumns(m: Memo | undefined): { memo: string | null; memo_code: MemoCode | null; memo_params: string | null } {
   if (!m) return { memo: null, memo_code: null, memo_params: null };
   const params = m.params
-    ? Object.fromEntries(Object.entries(m.params).map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, MAX_PARAM_CHARS) : v]))
+    ? // A title cut inside an emoji keeps half a surrogate pair, which is not valid JSON text: it becomes U+FFFD.
+      Object.fromEntries(Object.entries(m.params).map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, MAX_PARAM_CHARS).replace(LONE_SURROGATE, '\uFFFD') : v]))
     : null;
   return { memo: m.text.slice(0, MAX_TEXT_CHARS), memo_code: m.code, memo_params: params ? JSON.stringify(params) : null };
 }
