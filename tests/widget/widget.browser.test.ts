@@ -483,7 +483,7 @@ describe('embedding', () => {
     await page.getByRole('heading', { name: '充值' }).waitFor();
     await page.getByText('支付方式').waitFor();
     await page.getByText('我的余额').waitFor();
-    await page.getByRole('heading', { name: '金币明细' }).waitFor();
+    await page.getByRole('tab', { name: '金币明细' }).waitFor();
     await shot(page, 'zh-CN');
     await page.close();
   });
