@@ -165,9 +165,14 @@ describe('my payments, what I bought and the bell in a real WordPress', () => {
     await shown(widget, widget.getByRole('heading', { name: '52 gold coins credited' }));
     const go = widget.getByRole('link', { name: 'Go to premium content' });
     expect(await go.getAttribute('href')).toBe(post);
+    await page.screenshot({ path: '/tmp/goldcoin-e2e-go-to-premium-1366.png' });
     await go.click();
     await page.waitForURL(post);
     await shown(widgetOf(page, 'unlock'), widgetOf(page, 'unlock').getByRole('button', { name: /Unlock for 40/ }));
+
+    // Without ?return=, the page the reader came from.
+    await page.goto(`${wp.url}/?page_id=${rechargePage}`, { referer: post });
+    expect(await widgetOf(page, 'recharge').getAttribute('return-url')).toBe(post);
 
     // Another site's address is never a target: without a setting or a same-site page there is no such link.
     await page.goto(`${wp.url}/?page_id=${rechargePage}&return=${encodeURIComponent('https://evil.example/phish')}`);
