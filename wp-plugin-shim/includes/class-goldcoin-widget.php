@@ -30,6 +30,14 @@ final class Goldcoin_Widget {
 
 	/** Visitors get the small bundle; the admin view ships in its own bundle so they never download it. */
 	public static function enqueue( bool $admin ): void {
+		// goldcoin-admin.js carries every visitor view (the admin bar's bell included): a page that loads it gets no
+		// goldcoin.js, since whichever of the two runs first defines the element, and goldcoin.js has no admin view.
+		if ( ! $admin && wp_script_is( self::ADMIN_HANDLE, 'enqueued' ) ) {
+			return;
+		}
+		if ( $admin ) {
+			wp_dequeue_script( self::HANDLE );
+		}
 		$handle = $admin ? self::ADMIN_HANDLE : self::HANDLE;
 		if ( ! wp_script_is( $handle, 'registered' ) ) {
 			$url = $admin ? Goldcoin_Settings::admin_widget_url() : Goldcoin_Settings::widget_url();
