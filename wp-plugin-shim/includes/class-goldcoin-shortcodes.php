@@ -10,7 +10,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 final class Goldcoin_Shortcodes {
-	const TAGS = array( 'goldcoin_recharge', 'goldcoin_wallet', 'goldcoin_redeem', 'goldcoin_vip', 'goldcoin_referral', 'goldcoin_unlock' );
+	const TAGS = array( 'goldcoin_recharge', 'goldcoin_wallet', 'goldcoin_redeem', 'goldcoin_vip', 'goldcoin_referral', 'goldcoin_unlock', 'goldcoin_bell' );
 
 	public static function register(): void {
 		add_shortcode( 'goldcoin_recharge', static fn ( $atts ) => self::render( 'recharge', 0 ) );
