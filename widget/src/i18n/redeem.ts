@@ -9,7 +9,4 @@ export const redeemStrings: Record<string, [string, string]> = {
   limit: ['Limit reached', '已达兑换上限'],
   left: ['{n} left', '剩余 {n}'],
   reward: ['Your reward', '您的奖励'],
-  // Errors only this view meets: here rather than in every view's language file.
-  e_out_of_stock: ['Out of stock.', '已兑完。'],
-  e_limit_reached: ['Redemption limit reached.', '已达兑换上限。'],
 };
