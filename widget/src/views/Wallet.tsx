@@ -130,7 +130,7 @@ function WalletView() {
             </div>
           </Card>
           <section class="c">
-            <div class="tabs" role="tablist">
+            <div class="wt" role="tablist">
               {(['history', 'payments', 'bought', 'notes'] as const).map((k) => (
                 <button type="button" role="tab" aria-selected={open == k} class={open == k ? 'ln on' : 'ln'} onClick={() => setOpen(k)}>
                   {t(k)}
