@@ -39,7 +39,8 @@ async function loggedIn(login: string, password: string): Promise<{ context: Bro
   return { context, page };
 }
 
-const widgetIn = (page: Page): Locator => page.locator('goldcoin-widget');
+// The page's widget, not the notifications bell the admin bar carries on every page.
+const widgetIn = (page: Page): Locator => page.locator('goldcoin-widget:not([view="bell"])');
 const catalogVersion = async () => Number((await tdb.db.selectFrom('catalog_version').select('version').executeTakeFirstOrThrow()).version);
 
 async function openCatalog(page: Page): Promise<Locator> {

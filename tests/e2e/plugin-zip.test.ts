@@ -122,7 +122,7 @@ describe('the plugin zip in a real WordPress', () => {
 
     const { context, page } = await loggedIn(READER.login, READER.password);
     await page.goto(`${wp.url}/?p=${postId}`);
-    const widget = page.locator('goldcoin-widget');
+    const widget = page.locator('goldcoin-widget:not([view="bell"])');
     await widget.getByText(/30 more/).waitFor();
     await widget.getByRole('button', { name: /Recharge to unlock/i }).click();
     await widget.getByRole('radio', { name: /\b52\b/ }).check();

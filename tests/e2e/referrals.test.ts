@@ -171,7 +171,7 @@ describe('referrals in a real WordPress', () => {
     await wp.setup([{ op: 'user_update', login: VISITOR.login, password: VISITOR.password }]);
     await logInToWordPress(page, wp.url, VISITOR.login, VISITOR.password, LOGIN_TIMEOUT_MS);
     await page.goto(`${wp.url}/?p=${rechargePageId}`);
-    const widget = page.locator('goldcoin-widget');
+    const widget = page.locator('goldcoin-widget:not([view="bell"])');
     await shown(widget, widget.getByRole('radio', { name: /\b22\b/ }));
     await widget.getByRole('radio', { name: /\b22\b/ }).check();
     await widget.getByRole('radio', { name: /USDT/ }).check();
@@ -232,7 +232,7 @@ describe('referrals in a real WordPress', () => {
         const { context, page } = await newPage(width, width > 1000 ? 900 : 844);
         await logInToWordPress(page, wp.url, REFERRER.login, REFERRER.password, LOGIN_TIMEOUT_MS);
         await page.goto(`${wp.url}/?p=${referralPageId}`);
-        const widget = page.locator('goldcoin-widget');
+        const widget = page.locator('goldcoin-widget:not([view="bell"])');
         expect(await widget.getAttribute('view')).toBe('referral');
         await shown(widget, widget.getByRole('heading', { name: texts.title }));
         await shown(widget, widget.getByText(texts.capped));

@@ -67,7 +67,8 @@ async function loggedIn(login: string, password: string): Promise<{ context: Bro
   return { context, page };
 }
 
-const widgetIn = (page: Page): Locator => page.locator('goldcoin-widget');
+// The page's widget, not the notifications bell the admin bar carries on every page.
+const widgetIn = (page: Page): Locator => page.locator('goldcoin-widget:not([view="bell"])');
 
 /** Waits for a locator inside the widget; on timeout the error carries what the widget shows instead. */
 async function shown(widget: Locator, target: Locator): Promise<void> {

@@ -89,14 +89,14 @@ describe('the response check', () => {
   }
 
   it('passes an answer its schema describes', async () => {
-    const { app, problems } = wallet((c) => c.json({ balance: 3, last_recharge: null, recent: [], vip: null }));
+    const { app, problems } = wallet((c) => c.json({ balance: 3, last_recharge: null, recent: [], unread_notifications: 0, vip: null }));
     expect((await app.request('/api/wallet')).status).toBe(200);
     expect(problems).toEqual([]);
   });
 
   it.each<[string, (c: Context<AppEnv>) => Response, RegExp]>([
     ['a body of the wrong shape', (c) => c.json({ balance: '3', recent: [] }), /body does not match/],
-    ['a field the schema does not describe', (c) => c.json({ balance: 3, last_recharge: null, recent: [], vip: null, secret: 'x' }), /fields its schema does not describe/],
+    ['a field the schema does not describe', (c) => c.json({ balance: 3, last_recharge: null, recent: [], unread_notifications: 0, vip: null, secret: 'x' }), /fields its schema does not describe/],
     ['an undocumented status', (c) => c.json({ balance: 3 }, 418), /status 418 is not documented/],
     ['an undocumented error code', (c) => c.json({ error: { code: 'teapot', message: 'no' } }, 401), /error code teapot is not documented for 401/],
   ])('turns %s into a 500 naming it', async (_what, answer, problem) => {

@@ -46,7 +46,7 @@ async function payingUser(p: Platform, email: string) {
   if (p === 'legacy') await h.sim.pay(r.payment.txn_id);
   else await h.simV2.pay(r.payment.txn_id, { complete: true });
   expect(await readBalance(tdb.db, user)).toBe(1100);
-  const adj = await applyMovement(tdb.db, { userId: user, deltaCoins: -30, kind: 'adjustment', idempotencyRef: `privacy-adj-${user}`, actor: 'admin:1', memo: `refund asked by ${email.toUpperCase()}` });
+  const adj = await applyMovement(tdb.db, { userId: user, deltaCoins: -30, kind: 'adjustment', idempotencyRef: `privacy-adj-${user}`, actor: 'admin:1', memo: { code: 'adjustment', params: { reason: `refund asked by ${email.toUpperCase()}` }, text: `refund asked by ${email.toUpperCase()}` } });
   expect(adj.ok).toBe(true);
   return { user, rechargeId: r.id, txnId: r.payment.txn_id };
 }
@@ -137,6 +137,7 @@ describe.each(PLATFORMS)('on the %s platform', (p) => {
     const ledger = await tdb.db.selectFrom('coin_ledger').selectAll().where('user_id', '=', u.user).orderBy('id').execute();
     expect(ledger.map((l) => ({ id: l.id, delta_coins: l.delta_coins, balance_after: l.balance_after }))).toEqual(before);
     expect(ledger.find((l) => l.kind === 'adjustment')?.memo).toBe(`refund asked by ${ERASED}`);
+    expect(JSON.parse(ledger.find((l) => l.kind === 'adjustment')!.memo_params!)).toEqual({ reason: `refund asked by ${ERASED}` });
     expect(await tdb.db.selectFrom('notifications').select('id').where('user_id', '=', u.user).execute()).toEqual([]);
     expect(await readBalance(tdb.db, u.user)).toBe(1070);
     expect((await checkInvariants(tdb.db, [u.user, other.user])).problems).toEqual([]);

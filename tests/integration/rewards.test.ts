@@ -72,6 +72,7 @@ describe('POST /api/rewards/:key/redeem', () => {
       redemption: {
         id: expect.any(Number),
         reward_key: 'premium-ea',
+        reward_title: 'Premium EA',
         cost_coins: 100,
         fulfilment: { type: 'code', value: expect.stringMatching(/^EA-[A-Z2-9]{12}$/) },
         created_at: expect.any(String),

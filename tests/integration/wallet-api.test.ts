@@ -23,7 +23,7 @@ describe('GET /api/wallet', () => {
     const user = await createWpUser(tdb.db);
     const res = await t.call('GET', '/api/wallet', { token: await mintToken(user) });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ balance: 0, last_recharge: null, recent: [], vip: null });
+    expect(await res.json()).toEqual({ balance: 0, last_recharge: null, recent: [], unread_notifications: 0, vip: null });
   });
 
   it('shows the balance and the newest entries first', async () => {

@@ -400,12 +400,12 @@ describe('redeem', () => {
 });
 
 describe('wallet and admin', () => {
-  test('the wallet shows the balance, the history and the notifications', async () => {
+  test('the wallet shows the balance, the history and the tabs of my payments, what I bought and the notifications', async () => {
     const v = await visitor(40);
     const page = await open(widget({ view: 'wallet', api: h.url, token: v.token }));
     await page.locator('.big .coin', { hasText: '40' }).waitFor();
     await page.locator('li', { hasText: 'Adjustment' }).waitFor();
-    await page.getByRole('heading', { name: 'Notifications' }).waitFor();
+    await page.getByRole('tab', { name: 'Notifications' }).waitFor();
     await shot(page, 'wallet');
     await page.close();
   });
@@ -456,7 +456,7 @@ describe('wallet and admin', () => {
     await shot(page, 'admin-tabs-keyboard');
     // Tab leaves the tab list for the panel instead of walking through the other tabs.
     await page.keyboard.press('ArrowLeft');
-    await page.getByRole('tabpanel', { name: 'VIP members' }).waitFor();
+    await page.getByRole('tabpanel', { name: 'Referrals' }).waitFor();
     await page.keyboard.press('Tab');
     expect(await focused(page)).toMatch(/^input: /);
     await page.close();
@@ -483,7 +483,7 @@ describe('embedding', () => {
     await page.getByRole('heading', { name: '充值' }).waitFor();
     await page.getByText('支付方式').waitFor();
     await page.getByText('我的余额').waitFor();
-    await page.getByRole('heading', { name: '金币明细' }).waitFor();
+    await page.getByRole('tab', { name: '金币明细' }).waitFor();
     await shot(page, 'zh-CN');
     await page.close();
   });
@@ -563,7 +563,7 @@ describe('embedding', () => {
       widget({ view: 'wallet', api: h.url, token: expired, 'refresh-url': `${host.origin}/refresh`, 'refresh-nonce': NONCE }),
     );
     await page.locator('.big .coin', { hasText: '9' }).waitFor();
-    // The wallet, ledger and notifications requests all got a 401 but share one refresh.
+    // The wallet and ledger requests both got a 401 but share one refresh.
     expect(host.refreshes).toEqual([NONCE]);
     await page.close();
   });

@@ -8,12 +8,14 @@ import { en } from './i18n/en.js';
 import { walletStrings } from './i18n/wallet.js';
 import { zhCN } from './i18n/zh-CN.js';
 import { Admin } from './views/Admin.js';
+import { Bell } from './views/Bell.js';
 import { Recharge } from './views/Recharge.js';
 import { Redeem } from './views/Redeem.js';
 import { Unlock } from './views/Unlock.js';
 import { Wallet } from './views/Wallet.js';
 import walletCss from './views/wallet.css?inline';
 
-const VIEWS: Record<string, View> = { recharge: Recharge, unlock: Unlock, wallet: Wallet, redeem: Redeem, admin: Admin };
+// The bell is here too: on an admin page whichever script loads first defines the element, and the admin bar shows the bell.
+const VIEWS: Record<string, View> = { recharge: Recharge, unlock: Unlock, wallet: Wallet, redeem: Redeem, admin: Admin, bell: Bell };
 
 defineWidget((view, zh) => Promise.resolve(mounter({ view: VIEWS[view] ?? Recharge, zh, s: zh ? zhCN : en, strings: { ...walletStrings, ...adminStrings }, css: adminCss + walletCss })));

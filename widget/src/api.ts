@@ -55,6 +55,8 @@ export type Unlocked = z.output<typeof posts.unlocked>;
 export type ReferralSummary = z.output<typeof referrals.referralSummary>;
 export type Referee = z.output<typeof referrals.refereePage>['referees'][number];
 export type AdminReferral = z.output<typeof referrals.adminReferralPage>['referrals'][number];
+/** A post the user bought, redeemed or reads through VIP (GET /api/posts). */
+export type OwnedPost = z.output<typeof posts.ownedPosts>['posts'][number];
 
 export interface ClientOptions {
   api: string;

@@ -11,6 +11,7 @@ const VIEWS: Record<string, () => Promise<View>> = {
   redeem: () => import('./views/Redeem.js').then((m) => m.Redeem),
   vip: () => import('./views/Vip.js').then((m) => m.Vip),
   referral: () => import('./views/Referral.js').then((m) => m.Referral),
+  bell: () => import('./views/Bell.js').then((m) => m.Bell),
 };
 const LANGUAGES = [() => import('./i18n/en.js').then((m) => m.en), () => import('./i18n/zh-CN.js').then((m) => m.zhCN)];
 

@@ -12,7 +12,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 final class Goldcoin_Blocks {
 	const SCRIPT       = 'goldcoin-blocks';
 	const EDITOR_STYLE = 'goldcoin-blocks-editor';
-	const NAMES        = array( 'recharge', 'wallet', 'redeem', 'unlock', 'premium-content', 'vip-tiers', 'referral' );
+	const NAMES        = array( 'recharge', 'wallet', 'redeem', 'unlock', 'premium-content', 'vip-tiers', 'referral', 'bell' );
 	/** The VIP memberships' shortcode; the tiers block renders it once a site has it. */
 	const VIP_SHORTCODE = 'goldcoin_vip';
 
@@ -57,6 +57,8 @@ final class Goldcoin_Blocks {
 				return Goldcoin_Premium::render_block( $attributes, $content );
 			case 'unlock':
 				return Goldcoin_Shortcodes::unlock( array( 'post_id' => absint( $attributes['postId'] ?? 0 ) ) );
+			case 'bell':
+				return Goldcoin_Bell::shortcode();
 			case 'vip-tiers':
 				if ( shortcode_exists( self::VIP_SHORTCODE ) ) {
 					return do_shortcode( '[' . self::VIP_SHORTCODE . ']' );
@@ -87,6 +89,7 @@ final class Goldcoin_Blocks {
 			'premium-content' => array( __( 'Gold Coins: premium content', 'goldcoin' ), __( 'Blocks inside are shown only to readers who unlocked the post.', 'goldcoin' ) ),
 			'vip-tiers'       => array( __( 'Gold Coins: VIP tiers', 'goldcoin' ), __( 'The VIP memberships a reader can buy with coins.', 'goldcoin' ) ),
 			'referral'        => array( __( 'Gold Coins: referrals', 'goldcoin' ), __( 'The reader’s referral link and QR code, their referrals and the coins they earned.', 'goldcoin' ) ),
+			'bell'            => array( __( 'Gold Coins: notifications bell', 'goldcoin' ), __( 'A bell with the reader’s unread notifications, for themes without the admin bar.', 'goldcoin' ) ),
 		);
 	}
 

@@ -37,6 +37,7 @@ final class Goldcoin_Settings {
 			'sidecar_url'              => '',
 			'widget_url'               => '',
 			'referral_cookie_days'     => 30,
+			'premium_url'              => '',
 			'delete_data_on_uninstall'  => false,
 			'delete_files_on_uninstall' => false,
 		);
@@ -67,6 +68,11 @@ final class Goldcoin_Settings {
 	public static function widget_url(): string {
 		$url = self::override( 'GOLDCOIN_WIDGET_URL' ) ?? (string) self::options()['widget_url'];
 		return '' !== $url ? $url : plugins_url( 'assets/goldcoin.js', GOLDCOIN_PLUGIN_FILE );
+	}
+
+	/** Where "go to premium content" leads after a recharge on the standalone page; '' = the page the visitor came from. */
+	public static function premium_url(): string {
+		return self::override( 'GOLDCOIN_PREMIUM_URL' ) ?? (string) self::options()['premium_url'];
 	}
 
 	/** The admin bundle (every view plus the admin view) sits next to the visitor bundle. */
@@ -112,7 +118,7 @@ final class Goldcoin_Settings {
 	public static function sanitize( $input ): array {
 		$input = is_array( $input ) ? $input : array();
 		$out   = self::options();
-		foreach ( array( 'sidecar_url', 'widget_url' ) as $key ) {
+		foreach ( array( 'sidecar_url', 'widget_url', 'premium_url' ) as $key ) {
 			if ( isset( $input[ $key ] ) ) {
 				$out[ $key ] = esc_url_raw( trim( wp_unslash( (string) $input[ $key ] ) ), array( 'http', 'https' ) );
 			}

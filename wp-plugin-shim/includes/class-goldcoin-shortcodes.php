@@ -10,7 +10,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 final class Goldcoin_Shortcodes {
-	const TAGS = array( 'goldcoin_recharge', 'goldcoin_wallet', 'goldcoin_redeem', 'goldcoin_vip', 'goldcoin_referral', 'goldcoin_unlock' );
+	const TAGS = array( 'goldcoin_recharge', 'goldcoin_wallet', 'goldcoin_redeem', 'goldcoin_vip', 'goldcoin_referral', 'goldcoin_unlock', 'goldcoin_bell' );
 
 	public static function register(): void {
 		add_shortcode( 'goldcoin_recharge', static fn ( $atts ) => self::render( 'recharge', 0 ) );
@@ -43,7 +43,37 @@ final class Goldcoin_Shortcodes {
 			$back = $post_id > 0 ? get_permalink( $post_id ) : get_permalink();
 			return Goldcoin_Templates::html( 'shortcode-login', array( 'login_url' => wp_login_url( $back ? $back : home_url() ), 'view' => $view ) );
 		}
-		$element = Goldcoin_Widget::element( $view, $post_id );
+		$return  = 'recharge' === $view ? self::recharge_return_url() : '';
+		$element = Goldcoin_Widget::element( $view, $post_id, '' === $return ? array() : array( 'return-url' => $return ) );
 		return '' === $element ? '' : Goldcoin_Templates::html( 'shortcode', array( 'element' => $element, 'view' => $view ) );
+	}
+
+	/**
+	 * Where the recharge view's "go to premium content" leads once a recharge is credited: the setting, else the page
+	 * named by ?return=, else the page the visitor came from; either of those only on this site (wp_validate_redirect),
+	 * and never the recharge page itself. '' when there is none: the view then offers another recharge.
+	 */
+	public static function recharge_return_url(): string {
+		$configured = Goldcoin_Settings::premium_url();
+		if ( '' !== $configured ) {
+			return $configured;
+		}
+		$candidates = array();
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a link target, validated below, changes nothing
+		if ( isset( $_GET['return'] ) && is_string( $_GET['return'] ) ) {
+			$candidates[] = esc_url_raw( wp_unslash( $_GET['return'] ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
+		}
+		$referer = wp_get_raw_referer();
+		if ( false !== $referer ) {
+			$candidates[] = $referer;
+		}
+		$here = untrailingslashit( (string) get_permalink() );
+		foreach ( $candidates as $url ) {
+			$valid = wp_validate_redirect( $url, '' );
+			if ( '' !== $valid && untrailingslashit( strtok( $valid, '#' ) ) !== $here ) {
+				return $valid;
+			}
+		}
+		return '';
 	}
 }

@@ -11,9 +11,9 @@ if ( ! defined( 'ABSPATH' ) ) {
 final class Goldcoin_Widget {
 	const HANDLE       = 'goldcoin-widget';
 	const ADMIN_HANDLE = 'goldcoin-widget-admin';
-	const VIEWS        = array( 'recharge', 'unlock', 'wallet', 'redeem', 'vip', 'referral', 'admin' );
+	const VIEWS        = array( 'recharge', 'unlock', 'wallet', 'redeem', 'vip', 'referral', 'admin', 'bell' );
 	/** Each view's tallest first screen at 390 px (as widget/src/reserve.ts), reserved so the page does not move as it mounts. */
-	const MIN_HEIGHT_PX = array( 'recharge' => 624, 'unlock' => 272, 'wallet' => 496, 'redeem' => 440, 'vip' => 440, 'referral' => 720, 'admin' => 480 );
+	const MIN_HEIGHT_PX = array( 'recharge' => 624, 'unlock' => 272, 'wallet' => 496, 'redeem' => 440, 'vip' => 440, 'referral' => 720, 'admin' => 480, 'bell' => 28 );
 
 	public static function register(): void {
 		add_filter( 'script_loader_tag', array( __CLASS__, 'async_tag' ), 10, 2 );
@@ -30,6 +30,14 @@ final class Goldcoin_Widget {
 
 	/** Visitors get the small bundle; the admin view ships in its own bundle so they never download it. */
 	public static function enqueue( bool $admin ): void {
+		// goldcoin-admin.js carries every visitor view (the admin bar's bell included): a page that loads it gets no
+		// goldcoin.js, since whichever of the two runs first defines the element, and goldcoin.js has no admin view.
+		if ( ! $admin && wp_script_is( self::ADMIN_HANDLE, 'enqueued' ) ) {
+			return;
+		}
+		if ( $admin ) {
+			wp_dequeue_script( self::HANDLE );
+		}
 		$handle = $admin ? self::ADMIN_HANDLE : self::HANDLE;
 		if ( ! wp_script_is( $handle, 'registered' ) ) {
 			$url = $admin ? Goldcoin_Settings::admin_widget_url() : Goldcoin_Settings::widget_url();
@@ -71,9 +79,10 @@ final class Goldcoin_Widget {
 
 	/**
 	 * The element for the current user; the caller has checked that someone is logged in. $extra adds attributes
-	 * (premium-url: where the unlock view fetches the post's premium parts once bought).
+	 * (premium-url: where the unlock view fetches the post's premium parts once bought; return-url: where the recharge
+	 * view's "go to premium content" leads). $place 'admin-bar': the bell in the admin bar, styled for its dark bar.
 	 */
-	public static function element( string $view, int $post_id = 0, array $extra = array() ): string {
+	public static function element( string $view, int $post_id = 0, array $extra = array(), string $place = '' ): string {
 		if ( ! in_array( $view, self::VIEWS, true ) ) {
 			return '';
 		}
@@ -109,6 +118,7 @@ final class Goldcoin_Widget {
 				'attributes' => array_filter( $attributes, static fn ( string $value ): bool => '' !== $value ),
 				/** Filters the height reserved for a view before it mounts (px), so the page does not move. */
 				'min_height' => (int) apply_filters( 'goldcoin_widget_min_height', self::MIN_HEIGHT_PX[ $view ], $view ),
+				'place'      => $place,
 			)
 		);
 		if ( 'unlock' === $view ) {

@@ -33,6 +33,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 			<?php
 			Goldcoin_Settings::url_row( 'sidecar_url', 'GOLDCOIN_SIDECAR_URL', __( 'Sidecar URL', 'goldcoin' ), (string) $options['sidecar_url'], __( 'Where the Gold Coins service runs, e.g. https://coins.example.com', 'goldcoin' ) );
 			Goldcoin_Settings::url_row( 'widget_url', 'GOLDCOIN_WIDGET_URL', __( 'Widget script URL', 'goldcoin' ), (string) $options['widget_url'], __( 'Leave empty to use the script shipped with the plugin.', 'goldcoin' ) );
+			Goldcoin_Settings::url_row( 'premium_url', 'GOLDCOIN_PREMIUM_URL', __( 'Premium content URL', 'goldcoin' ), (string) $options['premium_url'], __( 'Where “Go to premium content” leads once a recharge on the recharge page is credited. Leave empty for the page the visitor came from.', 'goldcoin' ) );
 			?>
 			<tr>
 				<th scope="row"><?php esc_html_e( 'Prices', 'goldcoin' ); ?></th>

@@ -7,7 +7,7 @@ import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotent } from './idempotency.js';
 import { resolveBody } from './schemas/admin.js';
-import { adminPaymentJson } from './serialize.js';
+import { adminPaymentJson, memoJson } from './serialize.js';
 import { parseId, parseJson } from './validate.js';
 
 export function adminPaymentRoutes(deps: AppDeps) {
@@ -23,7 +23,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
   const detail = async (id: number) => {
     const found = await paymentDetail(deps.db, id);
     if (!found) throw notFound('payment_not_found', `no payment ${id}`);
-    return { ...found, payment: adminPaymentJson(found.payment) };
+    return { ...found, payment: adminPaymentJson(found.payment), ledger: found.ledger.map((e) => ({ ...e, ...memoJson(e) })) };
   };
 
   app.get('/payments/:id', async (c) => c.json(await detail(parseId(c.req.param('id'), 'payment id'))));

@@ -8,7 +8,7 @@ import { requireCap } from './auth.js';
 import type { AppEnv, RouteDeps } from './context.js';
 import { ApiError } from './errors.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
-import { adminPaymentJson, ledgerEntryJson } from './serialize.js';
+import { adminPaymentJson, ledgerEntryJson, memoJson } from './serialize.js';
 import { adjustmentBody, adminLedgerQuery, booksQuery, paymentsQuery, statsQuery } from './schemas/admin.js';
 import { parseJson, parseQuery } from './validate.js';
 
@@ -39,7 +39,7 @@ export function adminRoutes(deps: RouteDeps) {
       beforeId: q.cursor,
       limit: q.limit,
     });
-    return c.json({ entries: rows, next_cursor: nextCursor });
+    return c.json({ entries: rows.map((r) => ({ ...r, ...memoJson(r) })), next_cursor: nextCursor });
   });
 
   app.get('/stats', async (c) => {
@@ -75,7 +75,7 @@ export function adminRoutes(deps: RouteDeps) {
       idempotencyRef: `adjustment:${admin.id}:${key}`,
       actor: `admin:${admin.id}`,
       refType: 'adjustment',
-      memo: body.reason,
+      memo: { code: 'adjustment', params: { reason: body.reason }, text: body.reason },
     });
     if (!result.ok && result.code === 'insufficient_coins') {
       throw new ApiError(402, 'insufficient_coins', 'the adjustment would make the balance negative', {

@@ -4,13 +4,14 @@ import { readBalance } from '../ledger/ledger.js';
 import { activeMember } from '../membership/membership.js';
 import { issueDownload, type QuotaRefusal } from '../spending/downloads.js';
 import { attachmentFileName, quoteFor, readOffer, readPostInfo } from '../spending/prices.js';
+import { ownedPosts } from '../spending/purchases.js';
 import { findEntitlement, unlockPost } from '../spending/unlock.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotent } from './idempotency.js';
 import { rateLimit, rateLimited, windowLimit } from './rate-limit.js';
-import { unlockBody } from './schemas/posts.js';
-import { parseId, parseJson } from './validate.js';
+import { ownedPostsQuery, unlockBody } from './schemas/posts.js';
+import { parseId, parseJson, parseQuery } from './validate.js';
 
 const notForSale = () => notFound('post_not_for_sale', 'this post is not for sale');
 
@@ -18,6 +19,25 @@ export function postRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   const { db, config } = deps;
   const unlockLimit = windowLimit(deps, 'unlock');
+
+  app.get('/posts', async (c) => {
+    const q = parseQuery(c, ownedPostsQuery);
+    const page = await ownedPosts(db, c.get('user').id, q.cursor ? Number(q.cursor) : null, q.limit, deps.clock.now());
+    return c.json({
+      posts: page.posts.map((p) => ({
+        post_id: p.postId,
+        title: p.title,
+        url: `${config.wpHome}/?p=${p.postId}`,
+        file_name: p.fileName,
+        source: p.source,
+        price_coins: p.priceCoins,
+        since: p.since.toISOString(),
+        access_until: p.expiresAt?.toISOString() ?? null,
+        active: p.active,
+      })),
+      next_cursor: page.nextCursor,
+    });
+  });
 
   app.get('/posts/:postId', async (c) => {
     const postId = parseId(c.req.param('postId'), 'postId');

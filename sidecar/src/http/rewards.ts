@@ -4,7 +4,7 @@ import { readBalance } from '../ledger/ledger.js';
 import { membershipRole } from '../membership/membership.js';
 import { listRedemptions, listRewards, listRoleGrants, redeemReward, type Redemption } from '../spending/rewards.js';
 import { requireCap } from './auth.js';
-import type { AppDeps, AppEnv, RouteDeps } from './context.js';
+import type { AppEnv, RouteDeps } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
 import { rateLimit } from './rate-limit.js';
@@ -13,14 +13,20 @@ import { parseQuery } from './validate.js';
 
 const iso = (d: Date) => (d instanceof Date ? d.toISOString() : String(d));
 
-export function redemptionJson(r: Redemption) {
+/** titles: the catalog's reward titles by key, so a redemption is listed by its name, not its key. */
+export function redemptionJson(r: Redemption, titles: ReadonlyMap<string, string>) {
   return {
     id: r.id,
     reward_key: r.reward_key,
+    reward_title: titles.get(r.reward_key) ?? null,
     cost_coins: r.cost_coins,
     fulfilment: { type: r.fulfilment_type, value: r.fulfilment_value },
     created_at: iso(r.created_at),
   };
+}
+
+async function rewardTitles(deps: RouteDeps): Promise<Map<string, string>> {
+  return new Map((await deps.catalog.current()).rewards.map((r) => [r.key, r.title]));
 }
 
 export function rewardRoutes(deps: RouteDeps) {
@@ -48,8 +54,11 @@ export function rewardRoutes(deps: RouteDeps) {
 
   app.get('/rewards/redemptions', async (c) => {
     const q = parseQuery(c, rewardsPageQuery);
-    const page = await listRedemptions(db, { userId: c.get('user').id, beforeId: q.cursor ? Number(q.cursor) : null, limit: q.limit });
-    return c.json({ redemptions: page.redemptions.map(redemptionJson), next_cursor: page.nextCursor });
+    const [page, titles] = await Promise.all([
+      listRedemptions(db, { userId: c.get('user').id, beforeId: q.cursor ? Number(q.cursor) : null, limit: q.limit }),
+      rewardTitles(deps),
+    ]);
+    return c.json({ redemptions: page.redemptions.map((r) => redemptionJson(r, titles)), next_cursor: page.nextCursor });
   });
 
   app.get('/rewards/grants', async (c) => {
@@ -87,18 +96,19 @@ export function rewardRoutes(deps: RouteDeps) {
       throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for another reward');
     }
     if (!result.replayed) deps.metrics.coinMovements.inc({ kind: 'reward' });
-    return c.json({ redemption: redemptionJson(result.redemption), balance: result.balance }, 201);
+    return c.json({ redemption: redemptionJson(result.redemption, new Map([[reward.key, reward.title]])), balance: result.balance }, 201);
   });
 
   return app;
 }
 
 /** Mounted at /api/admin/redemptions: every user's redemptions with what was fulfilled (manage_options). */
-export function adminRedemptionRoutes(deps: AppDeps) {
+export function adminRedemptionRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
   app.use('*', requireCap('manage_options'));
   app.get('/', async (c) => {
     const q = parseQuery(c, adminRedemptionsQuery);
+    const titles = await rewardTitles(deps);
     const page = await listRedemptions(deps.db, {
       ...(q.user_id !== undefined ? { userId: q.user_id } : {}),
       ...(q.reward_key !== undefined ? { rewardKey: q.reward_key } : {}),
@@ -106,7 +116,7 @@ export function adminRedemptionRoutes(deps: AppDeps) {
       limit: q.limit,
     });
     return c.json({
-      redemptions: page.redemptions.map((r) => ({ ...redemptionJson(r), user_id: r.user_id })),
+      redemptions: page.redemptions.map((r) => ({ ...redemptionJson(r, titles), user_id: r.user_id })),
       next_cursor: page.nextCursor,
     });
   });

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { lastCompletedRecharge, ledgerPage } from '../ledger/history.js';
 import { readBalance } from '../ledger/ledger.js';
 import { activeMember } from '../membership/membership.js';
+import { unreadCount } from '../notify/inbox.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ledgerQuery } from './schemas/wallet.js';
 import { ledgerEntryJson } from './serialize.js';
@@ -15,11 +16,12 @@ export function walletRoutes(deps: AppDeps) {
 
   app.get('/wallet', async (c) => {
     const userId = c.get('user').id;
-    const [balance, last, page, member] = await Promise.all([
+    const [balance, last, page, member, unread] = await Promise.all([
       readBalance(deps.db, userId),
       lastCompletedRecharge(deps.db, userId),
       ledgerPage(deps.db, userId, null, RECENT_ENTRIES),
       activeMember(deps.db, userId, deps.clock.now()),
+      unreadCount(deps.db, userId),
     ]);
     return c.json({
       balance,
@@ -36,6 +38,7 @@ export function walletRoutes(deps: AppDeps) {
           }
         : null,
       recent: page.entries.map(ledgerEntryJson),
+      unread_notifications: unread,
       vip: member
         ? {
             tier_key: member.membership.tier_key,

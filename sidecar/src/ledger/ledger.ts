@@ -4,6 +4,7 @@ import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction, isDuplicateKey, RetryTransaction } from '../db/retry.js';
 import type { LedgerEntry, LedgerKind } from '../db/tables/coin-ledger.js';
 import type { Database } from '../db/types.js';
+import { memoColumns, type Memo } from './memo.js';
 
 export const MAX_COINS_PER_MOVEMENT = 1_000_000_000;
 
@@ -17,7 +18,8 @@ export interface Movement {
   actor: string;
   refType?: string;
   refId?: string;
-  memo?: string;
+  /** What the movement is for: a code rendered in the reader's language, with an English text for admins. */
+  memo?: Memo;
 }
 
 export type MovementResult =
@@ -46,14 +48,15 @@ function assertMovement(m: Movement): void {
 export async function applyMovementInTx(trx: Transaction<Database>, m: Movement): Promise<MovementResult> {
   assertMovement(m);
   const delta = m.deltaCoins;
+  const memo = memoColumns(m.memo);
   for (let pass = 1; pass <= 2; pass++) {
     let inserted;
     try {
       inserted = await sql`
         INSERT INTO ${sql.table('coin_ledger')}
-          (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo)
+          (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo, memo_code, memo_params)
         SELECT user_id, ${delta}, total_coins + ${delta}, ${m.kind}, ${m.refType ?? null}, ${m.refId ?? null},
-               ${m.idempotencyRef}, ${m.actor}, ${m.memo ?? null}
+               ${m.idempotencyRef}, ${m.actor}, ${memo.memo}, ${memo.memo_code}, ${memo.memo_params}
         FROM ${sql.table('user_wallet')}
         WHERE user_id = ${m.userId} AND total_coins + ${delta} >= 0
         FOR UPDATE`.execute(trx);
@@ -80,7 +83,7 @@ export async function applyMovementInTx(trx: Transaction<Database>, m: Movement)
           ref_id: m.refId ?? null,
           idempotency_ref: m.idempotencyRef,
           actor: m.actor,
-          memo: m.memo ?? null,
+          ...memo,
           created_at: new Date(),
         },
         balance,

@@ -90,7 +90,7 @@ export async function buyTier(
         actor: `user:${userId}`,
         refType: 'vip_tier',
         refId: tier.key,
-        memo: tier.title.slice(0, 200),
+        memo: { code: 'vip', params: { title: tier.title }, text: tier.title },
       });
       if (!debit.ok) {
         if (debit.code === 'insufficient_coins') {

@@ -40,6 +40,15 @@ function failureReason(v: unknown, locale: 'en' | 'zh'): string | null {
   return typeof v === 'string' && Object.hasOwn(FAILURE_REASONS, v) ? FAILURE_REASONS[v]![locale] : null;
 }
 
+/** The code or link a redemption handed over, as a sentence of its own ('' when it handed over neither). */
+function handedOver(d: NotificationData, locale: 'en' | 'zh'): string {
+  const value = typeof d['fulfilment_value'] === 'string' ? d['fulfilment_value'].trim().slice(0, 500) : '';
+  if (!value) return '';
+  if (d['fulfilment_type'] === 'code') return locale === 'en' ? ` Your code: ${value}.` : `兑换码：${value}。`;
+  if (d['fulfilment_type'] === 'link') return locale === 'en' ? ` Your link: ${value}` : `链接：${value} `;
+  return '';
+}
+
 /** Which recharge: its coins when known, else its number. */
 function enRecharge(d: NotificationData): string {
   const coins = int(d['coins']);
@@ -101,7 +110,7 @@ function en(kind: NotificationKind, d: NotificationData): RenderedMessage {
     case 'reward_redeemed': {
       const name = text(d['reward_name']) ?? text(d['reward_key']);
       const what = name ? `“${name}”` : 'a reward';
-      return { title: 'Reward redeemed', body: `You redeemed ${what}${coins === null ? '' : ` for ${enCoins(coins)}`}.${balanceLine}` };
+      return { title: 'Reward redeemed', body: `You redeemed ${what}${coins === null ? '' : ` for ${enCoins(coins)}`}.${handedOver(d, 'en')}${balanceLine}` };
     }
     case 'referral_earned': {
       const who = text(d['referred_name']);
@@ -162,7 +171,7 @@ function zh(kind: NotificationKind, d: NotificationData): RenderedMessage {
     case 'reward_redeemed': {
       const name = text(d['reward_name']) ?? text(d['reward_key']);
       const what = name ? `「${name}」` : '奖励';
-      return { title: '奖励已兑换', body: `您已${coins === null ? '' : `使用 ${zhCoins(coins)} `}兑换${what}。${balanceLine}` };
+      return { title: '奖励已兑换', body: `您已${coins === null ? '' : `使用 ${zhCoins(coins)} `}兑换${what}。${handedOver(d, 'zh')}${balanceLine}` };
     }
     case 'referral_earned': {
       const who = text(d['referred_name']);

@@ -9,6 +9,7 @@ import type { ResolutionAction } from '../db/tables/payment-resolutions.js';
 import type { RechargeStatus, RechargeTransactionsTable } from '../db/tables/recharge-transactions.js';
 import type { Database } from '../db/types.js';
 import { applyMovementInTx } from '../ledger/ledger.js';
+import { rechargeMemo } from '../ledger/memo.js';
 import { enqueueNotification } from '../notify/outbox.js';
 import { awardReferralOnRechargeCompleted } from '../referrals/referrals.js';
 import { bonusForTiers, parseTiers, type BonusTier } from './bonus-tiers.js';
@@ -339,13 +340,12 @@ async function creditRecharge(step: WriteStep, provider: string, txnId: string, 
   const { trx, row, resolution } = step;
   const actor = resolution ? resolution.actor : `provider:${provider}`;
   const common = { userId: row.user_id, actor, refType: 'recharge', refId: String(row.id) };
-  const memo = decision.underpaid ? 'recharge (underpaid: credited in proportion)' : 'recharge';
   const credit = await applyMovementInTx(trx, {
     ...common,
     deltaCoins: decision.coinsCredited,
     kind: 'recharge',
     idempotencyRef: rechargeLedgerRef(provider, txnId),
-    memo: resolution ? `${memo}, resolved: ${resolution.reason}`.slice(0, 255) : memo,
+    memo: rechargeMemo(decision.underpaid, resolution ? resolution.reason : null),
   });
   if (!credit.ok) throw new Error(`recharge ${row.id}: ledger refused the credit (${credit.code})`);
   if (decision.bonusCredited <= 0) return;
@@ -354,7 +354,7 @@ async function creditRecharge(step: WriteStep, provider: string, txnId: string, 
     deltaCoins: decision.bonusCredited,
     kind: 'bonus',
     idempotencyRef: bonusLedgerRef(provider, txnId),
-    memo: 'recharge bonus',
+    memo: { code: 'recharge_bonus', text: 'recharge bonus' },
   });
   if (!bonus.ok) throw new Error(`recharge ${row.id}: ledger refused the bonus (${bonus.code})`);
 }

@@ -2,6 +2,7 @@
 // erasure does to it. A new domain that stores something about a user adds one entry to PARTS.
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
+import { parseMemoParams } from '../ledger/memo.js';
 import { anonymiseBody, ERASED, withoutEmails } from './scrub.js';
 
 /** A label in English and Simplified Chinese, chosen by the request's locale. */
@@ -88,12 +89,23 @@ const ledger: PrivacyPart = {
       ],
     }));
   },
-  // Amounts and balances stay (the books); an email an administrator typed into a memo does not.
+  // Amounts and balances stay (the books); an email an administrator typed into a memo does not, nor its copy among the
+  // memo's parameters (the reason the widget shows).
   async erase(db, s) {
-    const rows = await db.selectFrom('coin_ledger').select(['id', 'memo']).where('user_id', '=', s.userId).where('memo', 'like', '%@%').execute();
+    const rows = await db
+      .selectFrom('coin_ledger')
+      .select(['id', 'memo', 'memo_params'])
+      .where('user_id', '=', s.userId)
+      .where((e) => e.or([e('memo', 'like', '%@%'), e('memo_params', 'like', '%@%')]))
+      .execute();
     for (const r of rows) {
-      const memo = withoutEmails(r.memo ?? '', s.emails);
-      if (memo !== r.memo) await db.updateTable('coin_ledger').set({ memo }).where('id', '=', r.id).execute();
+      const memo = r.memo === null ? null : withoutEmails(r.memo, s.emails);
+      const params = parseMemoParams(r.memo_params);
+      const cleaned = params && Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? withoutEmails(v, s.emails) : v]));
+      const memoParams = cleaned ? JSON.stringify(cleaned) : r.memo_params;
+      if (memo !== r.memo || memoParams !== r.memo_params) {
+        await db.updateTable('coin_ledger').set({ memo, memo_params: memoParams }).where('id', '=', r.id).execute();
+      }
     }
     return kept(await ledger.count(db, s), BOOKS);
   },

@@ -87,7 +87,11 @@ export async function awardReferralOnRechargeCompleted(
     actor: REFERRAL_ACTOR,
     refType: 'referee',
     refId: String(r.refereeUserId),
-    memo: `referral reward for user ${r.refereeUserId}'s first recharge`,
+    memo: {
+      code: 'referral_reward',
+      params: { referee_user_id: r.refereeUserId },
+      text: `referral reward for user ${r.refereeUserId}'s first recharge`,
+    },
   });
   const referee = await trx.selectFrom('users').select('display_name').where('ID', '=', r.refereeUserId).executeTakeFirst();
   await enqueueNotification(trx, {

@@ -105,7 +105,7 @@ export async function redeemReward(
         actor: `user:${userId}`,
         refType: 'reward',
         refId: String(redemptionId),
-        memo: reward.title.slice(0, 200),
+        memo: { code: 'reward', params: { title: reward.title }, text: reward.title },
       });
       if (!debit.ok) {
         if (debit.code === 'insufficient_coins') {
@@ -131,7 +131,14 @@ export async function redeemReward(
         userId,
         kind: 'reward_redeemed',
         dedupeKey: ref,
-        data: { reward_key: reward.key, reward_name: reward.title, coins: reward.costCoins, balance: debit.balance },
+        // A code or link is repeated in the notification (and its email), so it is found again without the wallet.
+        data: {
+          reward_key: reward.key,
+          reward_name: reward.title,
+          coins: reward.costCoins,
+          balance: debit.balance,
+          ...(reward.fulfilment === 'code' || reward.fulfilment === 'link' ? { fulfilment_type: reward.fulfilment, fulfilment_value: value } : {}),
+        },
         ...(req.locale ? { locale: req.locale } : {}),
       });
       const redemption = await trx.selectFrom('reward_redemptions').selectAll().where('id', '=', redemptionId).executeTakeFirstOrThrow();

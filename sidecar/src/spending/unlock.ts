@@ -144,7 +144,7 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
       return renewEntitlement(trx, req, offer, terms, held);
     }
     if (terms.priceCoins === 0) return { ok: true, chargedCoins: 0, balance: await readBalance(trx, userId), authorShareCoins: 0, accessUntil: terms.expiresAt };
-    const memo = offer.title.slice(0, MAX_MEMO_CHARS);
+    const title = offer.title.slice(0, MAX_MEMO_CHARS);
     const debit = await applyMovementInTx(trx, {
       userId,
       deltaCoins: -terms.priceCoins,
@@ -153,7 +153,7 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
       actor: `user:${userId}`,
       refType: 'post',
       refId: String(postId),
-      memo,
+      memo: { code: 'post_unlock', params: { title, post_id: postId }, text: title },
     });
     if (!debit.ok) {
       // The entitlement was deleted by hand after the user paid, and the price changed since (a conflicting
@@ -173,8 +173,8 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
     }
     // A replayed debit means the user paid before (the entitlement was removed since): restore, charge nothing.
     if (debit.replayed) return restoreEntitlement(trx, userId, postId, debit.entry, terms.expiresAt);
-    const shareCoins = await payAuthorShare(trx, req, offer, terms.priceCoins, memo, '');
-    await notifyUnlock(trx, req, ref, memo, terms.priceCoins, debit.balance);
+    const shareCoins = await payAuthorShare(trx, req, offer, terms.priceCoins, title, '');
+    await notifyUnlock(trx, req, ref, title, terms.priceCoins, debit.balance);
     return { ok: true, chargedCoins: terms.priceCoins, balance: debit.balance, authorShareCoins: shareCoins, accessUntil: terms.expiresAt };
   });
   if (outcome === ALREADY_UNLOCKED) return alreadyUnlocked(db, userId, postId);
@@ -190,7 +190,7 @@ async function renewEntitlement(trx: Transaction<Database>, req: UnlockRequest, 
   let charged = 0;
   let shareCoins = 0;
   if (terms.priceCoins > 0) {
-    const memo = offer.title.slice(0, MAX_MEMO_CHARS);
+    const title = offer.title.slice(0, MAX_MEMO_CHARS);
     const debit = await applyMovementInTx(trx, {
       userId,
       deltaCoins: -terms.priceCoins,
@@ -199,7 +199,7 @@ async function renewEntitlement(trx: Transaction<Database>, req: UnlockRequest, 
       actor: `user:${userId}`,
       refType: 'post',
       refId: String(postId),
-      memo,
+      memo: { code: 'post_unlock', params: { title, post_id: postId }, text: title },
     });
     if (!debit.ok) {
       if (debit.code === 'insufficient_coins') {
@@ -210,8 +210,8 @@ async function renewEntitlement(trx: Transaction<Database>, req: UnlockRequest, 
     balance = debit.balance;
     if (!debit.replayed) {
       charged = terms.priceCoins;
-      shareCoins = await payAuthorShare(trx, req, offer, terms.priceCoins, memo, suffix);
-      await notifyUnlock(trx, req, ref, memo, terms.priceCoins, debit.balance);
+      shareCoins = await payAuthorShare(trx, req, offer, terms.priceCoins, title, suffix);
+      await notifyUnlock(trx, req, ref, title, terms.priceCoins, debit.balance);
     }
   } else {
     balance = await readBalance(trx, userId);
@@ -230,12 +230,12 @@ async function renewEntitlement(trx: Transaction<Database>, req: UnlockRequest, 
   return { ok: true, chargedCoins: charged, balance, authorShareCoins: shareCoins, accessUntil: terms.expiresAt };
 }
 
-async function notifyUnlock(trx: Transaction<Database>, req: UnlockRequest, ref: string, memo: string, coins: number, balance: number) {
+async function notifyUnlock(trx: Transaction<Database>, req: UnlockRequest, ref: string, title: string, coins: number, balance: number) {
   await enqueueNotification(trx, {
     userId: req.userId,
     kind: 'unlock',
     dedupeKey: ref,
-    data: { post_id: req.postId, title: memo, post_title: memo, coins, balance },
+    data: { post_id: req.postId, title, post_title: title, coins, balance },
     ...(req.locale ? { locale: req.locale } : {}),
   });
 }
@@ -246,7 +246,7 @@ async function payAuthorShare(
   req: UnlockRequest,
   offer: { authorId: number },
   priceCoins: number,
-  memo: string,
+  title: string,
   suffix: string,
 ): Promise<number> {
   const { userId, postId } = req;
@@ -261,7 +261,7 @@ async function payAuthorShare(
     actor: `user:${userId}`,
     refType: 'post',
     refId: String(postId),
-    memo,
+    memo: { code: 'author_share', params: { title, post_id: postId }, text: title },
   });
   if (!share.ok) throw new Error(`author share reference for ${unlockLedgerRef(userId, postId)} is held by another movement`);
   return shareCoins;

@@ -13,6 +13,7 @@ export const paymentStrings: Record<string, [string, string]> = {
   checkout: ['CoinPayments checkout', 'CoinPayments 收银台'],
   credited: ['{n} gold coins credited', '已到账 {n} 金币'],
   back: ['Back to the content', '返回内容'],
+  premium: ['Go to premium content', '前往付费内容'],
   failed: ['Payment failed.', '支付失败。'],
   again: ['Start a new payment', '重新发起支付'],
 };

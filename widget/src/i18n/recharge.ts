@@ -7,4 +7,7 @@ export const rechargeStrings: Record<string, [string, string]> = {
   other: ['Other coins', '其他币种'],
   network: ['Network', '网络'],
   get: ['You get', '到账'],
+  // Errors only a recharge meets: here rather than in every view's language file.
+  e_daily_limit_exceeded: ['Daily recharge limit reached.', '已达今日充值上限。'],
+  e_provider_unavailable: ['Payment provider unavailable: try again soon.', '支付服务不可用，请稍后再试。'],
 };

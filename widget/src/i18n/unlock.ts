@@ -17,4 +17,8 @@ export const unlockStrings: Record<string, [string, string]> = {
   e_vip_required: ['Only VIP members can unlock this post.', '仅 VIP 会员可解锁此内容。'],
   e_download_limit_reached: ['You have used every download of this purchase.', '本次购买的下载次数已用完。'],
   e_daily_download_limit_reached: ['Daily VIP download limit reached: one frees up within 24 hours.', 'VIP 每日下载次数已用完，24 小时内将恢复。'],
+  // Errors only this view meets: here rather than in every view's language file.
+  e_post_not_for_sale: ['Not for sale.', '该内容不出售。'],
+  e_not_unlocked: ['Unlock it first.', '请先解锁。'],
+  e_no_file: ['This post has no file to download yet.', '该内容暂无可下载的文件。'],
 };

@@ -30,6 +30,8 @@ function PaymentView({ r: first, onDone, onRestart }: { r: Recharge; onDone?: ((
   const now = useNow();
   const [r, setR] = useState(first);
   const [balance, setBalance] = useState<number>();
+  // Where "go to premium content" leads on the standalone recharge page: the plugin prints it on the element (return-url).
+  const [ret, setRet] = useState<string | null>(null);
 
   useEffect(() => {
     const stop = new AbortController();
@@ -58,7 +60,7 @@ function PaymentView({ r: first, onDone, onRestart }: { r: Recharge; onDone?: ((
   return (
     <Card title={done ? undefined : t('send')} focus>
       {done ? (
-        <div class="done">
+        <div class="done" ref={(el) => void (el && setRet((el.getRootNode() as ShadowRoot).host?.getAttribute('return-url') ?? null))}>
           <div class="tick" aria-hidden="true">✓</div>
           <h2 tabIndex={-1} ref={grab}>
             {message}
@@ -68,9 +70,15 @@ function PaymentView({ r: first, onDone, onRestart }: { r: Recharge; onDone?: ((
               {t('balance')}: <Coin n={balance} />
             </p>
           )}
-          <button type="button" class="btn" onClick={onDone ?? onRestart}>
-            {onDone ? t('back') : t('recharge')}
-          </button>
+          {onDone || !ret ? (
+            <button type="button" class="btn" onClick={onDone ?? onRestart}>
+              {onDone ? t('back') : t('recharge')}
+            </button>
+          ) : (
+            <a class="btn" href={ret}>
+              {t('premium')}
+            </a>
+          )}
         </div>
       ) : (
         <>

@@ -1,8 +1,9 @@
-// Wallet: the balance, the paged coin history and the in-site notifications.
+// Wallet: the balance, the paged coin history, and tabs for my payments, what I bought and the in-site notifications.
+import type { VNode } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ApiError, LedgerEntry, Notification, Wallet as WalletT } from '../api.js';
+import type { ApiError, LedgerEntry, Wallet as WalletT } from '../api.js';
 import { walletStrings } from '../i18n/wallet.js';
-import { Card, Coin, ErrorBox, lazy, useCtx, useLoad, useSubmit, useT, Wait, withStrings } from '../ui.js';
+import { Card, Coin, ErrorBox, lazy, useCtx, useLoad, useT, Wait, withStrings, type T } from '../ui.js';
 import css from './wallet.css?inline';
 
 /** Rows per page of each list: the first screen stays about as tall as the space the page reserved for it. */
@@ -49,73 +50,48 @@ export function More({ list }: { list: { more: (() => unknown) | null; busy?: bo
   );
 }
 
+/** A ledger row's memo in the reader's language: its code's text, else its title or reason as written; a row without a code, its stored text. */
+function memo(t: T, e: LedgerEntry): string | null {
+  const p = e.memo_params ?? {};
+  return e.memo_code ? t(`m_${e.memo_code}`, p) || String(p['title'] ?? p['reason'] ?? '') : e.memo;
+}
+
 export function History({ rows, admin }: { rows: LedgerEntry[]; admin?: boolean }) {
   const t = useT();
   const { lang } = useCtx();
   return rows.length ? (
     <ul>
-      {rows.map((e) => (
-        <li key={e.id}>
-          <span>
-            <b>{t(`k_${e.kind}`) || e.kind}</b>
-            {admin && ` · #${e.user_id}`}
-            {e.memo && <span class="mu"> · {e.memo}</span>}
-            <br />
-            <small class="mu">{date(e.created_at, lang)}</small>
-          </span>
-          <b class={e.delta_coins > 0 ? 'plus' : ''}>
-            {e.delta_coins > 0 ? '+' : ''}
-            {e.delta_coins}
-          </b>
-        </li>
-      ))}
+      {rows.map((e) => {
+        const m = memo(t, e);
+        return (
+          <li key={e.id}>
+            <span>
+              <b>{t(`k_${e.kind}`) || e.kind}</b>
+              {admin && ` · #${e.user_id}`}
+              {m && <span class="mu"> · {m}</span>}
+              <br />
+              <small class="mu">{date(e.created_at, lang)}</small>
+            </span>
+            <b class={e.delta_coins > 0 ? 'plus' : ''}>
+              {e.delta_coins > 0 ? '+' : ''}
+              {e.delta_coins}
+            </b>
+          </li>
+        );
+      })}
     </ul>
   ) : (
     <p class="mu">{t('none')}</p>
   );
 }
 
-type Paged<R> = ReturnType<typeof usePaged<R>>;
+export type Paged<R> = ReturnType<typeof usePaged<R>>;
+/** Replaces the wallet with another screen (a recharge, a reopened payment), or with null brings the wallet back. */
+export type Go = (screen: VNode | null) => void;
 
-function Notes({ list }: { list: Paged<Notification> }) {
-  const t = useT();
-  const { api, lang } = useCtx();
-  const mark = useSubmit();
-  const unread = Number(list.last?.['unread_count'] ?? 0);
-  return (
-    <Card
-      title={t('notes')}
-      aside={
-        !!unread && (
-          <button type="button" class="ln" disabled={mark.busy} onClick={() => mark.run(1, () => api.post('/api/notifications/read', { all: true })).then(list.reload)}>
-            {t('read')} ({unread})
-          </button>
-        )
-      }
-    >
-      <ErrorBox error={mark.error} />
-      {list.rows.length ? (
-        <ul>
-          {list.rows.map((x) => (
-            <li key={x.id}>
-              <span>
-                {!x.read_at && <span class="dot" aria-hidden="true" />}
-                <b>{x.title}</b>
-                <br />
-                {x.body}
-                <br />
-                <small class="mu">{date(x.created_at, lang)}</small>
-              </span>
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <p class="mu">{t('none')}</p>
-      )}
-      <More list={list} />
-    </Card>
-  );
-}
+// The tabs after the first are fetched when opened, so the wallet's first load carries only the balance and history.
+const tab = (name: 'Payments' | 'Bought' | 'Notes') => lazy(() => import('./WalletTabs.js').then((m) => m[name]));
+const TABS = { payments: tab('Payments'), bought: tab('Bought'), notes: tab('Notes') };
 
 function WalletView() {
   const t = useT();
@@ -123,11 +99,14 @@ function WalletView() {
   const m = w.data?.vip;
   const { lang } = useCtx();
   const history = usePaged<LedgerEntry>(`/api/ledger?limit=${PAGE_ROWS}`, 'entries');
-  const notes = usePaged<Notification>(`/api/notifications?limit=${PAGE_ROWS}`, 'notifications');
-  const [recharging, setRecharging] = useState(false);
-  if (recharging) return <Recharge onCancel={() => setRecharging(false)} />;
-  // The three cards appear together once their first answers are in: filled one by one, each would push the next down.
-  const waiting = !(w.data || w.error) || [history, notes].some((l) => l.next === undefined && !l.error);
+  const [open, setOpen] = useState<'history' | keyof typeof TABS>('history');
+  const [screen, go] = useState<VNode | null>(null);
+  if (screen) return screen;
+  // The cards appear together once their first answers are in: filled one by one, each would push the next down.
+  const waiting = !(w.data || w.error) || (history.next === undefined && !history.error);
+  // The unread count comes with the wallet; the notifications themselves with their tab.
+  const n = w.data?.unread_notifications;
+  const Tab = open != 'history' && TABS[open];
   return (
     <>
       {waiting ? (
@@ -145,16 +124,29 @@ function WalletView() {
                 {/* No words to translate: the owner's tier title and a date in the reader's format. */}
                 {m && <p class="ok">VIP {m.tier} {m.expires_at && '→ ' + date(m.expires_at, lang)}</p>}
               </div>
-              <button type="button" class="btn" onClick={() => setRecharging(true)}>
+              <button type="button" class="btn" onClick={() => go(<Recharge onCancel={() => go(null)} />)}>
                 {t('recharge')}
               </button>
             </div>
           </Card>
-          <Card title={t('history')}>
-            <History rows={history.rows} />
-            <More list={history} />
-          </Card>
-          <Notes list={notes} />
+          <section class="c">
+            <div class="wt" role="tablist">
+              {(['history', 'payments', 'bought', 'notes'] as const).map((k) => (
+                <button type="button" role="tab" aria-selected={open == k} class={open == k ? 'ln on' : 'ln'} onClick={() => setOpen(k)}>
+                  {t(k)}
+                  {k == 'notes' && !!n && ` (${n})`}
+                </button>
+              ))}
+            </div>
+            {Tab ? (
+              <Tab go={go} vip={w.data?.vip ?? null} onRead={w.reload} />
+            ) : (
+              <>
+                <History rows={history.rows} />
+                <More list={history} />
+              </>
+            )}
+          </section>
         </>
       )}
       <style>{css}</style>

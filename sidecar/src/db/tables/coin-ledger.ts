@@ -1,6 +1,6 @@
 // coin_ledger: every coin movement, one row each, unique by idempotency_ref.
 import type { Insertable, Selectable } from 'kysely';
-import type { CreatedAt, Generated } from '../columns.js';
+import type { CreatedAt, Defaulted, Generated } from '../columns.js';
 
 export type LedgerKind =
   | 'recharge'
@@ -22,7 +22,11 @@ export interface CoinLedgerTable {
   ref_id: string | null;
   idempotency_ref: string;
   actor: string;
+  /** English text for admins and exports; the widget renders memo_code with memo_params in the reader's language. */
   memo: string | null;
+  memo_code: Defaulted<string | null>;
+  /** A JSON object of the memo's parameters (titles, ids, reasons). */
+  memo_params: Defaulted<string | null>;
   created_at: CreatedAt;
 }
 

@@ -1,5 +1,6 @@
 // Shapes shared by every resource (ids, cursors, the error body) and the route entry each resource lists.
 import { z } from 'zod';
+import { MEMO_CODES } from '../../ledger/memo.js';
 
 export const idText = z.string().regex(/^[1-9][0-9]{0,15}$/, 'a positive integer');
 export const cursorText = z.string().regex(/^[1-9][0-9]{0,15}$/, 'an id from next_cursor');
@@ -27,7 +28,9 @@ export const ledgerEntry = z.object({
   kind: z.string(),
   ref_type: z.string().nullable(),
   ref_id: z.string().nullable(),
-  memo: z.string().nullable(),
+  memo: z.string().nullable().describe('English text for people reading the books; the widget shows memo_code instead'),
+  memo_code: z.enum(MEMO_CODES).nullable().describe("what the movement is for, rendered in the reader's language; null on rows that carry none"),
+  memo_params: z.record(z.string(), z.union([z.string(), z.number()])).nullable().describe('what fills the message: a title, a reason, a user id'),
   created_at: dateTime,
 });
 

@@ -1,6 +1,7 @@
 // /api/posts/:postId: a post's price and unlock state, unlocking it with coins, and its protected download.
 import { z } from 'zod';
-import { coins, dateTime, fails, idParams, ok, type RouteSpec } from './common.js';
+import { MAX_OWNED_PAGE } from '../../spending/purchases.js';
+import { coins, dateTime, fails, idParams, nextCursor, ok, pageQuery, type RouteSpec } from './common.js';
 
 export const post = z.object({
   post_id: z.number().int(),
@@ -26,6 +27,23 @@ export const unlocked = z.object({
 export const unlockBody = z.object({
   expected_price_coins: coins.nonnegative().optional().describe('The price the buyer was shown (0 for a post free to them, e.g. free for VIP); a higher current price is refused with 409 price_changed'),
 });
+export const ownedPostsQuery = pageQuery(MAX_OWNED_PAGE);
+export const ownedPosts = z.object({
+  posts: z.array(
+    z.object({
+      post_id: z.number().int(),
+      title: z.string().nullable().describe('null when the post is gone from WordPress'),
+      url: z.string().describe("the post's address on the site (WordPress redirects it to the permalink)"),
+      file_name: z.string().nullable().describe('the EA file POST /api/posts/{postId}/download hands out; null = none'),
+      source: z.enum(['unlock', 'reward', 'vip']),
+      price_coins: coins,
+      since: dateTime,
+      access_until: dateTime.nullable().describe('null = for good'),
+      active: z.boolean().describe('false once a time-limited access or the VIP membership it came with ended'),
+    }),
+  ),
+  next_cursor: nextCursor,
+});
 export const download = z.object({ url: z.string(), expires_at: dateTime, file_name: z.string() });
 
 const postId = idParams('postId');
@@ -33,6 +51,14 @@ const badId = fails('Bad post id', 'invalid_id');
 const notForSale = fails('Unpublished, unpriced or not a post', 'post_not_for_sale');
 
 export const postRoutes: RouteSpec[] = [
+  {
+    method: 'get',
+    path: '/api/posts',
+    summary: 'The posts the user bought, redeemed or unlocked through VIP, newest first, with their files',
+    auth: 'user',
+    query: ownedPostsQuery,
+    responses: { 200: ok('A page of posts', ownedPosts), 400: fails('Bad cursor or limit', 'invalid_query') },
+  },
   {
     method: 'get',
     path: '/api/posts/:postId',

@@ -29,6 +29,7 @@ export const rewardList = z.object({
 export const redemption = z.object({
   id: z.number().int(),
   reward_key: z.string(),
+  reward_title: z.string().nullable().describe("the reward's title in the catalog; null once it left the catalog"),
   cost_coins: coins,
   fulfilment: z.object({ type: fulfilmentType, value: z.string() }),
   created_at: dateTime,
