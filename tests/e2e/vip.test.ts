@@ -1,6 +1,10 @@
-// A VIP membership bought in a real WordPress and Chromium: [goldcoin_vip], then a "free for VIP" post unlocked for nothing, and the tier's role.
+// A VIP membership bought in a real WordPress and Chromium: [goldcoin_vip], then a "free for VIP" post unlocked for nothing, and the tier's role;
+// then both clocks (the sidecar's injected one, WordPress's through libfaketime) moved past the membership's end: the
+// free unlock refused, the post locked again, the role taken away.
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +14,7 @@ import { seedTiers } from '../../sidecar/src/membership/tiers.js';
 import { buildTestApp } from '../support/app.js';
 import { buildWidget, launchBrowser, logInToWordPress } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
+import { movableClock } from '../support/payments.js';
 import { setPostMeta } from '../support/wp-content.js';
 import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
 
@@ -30,6 +35,17 @@ let browser: Browser;
 let readerId: number;
 let vipPageId: number;
 let freePostId: number;
+let clockDir: string;
+/** The sidecar's clock; WordPress's follows it through the offset file (see moveClocks). */
+const clock = movableClock();
+let offsetS = 0;
+
+/** Moves the sidecar's clock and WordPress's by the same amount, forward only. */
+async function moveClocks(byMs: number): Promise<void> {
+  clock.advance(byMs);
+  offsetS += Math.ceil(byMs / 1000);
+  await writeFile(join(clockDir, 'offset'), `+${offsetS}\n`);
+}
 
 async function loggedIn(login: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
@@ -55,7 +71,9 @@ beforeAll(async () => {
   await createEmptyDatabase(dbName);
   const sidecarPort = await freePort();
   const sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
-  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, widgetDir });
+  clockDir = await mkdtemp(join(tmpdir(), 'goldcoin-vip-clock-'));
+  await writeFile(join(clockDir, 'offset'), '+0\n');
+  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, widgetDir, clockOffsetFile: join(clockDir, 'offset') });
   tdb = await sidecarDatabase(dbName);
   const { app, config } = buildTestApp(tdb, {
     env: {
@@ -65,6 +83,7 @@ beforeAll(async () => {
       GOLDCOIN_JWT_SECRET: SECRET,
       VIP_TIERS: `monthly:30:200:${ROLE},lifetime:0:5000`,
     },
+    clock,
   });
   await seedTiers(tdb.db, config.vip.seedTiers);
   await new Promise<void>((resolve) => {
@@ -89,6 +108,7 @@ afterAll(async () => {
   if (tdb) await tdb.drop();
   else if (dbName) await dropDatabase(dbName);
   if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
+  if (clockDir) await rm(clockDir, { recursive: true, force: true });
 });
 
 describe('VIP in a real WordPress', () => {
@@ -129,6 +149,45 @@ describe('VIP in a real WordPress', () => {
       { op: 'user_roles', login: READER.login },
     ]);
     expect(roles.roles.sort()).toEqual([ROLE, 'subscriber']);
+    expect((await checkInvariants(tdb.db, [readerId])).problems).toEqual([]);
+  });
+  it('once the membership has ended, the free unlock is refused, the post is locked again and the role is taken away', async () => {
+    const membership = await tdb.db.selectFrom('vip_memberships').selectAll().where('user_id', '=', readerId).executeTakeFirstOrThrow();
+    // Both clocks a minute past the end: the sidecar's injected one, and WordPress's, which mints the tokens.
+    await moveClocks(membership.expires_at!.getTime() - clock.now().getTime() + 60_000);
+    const [{ token }] = (await wp.setup<{ token: string }[]>([{ op: 'token', login: READER.login, post: freePostId }])) as [{ token: string }];
+    const iat = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iat: number }).iat;
+    expect(Math.abs(iat * 1000 - clock.now().getTime())).toBeLessThan(30_000);
+
+    const sidecarUrl = `http://127.0.0.1:${(sidecar.address() as { port: number }).port}`;
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${sidecarUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...init.headers } });
+    const post = (await (await api(`/api/posts/${freePostId}`)).json()) as { unlocked: boolean; your_price_coins: number | null };
+    expect([post.unlocked, post.your_price_coins]).toEqual([false, 50]);
+    // The widget's "unlock free with VIP", sent now: refused, nothing charged.
+    const free = await api(`/api/posts/${freePostId}/unlock`, { method: 'POST', headers: { 'Idempotency-Key': randomBytes(8).toString('hex') }, body: JSON.stringify({ expected_price_coins: 0 }) });
+    expect(free.status).toBe(409);
+    expect(((await free.json()) as { error: { code: string } }).error.code).toBe('price_changed');
+    expect(await readBalance(tdb.db, readerId)).toBe(50);
+
+    // In the browser, logged in again at the new time: the post asks its full price, the free unlock is gone.
+    const { context, page } = await loggedIn(READER.login, READER.password);
+    await page.goto(`${wp.url}/?p=${freePostId}`);
+    const unlock = page.locator('goldcoin-widget');
+    await shown(unlock, unlock.getByRole('button', { name: 'Unlock for 50 coins' }));
+    expect(await unlock.getByRole('button', { name: 'Unlock free with VIP' }).count()).toBe(0);
+    await page.goto(`${wp.url}/?p=${vipPageId}`);
+    const vip = page.locator('goldcoin-widget');
+    await shown(vip, vip.getByRole('button', { name: 'Buy for 200 coins: Monthly' }));
+    await context.close();
+
+    // The plugin's next check of the reader's grants takes the membership's role away, and only that one.
+    const [, , roles] = await wp.setup<[unknown, unknown, { roles: string[] }]>([
+      { op: 'delete_option', name: `_transient_goldcoin_grants_checked_${readerId}` },
+      { op: 'token', login: READER.login },
+      { op: 'user_roles', login: READER.login },
+    ]);
+    expect(roles.roles).toEqual(['subscriber']);
     expect((await checkInvariants(tdb.db, [readerId])).problems).toEqual([]);
   });
 });
