@@ -1,6 +1,7 @@
-// A VIP membership bought in a real WordPress and Chromium: [goldcoin_vip], then a "free for VIP" post unlocked for nothing, and the tier's role;
-// then both clocks (the sidecar's injected one, WordPress's through libfaketime) moved past the membership's end: the
-// free unlock refused, the post locked again, the role taken away.
+// A VIP membership bought in a real WordPress and Chromium: [goldcoin_vip], then a "free for VIP" post unlocked for
+// nothing, a "VIP price" post at the discount, and the tier's role; then both clocks (the sidecar's injected one,
+// WordPress's through libfaketime) moved past the membership's end: the free unlock refused, the post locked again,
+// the discounted one kept, the role taken away.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,8 @@ let browser: Browser;
 let readerId: number;
 let vipPageId: number;
 let freePostId: number;
+/** A post members buy at a discount (80 coins, 30 for VIP). */
+let discountPostId: number;
 let clockDir: string;
 /** The sidecar's clock; WordPress's follows it through the offset file (see moveClocks). */
 const clock = movableClock();
@@ -94,10 +97,13 @@ beforeAll(async () => {
     { op: 'role', name: ROLE, display: 'VIP member', caps: ['read'] },
     { op: 'post', title: 'Become a VIP', content: '<p>Members read every signal free.</p>\n[goldcoin_vip]' },
     { op: 'post', title: 'Weekly signals', content: '<p>This week in gold.</p>\n[goldcoin_unlock]', price: 50 },
+    { op: 'post', title: 'Gold scalper EA', content: '<p>The EA members buy cheaper.</p>\n[goldcoin_unlock]', price: 80 },
   ]);
-  [readerId, , vipPageId, freePostId] = made.map((r) => r.id) as [number, number, number, number];
+  [readerId, , vipPageId, freePostId, discountPostId] = made.map((r) => r.id) as [number, number, number, number, number];
   await setPostMeta(tdb.db, freePostId, '_goldcoin_vip', 'free');
-  await applyMovement(tdb.db, { userId: readerId, deltaCoins: 250, kind: 'adjustment', idempotencyRef: `seed:${readerId}`, actor: 'test' });
+  await setPostMeta(tdb.db, discountPostId, '_goldcoin_vip', 'discount');
+  await setPostMeta(tdb.db, discountPostId, '_goldcoin_vip_price', 30);
+  await applyMovement(tdb.db, { userId: readerId, deltaCoins: 280, kind: 'adjustment', idempotencyRef: `seed:${readerId}`, actor: 'test' });
   browser = await launchBrowser();
 });
 
@@ -112,7 +118,7 @@ afterAll(async () => {
 });
 
 describe('VIP in a real WordPress', () => {
-  it('buys a tier in the [goldcoin_vip] widget, then unlocks a "free for VIP" post for nothing and holds the tier\'s role', async () => {
+  it('buys a tier in the [goldcoin_vip] widget, unlocks a "free for VIP" post for nothing and a "VIP price" post at the discount, and holds the tier\'s role', async () => {
     const { context, page } = await loggedIn(READER.login, READER.password);
     await page.goto(`${wp.url}/?p=${vipPageId}`);
     const widget = page.locator('goldcoin-widget:not([view="bell"])');
@@ -120,7 +126,7 @@ describe('VIP in a real WordPress', () => {
     const buy = widget.getByRole('button', { name: 'Buy for 200 coins: Monthly' });
     await shown(widget, buy);
     // The lifetime tier costs more than the balance: its button says what is missing.
-    expect(await widget.getByRole('button', { name: /Lifetime/ }).textContent()).toBe('4750 more gold coins needed.');
+    expect(await widget.getByRole('button', { name: /Lifetime/ }).textContent()).toBe('4720 more gold coins needed.');
     await buy.click();
     await shown(widget, widget.getByText(/Welcome aboard: your membership runs until/));
     await shown(widget, widget.getByText(/Your membership: Monthly · Active until/));
@@ -129,17 +135,27 @@ describe('VIP in a real WordPress', () => {
     const membership = await tdb.db.selectFrom('vip_memberships').selectAll().where('user_id', '=', readerId).executeTakeFirstOrThrow();
     expect(membership.tier_key).toBe('monthly');
     expect(membership.expires_at!.getTime() - membership.since.getTime()).toBe(30 * 86_400_000);
-    expect(await readBalance(tdb.db, readerId)).toBe(50);
+    expect(await readBalance(tdb.db, readerId)).toBe(80);
 
     await page.goto(`${wp.url}/?p=${freePostId}`);
     const unlock = page.locator('goldcoin-widget:not([view="bell"])');
     await shown(unlock, unlock.getByText('Free for VIP members'));
     await unlock.getByRole('button', { name: 'Unlock free with VIP' }).click();
     await shown(unlock, unlock.getByText(/Access until/));
-    expect(await readBalance(tdb.db, readerId)).toBe(50);
+    expect(await readBalance(tdb.db, readerId)).toBe(80);
     const ent = await tdb.db.selectFrom('entitlements').selectAll().where('user_id', '=', readerId).where('post_id', '=', freePostId).executeTakeFirstOrThrow();
     expect(ent).toMatchObject({ source: 'vip', price_coins: 0 });
     expect(ent.expires_at!.getTime()).toBe(membership.expires_at!.getTime());
+
+    // The "VIP price" post: a member pays the discount, 30 of its 80 coins, and keeps it for good.
+    await page.goto(`${wp.url}/?p=${discountPostId}`);
+    const discounted = page.locator('goldcoin-widget');
+    await shown(discounted, discounted.getByText('VIP price'));
+    await discounted.getByRole('button', { name: 'Unlock for 30 coins' }).click();
+    await shown(discounted, discounted.getByText('Unlocked'));
+    expect(await readBalance(tdb.db, readerId)).toBe(50);
+    const paid = await tdb.db.selectFrom('entitlements').selectAll().where('user_id', '=', readerId).where('post_id', '=', discountPostId).executeTakeFirstOrThrow();
+    expect([paid.price_coins, paid.expires_at]).toEqual([30, null]);
     await context.close();
 
     // The plugin applies the tier's role when it next mints a token for the reader.
@@ -176,6 +192,10 @@ describe('VIP in a real WordPress', () => {
     const unlock = page.locator('goldcoin-widget');
     await shown(unlock, unlock.getByRole('button', { name: 'Unlock for 50 coins' }));
     expect(await unlock.getByRole('button', { name: 'Unlock free with VIP' }).count()).toBe(0);
+    // The post bought at the VIP price stays bought.
+    await page.goto(`${wp.url}/?p=${discountPostId}`);
+    const kept = page.locator('goldcoin-widget');
+    await shown(kept, kept.getByText('Unlocked'));
     await page.goto(`${wp.url}/?p=${vipPageId}`);
     const vip = page.locator('goldcoin-widget');
     await shown(vip, vip.getByRole('button', { name: 'Buy for 200 coins: Monthly' }));
