@@ -38,6 +38,7 @@ let vipPageId: number;
 let freePostId: number;
 /** A post members buy at a discount (80 coins, 30 for VIP). */
 let discountPostId: number;
+let walletPageId: number;
 let clockDir: string;
 /** The sidecar's clock; WordPress's follows it through the offset file (see moveClocks). */
 const clock = movableClock();
@@ -98,8 +99,9 @@ beforeAll(async () => {
     { op: 'post', title: 'Become a VIP', content: '<p>Members read every signal free.</p>\n[goldcoin_vip]' },
     { op: 'post', title: 'Weekly signals', content: '<p>This week in gold.</p>\n[goldcoin_unlock]', price: 50 },
     { op: 'post', title: 'Gold scalper EA', content: '<p>The EA members buy cheaper.</p>\n[goldcoin_unlock]', price: 80 },
+    { op: 'post', title: 'My coins', content: '[goldcoin_wallet]' },
   ]);
-  [readerId, , vipPageId, freePostId, discountPostId] = made.map((r) => r.id) as [number, number, number, number, number];
+  [readerId, , vipPageId, freePostId, discountPostId, walletPageId] = made.map((r) => r.id) as [number, number, number, number, number, number];
   await setPostMeta(tdb.db, freePostId, '_goldcoin_vip', 'free');
   await setPostMeta(tdb.db, discountPostId, '_goldcoin_vip', 'discount');
   await setPostMeta(tdb.db, discountPostId, '_goldcoin_vip_price', 30);
@@ -156,6 +158,12 @@ describe('VIP in a real WordPress', () => {
     expect(await readBalance(tdb.db, readerId)).toBe(50);
     const paid = await tdb.db.selectFrom('entitlements').selectAll().where('user_id', '=', readerId).where('post_id', '=', discountPostId).executeTakeFirstOrThrow();
     expect([paid.price_coins, paid.expires_at]).toEqual([30, null]);
+
+    // The wallet shows the tier and when it ends.
+    await page.goto(`${wp.url}/?p=${walletPageId}`);
+    const wallet = page.locator('goldcoin-widget');
+    const ends = membership.expires_at!.toLocaleDateString('en', { dateStyle: 'medium' });
+    await shown(wallet, wallet.getByText(`VIP Monthly → ${ends}`));
     await context.close();
 
     // The plugin applies the tier's role when it next mints a token for the reader.
@@ -196,6 +204,11 @@ describe('VIP in a real WordPress', () => {
     await page.goto(`${wp.url}/?p=${discountPostId}`);
     const kept = page.locator('goldcoin-widget');
     await shown(kept, kept.getByText('Unlocked'));
+    // The wallet no longer names a running membership.
+    await page.goto(`${wp.url}/?p=${walletPageId}`);
+    const wallet = page.locator('goldcoin-widget');
+    await shown(wallet, wallet.getByRole('button', { name: 'Recharge' }));
+    expect(await wallet.getByText(/^VIP Monthly/).count()).toBe(0);
     await page.goto(`${wp.url}/?p=${vipPageId}`);
     const vip = page.locator('goldcoin-widget');
     await shown(vip, vip.getByRole('button', { name: 'Buy for 200 coins: Monthly' }));
