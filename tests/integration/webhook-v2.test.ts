@@ -262,6 +262,17 @@ describe('the reconciler on the new platform', () => {
     expect([res.status, res.json.error?.code]).toEqual([422, 'currency_mismatch']);
   });
 
+  it('still credits a payment opened before the site changed its invoice prefix, by the reference stored with it', async () => {
+    await tdb.db.updateTable('recharge_transactions').set({ next_reconcile_at: new Date('2999-01-01') }).execute();
+    const r = await newRecharge();
+    await h.simV2.pay(r.txnId, { drop: true });
+    // The same integration after COINPAYMENTS_INVOICE_PREFIX (or the site's host) changed.
+    const renamed = new CoinPaymentsV2Provider({ ...h.config.coinpayments.v2!, invoicePrefix: 'gc-renamed', methods: ['USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20'] });
+    expect(renamed.account).toBe(h.providers.v2!.account);
+    expect(await reconcile(renamed)).toMatchObject({ claimed: 1, completed: 1, mismatched: 0 });
+    expect(await rechargeRow(r.id)).toMatchObject({ status: 'completed', coins_credited: 1000 });
+  });
+
   it('credits an underpayment found by the look-up in proportion, as the webhook path does', async () => {
     await tdb.db.updateTable('recharge_transactions').set({ next_reconcile_at: new Date('2999-01-01') }).execute();
     const r = await newRecharge();

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { termsMismatch } from '../../sidecar/src/payments/terms.js';
 
-const asked = { rechargeId: 7, priceAmount: '52.00', cryptoCurrency: 'USDT.TRC20' };
+const asked = { rechargeId: 7, reference: null, priceAmount: '52.00', cryptoCurrency: 'USDT.TRC20' };
 const paid = { kind: 'paid', receivedAmount: '7.28000000' };
 
 describe('termsMismatch', () => {
@@ -26,6 +26,15 @@ describe('termsMismatch', () => {
     // A row that never recorded its coin still refuses a coin nobody can name.
     expect(termsMismatch({ ...asked, cryptoCurrency: null }, { ...paid, payCurrency: null })?.code).toBe('currency_mismatch');
     expect(termsMismatch({ ...asked, cryptoCurrency: null }, { ...paid, payCurrency: 'USDT.BEP20' })).toBeNull();
+  });
+
+  it('matches the record by the reference stored at creation when there is one, else by the recharge its reference names', () => {
+    const opened = { ...asked, reference: 'gc-old-site-7' };
+    // The site's invoice prefix changed since: the stored reference still matches, the recharge id parsed from it cannot.
+    expect(termsMismatch(opened, { ...paid, reportedReference: 'gc-old-site-7', reportedRechargeId: null })).toBeNull();
+    expect(termsMismatch(opened, { ...paid, reportedReference: 'gc-old-site-8', reportedRechargeId: 7 })?.code).toBe('invoice_mismatch');
+    expect(termsMismatch(opened, { ...paid, reportedReference: null })?.code).toBe('invoice_mismatch');
+    expect(termsMismatch(asked, { ...paid, reportedReference: 'gc-site-7', reportedRechargeId: 7 })).toBeNull();
   });
 
   it('does not judge the coin before funds arrive (an unpaid invoice, or nothing received yet)', () => {

@@ -50,7 +50,9 @@ export interface ProviderObservation {
   expectedAmount?: string | null;
   // What the provider's record says was asked, checked against the recharge before anything is decided
   // (payments/terms.ts). Absent when the provider does not report it; null when it reports it unreadably.
-  /** The recharge the record names (the new platform's invoice id carries it). */
+  /** Our reference the record carries (the new platform's invoice id, `<prefix>-<recharge id>`). */
+  reportedReference?: string | null;
+  /** The recharge that reference names under this site's prefix. */
   reportedRechargeId?: number | null;
   /** The invoice total in the price currency, exact decimal string. */
   priceAmount?: string | null;

@@ -72,7 +72,7 @@ async function claimBatch(deps: ReconcilerDeps, size: number) {
   return inTransaction(deps.db, async (trx) => {
     const rows = await trx
       .selectFrom('recharge_transactions')
-      .select(['id', 'txn_id', 'status', 'expires_at', 'reconcile_attempts', 'price_amount', 'crypto_currency'])
+      .select(['id', 'txn_id', 'status', 'expires_at', 'reconcile_attempts', 'provider_reference', 'price_amount', 'crypto_currency'])
       .where((eb) =>
         eb.or([
           eb('status', '=', 'pending'),
@@ -105,7 +105,7 @@ async function claimBatch(deps: ReconcilerDeps, size: number) {
         rows.map((r) => r.id),
       )
       .execute();
-    return rows as Array<{ id: number; txn_id: string; status: string; expires_at: Date | null; price_amount: string; crypto_currency: string | null }>;
+    return rows as Array<{ id: number; txn_id: string; status: string; expires_at: Date | null; provider_reference: string | null; price_amount: string; crypto_currency: string | null }>;
   });
 }
 
@@ -151,7 +151,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
         continue;
       }
       // The webhook's rule, on the look-up: a report of another coin or a lower total credits nothing and expires nothing.
-      const mismatch = termsMismatch({ rechargeId: row.id, priceAmount: row.price_amount, cryptoCurrency: row.crypto_currency }, obs);
+      const mismatch = termsMismatch({ rechargeId: row.id, reference: row.provider_reference, priceAmount: row.price_amount, cryptoCurrency: row.crypto_currency }, obs);
       if (mismatch) {
         report.mismatched++;
         deps.log.warn('reconciler: the provider reports other terms than the recharge asked; not applied', {

@@ -8,6 +8,8 @@ import type { ProviderObservation } from './provider.js';
 /** What a recharge row asked for. */
 export interface AskedTerms {
   rechargeId: number;
+  /** Our reference on the provider's side, as stored when the payment was opened (the new platform's invoice id). */
+  reference: string | null;
   /** Exact decimal string in the price currency. */
   priceAmount: string;
   /** Our method code of the coin asked, e.g. `USDT.TRC20`; null on rows that never recorded one. */
@@ -15,15 +17,18 @@ export interface AskedTerms {
 }
 
 /** The parts of a report checked; `kind` may be a provider's own "says nothing" kind, only `paid` matters here. */
-type Reported = Pick<ProviderObservation, 'receivedAmount' | 'reportedRechargeId' | 'priceAmount' | 'payCurrency'> & { kind: string };
+type Reported = Pick<ProviderObservation, 'receivedAmount' | 'reportedReference' | 'reportedRechargeId' | 'priceAmount' | 'payCurrency'> & { kind: string };
 
 export type TermsMismatch = { code: 'invoice_mismatch' | 'amount_mismatch' | 'currency_mismatch'; message: string };
 
 /** Null when the observation may be fed to the state machine; else why it must not be. Fields a provider does not report are not checked. */
 export function termsMismatch(asked: AskedTerms, obs: Reported): TermsMismatch | null {
-  if (obs.reportedRechargeId !== undefined && obs.reportedRechargeId !== asked.rechargeId) {
-    return { code: 'invoice_mismatch', message: 'the provider record names another recharge' };
-  }
+  // The reference stored at creation is the surest match (it outlives a change of the site's invoice prefix).
+  const named =
+    asked.reference !== null && obs.reportedReference !== undefined
+      ? obs.reportedReference === asked.reference
+      : obs.reportedRechargeId === undefined || obs.reportedRechargeId === asked.rechargeId;
+  if (!named) return { code: 'invoice_mismatch', message: 'the provider record names another recharge' };
   if (obs.priceAmount !== undefined) {
     const price = obs.priceAmount === null ? null : parseDecimal(obs.priceAmount, AMOUNT_SCALE);
     if (price === null || price < parseDecimal(asked.priceAmount, AMOUNT_SCALE)!) return { code: 'amount_mismatch', message: 'the invoice total is below the recharge price' };

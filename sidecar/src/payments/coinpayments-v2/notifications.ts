@@ -61,7 +61,7 @@ export async function handleWebhook(deps: WebhookDeps, req: WebhookRequest): Pro
     const event = (verified = v.event);
     const row = await deps.db
       .selectFrom('recharge_transactions')
-      .select(['id', 'txn_id', 'provider_account', 'price_amount', 'crypto_currency'])
+      .select(['id', 'txn_id', 'provider_account', 'provider_reference', 'price_amount', 'crypto_currency'])
       .where('id', '=', event.rechargeId)
       .where('provider', '=', PROVIDER_V2)
       .executeTakeFirst();
@@ -78,8 +78,8 @@ export async function handleWebhook(deps: WebhookDeps, req: WebhookRequest): Pro
     if (!inv) return refuse('unknown_invoice', 'CoinPayments does not know this invoice');
     // The same terms as the reconciler's look-up: another recharge, a lower total or another coin is never credited.
     const mismatch = termsMismatch(
-      { rechargeId: row.id, priceAmount: row.price_amount, cryptoCurrency: row.crypto_currency },
-      { kind: inv.kind, receivedAmount: inv.receivedAmount, reportedRechargeId: inv.rechargeId, priceAmount: inv.priceAmount, payCurrency: inv.payCurrency },
+      { rechargeId: row.id, reference: row.provider_reference, priceAmount: row.price_amount, cryptoCurrency: row.crypto_currency },
+      { kind: inv.kind, receivedAmount: inv.receivedAmount, reportedReference: inv.invoiceId, reportedRechargeId: inv.rechargeId, priceAmount: inv.priceAmount, payCurrency: inv.payCurrency },
     );
     if (mismatch) return refuse(mismatch.code, mismatch.message);
     const obs = toObservation(inv);

@@ -105,6 +105,7 @@ export function toObservation(inv: InvoiceObservation): ProviderObservation | nu
     statusText: inv.statusText,
     receivedAmount: inv.receivedAmount,
     expectedAmount: inv.expectedAmount,
+    reportedReference: inv.invoiceId,
     reportedRechargeId: inv.rechargeId,
     priceAmount: inv.priceAmount,
     payCurrency: inv.payCurrency,
