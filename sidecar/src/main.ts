@@ -10,7 +10,6 @@ import { loadMigrations, migrate } from './db/migrator.js';
 import { canMigrate, migrationState } from './db/privileges.js';
 import { loadEnvFile } from './env-file.js';
 import { systemClock } from './clock.js';
-import { v2KeysFromEnv } from './doctor/checks.js';
 import { idempotencyRetentionJob } from './http/idempotency-retention.js';
 import { createMetrics } from './http/metrics.js';
 import { metricsHandler } from './http/metrics-route.js';
@@ -138,7 +137,7 @@ async function main() {
   if (seeded > 0) log.info('vip tiers seeded from VIP_TIERS', { tiers: seeded });
   const providers = createProviders(config.coinpayments, [...allowedPayCurrencies(config.recharge)]);
   const metrics = createMetrics();
-  const base = { db, config, log, clock: systemClock, metrics, provider: providers.forNew, v2Provider: providers.v2, doctor: { v2: v2KeysFromEnv(process.env) } };
+  const base = { db, config, log, clock: systemClock, metrics, provider: providers.forNew, v2Provider: providers.v2 };
   log.info('payments', { new_recharges: providers.forNew.name, following: providers.all.map((p) => p.name) });
   // One scrape handler for both listeners, so they share the gauge cache.
   const deps = { ...base, metricsRoute: metricsHandler(base) };

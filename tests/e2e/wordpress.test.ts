@@ -1,4 +1,5 @@
 // The whole product in a real WordPress and a real Chromium: editor prices a post, subscriber recharges, unlocks and downloads.
+// The suite runs once per CoinPayments platform (legacy api.php with IPNs, the new platform with signed webhooks).
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,18 +9,21 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyToken } from '../../sidecar/src/http/auth.js';
 import { systemClock } from '../../sidecar/src/clock.js';
-import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
+import { startSimulator } from '../../simulators/coinpayments-legacy/simulator.js';
+import { startSimulatorV2 } from '../../simulators/coinpayments-v2/server.js';
 import { signDownloadToken } from '../../sidecar/src/spending/download-token.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { buildTestApp } from '../support/app.js';
 import { buildWidget, launchBrowser } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
+import { PLATFORMS, type Platform } from '../support/payments.js';
 import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
 
-/** This file's own loopback host: it owns /etc/wordpress/config-<net>.3.php for the run. */
-const HOST = loopbackHost(3);
+/** Each platform's run its own loopback host: it owns /etc/wordpress/config-<net>.<octet>.php for the run. */
+const HOSTS: Record<Platform, string> = { legacy: loopbackHost(3), v2: loopbackHost(59) };
 const SECRET = randomBytes(32).toString('hex');
 const CP = { publicKey: 'e2e_public_key', privateKey: 'e2e_private_key', merchantId: 'e2e_merchant', ipnSecret: 'e2e_ipn_secret' };
+const CP_V2 = { clientId: 'e2e-client-id', clientSecret: 'e2e-client-secret-0123456789abcdef' };
 const EDITOR = { login: 'editor', password: 'editor-pass-1', email: 'editor@example.test' };
 const SUBSCRIBER = { login: 'reader', password: 'reader-pass-1', email: 'reader@example.test' };
 /** Bytes of a compiled EA: binary, with NULs and high bytes, so any re-encoding on the way shows. */
@@ -31,7 +35,7 @@ let dbName: string;
 let widgetDir: string;
 let wp: WordPressSite;
 let tdb: TestDatabase;
-let sim: Simulator;
+let payments: PaymentPlatform;
 let sidecar: ServerType;
 let sidecarUrl: string;
 let browser: Browser;
@@ -84,26 +88,88 @@ async function tokenOf(page: Page): Promise<string> {
   return (await widgetIn(page).getAttribute('token')) ?? '';
 }
 
+/** One CoinPayments platform the suite runs on: its simulator, the sidecar settings pointing at it, and the buyer paying. */
+interface PaymentPlatform {
+  /** Stored on each recharge, and part of its ledger reference. */
+  provider: string;
+  env: Record<string, string>;
+  /** Waits for the one payment opened for this buyer: where to pay, and paying it in full (the HTTP status of each notification sent). */
+  theOnePaymentOf(email: string): Promise<{ address: string; pay(): Promise<Array<number | null>> }>;
+  close(): Promise<void>;
+}
+
+async function startPlatform(platform: Platform): Promise<PaymentPlatform> {
+  if (platform === 'legacy') {
+    const sim = await startSimulator({ ...CP, host: '127.0.0.1', port: 0 });
+    return {
+      provider: 'coinpayments',
+      env: {
+        COINPAYMENTS_PLATFORM: 'legacy',
+        COINPAYMENTS_API_URL: sim.apiUrl,
+        COINPAYMENTS_PUBLIC_KEY: CP.publicKey,
+        COINPAYMENTS_PRIVATE_KEY: CP.privateKey,
+        COINPAYMENTS_MERCHANT_ID: CP.merchantId,
+        COINPAYMENTS_IPN_SECRET: CP.ipnSecret,
+      },
+      async theOnePaymentOf(email) {
+        const mine = () => sim.transactions().filter((t) => t.buyerEmail === email);
+        await expect.poll(() => mine().length, { timeout: UI_TIMEOUT_MS }).toBe(1);
+        const txn = mine()[0]!;
+        expect(txn.currency2).toMatch(/^USDT/);
+        return { address: txn.address, pay: async () => (await sim.pay(txn.txnId)).map((d) => d.httpStatus) };
+      },
+      close: () => sim.close(),
+    };
+  }
+  // As `npm run demo` wires it: new recharges on the new platform, its simulator signing the webhooks (the test
+  // environment's legacy keys stay configured, as on a site that switched).
+  const sim = await startSimulatorV2({ ...CP_V2, host: '127.0.0.1', port: 0 });
+  return {
+    provider: 'coinpayments-v2',
+    env: {
+      COINPAYMENTS_PLATFORM: 'v2',
+      COINPAYMENTS_CLIENT_ID: CP_V2.clientId,
+      COINPAYMENTS_CLIENT_SECRET: CP_V2.clientSecret,
+      COINPAYMENTS_API_BASE: sim.apiBase,
+    },
+    async theOnePaymentOf(email) {
+      const mine = () => sim.invoices().filter((i) => (i.buyer as { emailAddress?: string } | null)?.emailAddress === email);
+      await expect.poll(() => mine().length, { timeout: UI_TIMEOUT_MS }).toBe(1);
+      const inv = mine()[0]!;
+      // Pinned to the coin the buyer chose in the widget: USDT on Tron, so the address comes back at once.
+      expect(inv.payCurrencyId).toBe('9:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t');
+      return { address: inv.address!, pay: async () => (await sim.pay(inv.id)).map((d) => d.httpStatus) };
+    },
+    close: () => sim.close(),
+  };
+}
+
 beforeAll(async () => {
   widgetDir = await buildWidget();
-  dbName = `gct_e2e_wordpress_${randomBytes(3).toString('hex')}`;
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
+});
+
+/** A fresh WordPress, database, simulator and sidecar for one platform's run of the suite. */
+async function setUp(platform: Platform): Promise<void> {
+  dbName = `gct_e2e_wordpress_${platform}_${randomBytes(3).toString('hex')}`;
   await createEmptyDatabase(dbName);
   const sidecarPort = await freePort();
   sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
-  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, widgetDir });
+  wp = await startWordPress({ host: HOSTS[platform], port: await freePort(HOSTS[platform]), database: dbName, sidecarUrl, jwtSecret: SECRET, widgetDir });
   tdb = await sidecarDatabase(dbName);
-  sim = await startSimulator({ ...CP, host: '127.0.0.1', port: 0 });
+  payments = await startPlatform(platform);
   const { app } = buildTestApp(tdb, {
     env: {
       WP_HOME: wp.url,
       CORS_ORIGINS: wp.url,
       PUBLIC_URL: sidecarUrl,
       GOLDCOIN_JWT_SECRET: SECRET,
-      COINPAYMENTS_API_URL: sim.apiUrl,
-      COINPAYMENTS_PUBLIC_KEY: CP.publicKey,
-      COINPAYMENTS_PRIVATE_KEY: CP.privateKey,
-      COINPAYMENTS_MERCHANT_ID: CP.merchantId,
-      COINPAYMENTS_IPN_SECRET: CP.ipnSecret,
+      ...payments.env,
       RECHARGE_EVENTS_POLL_MS: '200',
       REWARDS_CATALOG: JSON.stringify([{ key: 'vip-reader', title: 'VIP reader', cost_coins: 10, fulfilment: 'role', value: VIP_ROLE }]),
     },
@@ -119,20 +185,20 @@ beforeAll(async () => {
     { op: 'role', name: VIP_ROLE, display: 'VIP reader', caps: ['read'] },
   ]);
   [editorId, subscriberId, postId, freePostId] = made.map((r) => r.id) as [number, number, number, number];
-  browser = await launchBrowser();
-});
+}
 
-afterAll(async () => {
-  await browser?.close();
+async function tearDown(): Promise<void> {
   await new Promise<void>((resolve) => (sidecar ? sidecar.close(() => resolve()) : resolve()));
-  await sim?.close();
+  await payments?.close();
   await wp?.stop();
   if (tdb) await tdb.drop();
   else if (dbName) await dropDatabase(dbName);
-  if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
-});
+}
 
-describe('Gold Coins in a real WordPress', () => {
+describe.each(PLATFORMS)('Gold Coins in a real WordPress, paid through the %s platform', (platform) => {
+  beforeAll(() => setUp(platform));
+  afterAll(tearDown);
+
   it('mints a JWT in PHP that the sidecar verifies with jose: read on visitor pages, each role’s admin caps only for the admin view', async () => {
     const [sub, editor, admin, subAdmin, editorAdmin, adminAdmin] = await wp.setup<{ token: string }[]>([
       { op: 'token', login: SUBSCRIBER.login, post: postId },
@@ -249,11 +315,14 @@ describe('Gold Coins in a real WordPress', () => {
     await widget.getByRole('button', { name: /Continue/i }).click();
     await widget.getByText(/Waiting for/i).waitFor();
 
-    await expect.poll(() => sim.transactions().filter((t) => t.buyerEmail === SUBSCRIBER.email).length, { timeout: UI_TIMEOUT_MS }).toBe(1);
-    const txn = sim.transactions().find((t) => t.buyerEmail === SUBSCRIBER.email)!;
-    expect(txn.currency2).toMatch(/^USDT/);
-    const [delivery] = await sim.pay(txn.txnId);
-    expect(delivery?.httpStatus).toBe(200);
+    const payment = await payments.theOnePaymentOf(SUBSCRIBER.email);
+    // The buyer is shown where to send the coins, whichever platform opened the payment.
+    const address = widget.getByRole('textbox', { name: /^Address/ });
+    await shown(widget, address);
+    expect(await address.inputValue()).toBe(payment.address);
+    const answers = await payment.pay();
+    expect(answers.length).toBeGreaterThan(0);
+    expect(answers.every((status) => status === 200)).toBe(true);
 
     const credited = widget.getByText(/credited/i);
     await shown(widget, credited);
@@ -272,6 +341,10 @@ describe('Gold Coins in a real WordPress', () => {
 
     const wallet = await tdb.db.selectFrom('user_wallet').selectAll().where('user_id', '=', subscriberId).executeTakeFirstOrThrow();
     expect(Number(wallet.total_coins)).toBe(22);
+    const recharge = await tdb.db.selectFrom('recharge_transactions').selectAll().where('user_id', '=', subscriberId).executeTakeFirstOrThrow();
+    expect([recharge.provider, recharge.status, recharge.coins_credited]).toEqual([payments.provider, 'completed', 52]);
+    const credit = await tdb.db.selectFrom('coin_ledger').select('idempotency_ref').where('user_id', '=', subscriberId).where('kind', '=', 'recharge').executeTakeFirstOrThrow();
+    expect(credit.idempotency_ref).toBe(`recharge:${payments.provider}:${recharge.txn_id}`);
     expect((await checkInvariants(tdb.db, [subscriberId])).problems).toEqual([]);
     await context.close();
   });

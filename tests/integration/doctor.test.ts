@@ -154,23 +154,42 @@ describe('npm run doctor', () => {
 
   it('on the new platform: accepts the right instance, names the right one when the keys belong to another, refuses a bad secret', async () => {
     const instances = [simA.url, simB.url];
-    const good = (await doctor({}, { v2: { ...V2_A, apiBase: simA.url }, v2Instances: instances })).checks.filter((c) => c.id === 'payments');
-    expect(good.find((c) => c.detail.includes('new platform'))).toMatchObject({ ok: true });
+    // The new platform's keys as the sidecar parses them: the doctor checks the configuration it runs with.
+    const v2Env = (base: string, secret = V2_A.clientSecret) => ({ COINPAYMENTS_CLIENT_ID: V2_A.clientId, COINPAYMENTS_CLIENT_SECRET: secret, COINPAYMENTS_API_BASE: base });
+    const newPlatform = (r: DoctorReport) => r.checks.find((c) => c.id === 'payments' && c.detail.includes('new platform'));
+    expect(newPlatform(await doctor(v2Env(simA.url), { v2Instances: instances }))).toMatchObject({ ok: true });
 
-    const wrong = (await doctor({}, { v2: { ...V2_A, apiBase: simB.url }, v2Instances: instances })).checks.find((c) => c.id === 'payments' && c.detail.includes('new platform'))!;
+    const wrong = newPlatform(await doctor(v2Env(simB.url), { v2Instances: instances }))!;
     expect(wrong.ok).toBe(false);
     expect(wrong.detail).toBe(`CoinPayments (new platform) at ${simB.url} refused the keys, which belong to the instance ${simA.url}`);
     expect(wrong.fix).toBe(`set COINPAYMENTS_API_BASE=${simA.url}`);
 
-    const secret = (await doctor({}, { v2: { clientId: V2_A.clientId, clientSecret: 'wrong-secret-0123456789', apiBase: simA.url }, v2Instances: instances })).checks.find(
-      (c) => c.id === 'payments' && c.detail.includes('new platform'),
-    )!;
+    const secret = newPlatform(await doctor(v2Env(simA.url, 'wrong-secret-0123456789'), { v2Instances: instances }))!;
     expect(secret.ok).toBe(false);
     expect(secret.detail).toMatch(/refused the keys: authenticated read: HTTP 401 .*invalid signature/);
     expect(secret.detail).not.toContain('wrong-secret');
 
-    const half = (await doctor({}, { v2: { clientId: V2_A.clientId, clientSecret: '', apiBase: simA.url } })).checks.find((c) => c.id === 'payments' && c.detail.includes('new platform'))!;
-    expect(half).toMatchObject({ ok: false, detail: 'CoinPayments (new platform): only COINPAYMENTS_CLIENT_ID is set' });
+    // A trailing slash is the parsed configuration's to drop, not the doctor's to trip on.
+    expect(newPlatform(await doctor(v2Env(`${simA.url}/`), { v2Instances: instances }))).toMatchObject({ ok: true });
+    // Without the new platform configured there is no check of it; half a configuration never starts (parseConfig names it).
+    expect(newPlatform(await doctor())).toBeUndefined();
+    expect(() => parseConfig(env({ COINPAYMENTS_CLIENT_ID: V2_A.clientId }))).toThrow(/COINPAYMENTS_CLIENT_SECRET is required/);
+  });
+
+  it('checks the new platform from the configuration the sidecar runs with: the settings page and the CLI agree', async () => {
+    const v2 = { COINPAYMENTS_CLIENT_ID: V2_A.clientId, COINPAYMENTS_CLIENT_SECRET: V2_A.clientSecret, COINPAYMENTS_API_BASE: simA.url };
+    // The app gets its configuration parsed, not the process environment: the route must check that one.
+    const { call } = buildTestApp(tdb, { env: env(v2) });
+    const res = await call('POST', '/api/admin/doctor', { token: await mintToken(1, { caps: ['read', 'manage_options'] }) });
+    const report = (await res.json()) as DoctorReport;
+    expect(report.checks.filter((c) => c.id === 'payments').map((c) => [c.ok, c.detail])).toEqual([
+      [true, `CoinPayments (new platform, ${new URL(simA.url).host}) accepts the client id and secret`],
+      [true, `CoinPayments (legacy, ${new URL(legacy.apiUrl).host}) accepts the keys of merchant ${SIM_KEYS.merchantId}`],
+    ]);
+    expect(report.checks.filter((c) => c.id === 'webhook').map((c) => c.detail)).toEqual([
+      expect.stringContaining(`the webhook URL ${httpUrl}/webhooks/coinpayments is not https`),
+      expect.stringContaining(`the IPN URL ${httpUrl}/ipn/coinpayments is not https`),
+    ]);
   });
 
   it('reports CORS that does not allow the site, and SMTP that does not answer', async () => {

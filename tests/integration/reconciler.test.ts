@@ -131,6 +131,35 @@ describe('reconciler', () => {
     expect([after.status, after.provider_status]).toEqual(['pending', 1]);
   });
 
+  it('credits nothing and expires nothing when the look-up reports another coin than asked, and logs why', async () => {
+    await parkOthers();
+    const r = await newRecharge();
+    // CoinPayments' record of the transaction names another coin than the one the recharge asked.
+    h.sim.transaction(r.txnId)!.currency2 = 'LTC';
+    await h.sim.pay(r.txnId, { drop: true });
+    const row = await rechargeRow(r.id);
+    clock.advance(row.expires_at!.getTime() - clock.now().getTime() + 1_000);
+    const warnings: Array<Record<string, unknown>> = [];
+    const log = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, ...fields }) };
+    expect(await reconcileOnce({ ...deps(), log })).toMatchObject({ claimed: 1, completed: 0, expired: 0, mismatched: 1 });
+    expect(await rechargeRow(r.id)).toMatchObject({ status: 'pending', coins_credited: 0, provider_status: 0 });
+    expect(await readBalance(tdb.db, r.user)).toBe(0);
+    expect(warnings).toEqual([expect.objectContaining({ recharge_id: r.id, code: 'currency_mismatch', reported_currency: 'LTC' })]);
+  });
+
+  it('credits a short payment found by the look-up through the underpayment policy: in proportion, or held', async () => {
+    await parkOthers();
+    const short = await newRecharge();
+    await h.sim.pay(short.txnId, { underpayPercent: 50, drop: true });
+    expect(await reconcileOnce(deps())).toMatchObject({ claimed: 1, completed: 1, mismatched: 0 });
+    expect(await rechargeRow(short.id)).toMatchObject({ status: 'completed', coins_credited: 26 });
+    const held = await newRecharge();
+    await h.sim.pay(held.txnId, { underpayPercent: 50, drop: true });
+    expect(await reconcileOnce({ ...deps(), policies: { underpayment: 'hold', latePayment: 'credit' } })).toMatchObject({ claimed: 1, held: 1 });
+    expect(await rechargeRow(held.id)).toMatchObject({ status: 'pending', hold_reason: 'underpaid', coins_credited: 0 });
+    expect(await readBalance(tdb.db, held.user)).toBe(0);
+  });
+
   it('fails a recharge abandoned before the provider answered, freeing its key and daily allowance', async () => {
     await parkOthers();
     const user = await createWpUser(tdb.db);

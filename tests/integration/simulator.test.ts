@@ -94,7 +94,7 @@ describe('simulated api.php', () => {
     expect(tx.txnId).toMatch(/^CP[A-Z0-9]{24}$/);
     expect(sim.transaction(tx.txnId)).toMatchObject({ status: 0, invoice: '7', custom: '7', buyerEmail: 'buyer@example.test' });
     const info = (await client.fetchStatuses([tx.txnId, 'CPUNKNOWN']));
-    expect(info.ok && [...info.value.values()]).toEqual([{ txnId: tx.txnId, kind: 'pending', progress: 0, statusText: 'Waiting for buyer funds...', receivedAmount: '0.00000000' }]);
+    expect(info.ok && [...info.value.values()]).toEqual([{ txnId: tx.txnId, kind: 'pending', progress: 0, statusText: 'Waiting for buyer funds...', receivedAmount: '0.00000000', payCurrency: 'USDT.TRC20' }]);
   });
 
   it('answers errors in the envelope with HTTP 200: bad HMAC, wrong key, no HMAC, bad version, unknown command', async () => {

@@ -232,6 +232,55 @@ describe('the reconciler on the new platform', () => {
     await h.simV2.redeliver(paid.txnId);
     expect(await readBalance(tdb.db, paid.user)).toBe(1100);
   });
+
+  it('credits nothing when the look-up reports funds in another coin or a lower total, and logs why', async () => {
+    await tdb.db.updateTable('recharge_transactions').set({ next_reconcile_at: new Date('2999-01-01') }).execute();
+    const otherCoin = await newRecharge();
+    // CoinPayments' record of the invoice: paid in full, but in USDT on Ethereum where Tron was asked.
+    const inv = h.simV2.invoice(otherCoin.txnId)!;
+    inv.payCurrencyId = '4:0xdac17f958d2ee523a2206206994597c13d831ec7';
+    await h.simV2.pay(otherCoin.txnId, { drop: true });
+    const cheaper = await newRecharge();
+    h.simV2.invoice(cheaper.txnId)!.total = '10.00';
+    await h.simV2.pay(cheaper.txnId, { drop: true });
+    const warnings: Array<Record<string, unknown>> = [];
+    const log = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, ...fields }) };
+    const report = await reconcileOnce({ db: tdb.db, provider: h.providers.v2!, log, clock: h.deps.clock, policies: h.config.recharge.policies, intervalMs: 60_000 });
+    expect(report).toMatchObject({ claimed: 2, completed: 0, expired: 0, held: 0, mismatched: 2 });
+    for (const r of [otherCoin, cheaper]) {
+      expect(await rechargeRow(r.id)).toMatchObject({ status: 'pending', coins_credited: 0, provider_status: 0 });
+      expect(await ledgerRows(r.user)).toEqual([]);
+    }
+    expect(warnings.map((w) => [w.recharge_id, w.code]).sort()).toEqual(
+      [
+        [otherCoin.id, 'currency_mismatch'],
+        [cheaper.id, 'amount_mismatch'],
+      ].sort(),
+    );
+    // The webhook of the same invoices is refused by the same rule.
+    const res = await post(eventBody(otherCoin.txnId, `${SIM_V2_PREFIX}-${otherCoin.id}`, 'invoicePaid'));
+    expect([res.status, res.json.error?.code]).toEqual([422, 'currency_mismatch']);
+  });
+
+  it('still credits a payment opened before the site changed its invoice prefix, by the reference stored with it', async () => {
+    await tdb.db.updateTable('recharge_transactions').set({ next_reconcile_at: new Date('2999-01-01') }).execute();
+    const r = await newRecharge();
+    await h.simV2.pay(r.txnId, { drop: true });
+    // The same integration after COINPAYMENTS_INVOICE_PREFIX (or the site's host) changed.
+    const renamed = new CoinPaymentsV2Provider({ ...h.config.coinpayments.v2!, invoicePrefix: 'gc-renamed', methods: ['USDT.TRC20', 'USDT.ERC20', 'USDT.BEP20'] });
+    expect(renamed.account).toBe(h.providers.v2!.account);
+    expect(await reconcile(renamed)).toMatchObject({ claimed: 1, completed: 1, mismatched: 0 });
+    expect(await rechargeRow(r.id)).toMatchObject({ status: 'completed', coins_credited: 1000 });
+  });
+
+  it('credits an underpayment found by the look-up in proportion, as the webhook path does', async () => {
+    await tdb.db.updateTable('recharge_transactions').set({ next_reconcile_at: new Date('2999-01-01') }).execute();
+    const r = await newRecharge();
+    // 70 of the 140 USDT asked, accepted as paid by CoinPayments; the webhooks lost.
+    await h.simV2.pay(r.txnId, { amount: '70', acceptShort: true, drop: true });
+    expect(await reconcile(h.providers.v2!)).toMatchObject({ claimed: 1, completed: 1, mismatched: 0 });
+    expect(await rechargeRow(r.id)).toMatchObject({ status: 'completed', coins_credited: 500, received_amount: '70.0000000000' });
+  });
 });
 
 describe('a legacy payment opened before the switch, and a new-platform one, open at the same time', () => {

@@ -47,6 +47,27 @@ export interface WordPressOptions {
   workers?: number;
   /** false: WordPress alone, the plugin neither copied nor activated (a test installs it as a site owner would). */
   plugin?: boolean;
+  /**
+   * A file holding libfaketime's offset (`+0`, `+31d`): every PHP process of the site (the server and the set-up
+   * scripts) reads the time through it, so a test moves WordPress's clock with the sidecar's injected one.
+   */
+  clockOffsetFile?: string;
+}
+
+/** Debian's libfaketime (scripts/provision installs it), preloaded into PHP for a site with a movable clock. */
+export const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+/** The environment that makes a process read the time through the offset in `file`. */
+function fakeTimeEnv(file: string | undefined): Record<string, string> {
+  if (!file) return {};
+  if (!existsSync(LIBFAKETIME)) throw new Error(`${LIBFAKETIME} is missing: run scripts/provision (Debian package libfaketime)`);
+  return {
+    LD_PRELOAD: LIBFAKETIME,
+    FAKETIME_TIMESTAMP_FILE: file,
+    // Read the file at every call, so a moved offset applies at once; timeouts keep running on real time.
+    FAKETIME_NO_CACHE: '1',
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+  };
 }
 
 export interface WordPressSite {
@@ -157,9 +178,9 @@ function configFile(o: WordPressOptions, url: string, contentDir: string, protec
 }
 
 /** Runs scripts/wp-setup.php against the site named by hostPort and returns its JSON result. */
-function runSetup(hostPort: string, spec: unknown): Promise<unknown> {
+function runSetup(hostPort: string, spec: unknown, env: Record<string, string> = {}): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const proc = spawn('php', ['-d', 'memory_limit=256M', SETUP, hostPort], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn('php', ['-d', 'memory_limit=256M', SETUP, hostPort], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     const timer = setTimeout(() => proc.kill('SIGKILL'), SETUP_TIMEOUT_MS);
@@ -202,6 +223,7 @@ export async function startWordPress(o: WordPressOptions): Promise<WordPressSite
   const configPath = join(CONFIG_DIR, `config-${o.host.toLowerCase()}.php`);
   let server: ChildProcess | null = null;
   let logText = '';
+  const timeEnv = fakeTimeEnv(o.clockOffsetFile);
 
   // The built-in server runs in its own process group (its workers are its children): signal the group.
   const signal = (name: NodeJS.Signals) => {
@@ -238,16 +260,18 @@ export async function startWordPress(o: WordPressOptions): Promise<WordPressSite
     if (withPlugin) await cp(PLUGIN_SOURCE, join(contentDir, 'plugins', 'goldcoin'), { recursive: true });
     if (withPlugin && o.widgetDir) await cp(o.widgetDir, join(contentDir, 'plugins', 'goldcoin', 'assets'), { recursive: true });
     await writeConfig(configPath, configFile(o, url, contentDir, protectedDir, debugLog));
-    await runSetup(hostPort, { install: { title: o.title ?? 'Gold Coins test site', admin_user: admin.user, admin_password: admin.password, admin_email: admin.email } });
-    await runSetup(hostPort, {
-      steps: [...(withPlugin ? [{ op: 'activate' as const, plugin: 'goldcoin/goldcoin.php' }] : []), { op: 'quiet_editor' as const, login: admin.user }],
-    });
+    await runSetup(hostPort, { install: { title: o.title ?? 'Gold Coins test site', admin_user: admin.user, admin_password: admin.password, admin_email: admin.email } }, timeEnv);
+    await runSetup(
+      hostPort,
+      { steps: [...(withPlugin ? [{ op: 'activate' as const, plugin: 'goldcoin/goldcoin.php' }] : []), { op: 'quiet_editor' as const, login: admin.user }] },
+      timeEnv,
+    );
 
     server = spawn(
       'php',
       ['-d', 'upload_max_filesize=64M', '-d', 'post_max_size=64M', '-d', 'memory_limit=256M', '-S', hostPort, '-t', WORDPRESS_DIR, ROUTER],
       {
-        env: { ...process.env, PHP_CLI_SERVER_WORKERS: String(o.workers ?? 6), GOLDCOIN_WP_CONTENT_DIR: contentDir },
+        env: { ...process.env, ...timeEnv, PHP_CLI_SERVER_WORKERS: String(o.workers ?? 6), GOLDCOIN_WP_CONTENT_DIR: contentDir },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },
@@ -271,7 +295,7 @@ export async function startWordPress(o: WordPressOptions): Promise<WordPressSite
     admin,
     contentDir,
     protectedDir,
-    setup: <T>(steps: SetupStep[]) => runSetup(hostPort, { steps }) as Promise<T>,
+    setup: <T>(steps: SetupStep[]) => runSetup(hostPort, { steps }, timeEnv) as Promise<T>,
     logs: () => logText,
     debugLog: async () => (existsSync(debugLog) ? readFile(debugLog, 'utf8') : ''),
     stop: cleanup,

@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
+import { seedTiers } from '../../sidecar/src/membership/tiers.js';
 import { trimDecimal } from '../../sidecar/src/payments/decimal.js';
 import { mintToken } from '../support/app.js';
 import { buildWidget, launchBrowser } from '../support/browser.js';
@@ -307,5 +308,122 @@ describe('admin referral report', () => {
       await row(r.capped).waitFor();
       await page.close();
     }
+  });
+});
+
+describe('admin VIP tier editor', () => {
+  // The tiers a fresh install starts with (VIP_TIERS), as the sidecar's start-up writes them.
+  beforeAll(() => seedTiers(tdb.db, h.config.vip.seedTiers));
+  const tierRow = (key: string) => tdb.db.selectFrom('vip_tiers').selectAll().where('tier_key', '=', key).executeTakeFirst();
+  /** One tier's form, found by its legend (title and key). */
+  const tierForm = (page: Page, key: string) => page.getByRole('form', { name: new RegExp(`\\(${key}\\)`) });
+  const newForm = (page: Page, name = 'New tier') => page.getByRole('form', { name });
+
+  async function openTiers(locale = 'en', width = 720) {
+    const page = await openAdmin(locale);
+    await page.setViewportSize({ width, height: 1400 });
+    await page.getByRole('tab', { name: locale === 'en' ? 'VIP tiers' : 'VIP 等级' }).click();
+    return page;
+  }
+
+  test('edits a seeded tier, shows each refused field and saves nothing then, creates a tier, refuses its key twice, retires it', async () => {
+    const page = await openTiers();
+    const group = tierForm(page, 'vip-group');
+    await group.waitFor();
+    // The lifetime tier has no length to type, only the box ticked.
+    const lifetime = tierForm(page, 'lifetime');
+    expect(await lifetime.getByRole('checkbox', { name: 'Lifetime' }).isChecked()).toBe(true);
+    expect(await lifetime.getByRole('textbox', { name: 'Days' }).count()).toBe(0);
+    await shot(page, 'admin-vip-tiers');
+
+    const before = await tierRow('vip-group');
+    await group.getByRole('textbox', { name: 'Title' }).fill(' ');
+    await group.getByRole('textbox', { name: 'Price in coins' }).fill('12.5');
+    await group.getByRole('textbox', { name: 'Days' }).fill('40000');
+    await group.getByRole('textbox', { name: /^WordPress role/ }).fill('VIP Members');
+    await group.getByRole('button', { name: 'Save tier' }).click();
+    await group.getByRole('alert').filter({ hasText: 'Nothing was saved: correct the marked fields.' }).waitFor();
+    for (const text of ['Enter a title.', 'Enter a whole number.', 'Must be at most 36500.', 'Enter a WordPress role name like goldcoin_vip: lower-case letters, digits, - or _.']) {
+      await group.getByText(text, { exact: true }).waitFor();
+    }
+    expect(await group.locator('[aria-invalid=true]').count()).toBe(4);
+    expect(await tierRow('vip-group')).toEqual(before);
+    await shot(page, 'admin-vip-tiers-refused');
+
+    await group.getByRole('textbox', { name: 'Title' }).fill('VIP group (monthly)');
+    await group.getByRole('textbox', { name: 'Price in coins' }).fill('250');
+    await group.getByRole('textbox', { name: 'Days' }).fill('31');
+    await group.getByRole('textbox', { name: /^WordPress role/ }).fill('goldcoin_vip');
+    await group.getByRole('textbox', { name: /^EA downloads per day/ }).fill('');
+    await group.getByRole('button', { name: 'Save tier' }).click();
+    await group.getByRole('status').filter({ hasText: 'Saved: new purchases use it now.' }).waitFor();
+    expect(await group.locator('[aria-invalid=true]').count()).toBe(0);
+    expect(await tierRow('vip-group')).toMatchObject({ title: 'VIP group (monthly)', price_coins: 250, days: 31, role: 'goldcoin_vip', daily_downloads: null, active: 1 });
+    const audit = await tdb.db.selectFrom('vip_tier_audit').selectAll().where('tier_key', '=', 'vip-group').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect([audit.action, audit.actor]).toEqual(['update', `admin:${adminId}`]);
+    // Saving again with nothing changed sends nothing.
+    await group.getByRole('button', { name: 'Save tier' }).click();
+    await group.getByRole('status').filter({ hasText: 'Nothing changed.' }).waitFor();
+
+    const add = newForm(page);
+    await add.getByRole('textbox', { name: 'Key' }).fill('weekly');
+    await add.getByRole('textbox', { name: 'Title' }).fill('Weekly pass');
+    await add.getByRole('textbox', { name: 'Price in coins' }).fill('60');
+    await add.getByRole('textbox', { name: 'Days' }).fill('7');
+    await add.getByRole('checkbox', { name: /stay unlocked/ }).check();
+    await add.getByRole('button', { name: 'Create tier' }).click();
+    await add.getByRole('status').filter({ hasText: 'Tier created: it is on sale now.' }).waitFor();
+    const weekly = tierForm(page, 'weekly');
+    await weekly.waitFor();
+    expect(await tierRow('weekly')).toMatchObject({ title: 'Weekly pass', price_coins: 60, days: 7, keeps_unlocks: 1, active: 1 });
+    // The form is blank again; the same key a second time is refused on the key field.
+    expect(await add.getByRole('textbox', { name: 'Key' }).inputValue()).toBe('');
+    await add.getByRole('textbox', { name: 'Key' }).fill('weekly');
+    await add.getByRole('textbox', { name: 'Title' }).fill('Another weekly');
+    await add.getByRole('textbox', { name: 'Price in coins' }).fill('70');
+    await add.getByRole('button', { name: 'Create tier' }).click();
+    await add.getByText('A tier with this key exists.').first().waitFor();
+    expect(await add.getByRole('textbox', { name: 'Key' }).getAttribute('aria-invalid')).toBe('true');
+    expect(await tierRow('weekly')).toMatchObject({ title: 'Weekly pass', price_coins: 60 });
+
+    await weekly.getByRole('button', { name: 'Retire' }).click();
+    await weekly.getByRole('status').filter({ hasText: 'Retired: no longer sold.' }).waitFor();
+    await weekly.getByRole('button', { name: 'Put back on sale' }).waitFor();
+    expect((await tierRow('weekly'))!.active).toBe(0);
+    // A buyer no longer sees it on sale; the edited tier is sold at its new price.
+    const sale = (await (await h.call('GET', '/api/vip', { token: await mintToken(await createWpUser(tdb.db)) })).json()) as { tiers: Array<{ key: string; price_coins: number }> };
+    expect(sale.tiers.map((x) => x.key)).not.toContain('weekly');
+    expect(sale.tiers.find((x) => x.key === 'vip-group')?.price_coins).toBe(250);
+    for (const width of [1366, 390]) {
+      await page.setViewportSize({ width, height: 1400 });
+      await shot(page, `admin-vip-tiers-en-${width}`);
+    }
+    await page.close();
+  });
+
+  test('zh-CN at 1366 and 390 px: the tier editor and its refusals are in Chinese, nothing cut or wrapped mid-word in a button', async () => {
+    for (const width of [1366, 390]) {
+      const page = await openTiers('zh-CN', width);
+      const yearly = tierForm(page, 'yearly');
+      await yearly.getByRole('textbox', { name: '价格（金币）' }).fill('0');
+      await yearly.getByRole('button', { name: '保存等级' }).click();
+      await yearly.getByText('不能小于 1。').waitFor();
+      await yearly.getByRole('alert').filter({ hasText: '未保存：请修改标出的字段。' }).waitFor();
+      await newForm(page, '新建等级').getByRole('button', { name: '创建等级' }).waitFor();
+      // Each button's label stays on one line (its text is one box), at either width.
+      const buttons = page.locator('.vt .btn');
+      expect(await buttons.count()).toBeGreaterThan(6);
+      for (let i = 0; i < (await buttons.count()); i++) {
+        const lines = await buttons.nth(i).evaluate((b) => {
+          const range = document.createRange();
+          range.selectNodeContents(b);
+          return range.getClientRects().length;
+        });
+        expect(lines, await buttons.nth(i).innerText()).toBe(1);
+      }
+      await shot(page, `admin-vip-tiers-zh-${width}`);
+      await page.close();
+    }
+    expect((await tierRow('yearly'))!.price_coins).toBe(2000);
   });
 });

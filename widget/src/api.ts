@@ -51,6 +51,7 @@ export type CatalogAudit = z.output<typeof catalog.catalogAuditPage>;
 export type VipState = z.output<typeof vip.vipState>;
 export type Bought = z.output<typeof vip.bought>;
 export type Member = z.output<typeof vip.memberPage>['members'][number];
+export type AdminTier = z.output<typeof vip.adminTier>;
 export type Unlocked = z.output<typeof posts.unlocked>;
 export type ReferralSummary = z.output<typeof referrals.referralSummary>;
 export type Referee = z.output<typeof referrals.refereePage>['referees'][number];

@@ -6,7 +6,8 @@ import { parseDatabaseUrl } from '../db/database-url.js';
 import { loadMigrations } from '../db/migrator.js';
 import { canMigrate, migrationState, ownTables, readOnlyOwnTables, schemaPrivileges, TABLE_PRIVILEGES, tablePrivileges, WP_READ_TABLES } from '../db/privileges.js';
 import { CoinPaymentsClient, CoinPaymentsError } from '../payments/coinpayments/client.js';
-import { CoinPaymentsV2Client, DEFAULT_API_BASE } from '../payments/coinpayments-v2/client.js';
+import { CoinPaymentsV2Client } from '../payments/coinpayments-v2/client.js';
+import { OFFICIAL_INSTANCES } from '../payments/coinpayments-v2/provider.js';
 
 export type CheckId = 'database' | 'grants' | 'migrations' | 'jwt' | 'cors' | 'payments' | 'webhook' | 'smtp';
 
@@ -24,16 +25,9 @@ export interface DoctorReport {
   checks: DoctorCheck[];
 }
 
-/** The new platform's keys, when this site uses it (COINPAYMENTS_CLIENT_ID and _SECRET, COINPAYMENTS_API_BASE). */
-export interface CoinPaymentsV2Keys {
-  clientId: string;
-  clientSecret: string;
-  apiBase: string;
-}
-
 export interface DoctorDeps {
+  /** The parsed configuration, the one source of what is checked: the same settings the sidecar runs with. */
   config: Config;
-  v2?: CoinPaymentsV2Keys | null;
   /** Instances tried when the configured one refuses the keys, to name the right one. */
   v2Instances?: string[];
   /**
@@ -45,20 +39,11 @@ export interface DoctorDeps {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-export const COINPAYMENTS_INSTANCES = ['https://a-api.coinpayments.net', 'https://b-api.coinpayments.net', 'https://c-api.coinpayments.net'];
 const MIN_SECRET_BYTES = 32;
 
 const pass = (id: CheckId, detail: string): DoctorCheck => ({ id, ok: true, detail });
 const problem = (id: CheckId, detail: string, fix: string): DoctorCheck => ({ id, ok: false, detail, fix });
 const message = (err: unknown) => ((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 200);
-
-/** The v2 keys from the environment, when both are set; half a configuration is reported by the payments check. */
-export function v2KeysFromEnv(env: NodeJS.ProcessEnv): CoinPaymentsV2Keys | null {
-  const clientId = env['COINPAYMENTS_CLIENT_ID'] ?? '';
-  const clientSecret = env['COINPAYMENTS_CLIENT_SECRET'] ?? '';
-  if (!clientId && !clientSecret) return null;
-  return { clientId, clientSecret, apiBase: (env['COINPAYMENTS_API_BASE'] || DEFAULT_API_BASE).replace(/\/+$/, '') };
-}
 
 async function databaseChecks(config: Config): Promise<DoctorCheck[]> {
   let conn: Connection;
@@ -166,12 +151,9 @@ async function legacyCheck(cp: NonNullable<Config['coinpayments']['legacy']>): P
   }
 }
 
-async function v2Check(keys: CoinPaymentsV2Keys, config: Config, candidates: string[], timeoutMs: number): Promise<DoctorCheck> {
-  if (!keys.clientId || !keys.clientSecret) {
-    return problem('payments', `CoinPayments (new platform): only ${keys.clientId ? 'COINPAYMENTS_CLIENT_ID' : 'COINPAYMENTS_CLIENT_SECRET'} is set`, 'set both COINPAYMENTS_CLIENT_ID and COINPAYMENTS_CLIENT_SECRET from the integration (Integrations → API)');
-  }
-  const probe = (apiBase: string) =>
-    new CoinPaymentsV2Client({ apiBase, clientId: keys.clientId, clientSecret: keys.clientSecret, timeoutMs, invoicePrefix: 'doctor', notificationsUrl: `${config.publicUrl}/webhooks/coinpayments` }).checkCredentials();
+/** Half a configuration never gets here: parseConfig refuses it and names what is missing. */
+async function v2Check(keys: NonNullable<Config['coinpayments']['v2']>, candidates: string[], timeoutMs: number): Promise<DoctorCheck> {
+  const probe = (apiBase: string) => new CoinPaymentsV2Client({ ...keys, apiBase, timeoutMs }).checkCredentials();
   const r = await probe(keys.apiBase);
   if (r.ok) return pass('payments', `CoinPayments (new platform, ${new URL(keys.apiBase).host}) accepts the client id and secret`);
   if (r.code === 'provider_unavailable') {
@@ -231,8 +213,9 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const base = config.publicUrl.replace(/\/+$/, '');
   const paymentChecks: Array<Promise<DoctorCheck>> = [];
   const notifyChecks: Array<Promise<DoctorCheck>> = [];
-  if (deps.v2) {
-    paymentChecks.push(v2Check(deps.v2, config, deps.v2Instances ?? (COINPAYMENTS_INSTANCES.includes(deps.v2.apiBase) ? COINPAYMENTS_INSTANCES : []), timeoutMs));
+  const v2 = config.coinpayments.v2;
+  if (v2) {
+    paymentChecks.push(v2Check(v2, deps.v2Instances ?? (OFFICIAL_INSTANCES.includes(v2.apiBase) ? OFFICIAL_INSTANCES : []), timeoutMs));
     notifyChecks.push(notifyUrlCheck('webhook', `${base}/webhooks/coinpayments`, /^\{"error":\{"code":"/, timeoutMs));
   }
   if (config.coinpayments.legacy) {

@@ -40,8 +40,8 @@ export interface AppDeps {
   checkResponses?: (problem: string) => void;
   /** The catalog every quote, reward and referral reads; createApp makes one (seeded from config) when it is not given. */
   catalog?: CatalogStore;
-  /** What the doctor route needs beyond the config: the new platform's keys and the instances it may try. */
-  doctor?: Pick<DoctorDeps, 'v2' | 'v2Instances' | 'timeoutMs'>;
+  /** What the doctor route needs beyond the config: the instances it may try (tests point it at simulators). */
+  doctor?: Pick<DoctorDeps, 'v2Instances' | 'timeoutMs'>;
 }
 
 /** What the route groups get: the app's dependencies with the catalog store always present. */

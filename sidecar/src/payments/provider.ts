@@ -48,6 +48,16 @@ export interface ProviderObservation {
   receivedAmount: string | null;
   /** What the provider asked in the pay coin, when the recharge could not record it at creation. */
   expectedAmount?: string | null;
+  // What the provider's record says was asked, checked against the recharge before anything is decided
+  // (payments/terms.ts). Absent when the provider does not report it; null when it reports it unreadably.
+  /** Our reference the record carries (the new platform's invoice id, `<prefix>-<recharge id>`). */
+  reportedReference?: string | null;
+  /** The recharge that reference names under this site's prefix. */
+  reportedRechargeId?: number | null;
+  /** The invoice total in the price currency, exact decimal string. */
+  priceAmount?: string | null;
+  /** Our method code of the coin the funds are in; null when it is none of ours, or several. */
+  payCurrency?: string | null;
 }
 
 export type ProviderFailure = { ok: false; code: 'provider_unavailable' | 'provider_error'; message: string };

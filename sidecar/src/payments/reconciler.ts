@@ -8,6 +8,7 @@ import { inTransaction } from '../db/retry.js';
 import type { Logger } from '../log.js';
 import type { BackgroundJob } from '../workers.js';
 import type { PaymentProvider } from './provider.js';
+import { termsMismatch } from './terms.js';
 import { applyPaymentEvent, type PaymentMetrics, type Policies } from './transition.js';
 
 /** Batches per pass: bounds one pass to MAX_BATCHES × provider.maxStatusBatch rows. */
@@ -56,6 +57,8 @@ export interface ReconcileReport {
   providerErrors: number;
   /** Rows the provider gave no status for (an error of their own in its answer): left as they are. */
   unknownStatus: number;
+  /** Rows whose provider record does not match what was asked (another coin, a lower total): left as they are, logged. */
+  mismatched: number;
   abandoned: number;
 }
 
@@ -69,7 +72,7 @@ async function claimBatch(deps: ReconcilerDeps, size: number) {
   return inTransaction(deps.db, async (trx) => {
     const rows = await trx
       .selectFrom('recharge_transactions')
-      .select(['id', 'txn_id', 'status', 'expires_at', 'reconcile_attempts'])
+      .select(['id', 'txn_id', 'status', 'expires_at', 'reconcile_attempts', 'provider_reference', 'price_amount', 'crypto_currency'])
       .where((eb) =>
         eb.or([
           eb('status', '=', 'pending'),
@@ -102,7 +105,7 @@ async function claimBatch(deps: ReconcilerDeps, size: number) {
         rows.map((r) => r.id),
       )
       .execute();
-    return rows as Array<{ id: number; txn_id: string; status: string; expires_at: Date | null }>;
+    return rows as Array<{ id: number; txn_id: string; status: string; expires_at: Date | null; provider_reference: string | null; price_amount: string; crypto_currency: string | null }>;
   });
 }
 
@@ -125,7 +128,7 @@ async function failAbandoned(deps: ReconcilerDeps): Promise<number> {
 
 /** One bounded pass. */
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { claimed: 0, completed: 0, failed: 0, expired: 0, held: 0, providerErrors: 0, unknownStatus: 0, abandoned: 0 };
+  const report: ReconcileReport = { claimed: 0, completed: 0, failed: 0, expired: 0, held: 0, providerErrors: 0, unknownStatus: 0, mismatched: 0, abandoned: 0 };
   report.abandoned = await failAbandoned(deps);
   const applyDeps = { db: deps.db, clock: deps.clock, policies: deps.policies, metrics: deps.metrics };
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
@@ -145,6 +148,19 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
         // "We don't know" is not "no funds": never expire on it. The claim already pushed the next check out by its backoff.
         report.unknownStatus++;
         deps.log.warn('reconciler: no status from the provider for a payment', { recharge_id: row.id, txn_id: row.txn_id, status: row.status });
+        continue;
+      }
+      // The webhook's rule, on the look-up: a report of another coin or a lower total credits nothing and expires nothing.
+      const mismatch = termsMismatch({ rechargeId: row.id, reference: row.provider_reference, priceAmount: row.price_amount, cryptoCurrency: row.crypto_currency }, obs);
+      if (mismatch) {
+        report.mismatched++;
+        deps.log.warn('reconciler: the provider reports other terms than the recharge asked; not applied', {
+          recharge_id: row.id,
+          txn_id: row.txn_id,
+          code: mismatch.code,
+          reported_currency: obs.payCurrency ?? null,
+          received_amount: obs.receivedAmount,
+        });
         continue;
       }
       let decision = (await applyPaymentEvent(applyDeps, deps.provider.name, row.txn_id, { type: 'provider', ...obs })).decision;

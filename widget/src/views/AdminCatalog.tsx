@@ -8,7 +8,7 @@ type Row = Record<string, unknown>;
 type Section = keyof CatalogDoc;
 
 /** The text of a number field, sent as typed when it is not a whole number so the sidecar's refusal names it. */
-const num = (v: string): unknown => (/^-?\d{1,15}$/.test(v.trim()) ? Number(v) : v);
+export const num = (v: string): unknown => (/^-?\d{1,15}$/.test(v.trim()) ? Number(v) : v);
 const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 
 /** A refused field's message in the reader's language, from the issue's rule, code and the field it names. */
@@ -22,7 +22,7 @@ function fieldText(t: T, f: FieldIssue): string {
   return t(byField[last] ?? 'f_invalid');
 }
 
-function Field({ label, name, value, errors, onInput, size, list }: {
+export function Field({ label, name, value, errors, onInput, size, list }: {
   label: string;
   name: string;
   value: string;

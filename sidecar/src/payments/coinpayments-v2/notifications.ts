@@ -5,7 +5,7 @@ import type { Db } from '../../db/database.js';
 import type { IpnVerdict } from '../../db/tables/ipn-log.js';
 import type { Logger } from '../../log.js';
 import type { UnverifiedLogBudget } from '../coinpayments/ipn.js';
-import { AMOUNT_SCALE, parseDecimal } from '../decimal.js';
+import { termsMismatch } from '../terms.js';
 import { applyPaymentEvent, type PaymentMetrics, type Policies } from '../transition.js';
 import { PROVIDER_V2, toObservation, type CoinPaymentsV2Provider } from './provider.js';
 import { verifyWebhook, type NotificationEvent, type WebhookDelivery, type WebhookRefusal } from './webhook.js';
@@ -61,7 +61,7 @@ export async function handleWebhook(deps: WebhookDeps, req: WebhookRequest): Pro
     const event = (verified = v.event);
     const row = await deps.db
       .selectFrom('recharge_transactions')
-      .select(['id', 'txn_id', 'provider_account', 'price_amount', 'crypto_currency'])
+      .select(['id', 'txn_id', 'provider_account', 'provider_reference', 'price_amount', 'crypto_currency'])
       .where('id', '=', event.rechargeId)
       .where('provider', '=', PROVIDER_V2)
       .executeTakeFirst();
@@ -76,13 +76,12 @@ export async function handleWebhook(deps: WebhookDeps, req: WebhookRequest): Pro
     if (!read.ok) return { verdict: 'error', code: 'lookup_failed', message: read.message, httpStatus: 502 };
     const inv = read.value;
     if (!inv) return refuse('unknown_invoice', 'CoinPayments does not know this invoice');
-    if (inv.rechargeId !== row.id) return refuse('invoice_mismatch', 'the invoice read back names another recharge');
-    const price = inv.priceAmount === null ? null : parseDecimal(inv.priceAmount, AMOUNT_SCALE);
-    if (price === null || price < parseDecimal(row.price_amount, AMOUNT_SCALE)!) return refuse('amount_mismatch', 'the invoice total is below the recharge price');
-    // Funds in a coin we did not ask for (or cannot name) must not complete the recharge.
-    if (inv.receivedAmount !== null && row.crypto_currency !== null && inv.payCurrency !== row.crypto_currency) {
-      return refuse('currency_mismatch', 'paid in another coin than the one asked');
-    }
+    // The same terms as the reconciler's look-up: another recharge, a lower total or another coin is never credited.
+    const mismatch = termsMismatch(
+      { rechargeId: row.id, reference: row.provider_reference, priceAmount: row.price_amount, cryptoCurrency: row.crypto_currency },
+      { kind: inv.kind, receivedAmount: inv.receivedAmount, reportedReference: inv.invoiceId, reportedRechargeId: inv.rechargeId, priceAmount: inv.priceAmount, payCurrency: inv.payCurrency },
+    );
+    if (mismatch) return refuse(mismatch.code, mismatch.message);
     const obs = toObservation(inv);
     if (!obs) return { verdict: 'duplicate', reason: 'no_state', rechargeId: row.id };
     const result = await applyPaymentEvent(deps, PROVIDER_V2, event.providerInvoiceId, { type: 'provider', ...obs });

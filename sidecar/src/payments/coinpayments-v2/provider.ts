@@ -63,8 +63,7 @@ export class CoinPaymentsV2Provider implements PaymentProvider {
     if (!r.ok) return r;
     const out = new Map<string, ProviderObservation>();
     for (const [id, inv] of r.value) {
-      // Funds in a coin this site does not offer (or in several): not ours to count; a person looks (the webhook refuses it too).
-      if (inv.receivedAmount !== null && inv.payCurrency === null) continue;
+      // Funds in a coin this site does not offer (or in several) are reported as such: the reconciler refuses them (terms.ts).
       const obs = toObservation(inv);
       // `none` is a state that says nothing about funds (a draft): no observation, as for an unknown id.
       if (obs) out.set(id, obs);
@@ -106,5 +105,9 @@ export function toObservation(inv: InvoiceObservation): ProviderObservation | nu
     statusText: inv.statusText,
     receivedAmount: inv.receivedAmount,
     expectedAmount: inv.expectedAmount,
+    reportedReference: inv.invoiceId,
+    reportedRechargeId: inv.rechargeId,
+    priceAmount: inv.priceAmount,
+    payCurrency: inv.payCurrency,
   };
 }

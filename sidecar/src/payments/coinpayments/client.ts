@@ -175,7 +175,9 @@ export class CoinPaymentsClient implements PaymentProvider {
       for (const id of txnIds) {
         const info = r?.[id];
         if (!info || info.error !== 'ok' || typeof info.status !== 'number') continue;
-        out.set(id, legacyObservation(id, info.status, String(info.status_text ?? ''), info.receivedf === undefined ? null : String(info.receivedf)));
+        const obs = legacyObservation(id, info.status, String(info.status_text ?? ''), info.receivedf === undefined ? null : String(info.receivedf));
+        // The coin the transaction is in, checked against the one asked (terms.ts); the look-up states no fiat price.
+        out.set(id, { ...obs, payCurrency: typeof info.coin === 'string' ? info.coin : null });
       }
       return { ok: true, value: out };
     } catch (err) {
@@ -249,6 +251,7 @@ interface TxInfo {
   error: string;
   status: number;
   status_text?: string;
+  coin?: string;
   amountf?: string;
   receivedf?: string;
 }
