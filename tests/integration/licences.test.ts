@@ -39,7 +39,7 @@ beforeEach(() => {
   offsetMs = 0;
 });
 
-const tokenOf = (id: number, caps: ('read' | 'manage_options')[] = ['read']) => mintToken(id, { iatOffsetS: Math.floor(offsetMs / 1000), caps });
+const tokenOf = (id: number, caps: ('read' | 'edit_posts' | 'manage_options')[] = ['read']) => mintToken(id, { iatOffsetS: Math.floor(offsetMs / 1000), caps });
 
 let productSeq = 0;
 /** An EA post sold for 10 coins with the meta box's licence settings. */
@@ -343,5 +343,29 @@ describe('rate limits', () => {
     } finally {
       await limited.tdb.drop();
     }
+  });
+});
+
+describe('versions', () => {
+  it('records a version once, notifies every entitled reader, and answers it as the latest in verify', async () => {
+    const { postId, productId } = await eaPost();
+    const [a, b] = [await buyer(postId), await buyer(postId)];
+    const outsider = await userWithCoins(tdb.db, 0);
+    const author = await tokenOf(1, ['read', 'edit_posts']);
+    const publish = (version: string, token = author) =>
+      t.call('POST', `/api/posts/${postId}/versions`, { token, body: { version, notes: 'Faster entries on news.', file_id: 77 } });
+    const first = await publish('3.1.0');
+    expect(first.status).toBe(201);
+    expect(await first.json()).toMatchObject({ versions: [{ version: '3.1.0', notes: 'Faster entries on news.' }], notified: 2 });
+    expect((await publish('3.1.0')).status).toBe(409);
+    expect((await publish('3.2.0', await tokenOf(outsider.id, ['read', 'edit_posts']))).status).toBe(403);
+    const notes = await tdb.db.selectFrom('notifications').select(['user_id', 'kind']).where('kind', '=', 'ea_version').execute();
+    expect(notes.map((n) => Number(n.user_id)).sort()).toEqual([a.id, b.id].sort());
+    const inbox = await (await t.call('GET', '/api/notifications', { token: await tokenOf(a.id) })).json();
+    expect(JSON.stringify(inbox)).toContain('3.1.0');
+    expect(await (await check(a.licence.key, productId, '1')).json()).toMatchObject({ status: 'valid', latest_version: '3.1.0' });
+    const history = await t.call('GET', `/api/posts/${postId}/versions`, { token: await tokenOf(b.id) });
+    expect((await history.json()).versions.map((v: { version: string }) => v.version)).toEqual(['3.1.0']);
+    expect((await t.call('GET', `/api/posts/${postId}/versions`, { token: await tokenOf(outsider.id) })).status).toBe(403);
   });
 });

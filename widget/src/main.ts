@@ -12,6 +12,7 @@ const VIEWS: Record<string, () => Promise<View>> = {
   vip: () => import('./views/Vip.js').then((m) => m.Vip),
   referral: () => import('./views/Referral.js').then((m) => m.Referral),
   bell: () => import('./views/Bell.js').then((m) => m.Bell),
+  licenses: () => import('./views/Licences.js').then((m) => m.Licences),
 };
 const LANGUAGES = [() => import('./i18n/en.js').then((m) => m.en), () => import('./i18n/zh-CN.js').then((m) => m.zhCN)];
 

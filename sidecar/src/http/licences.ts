@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { countAttempt } from '../db/rate-counters.js';
+import { findEntitlement } from '../spending/unlock.js';
 import {
   changeLicence,
   licenceDetail,
@@ -14,14 +15,15 @@ import {
   type LicenceView,
 } from '../licences/licences.js';
 import { protocolTime, signAnswer, type SignedFields } from '../licences/signature.js';
-import { MAX_LICENCE_DAYS } from '../licences/terms.js';
+import { MAX_LICENCE_DAYS, versionHistory, type EaVersion } from '../licences/terms.js';
+import { publishVersion } from '../licences/versions.js';
 import { verifyLicence } from '../licences/verify.js';
 import { requireCap } from './auth.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, badRequest, notFound } from './errors.js';
 import { remoteAddress } from './ipn.js';
 import { rateLimited, windowLimit } from './rate-limit.js';
-import { adminLicencesQuery, extendBody, revokeBody, verifyBody } from './schemas/licences.js';
+import { adminLicencesQuery, extendBody, revokeBody, verifyBody, versionBody } from './schemas/licences.js';
 import { parseId, parseJson, parseQuery } from './validate.js';
 
 const DAY_MS = 86_400_000;
@@ -55,9 +57,11 @@ export function licenceJson(l: LicenceView) {
     })),
     releases_left: l.releasesLeft,
     release_frees_at: l.releaseFreesAt?.toISOString() ?? null,
-    latest_version: l.latestVersion ? { version: l.latestVersion.version, notes: l.latestVersion.notes, created_at: l.latestVersion.createdAt.toISOString() } : null,
+    latest_version: l.latestVersion ? versionJson(l.latestVersion) : null,
   };
 }
+
+const versionJson = (v: EaVersion) => ({ version: v.version, notes: v.notes, created_at: v.createdAt.toISOString() });
 
 function detailJson(d: AdminLicenceDetail) {
   return {
@@ -129,6 +133,29 @@ export function licenceRoutes(deps: AppDeps) {
     return c.json({ licence: licenceJson(result.licence) });
   });
 
+  app.get('/posts/:postId/versions', async (c) => {
+    const postId = parseId(c.req.param('postId'), 'postId');
+    const user = c.get('user');
+    const now = deps.clock.now();
+    if (!(await mayEdit(db, user, postId)) && !(await findEntitlement(db, user.id, postId, now))) {
+      throw new ApiError(403, 'not_unlocked', 'unlock this post to see its versions');
+    }
+    return c.json({ versions: (await versionHistory(db, postId)).map(versionJson) });
+  });
+
+  app.post('/posts/:postId/versions', async (c) => {
+    const postId = parseId(c.req.param('postId'), 'postId');
+    const user = c.get('user');
+    const b = await parseJson(c, versionBody);
+    if (!(await mayEdit(db, user, postId))) throw new ApiError(403, 'forbidden', "only the post's author or an administrator may publish a version");
+    const result = await publishVersion(db, { postId, version: b.version, notes: b.notes, fileId: b.file_id, actorId: user.id, now: deps.clock.now() });
+    if (!result.ok) {
+      if (result.code === 'version_exists') throw new ApiError(409, 'version_exists', `version ${b.version} was recorded before`);
+      throw notFound('no_licence', 'this post sells no licence');
+    }
+    return c.json({ versions: result.versions.map(versionJson), notified: result.notified }, 201);
+  });
+
   app.post('/licenses/:id/activations/:activationId/release', async (c) => {
     const licenceId = parseId(c.req.param('id'), 'id');
     const activationId = parseId(c.req.param('activationId'), 'activationId');
@@ -149,6 +176,14 @@ export function licenceRoutes(deps: AppDeps) {
     return c.json({ licence: licenceJson(result.licence) });
   });
   return app;
+}
+
+/** The post's author holding edit_posts, or an administrator (the plugin checked edit_post before asking). */
+async function mayEdit(db: AppDeps['db'], user: { id: number; caps: string[] }, postId: number): Promise<boolean> {
+  if (user.caps.includes('manage_options')) return true;
+  if (!user.caps.includes('edit_posts')) return false;
+  const post = await db.selectFrom('posts').select('post_author').where('ID', '=', postId).executeTakeFirst();
+  return post !== undefined && Number(post.post_author) === user.id;
 }
 
 /** Mounted at /api/admin/licenses (manage_options). */

@@ -56,6 +56,13 @@ export const licence = z.object({
   release_frees_at: dateTime.nullable().describe('when the next release is allowed again, when none is left'),
   latest_version: version.nullable(),
 });
+export const versionList = z.object({ versions: z.array(version) });
+export const versionBody = z.strictObject({
+  version: z.string().regex(VERSION_PATTERN),
+  notes: z.string().max(2000).default(''),
+  file_id: z.number().int().positive().describe("the new file's attachment ID (the plugin points _goldcoin_file at it)"),
+});
+export const published = versionList.extend({ notified: z.number().int().describe('readers notified in site') });
 export const licenceList = z.object({ licences: z.array(licence), releases_per_month: z.number().int() });
 export const licenceOne = z.object({ licence });
 
@@ -143,6 +150,33 @@ export const licenceRoutes: RouteSpec[] = [
       400: fails('Bad id', 'invalid_id'),
       404: fails('No such licence of this user, or no such active activation', 'not_found'),
       429: fails('Releases used up, with details {limit, frees_at}; see Retry-After', 'release_limit_reached'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/posts/:postId/versions',
+    summary: "The EA file's versions, newest first, for a reader entitled to the post or an editor",
+    auth: 'user',
+    params: idParams('postId'),
+    responses: {
+      200: ok('The versions', versionList),
+      400: fails('Bad post id', 'invalid_id'),
+      403: fails('The user has not unlocked this post (or the access ended)', 'not_unlocked'),
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/posts/:postId/versions',
+    summary: "Record a new version of the post's EA file and notify every reader entitled to it (the post's author with edit_posts, or manage_options)",
+    auth: 'user',
+    params: idParams('postId'),
+    body: versionBody,
+    responses: {
+      201: ok('The versions after it, and how many readers were notified', published),
+      400: fails('Bad post id', 'invalid_id'),
+      403: fails("Not the post's author with edit_posts, nor an administrator", 'forbidden'),
+      404: fails('The post sells no licence (no EA product id)', 'no_licence'),
+      409: fails('This version number was recorded before', 'version_exists'),
     },
   },
   {
