@@ -2,7 +2,7 @@
 // release and re-activation, and the signed answer checked by the reference client (the MQL include's twin).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../sidecar/src/clock.js';
-import { canonicalAnswer, signAnswer, type SignedFields } from '../../sidecar/src/licences/signature.js';
+import { canonicalAnswer, signAnswer, SIGNATURE_VERSION, SIGNED_FIELD_ORDER, type SignedFields } from '../../sidecar/src/licences/signature.js';
 import { generateLicenceKey, KEY_PATTERN } from '../../sidecar/src/licences/licences.js';
 import { mintToken } from '../support/app.js';
 import type { TestDatabase } from '../support/db.js';
@@ -367,5 +367,22 @@ describe('versions', () => {
     const history = await t.call('GET', `/api/posts/${postId}/versions`, { token: await tokenOf(b.id) });
     expect((await history.json()).versions.map((v: { version: string }) => v.version)).toEqual(['3.1.0']);
     expect((await t.call('GET', `/api/posts/${postId}/versions`, { token: await tokenOf(outsider.id) })).status).toBe(403);
+  });
+});
+
+describe('the MQL include', () => {
+  it('signs over the same fields in the same order, with the same steps as the reference client', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const mqh = await readFile(new URL('../../wp-plugin-shim/mql/GoldCoinsLicense.mqh', import.meta.url), 'utf8');
+    const fields = /string fields\[8\] = \{([^}]*)\}/.exec(mqh)![1]!.split(',').map((f) => f.trim().replaceAll('"', ''));
+    expect(fields).toEqual([...SIGNED_FIELD_ORDER]);
+    expect(mqh).toContain(`#define GC_SIGNATURE_VERSION "${SIGNATURE_VERSION}"`);
+    for (const fn of ['GcNormalizeKey', 'GcNonce', 'GcJsonEscape', 'GcBuildBody', 'GcJsonField', 'GcHmacSha256Hex', 'GcCanonical', 'GcCheckAnswer']) {
+      expect(mqh, fn).toMatch(new RegExp(`^string ${fn}\\(`, 'm'));
+    }
+    // The body's fields in the order the reference client sends them.
+    const body = JSON.parse(GcBuildBody({ key: 'K', account: '1', accountType: 'demo', server: 'S', productId: 'p', eaVersion: 'v', nonce: 'n' }));
+    const mqlOrder = [...mqh.matchAll(/\\"(\w+)\\":\\"" \+/g)].map((m) => m[1]);
+    expect(mqlOrder).toEqual(Object.keys(body));
   });
 });
