@@ -62,6 +62,8 @@ export type OwnedPost = z.output<typeof posts.ownedPosts>['posts'][number];
 export type LicenceList = z.output<typeof licences.licenceList>;
 export type Licence = LicenceList['licences'][number];
 export type LicenceOne = z.output<typeof licences.licenceOne>;
+export type AdminLicence = z.output<typeof licences.adminLicencePage>['licences'][number];
+export type AdminLicenceDetail = z.output<typeof licences.adminLicenceDetail>;
 
 export interface ClientOptions {
   api: string;
