@@ -456,7 +456,7 @@ describe('wallet and admin', () => {
     await shot(page, 'admin-tabs-keyboard');
     // Tab leaves the tab list for the panel instead of walking through the other tabs.
     await page.keyboard.press('ArrowLeft');
-    await page.getByRole('tabpanel', { name: 'Referrals' }).waitFor();
+    await page.getByRole('tabpanel', { name: 'EA licences' }).waitFor();
     await page.keyboard.press('Tab');
     expect(await focused(page)).toMatch(/^input: /);
     await page.close();

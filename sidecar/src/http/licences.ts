@@ -163,6 +163,7 @@ export function licenceRoutes(deps: AppDeps) {
     const result = await releaseActivation(db, { userId: c.get('user').id, licenceId, activationId, now, perMonth });
     if (!result.ok) {
       if (result.code === 'not_found') throw notFound('not_found', 'no such active activation on your licences');
+      if (!result.freesAt) throw new ApiError(429, 'release_limit_reached', 'releasing activations is switched off on this site', { limit: 0, frees_at: null });
       const frees = result.freesAt.toISOString();
       const retryAfterS = Math.max(1, Math.ceil((result.freesAt.getTime() - now.getTime()) / 1000));
       throw new ApiError(

@@ -232,7 +232,8 @@ export async function licenceOfPost(db: Db, userId: number, postId: number, now:
 export type ReleaseResult =
   | { ok: true; licence: LicenceView }
   | { ok: false; code: 'not_found' }
-  | { ok: false; code: 'release_limit_reached'; limit: number; freesAt: Date };
+  /** freesAt null: releases are switched off (LICENCE_RELEASES_PER_MONTH=0). */
+  | { ok: false; code: 'release_limit_reached'; limit: number; freesAt: Date | null };
 
 /**
  * Frees one of the user's activations so another account may take it, under the licence's row lock (the same
@@ -255,7 +256,7 @@ export async function releaseActivation(
       .executeTakeFirst();
     if (!a) return { ok: false, code: 'not_found' };
     const allowance = releaseAllowance(await releasesInWindow(trx, licenceId, now), perMonth);
-    if (allowance.left === 0) return { ok: false, code: 'release_limit_reached', limit: perMonth, freesAt: allowance.freesAt! };
+    if (allowance.left === 0) return { ok: false, code: 'release_limit_reached', limit: perMonth, freesAt: allowance.freesAt };
     await trx.updateTable('licence_activations').set({ released_at: now }).where('id', '=', a.id).execute();
     await recordEvent(trx, { licenceId, actor: `user:${userId}`, action: 'release', account: a.account, detail: `${a.account_type} on ${a.server}`, now });
     return { ok: true };

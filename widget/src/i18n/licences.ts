@@ -14,4 +14,5 @@ export const licencesStrings: Record<string, [string, string]> = {
   left: ['{n} releases left', '可解除 {n} 次'],
   next: ['next release {d}', '{d} 起可解除'],
   none: ['No licence yet.', '暂无授权。'],
+  e_release_limit_reached: ['No release left this month.', '本月解除次数已用完。'],
 };

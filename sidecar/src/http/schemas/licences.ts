@@ -149,7 +149,7 @@ export const licenceRoutes: RouteSpec[] = [
       200: ok('The licence after the release', licenceOne),
       400: fails('Bad id', 'invalid_id'),
       404: fails('No such licence of this user, or no such active activation', 'not_found'),
-      429: fails('Releases used up, with details {limit, frees_at}; see Retry-After', 'release_limit_reached'),
+      429: fails('Releases used up, with details {limit, frees_at} (frees_at null: releases are switched off); see Retry-After', 'release_limit_reached'),
     },
   },
   {
