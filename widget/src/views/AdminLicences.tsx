@@ -74,6 +74,7 @@ function Detail({ id, onBack }: { id: number; onBack: () => void }) {
   if (!d) return gate(got);
   const l = d.licence;
   async function change(action: string, e: Event) {
+    const form = e.target as HTMLFormElement;
     const v = formValues(e);
     const body = action === 'extend' ? { reason: v['reason'], expires_at: new Date(v['until']!).toISOString() } : { reason: v['reason'] };
     setDone(false);
@@ -81,6 +82,7 @@ function Detail({ id, onBack }: { id: number; onBack: () => void }) {
     if (r) {
       got.set(r);
       setDone(true);
+      form.reset();
     }
   }
   return (
