@@ -1,7 +1,8 @@
 // An EA licence end to end in a real WordPress and Chromium: a reader unlocks an EA post, the unlock box shows the key,
 // the reference EA client activates a trading account with it, and the reader sees the account and releases it.
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,4 +150,44 @@ describe('EA licences in a real WordPress', () => {
       await context.close();
     });
   }
+
+  it("records a new EA version from the editor's meta box, with the licence settings; buyers are notified and the check reports it", async () => {
+    const eaPath = join(wp.contentDir, '..', 'GoldScalper-3.1.0.ex4');
+    // Binary, as a compiled EA is: WordPress refuses a .ex4 whose bytes look like plain text.
+    await writeFile(eaPath, Buffer.concat([Buffer.from([0x4d, 0x51, 0x4c, 0x00, 0xff, 0xfe]), randomBytes(512)]));
+    const { context, page } = await loggedIn(wp.admin.user, wp.admin.password);
+    await page.goto(`${wp.url}/wp-admin/post.php?post=${eaPostId}&action=edit`);
+    const product = page.locator('#goldcoin-ea-product');
+    await product.waitFor();
+    expect(await product.inputValue()).toBe('gold-scalper');
+    await page.locator('#goldcoin-ea-activations').fill('4');
+    await page.getByLabel('Demo accounts free and unlimited').check();
+    await page.locator('#goldcoin-ea-licence-days').fill('365');
+    await page.locator('#goldcoin-file-upload').setInputFiles(eaPath);
+    await page.locator('#goldcoin-ea-version').fill('3.1.0');
+    await page.locator('#goldcoin-ea-notes').fill('Trails the stop on news.');
+    const metaBoxSaved = page.waitForResponse((r) => r.url().includes('meta-box-loader=1') && r.request().method() === 'POST');
+    await page.locator('.editor-post-publish-button, .editor-post-publish-button__button').first().click();
+    expect([200, 302]).toContain((await metaBoxSaved).status());
+    await page.goto(`${wp.url}/wp-admin/post.php?post=${eaPostId}&action=edit`);
+    await page.locator('#goldcoin-ea-product').waitFor();
+    const box = (await page.locator('#goldcoin').innerText()).replace(/\s+/g, ' ');
+    expect(box).toContain('Versions 3.1.0');
+    expect(box).toContain('Trails the stop on news.');
+    await page.setViewportSize({ width: 1366, height: 1400 });
+    await page.locator('#goldcoin').screenshot({ path: '/tmp/goldcoin-licences-meta-box-1366.png' });
+    await context.close();
+
+    const meta = await tdb.db.selectFrom('postmeta').select(['meta_key', 'meta_value']).where('post_id', '=', eaPostId).where('meta_key', 'like', '_goldcoin_%').execute();
+    const byKey = Object.fromEntries(meta.map((m) => [m.meta_key, m.meta_value]));
+    expect(byKey).toMatchObject({ _goldcoin_ea_product: 'gold-scalper', _goldcoin_ea_max_activations: '4', _goldcoin_ea_demo_free: '1', _goldcoin_ea_licence_days: '365' });
+    const versions = await tdb.db.selectFrom('ea_versions').selectAll().where('post_id', '=', eaPostId).execute();
+    expect(versions).toEqual([expect.objectContaining({ version: '3.1.0', notes: 'Trails the stop on news.', file_id: Number(byKey['_goldcoin_file']) })]);
+    const notified = await tdb.db.selectFrom('notifications').select('user_id').where('kind', '=', 'ea_version').execute();
+    expect(notified.map((n) => Number(n.user_id)).sort()).toEqual([ids[TRADER.login]!, ids[JIAOYI.login]!].sort());
+    const { licence_key } = await tdb.db.selectFrom('licences').select('licence_key').where('user_id', '=', ids[TRADER.login]!).executeTakeFirstOrThrow();
+    const ea = new GcLicence({ url: `${sidecarUrl}/api/licenses/verify`, key: licence_key, productId: 'gold-scalper', eaVersion: '1.0.0', account: '51234567', accountType: 'real', server: 'ICMarkets-Live07', checkHours: 4, graceHours: 72, inTester: false });
+    expect(await ea.Check(Date.now())).toBe(true);
+    expect(ea.StatusText()).toMatch(/^Gold Coins licence: valid \(activated\), until \d{4}-\d\d-\d\dT.*, version 3\.1\.0 available$/);
+  });
 });
