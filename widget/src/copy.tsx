@@ -15,8 +15,6 @@ export function Copy({ label, value }: { label: string; value: string }) {
         <button
           type="button"
           class="btn gh sm"
-          // A two-character Chinese label must not break between its characters on a narrow screen.
-          style={{ whiteSpace: 'nowrap' }}
           aria-label={`${t('copy')}: ${label}`}
           onClick={() =>
             navigator.clipboard.writeText(value).then(
