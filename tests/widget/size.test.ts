@@ -7,8 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildWidget } from '../support/browser.js';
 
-// The target is 12,288 bytes (12 KB). The unlock view came back under it (12,140 in Chinese) once what follows an
-// unlock (the premium reveal, the licence key) became one chunk of its own; the recharge view in Chinese is 9 bytes
+// The target is 12,288 bytes (12 KB). The unlock view came back under it (12,127 in Chinese) once what follows an
+// unlock (the premium reveal, the licence key) became one chunk of its own; the recharge view in Chinese is 2 bytes
 // over it since goldcoin.js learned the licences view: the budget holds it where it is, so nothing grows unnoticed,
 // until it is brought back under 12 KB.
 const FIRST_LOAD_BUDGET_BYTES = 12_325;
