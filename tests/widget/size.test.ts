@@ -7,10 +7,11 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildWidget } from '../support/browser.js';
 
-// The target is 12,288 bytes (12 KB). The unlock view came back under it (12,127 in Chinese) once what follows an
-// unlock (the premium reveal, the licence key) became one chunk of its own; the recharge view in Chinese is 2 bytes
-// over it since goldcoin.js learned the licences view: the budget holds it where it is, so nothing grows unnoticed,
-// until it is brought back under 12 KB.
+// The target is 12,288 bytes (12 KB). The unlock view came back under it (12,116 in Chinese) once what follows an
+// unlock (the premium reveal, the licence key) became one chunk of its own; the recharge view in Chinese is 36 bytes
+// over it (12,324) since goldcoin.js learned the licences view, room made by loading every view by one export name
+// (`view`) and by the copy field carrying its own two words: the budget holds it where it is, so nothing grows
+// unnoticed, until it is brought back under 12 KB.
 const FIRST_LOAD_BUDGET_BYTES = 12_325;
 // 19.9 KB before the visitor script was split; the split's per-view strings and styles and the glue of its inlined
 // lazy views cost the admin bundle 1.3 KB. The catalog editor, its change log, the CSV exports and their ~90 strings in

@@ -69,3 +69,6 @@ function LicencesView() {
 }
 
 export const Licences = withStrings(licencesStrings, LicencesView);
+
+/** The name goldcoin.js loads every view by. */
+export { Licences as view };

@@ -131,3 +131,6 @@ function UnlockView({ postId }: { postId: string }) {
 }
 
 export const Unlock = withStrings(unlockStrings, UnlockView);
+
+/** The name goldcoin.js loads every view by. */
+export { Unlock as view };
