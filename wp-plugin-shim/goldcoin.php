@@ -36,6 +36,7 @@ require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-blocks.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-rest.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-protected-files.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-meta-box.php';
+require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-ea-versions.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-downloads.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-admin-page.php';
 require_once GOLDCOIN_PLUGIN_DIR . 'includes/class-goldcoin-users.php';

@@ -16,6 +16,7 @@ import { seedCatalog } from './catalog/catalog.js';
 import { CatalogStore } from './catalog/store.js';
 import { ApiError, errorBody, sendError } from './http/errors.js';
 import { requestDeadline, withDeadline } from './http/deadline.js';
+import { adminLicenceRoutes, licenceRoutes, licenceVerifyRoutes } from './http/licences.js';
 import { notificationRoutes } from './http/notifications.js';
 import { buildOpenapiDocument } from './http/openapi.js';
 import { ipnRoutes } from './http/ipn.js';
@@ -105,6 +106,8 @@ export function createApp(appDeps: AppDeps) {
   const openapi = buildOpenapiDocument();
   app.get('/openapi.json', (c) => c.json(openapi));
 
+  // The EA's licence check carries no JWT: registered before the /api group's token check so it answers first.
+  app.route('/', licenceVerifyRoutes(deps));
   const api = new Hono<AppEnv>();
   api.use('*', requireAuth({ secret: config.jwtSecret, issuer: config.wpHome, clock: deps.clock }));
   // A token without `read` (a user with no role on this site, or caps a filter dropped) reaches no visitor route;
@@ -119,6 +122,8 @@ export function createApp(appDeps: AppDeps) {
   api.route('/', rewardRoutes(deps));
   api.route('/', referralRoutes(deps));
   api.route('/', vipRoutes(deps));
+  api.route('/', licenceRoutes(deps));
+  api.route('/admin/licenses', adminLicenceRoutes(deps));
   api.route('/admin/vip', adminVipRoutes(deps));
   api.route('/admin/redemptions', adminRedemptionRoutes(deps));
   api.route('/admin/referrals', adminReferralRoutes(deps));

@@ -90,6 +90,9 @@ const schema = z.object({
   RATE_LIMIT_DOWNLOAD: intFrom(0, 1_000_000).default(20),
   RATE_LIMIT_REFERRAL_BIND: intFrom(0, 1_000_000).default(5),
   RATE_LIMIT_NOTIFICATION_READ: intFrom(0, 1_000_000).default(30),
+  RATE_LIMIT_LICENCE_KEY: intFrom(0, 1_000_000).default(20),
+  RATE_LIMIT_LICENCE_ADDRESS: intFrom(0, 1_000_000).default(60),
+  LICENCE_RELEASES_PER_MONTH: intFrom(0, 1_000).default(3),
   SMTP_URL: z
     .url()
     .refine((u) => /^smtps?:\/\//.test(u), 'expected smtp://host:port or smtps://user:pass@host:port')
@@ -337,7 +340,12 @@ export function parseConfig(env: Record<string, string | undefined>) {
         download: c.RATE_LIMIT_DOWNLOAD,
         referralBind: c.RATE_LIMIT_REFERRAL_BIND,
         notificationRead: c.RATE_LIMIT_NOTIFICATION_READ,
+        /** Licence checks from EAs: per licence key (known or not) and per calling address. */
+        licenceKey: c.RATE_LIMIT_LICENCE_KEY,
+        licenceAddress: c.RATE_LIMIT_LICENCE_ADDRESS,
       },
+      /** Activations a visitor may release per licence in 30 days. */
+      licenceReleasesPerMonth: c.LICENCE_RELEASES_PER_MONTH,
     },
     /** Days an IPN or webhook body is kept as received before it is emptied; 0 keeps it for good. */
     ipnRawRetentionDays: c.IPN_RAW_RETENTION_DAYS,

@@ -8,10 +8,13 @@ import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { clearOldIpnBodies, ipnRetentionJob } from '../../sidecar/src/privacy/retention.js';
 import { anonymiseBody, ERASED } from '../../sidecar/src/privacy/scrub.js';
 import { EXPORT_PAGE_ITEMS } from '../../sidecar/src/privacy/privacy.js';
+import { ensureLicence } from '../../sidecar/src/licences/licences.js';
+import { verifyLicence } from '../../sidecar/src/licences/verify.js';
 import { createLogger } from '../../sidecar/src/log.js';
 import { mintToken } from '../support/app.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { PLATFORMS, startPaymentsHarness, type PaymentsHarness, type Platform } from '../support/payments.js';
+import { insertPost, setPostMeta } from '../support/wp-content.js';
 
 let tdb: TestDatabase;
 const harness = {} as Record<Platform, PaymentsHarness>;
@@ -192,26 +195,25 @@ describe('export paging', () => {
 });
 
 describe('licences', () => {
-  it('are exported from the licence tables once they exist, and kept by erasure', async () => {
+  it('are exported with their key, trading accounts and audit trail, and kept by erasure', async () => {
     const user = await createWpUser(tdb.db);
     const before = await exportAll(user, `user${user}@example.test`);
     expect(before.some((i) => i.group_id === 'goldcoin-licences')).toBe(false);
-    // The licence tables as a licence feature would create them (only the columns the export relies on: id, user_id, license_id).
-    await sql`CREATE TABLE IF NOT EXISTS ${sql.table('licenses')} (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, user_id BIGINT UNSIGNED NOT NULL, license_key VARCHAR(64) NOT NULL, post_id BIGINT UNSIGNED NOT NULL)`.execute(tdb.db);
-    await sql`CREATE TABLE IF NOT EXISTS ${sql.table('license_activations')} (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, license_id BIGINT UNSIGNED NOT NULL, account VARCHAR(64) NOT NULL)`.execute(tdb.db);
-    try {
-      const ins = await sql`INSERT INTO ${sql.table('licenses')} (user_id, license_key, post_id) VALUES (${user}, 'LIC-ABC-123', 42)`.execute(tdb.db);
-      await sql`INSERT INTO ${sql.table('license_activations')} (license_id, account) VALUES (${Number(ins.insertId)}, 'MT4-778899')`.execute(tdb.db);
-      const items = (await exportAll(user, `user${user}@example.test`)).filter((i) => i.group_id === 'goldcoin-licences');
-      expect(items).toHaveLength(1);
-      expect(value(items[0], 'license_key')).toBe('LIC-ABC-123');
-      expect(value(items[0], 'Activation 1')).toContain('MT4-778899');
-      const [erased] = await eraseAll(user);
-      expect(erased!.messages.join(' ')).toContain('licences');
-    } finally {
-      await sql`DROP TABLE ${sql.table('license_activations')}`.execute(tdb.db);
-      await sql`DROP TABLE ${sql.table('licenses')}`.execute(tdb.db);
-    }
+    const postId = await insertPost(tdb.db, { title: 'Gold Scalper EA' });
+    await setPostMeta(tdb.db, postId, '_goldcoin_ea_product', 'gold-scalper');
+    await tdb.db.insertInto('entitlements').values({ user_id: user, post_id: postId, price_coins: 0, source: 'reward', ledger_ref: null }).execute();
+    const ent = await tdb.db.selectFrom('entitlements').selectAll().where('user_id', '=', user).executeTakeFirstOrThrow();
+    const licence = await ensureLicence(tdb.db, ent, new Date());
+    const verified = await verifyLicence(tdb.db, { key: licence.licence_key, account: '778899', accountType: 'real', server: 'Broker-Live01', productId: 'gold-scalper', eaVersion: '1.0', now: new Date() });
+    expect(verified.reason).toBe('activated');
+    const items = (await exportAll(user, `user${user}@example.test`)).filter((i) => i.group_id === 'goldcoin-licences');
+    expect(items).toHaveLength(1);
+    expect(value(items[0], 'Licence key')).toBe(licence.licence_key);
+    expect(value(items[0], 'Trading account 1')).toContain('778899 (real, Broker-Live01)');
+    expect(value(items[0], 'Event 2')).toContain('activate by ea (778899)');
+    const [erased] = await eraseAll(user);
+    expect(erased!.messages.join(' ')).toContain('licences');
+    expect(await tdb.db.selectFrom('licence_activations').selectAll().where('licence_id', '=', licence.id).execute()).toHaveLength(1);
   });
 });
 

@@ -1,7 +1,7 @@
 // Button labels in Chinese, in Debian's Chromium at a desktop and a phone width: every button and button-styled link of
-// the payment, recharge, unlock, wallet, VIP, redeem and referral views keeps its label on one line (a flex row once squeezed the payment
-// view's copy buttons to one character a line). Also what the payment view repeats of the purchase, and the title a
-// reward link shows. Screenshots go to /tmp/goldcoin-labels-<view>-<width>.png.
+// the payment, recharge, unlock (with a licence key), wallet, VIP, redeem, referral and licences views keeps its label on
+// one line (a flex row once squeezed the payment view's copy buttons to one character a line). Also what the payment view
+// repeats of the purchase, and the title a reward link shows. Screenshots go to /tmp/goldcoin-labels-<view>-<width>.png.
 import { rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -11,7 +11,7 @@ import { mintToken } from '../support/app.js';
 import { buildWidget, launchBrowser } from '../support/browser.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
-import { insertPricedPost } from '../support/wp-content.js';
+import { insertPricedPost, setPostMeta } from '../support/wp-content.js';
 import { element, startHost, WIDTHS, type Host } from './first-load.js';
 
 const WAIT_MS = 15_000;
@@ -140,6 +140,28 @@ describe.each(WIDTHS)('zh-CN at $width px', (size) => {
     await page.getByRole('img', { name: '邀请链接二维码' }).waitFor();
     await page.getByText('您邀请的好友').waitFor();
     await expectOneLineLabels(page, `referral-${size.width}`, ['复制']);
+    await page.close();
+  });
+
+  test('the unlock view with its licence key and the licences view: copy and release on one line', async () => {
+    const r = await reader(100);
+    const { postId } = await insertPricedPost(tdb.db, 30, { title: 'Gold Scalper EA' });
+    await setPostMeta(tdb.db, postId, '_goldcoin_ea_product', 'gold-scalper');
+    let page = await open(size, 'unlock', { token: r.token, 'post-id': postId });
+    await page.getByRole('button', { name: '使用 30 金币解锁' }).click();
+    const key = page.getByRole('textbox', { name: '您的授权码' });
+    await key.waitFor();
+    await expectOneLineLabels(page, `unlock-licence-${size.width}`, ['复制']);
+    const verified = await fetch(`${h.url}/api/licenses/verify`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ key: await key.inputValue(), account: '88001234', account_type: 'real', server: 'ICMarkets-Live07', product_id: 'gold-scalper', nonce: 'n'.repeat(16) }),
+    });
+    expect(((await verified.json()) as { reason: string }).reason).toBe('activated');
+    await page.close();
+    page = await open(size, 'licenses', { token: r.token });
+    await page.getByRole('button', { name: '解除绑定 88001234' }).waitFor();
+    await expectOneLineLabels(page, `licenses-${size.width}`, ['复制', '解除绑定']);
     await page.close();
   });
 });

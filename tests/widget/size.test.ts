@@ -7,9 +7,11 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildWidget } from '../support/browser.js';
 
-// The target is 12,288 bytes (12 KB). The unlock view in Chinese is 37 bytes over it since it gained VIP prices,
-// time-limited access, quotas and the price-changed question on top of the premium reveal (moved to its own chunk):
-// the budget holds it where it is, so nothing grows unnoticed, until it is brought back under 12 KB.
+// The target is 12,288 bytes (12 KB). The unlock view came back under it (12,116 in Chinese) once what follows an
+// unlock (the premium reveal, the licence key) became one chunk of its own; the recharge view in Chinese is 36 bytes
+// over it (12,324) since goldcoin.js learned the licences view, room made by loading every view by one export name
+// (`view`) and by the copy field carrying its own two words: the budget holds it where it is, so nothing grows
+// unnoticed, until it is brought back under 12 KB.
 const FIRST_LOAD_BUDGET_BYTES = 12_325;
 // 19.9 KB before the visitor script was split; the split's per-view strings and styles and the glue of its inlined
 // lazy views cost the admin bundle 1.3 KB. The catalog editor, its change log, the CSV exports and their ~90 strings in
@@ -18,10 +20,11 @@ const FIRST_LOAD_BUDGET_BYTES = 12_325;
 // for each IPN and webhook reason code to 28.9 KB (+1.7 KB), the referral report tab (its table, filters and the outcome
 // texts in two languages) and the catalog's referral cap fields to 29.9 KB (+1 KB), the wallet's tabs (my payments, what I
 // bought, notifications) and the bell it carries for the admin bar to 33.5 KB (+3.6 KB), the VIP tier editor and its
-// ~30 strings in two languages to 35.4 KB (+1,897 B, 33,526 to 35,423): it loads in wp-admin only, never on a
-// visitor's page.
-const ADMIN_BUDGET_BYTES = 35_500;
-const VIEWS = ['Recharge', 'Unlock', 'Wallet', 'Redeem', 'Vip', 'Referral', 'Bell'];
+// ~30 strings in two languages to 35.4 KB (+1,897 B, 33,526 to 35,423), the unlock view's after-unlock part (the licence
+// key with its copy button) and the EA licences tab (list, detail with audit trail, revoke/reinstate/extend) to 36.6 KB
+// (+1,192 B, 35,423 to 36,615): it loads in wp-admin only, never on a visitor's page.
+const ADMIN_BUDGET_BYTES = 36_650;
+const VIEWS = ['Recharge', 'Unlock', 'Wallet', 'Redeem', 'Vip', 'Referral', 'Bell', 'Licences'];
 const LANGUAGES = ['en', 'zh-CN'];
 
 let dir: string;

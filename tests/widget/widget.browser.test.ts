@@ -432,6 +432,44 @@ describe('wallet and admin', () => {
     await page.close();
   });
 
+  test('the admin licences tab lists a licence, opens its accounts and audit trail, and revokes it with a reason', async () => {
+    const buyer = await visitor(50);
+    const { postId } = await insertPricedPost(tdb.db, 20, { title: 'Trend Rider EA' });
+    await setPostMeta(tdb.db, postId, '_goldcoin_ea_product', 'trend-rider');
+    const api = (path: string, init: RequestInit = {}) => fetch(`${h.url}${path}`, { ...init, headers: { Authorization: `Bearer ${buyer.token}`, 'Content-Type': 'application/json' } });
+    expect((await api(`/api/posts/${postId}/unlock`, { method: 'POST', body: '{}' })).status).toBe(200);
+    const { licence } = (await (await api(`/api/posts/${postId}/license`)).json()) as { licence: { id: number; key: string } };
+    const check = await fetch(`${h.url}/api/licenses/verify`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ key: licence.key, account: '7001', account_type: 'real', server: 'Broker-Live', product_id: 'trend-rider', nonce: 'n'.repeat(16) }),
+    });
+    expect(((await check.json()) as { reason: string }).reason).toBe('activated');
+    for (const lang of ['en', 'zh-CN'] as const) {
+      const en = lang === 'en';
+      const admin = await visitor(0, { caps: ['read', 'manage_options'], locale: en ? 'en_US' : 'zh_CN' });
+      const page = await open(widget({ view: 'admin', api: h.url, token: admin.token }), { script: 'goldcoin-admin.js' });
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await page.getByRole('tab', { name: en ? 'EA licences' : 'EA 授权' }).click();
+      await page.getByRole('cell', { name: `Trend Rider EA #${postId}` }).waitFor();
+      await page.getByRole('cell', { name: `…${licence.key.slice(-4)}` }).waitFor();
+      await shot(page, `admin-licences-${lang}`);
+      await page.getByRole('button', { name: String(licence.id), exact: true }).click();
+      await page.getByRole('cell', { name: 'Broker-Live', exact: true }).waitFor();
+      if (en) {
+        await page.getByLabel('Reason').first().fill('chargeback');
+        await page.getByRole('button', { name: 'Revoke' }).click();
+        await page.getByText('Saved.').waitFor();
+        await page.getByRole('cell', { name: 'revoke', exact: true }).waitFor();
+        await page.getByRole('button', { name: 'Reinstate' }).waitFor();
+      }
+      await shot(page, `admin-licence-detail-${lang}`);
+      await page.close();
+    }
+    const row = await tdb.db.selectFrom('licences').selectAll().where('id', '=', licence.id).executeTakeFirstOrThrow();
+    expect(row.revoked_reason).toBe('chargeback');
+  });
+
   test('the admin tabs are one tab stop: arrow keys, Home and End move between them and select', async () => {
     const admin = await visitor(0, { caps: ['read', 'manage_options'] });
     const page = await open(widget({ view: 'admin', api: h.url, token: admin.token }), { script: 'goldcoin-admin.js' });
@@ -456,7 +494,7 @@ describe('wallet and admin', () => {
     await shot(page, 'admin-tabs-keyboard');
     // Tab leaves the tab list for the panel instead of walking through the other tabs.
     await page.keyboard.press('ArrowLeft');
-    await page.getByRole('tabpanel', { name: 'Referrals' }).waitFor();
+    await page.getByRole('tabpanel', { name: 'EA licences' }).waitFor();
     await page.keyboard.press('Tab');
     expect(await focused(page)).toMatch(/^input: /);
     await page.close();

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type * as admin from '../../sidecar/src/http/schemas/admin.js';
 import type * as catalog from '../../sidecar/src/http/schemas/catalog.js';
 import type * as common from '../../sidecar/src/http/schemas/common.js';
+import type * as licences from '../../sidecar/src/http/schemas/licences.js';
 import type * as notifications from '../../sidecar/src/http/schemas/notifications.js';
 import type * as packages from '../../sidecar/src/http/schemas/packages.js';
 import type * as posts from '../../sidecar/src/http/schemas/posts.js';
@@ -58,6 +59,11 @@ export type Referee = z.output<typeof referrals.refereePage>['referees'][number]
 export type AdminReferral = z.output<typeof referrals.adminReferralPage>['referrals'][number];
 /** A post the user bought, redeemed or reads through VIP (GET /api/posts). */
 export type OwnedPost = z.output<typeof posts.ownedPosts>['posts'][number];
+export type LicenceList = z.output<typeof licences.licenceList>;
+export type Licence = LicenceList['licences'][number];
+export type LicenceOne = z.output<typeof licences.licenceOne>;
+export type AdminLicence = z.output<typeof licences.adminLicencePage>['licences'][number];
+export type AdminLicenceDetail = z.output<typeof licences.adminLicenceDetail>;
 
 export interface ClientOptions {
   api: string;

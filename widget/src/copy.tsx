@@ -1,10 +1,13 @@
-// A read-only value with a copy button (payment address and amount, a redeemed code).
+// A read-only value with a copy button (payment address and amount, a referral link, a licence key). Its two words travel
+// with it, not in every reader's language file: only the views that show a copy field load this chunk.
 import { useRef, useState } from 'preact/hooks';
 import css from './copy.css?inline';
-import { useT } from './ui.js';
+import { useCtx } from './ui.js';
+
+const WORDS = { copy: ['Copy', '复制'], copied: ['Copied', '已复制'] } as const;
 
 export function Copy({ label, value }: { label: string; value: string }) {
-  const t = useT();
+  const zh = +(useCtx().lang == 'zh-CN');
   const [done, setDone] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   return (
@@ -15,7 +18,7 @@ export function Copy({ label, value }: { label: string; value: string }) {
         <button
           type="button"
           class="btn gh sm"
-          aria-label={`${t('copy')}: ${label}`}
+          aria-label={`${WORDS.copy[zh]}: ${label}`}
           onClick={() =>
             navigator.clipboard.writeText(value).then(
               () => {
@@ -27,7 +30,7 @@ export function Copy({ label, value }: { label: string; value: string }) {
             )
           }
         >
-          {done ? t('copied') : t('copy')}
+          {WORDS[done ? 'copied' : 'copy'][zh]}
         </button>
       </span>
       {/* A style element takes no room in the grid; several copies of it in one view are harmless. */}

@@ -5,13 +5,14 @@ import type { View } from './app.js';
 import { defineWidget } from './element.js';
 
 const VIEWS: Record<string, () => Promise<View>> = {
-  recharge: () => import('./views/Recharge.js').then((m) => m.Recharge),
-  unlock: () => import('./views/Unlock.js').then((m) => m.Unlock),
-  wallet: () => import('./views/Wallet.js').then((m) => m.Wallet),
-  redeem: () => import('./views/Redeem.js').then((m) => m.Redeem),
-  vip: () => import('./views/Vip.js').then((m) => m.Vip),
-  referral: () => import('./views/Referral.js').then((m) => m.Referral),
-  bell: () => import('./views/Bell.js').then((m) => m.Bell),
+  recharge: () => import('./views/Recharge.js').then((m) => m.view),
+  unlock: () => import('./views/Unlock.js').then((m) => m.view),
+  wallet: () => import('./views/Wallet.js').then((m) => m.view),
+  redeem: () => import('./views/Redeem.js').then((m) => m.view),
+  vip: () => import('./views/Vip.js').then((m) => m.view),
+  referral: () => import('./views/Referral.js').then((m) => m.view),
+  bell: () => import('./views/Bell.js').then((m) => m.view),
+  licenses: () => import('./views/Licences.js').then((m) => m.view),
 };
 const LANGUAGES = [() => import('./i18n/en.js').then((m) => m.en), () => import('./i18n/zh-CN.js').then((m) => m.zhCN)];
 

@@ -1,12 +1,7 @@
 // Puts a post's premium parts in place once its reader is entitled: fetched from WordPress's premium-url, which renders
 // them only after the sidecar confirms the entitlement (WordPress's own rendering passed through wp_kses_post), into the
-// plugin's locked boxes (marked with data attributes). Its own chunk: only a reader who holds the post needs it.
-
-/** What the unlock view says once it tried, English and Simplified Chinese: they travel in this chunk. */
-export const revealStrings = {
-  revealed: ['The premium content is now shown in the post.', '付费内容已显示在文章中。'],
-  revealFailed: ['The premium content could not be loaded: reload the page to read it.', '付费内容未能加载：请刷新页面阅读。'],
-};
+// plugin's locked boxes (marked with data attributes). Part of the after-unlock chunk (unlocked.tsx): only a reader who
+// holds the post needs it.
 
 interface PremiumParts {
   parts: { index: number; html: string }[];

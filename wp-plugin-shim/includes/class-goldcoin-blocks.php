@@ -12,7 +12,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 final class Goldcoin_Blocks {
 	const SCRIPT       = 'goldcoin-blocks';
 	const EDITOR_STYLE = 'goldcoin-blocks-editor';
-	const NAMES        = array( 'recharge', 'wallet', 'redeem', 'unlock', 'premium-content', 'vip-tiers', 'referral', 'bell' );
+	const NAMES        = array( 'recharge', 'wallet', 'redeem', 'unlock', 'premium-content', 'vip-tiers', 'referral', 'bell', 'licenses' );
 	/** The VIP memberships' shortcode; the tiers block renders it once a site has it. */
 	const VIP_SHORTCODE = 'goldcoin_vip';
 
@@ -90,6 +90,7 @@ final class Goldcoin_Blocks {
 			'vip-tiers'       => array( __( 'Gold Coins: VIP tiers', 'goldcoin' ), __( 'The VIP memberships a reader can buy with coins.', 'goldcoin' ) ),
 			'referral'        => array( __( 'Gold Coins: referrals', 'goldcoin' ), __( 'The reader’s referral link and QR code, their referrals and the coins they earned.', 'goldcoin' ) ),
 			'bell'            => array( __( 'Gold Coins: notifications bell', 'goldcoin' ), __( 'A bell with the reader’s unread notifications, for themes without the admin bar.', 'goldcoin' ) ),
+			'licenses'        => array( __( 'Gold Coins: EA licences', 'goldcoin' ), __( 'The reader’s EA licence keys and the trading accounts activated on them.', 'goldcoin' ) ),
 		);
 	}
 

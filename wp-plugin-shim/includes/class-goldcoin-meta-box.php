@@ -1,7 +1,7 @@
 <?php
 /**
- * The editors' meta box: a post's coin price (_goldcoin_price) and its EA file (_goldcoin_file, an
- * attachment ID). The sidecar reads both from the post meta table at unlock time.
+ * The editors' meta box: a post's coin price (_goldcoin_price), its EA file (_goldcoin_file, an attachment ID),
+ * and the EA's licence settings (_goldcoin_ea_*). The sidecar reads them from the post meta table.
  */
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -17,6 +17,16 @@ final class Goldcoin_Meta_Box {
 	const ACCESS_DAYS_KEY = '_goldcoin_access_days';
 	const DL_LIMIT_KEY    = '_goldcoin_download_limit';
 	const VIP_MODES       = array( 'free', 'discount', 'only' );
+	/** The licence settings sidecar/src/licences/terms.ts reads: no product ID, no licence. */
+	const EA_PRODUCT_KEY      = '_goldcoin_ea_product';
+	const EA_ACTIVATIONS_KEY  = '_goldcoin_ea_max_activations';
+	const EA_DEMO_FREE_KEY    = '_goldcoin_ea_demo_free';
+	const EA_LICENCE_DAYS_KEY = '_goldcoin_ea_licence_days';
+	/** PRODUCT_ID_PATTERN, DEFAULT_MAX_ACTIVATIONS, MAX_MAX_ACTIVATIONS and MAX_LICENCE_DAYS in terms.ts. */
+	const EA_PRODUCT_PATTERN      = '/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/';
+	const EA_DEFAULT_ACTIVATIONS  = 3;
+	const EA_MAX_ACTIVATIONS      = 100;
+	const EA_MAX_LICENCE_DAYS     = 36500;
 	/** MAX_ACCESS_DAYS and MAX_DOWNLOAD_LIMIT in sidecar/src/spending/prices.ts. */
 	const MAX_ACCESS_DAYS = 3650;
 	const MAX_DL_LIMIT    = 10000;
@@ -55,13 +65,18 @@ final class Goldcoin_Meta_Box {
 				self::PRICE_KEY,
 				array( 'type' => 'integer', 'single' => true, 'sanitize_callback' => array( __CLASS__, 'sanitize_price' ), 'auth_callback' => $auth, 'show_in_rest' => false )
 			);
-			foreach ( array( self::VIP_PRICE_KEY, self::ACCESS_DAYS_KEY, self::DL_LIMIT_KEY ) as $key ) {
+			foreach ( array( self::VIP_PRICE_KEY, self::ACCESS_DAYS_KEY, self::DL_LIMIT_KEY, self::EA_ACTIVATIONS_KEY, self::EA_LICENCE_DAYS_KEY, self::EA_DEMO_FREE_KEY ) as $key ) {
 				register_post_meta( $type, $key, array( 'type' => 'integer', 'single' => true, 'sanitize_callback' => 'absint', 'auth_callback' => $auth, 'show_in_rest' => false ) );
 			}
 			register_post_meta(
 				$type,
 				self::VIP_MODE_KEY,
 				array( 'type' => 'string', 'single' => true, 'sanitize_callback' => array( __CLASS__, 'sanitize_vip_mode' ), 'auth_callback' => $auth, 'show_in_rest' => false )
+			);
+			register_post_meta(
+				$type,
+				self::EA_PRODUCT_KEY,
+				array( 'type' => 'string', 'single' => true, 'sanitize_callback' => array( __CLASS__, 'sanitize_product' ), 'auth_callback' => $auth, 'show_in_rest' => false )
 			);
 			register_post_meta(
 				$type,
@@ -85,6 +100,12 @@ final class Goldcoin_Meta_Box {
 	public static function sanitize_vip_mode( $value ): string {
 		$mode = is_string( $value ) ? sanitize_key( $value ) : '';
 		return in_array( $mode, self::VIP_MODES, true ) ? $mode : '';
+	}
+
+	/** A product ID the sidecar accepts, or '' (no licence). */
+	public static function sanitize_product( $value ): string {
+		$text = is_string( $value ) ? trim( $value ) : '';
+		return 1 === preg_match( self::EA_PRODUCT_PATTERN, $text ) ? $text : '';
 	}
 
 	public static function upload_mimes( array $mimes ): array {
@@ -141,6 +162,14 @@ final class Goldcoin_Meta_Box {
 				'dl_limit'      => self::int_meta( $post->ID, self::DL_LIMIT_KEY ),
 				'max_days'      => self::MAX_ACCESS_DAYS,
 				'max_dl_limit'  => self::MAX_DL_LIMIT,
+				'ea_product'    => self::sanitize_product( get_post_meta( $post->ID, self::EA_PRODUCT_KEY, true ) ),
+				'ea_activations' => self::int_meta( $post->ID, self::EA_ACTIVATIONS_KEY ),
+				'ea_default_activations' => self::EA_DEFAULT_ACTIVATIONS,
+				'ea_max_activations' => self::EA_MAX_ACTIVATIONS,
+				'ea_demo_free'  => '1' === (string) get_post_meta( $post->ID, self::EA_DEMO_FREE_KEY, true ),
+				'ea_licence_days' => self::int_meta( $post->ID, self::EA_LICENCE_DAYS_KEY ),
+				'ea_max_licence_days' => self::EA_MAX_LICENCE_DAYS,
+				'ea_versions'   => '' === self::sanitize_product( get_post_meta( $post->ID, self::EA_PRODUCT_KEY, true ) ) ? array() : Goldcoin_Ea_Versions::history( $post->ID ),
 				'file_id'       => $file_id,
 				'choices'       => $choices,
 				'can_upload'    => current_user_can( 'upload_files' ),
@@ -176,6 +205,7 @@ final class Goldcoin_Meta_Box {
 		}
 
 		self::save_vip_fields( $post_id );
+		self::save_licence_fields( $post_id );
 
 		$file_id = isset( $_POST['goldcoin_file'] ) ? absint( $_POST['goldcoin_file'] ) : 0;
 		if ( self::has_upload() && current_user_can( 'upload_files' ) ) {
@@ -188,6 +218,7 @@ final class Goldcoin_Meta_Box {
 				return;
 			}
 			update_post_meta( $post_id, self::FILE_KEY, $file_id );
+			self::record_version( $post_id, $file_id );
 		} elseif ( 0 === $file_id ) {
 			delete_post_meta( $post_id, self::FILE_KEY );
 		}
@@ -227,6 +258,55 @@ final class Goldcoin_Meta_Box {
 		}
 		if ( 'discount' === $mode && 0 === $values[ self::VIP_PRICE_KEY ] ) {
 			self::remember_error( __( 'A VIP price needs a number of coins: members pay the normal price until one is set.', 'goldcoin' ) );
+		}
+	}
+
+	/** Product ID, activations, demo accounts and licence days: empty or 0 removes a setting. Nonce checked by save(). */
+	private static function save_licence_fields( int $post_id ): void {
+		// phpcs:disable WordPress.Security.NonceVerification.Missing -- verified in save()
+		$product = isset( $_POST['goldcoin_ea_product'] ) ? trim( sanitize_text_field( wp_unslash( $_POST['goldcoin_ea_product'] ) ) ) : '';
+		$ints    = array(
+			self::EA_ACTIVATIONS_KEY  => array( 'goldcoin_ea_max_activations', self::EA_MAX_ACTIVATIONS ),
+			self::EA_LICENCE_DAYS_KEY => array( 'goldcoin_ea_licence_days', self::EA_MAX_LICENCE_DAYS ),
+		);
+		$values  = array( self::EA_DEMO_FREE_KEY => isset( $_POST['goldcoin_ea_demo_free'] ) ? 1 : 0 );
+		foreach ( $ints as $key => list( $field, $max ) ) {
+			$raw            = isset( $_POST[ $field ] ) ? trim( sanitize_text_field( wp_unslash( $_POST[ $field ] ) ) ) : '';
+			$values[ $key ] = ctype_digit( $raw ) && strlen( $raw ) <= 9 && (int) $raw <= $max ? (int) $raw : 0;
+		}
+		// phpcs:enable WordPress.Security.NonceVerification.Missing
+		if ( '' === $product ) {
+			delete_post_meta( $post_id, self::EA_PRODUCT_KEY );
+		} elseif ( '' === self::sanitize_product( $product ) ) {
+			self::remember_error( __( 'The EA product ID was not changed: use letters, digits, dots, dashes and underscores (at most 64).', 'goldcoin' ) );
+		} else {
+			update_post_meta( $post_id, self::EA_PRODUCT_KEY, $product );
+		}
+		foreach ( $values as $key => $value ) {
+			if ( 0 === $value ) {
+				delete_post_meta( $post_id, $key );
+			} else {
+				update_post_meta( $post_id, $key, $value );
+			}
+		}
+	}
+
+	/** A version number typed beside the file records that file as a new version (and notifies its buyers). */
+	private static function record_version( int $post_id, int $file_id ): void {
+		// phpcs:disable WordPress.Security.NonceVerification.Missing -- verified in save()
+		$version = isset( $_POST['goldcoin_ea_version'] ) ? trim( sanitize_text_field( wp_unslash( $_POST['goldcoin_ea_version'] ) ) ) : '';
+		$notes   = isset( $_POST['goldcoin_ea_notes'] ) ? sanitize_textarea_field( wp_unslash( $_POST['goldcoin_ea_notes'] ) ) : '';
+		// phpcs:enable WordPress.Security.NonceVerification.Missing
+		if ( '' === $version ) {
+			return;
+		}
+		if ( ! Goldcoin_Ea_Versions::is_version( $version ) ) {
+			self::remember_error( __( 'The version number was not recorded: use digits, letters, dots and dashes, such as 3.1.0.', 'goldcoin' ) );
+			return;
+		}
+		$error = Goldcoin_Ea_Versions::publish( $post_id, $file_id, $version, $notes );
+		if ( '' !== $error ) {
+			self::remember_error( $error );
 		}
 	}
 

@@ -1,7 +1,7 @@
 <?php
 /**
  * Shortcodes that drop the widget into any page: [goldcoin_recharge], [goldcoin_unlock post_id="…"],
- * [goldcoin_wallet], [goldcoin_redeem], [goldcoin_vip], [goldcoin_referral]. A visitor who is not logged in gets a login link back to the page.
+ * [goldcoin_wallet], [goldcoin_redeem], [goldcoin_vip], [goldcoin_referral], [goldcoin_licenses]. A visitor who is not logged in gets a login link back to the page.
  * [goldcoin_unlock]…[/goldcoin_unlock] wraps premium content instead (class-goldcoin-premium.php).
  */
 
@@ -10,7 +10,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 final class Goldcoin_Shortcodes {
-	const TAGS = array( 'goldcoin_recharge', 'goldcoin_wallet', 'goldcoin_redeem', 'goldcoin_vip', 'goldcoin_referral', 'goldcoin_unlock', 'goldcoin_bell' );
+	const TAGS = array( 'goldcoin_recharge', 'goldcoin_wallet', 'goldcoin_redeem', 'goldcoin_vip', 'goldcoin_referral', 'goldcoin_licenses', 'goldcoin_unlock', 'goldcoin_bell' );
 
 	public static function register(): void {
 		add_shortcode( 'goldcoin_recharge', static fn ( $atts ) => self::render( 'recharge', 0 ) );
@@ -18,6 +18,7 @@ final class Goldcoin_Shortcodes {
 		add_shortcode( 'goldcoin_redeem', static fn ( $atts ) => self::render( 'redeem', 0 ) );
 		add_shortcode( 'goldcoin_vip', static fn ( $atts ) => self::render( 'vip', 0 ) );
 		add_shortcode( 'goldcoin_referral', static fn ( $atts ) => self::render( 'referral', 0 ) );
+		add_shortcode( 'goldcoin_licenses', static fn ( $atts ) => self::render( 'licenses', 0 ) );
 		add_shortcode( 'goldcoin_unlock', array( __CLASS__, 'unlock' ) );
 	}
 

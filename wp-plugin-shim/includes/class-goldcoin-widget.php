@@ -11,9 +11,9 @@ if ( ! defined( 'ABSPATH' ) ) {
 final class Goldcoin_Widget {
 	const HANDLE       = 'goldcoin-widget';
 	const ADMIN_HANDLE = 'goldcoin-widget-admin';
-	const VIEWS        = array( 'recharge', 'unlock', 'wallet', 'redeem', 'vip', 'referral', 'admin', 'bell' );
+	const VIEWS        = array( 'recharge', 'unlock', 'wallet', 'redeem', 'vip', 'referral', 'licenses', 'admin', 'bell' );
 	/** Each view's tallest first screen at 390 px (as widget/src/reserve.ts), reserved so the page does not move as it mounts. */
-	const MIN_HEIGHT_PX = array( 'recharge' => 624, 'unlock' => 272, 'wallet' => 496, 'redeem' => 440, 'vip' => 440, 'referral' => 720, 'admin' => 480, 'bell' => 28 );
+	const MIN_HEIGHT_PX = array( 'recharge' => 624, 'unlock' => 272, 'wallet' => 496, 'redeem' => 440, 'vip' => 440, 'referral' => 720, 'licenses' => 288, 'admin' => 480, 'bell' => 28 );
 
 	public static function register(): void {
 		add_filter( 'script_loader_tag', array( __CLASS__, 'async_tag' ), 10, 2 );

@@ -12,6 +12,14 @@
  * @var string    $dl_limit     downloads per purchase, '' = the site's default
  * @var int       $max_days     the longest access period
  * @var int       $max_dl_limit the largest download limit
+ * @var string    $ea_product   the EA's product ID, '' when the post sells no licence
+ * @var string    $ea_activations trading accounts per licence, '' = the default
+ * @var int       $ea_default_activations the default number of activations
+ * @var int       $ea_max_activations the largest number of activations
+ * @var bool      $ea_demo_free whether demo accounts are free and unlimited
+ * @var string    $ea_licence_days days a licence lasts from the purchase, '' = as long as the access
+ * @var int       $ea_max_licence_days the longest licence
+ * @var array[]   $ea_versions  the EA file's versions, newest first (version, notes, created_at)
  * @var int       $file_id      the current EA file's attachment ID, 0 when none
  * @var WP_Post[] $choices      attachments the user may pick
  * @var bool      $can_upload   whether the user may upload a new file here
@@ -72,7 +80,42 @@ wp_nonce_field( $nonce_action, $nonce_field );
 			<input id="goldcoin-file-upload" name="<?php echo esc_attr( $upload_field ); ?>" type="file" />
 		</p>
 	<?php endif; ?>
+	<p>
+		<label for="goldcoin-ea-version"><?php esc_html_e( 'Version of this file', 'goldcoin' ); ?></label><br />
+		<input id="goldcoin-ea-version" name="goldcoin_ea_version" type="text" class="small-text" maxlength="32" placeholder="3.1.0" value="" />
+		<span class="description"><?php esc_html_e( 'With a new file: buyers are notified and the licence check reports it as the latest version.', 'goldcoin' ); ?></span>
+	</p>
+	<p>
+		<label for="goldcoin-ea-notes"><?php esc_html_e( 'What changed', 'goldcoin' ); ?></label><br />
+		<textarea id="goldcoin-ea-notes" name="goldcoin_ea_notes" rows="2" maxlength="2000" class="widefat"></textarea>
+	</p>
+	<?php if ( $ea_versions ) : ?>
+		<p><?php esc_html_e( 'Versions', 'goldcoin' ); ?></p>
+		<ul class="goldcoin-versions">
+			<?php foreach ( $ea_versions as $goldcoin_version ) : ?>
+				<li><strong><?php echo esc_html( (string) ( $goldcoin_version['version'] ?? '' ) ); ?></strong> <?php echo esc_html( mysql2date( get_option( 'date_format' ), (string) ( $goldcoin_version['created_at'] ?? '' ) ) ); ?><br /><?php echo esc_html( (string) ( $goldcoin_version['notes'] ?? '' ) ); ?></li>
+			<?php endforeach; ?>
+		</ul>
+	<?php endif; ?>
 	<p class="description"><?php esc_html_e( 'The EA file is moved to protected storage: only buyers can download it, through a signed link.', 'goldcoin' ); ?></p>
+	<h4><?php esc_html_e( 'EA licence', 'goldcoin' ); ?></h4>
+	<p>
+		<label for="goldcoin-ea-product"><?php esc_html_e( 'EA product ID', 'goldcoin' ); ?></label><br />
+		<input id="goldcoin-ea-product" name="goldcoin_ea_product" type="text" maxlength="64" class="widefat" value="<?php echo esc_attr( $ea_product ); ?>" />
+		<span class="description"><?php esc_html_e( 'The ID compiled into the EA. Empty: buyers get no licence key.', 'goldcoin' ); ?></span>
+	</p>
+	<p>
+		<label for="goldcoin-ea-activations"><?php esc_html_e( 'Trading accounts per licence', 'goldcoin' ); ?></label><br />
+		<input id="goldcoin-ea-activations" name="goldcoin_ea_max_activations" type="number" min="0" max="<?php echo esc_attr( (string) $ea_max_activations ); ?>" step="1" class="small-text" placeholder="<?php echo esc_attr( (string) $ea_default_activations ); ?>" value="<?php echo esc_attr( $ea_activations ); ?>" />
+	</p>
+	<p>
+		<label><input name="goldcoin_ea_demo_free" type="checkbox" value="1" <?php checked( $ea_demo_free ); ?> /> <?php esc_html_e( 'Demo accounts free and unlimited', 'goldcoin' ); ?></label>
+	</p>
+	<p>
+		<label for="goldcoin-ea-licence-days"><?php esc_html_e( 'Licence length (days)', 'goldcoin' ); ?></label><br />
+		<input id="goldcoin-ea-licence-days" name="goldcoin_ea_licence_days" type="number" min="0" max="<?php echo esc_attr( (string) $ea_max_licence_days ); ?>" step="1" class="small-text" value="<?php echo esc_attr( $ea_licence_days ); ?>" />
+		<span class="description"><?php esc_html_e( 'Empty: as long as the reader\'s access to the post.', 'goldcoin' ); ?></span>
+	</p>
 	<?php if ( $sells_nothing ) : ?>
 		<p class="goldcoin-warning"><?php esc_html_e( 'This post has a price but nothing to sell: attach an EA file, or put the premium part inside [goldcoin_unlock]…[/goldcoin_unlock] or a "Gold Coins: premium content" block.', 'goldcoin' ); ?></p>
 	<?php endif; ?>

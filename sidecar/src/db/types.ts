@@ -6,6 +6,7 @@ import type { EmailOutboxTable } from './tables/email-outbox.js';
 import type { EntitlementsTable } from './tables/entitlements.js';
 import type { IdempotencyKeysTable } from './tables/idempotency-keys.js';
 import type { IpnLogTable } from './tables/ipn-log.js';
+import type { EaVersionsTable, LicenceActivationsTable, LicenceEventsTable, LicencesTable } from './tables/licences.js';
 import type { MigrationsTable } from './tables/migrations.js';
 import type { NotificationsTable } from './tables/notifications.js';
 import type { PaymentResolutionsTable } from './tables/payment-resolutions.js';
@@ -47,6 +48,10 @@ export interface Database {
   vip_tier_audit: VipTierAuditTable;
   vip_memberships: VipMembershipsTable;
   vip_purchases: VipPurchasesTable;
+  licences: LicencesTable;
+  licence_activations: LicenceActivationsTable;
+  licence_events: LicenceEventsTable;
+  ea_versions: EaVersionsTable;
   /** WordPress core tables, prefixed with WP_TABLE_PREFIX instead of the sidecar's prefix. */
   users: WpUsersTable;
   posts: WpPostsTable;

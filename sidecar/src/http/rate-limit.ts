@@ -6,7 +6,7 @@ import type { AppDeps, AppEnv } from './context.js';
 import { ApiError } from './errors.js';
 
 /** A bucket's name is its counter row's key and its config field (`RATE_LIMIT_<NAME>`). */
-export type RateLimitBucket = 'unlock' | 'recharge' | 'redeem' | 'download' | 'referralBind' | 'notificationRead';
+export type RateLimitBucket = 'unlock' | 'recharge' | 'redeem' | 'download' | 'referralBind' | 'notificationRead' | 'licenceKey' | 'licenceAddress';
 
 /** The bucket's configured allowance; undefined when it is off (0). */
 export function windowLimit(deps: AppDeps, bucket: RateLimitBucket): WindowLimit | undefined {

@@ -143,6 +143,11 @@ function en(kind: NotificationKind, d: NotificationData): RenderedMessage {
       const tier = text(d['tier_title']) ?? 'VIP';
       return { title: 'VIP membership ended', body: `Your “${tier}” membership has ended. Posts you unlocked through it are locked again until you renew.` };
     }
+    case 'ea_version': {
+      const title = text(d['post_title']) ?? 'your EA';
+      const notes = text(d['notes']);
+      return { title: `New version of ${title}`, body: `Version ${text(d['version']) ?? ''} of “${title}” is out: download it from the post.${notes ? ` ${notes}` : ''}` };
+    }
   }
 }
 
@@ -199,6 +204,11 @@ function zh(kind: NotificationKind, d: NotificationData): RenderedMessage {
     case 'vip_expired': {
       const tier = text(d['tier_title']) ?? 'VIP';
       return { title: 'VIP 会员已到期', body: `您的「${tier}」会员已到期。通过会员解锁的内容将重新锁定，续费后即可恢复。` };
+    }
+    case 'ea_version': {
+      const title = text(d['post_title']) ?? 'EA';
+      const notes = text(d['notes']);
+      return { title: `${title} 有新版本`, body: `「${title}」已发布 ${text(d['version']) ?? ''} 版本，请到文章页面下载。${notes ? ` ${notes}` : ''}` };
     }
   }
 }

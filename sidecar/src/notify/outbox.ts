@@ -13,7 +13,8 @@ export type NotificationKind =
   | 'adjustment'
   | 'vip_purchased'
   | 'vip_expiring'
-  | 'vip_expired';
+  | 'vip_expired'
+  | 'ea_version';
 
 export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'recharge_completed',
@@ -26,6 +27,7 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'vip_purchased',
   'vip_expiring',
   'vip_expired',
+  'ea_version',
 ];
 
 /**
@@ -39,6 +41,7 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
  * - referral_earned: coins, referred_name
  * - adjustment: coins (signed), reason
  * - vip_*: tier_key, tier_title, expires_at (ISO, null = lifetime); vip_purchased also coins
+ * - ea_version: post_id, post_title, version, notes
  * - any kind: balance (the balance after the movement)
  * locale is the user's WordPress locale when the caller knows it (e.g. from the JWT); else en_US.
  */

@@ -1,6 +1,5 @@
 // The personal-data registry: each domain contributes one part saying what it holds about a user (export) and what
 // erasure does to it. A new domain that stores something about a user adds one entry to PARTS.
-import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
 import { parseMemoParams } from '../ledger/memo.js';
 import { anonymiseBody, ERASED, withoutEmails } from './scrub.js';
@@ -354,56 +353,45 @@ const catalogChanges: PrivacyPart = {
   },
 };
 
-/** MySQL's "table doesn't exist": a site without the licence tables has no licences to export. */
-const NO_SUCH_TABLE = 1146;
-async function unlessNoTable<T>(fallback: T, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if ((err as { errno?: number }).errno === NO_SUCH_TABLE) return fallback;
-    throw err;
-  }
-}
-
 /**
- * Licences live in `licenses` (and their activations in `license_activations`) when the licence tables exist; the
- * part reads them by name, so it needs no declaration of theirs and is empty until they are there.
+ * A licence is the EA's key to run: its key, its trading accounts (number, type, broker server, last check) and its
+ * audit trail are exported; erasure keeps them, or the EA the user bought would stop working.
  */
 const licences: PrivacyPart = {
   group: 'goldcoin-licences',
   label: ['Gold Coins EA licences', 'EA 授权'],
-  count: (db, s) =>
-    unlessNoTable(0, async () => n((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${sql.table('licenses')} WHERE user_id = ${s.userId}`.execute(db)).rows)),
-  rows: (db, s, offset, limit) =>
-    unlessNoTable([], async () => {
-      const { rows } = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table('licenses')} WHERE user_id = ${s.userId} ORDER BY id LIMIT ${limit} OFFSET ${offset}`.execute(db);
-      const out: Row[] = [];
-      for (const l of rows) {
-        const activations = await unlessNoTable([] as Record<string, unknown>[], async () => {
-          const r = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table('license_activations')} WHERE license_id = ${l['id']} ORDER BY id`.execute(db);
-          return r.rows;
-        });
-        out.push({
-          id: `licence-${String(l['id'])}`,
-          fields: [
-            ...columns(l),
-            ...activations.map((a, i) => ({ name: [`Activation ${i + 1}`, `激活 ${i + 1}`] as const, value: JSON.stringify(plain(a)) })),
-          ],
-        });
-      }
-      return out;
-    }),
+  count: async (db, s) => n(await db.selectFrom('licences').select((e) => e.fn.countAll<number>().as('n')).where('user_id', '=', s.userId).execute()),
+  async rows(db, s, offset, limit) {
+    const rows = await db.selectFrom('licences').selectAll().where('user_id', '=', s.userId).orderBy('id').offset(offset).limit(limit).execute();
+    const out: Row[] = [];
+    for (const l of rows) {
+      const [activations, events] = await Promise.all([
+        db.selectFrom('licence_activations').selectAll().where('licence_id', '=', l.id).orderBy('id').execute(),
+        db.selectFrom('licence_events').selectAll().where('licence_id', '=', l.id).orderBy('id').execute(),
+      ]);
+      out.push({
+        id: `licence-${l.id}`,
+        fields: [
+          { name: ['Post', '文章'], value: l.post_id },
+          { name: ['Licence key', '授权码'], value: l.licence_key },
+          { name: ['Issued', '签发时间'], value: iso(l.created_at) },
+          { name: ['Revoked', '撤销时间'], value: iso(l.revoked_at) },
+          ...activations.map((a, i) => ({
+            name: [`Trading account ${i + 1}`, `交易账户 ${i + 1}`] as const,
+            value: `${a.account} (${a.account_type}, ${a.server}); activated ${iso(a.activated_at)}, last check ${iso(a.last_check_at)}${a.released_at ? `, released ${iso(a.released_at)}` : ''}`,
+          })),
+          ...events.map((e, i) => ({
+            name: [`Event ${i + 1}`, `记录 ${i + 1}`] as const,
+            value: `${iso(e.created_at)} ${e.action} by ${e.actor}${e.account ? ` (${e.account})` : ''}`,
+          })),
+        ],
+      });
+    }
+    return out;
+  },
   erase: async (db, s) =>
     kept(await licences.count(db, s), ['Kept: licences and their activations, which the bought EA keeps needing.', '已保留：授权及其激活记录，已购买的 EA 仍需使用。']),
 };
-
-function plain(row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
-}
-/** Every column of a row under its own name (a table this file does not declare). */
-function columns(row: Record<string, unknown>): Field[] {
-  return Object.entries(plain(row)).map(([k, v]) => ({ name: [k, k] as const, value: v === null || typeof v === 'number' ? v : String(v) }));
-}
 
 /** In export order. Erasure runs in this order too. */
 export const PARTS: readonly PrivacyPart[] = [wallet, ledger, payments, paymentNotifications, notifications, referrals, purchases, catalogChanges, licences];

@@ -11,8 +11,6 @@ export const en = {
   total: 'Total',
   cancel: 'Cancel',
   pay: 'Continue to payment',
-  copy: 'Copy',
-  copied: 'Copied',
   short: '{n} more gold coins needed.',
   e_unauthorized: 'Session expired: reload the page.',
   e_insufficient_coins: 'Not enough gold coins.',

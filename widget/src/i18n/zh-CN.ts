@@ -13,8 +13,6 @@ export const zhCN: Strings = {
   total: '合计',
   cancel: '取消',
   pay: '前往支付',
-  copy: '复制',
-  copied: '已复制',
   short: '还差 {n} 金币。',
   e_unauthorized: '登录已过期，请刷新页面。',
   e_insufficient_coins: '金币不足。',

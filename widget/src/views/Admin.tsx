@@ -1,22 +1,24 @@
 // Admin (WordPress admin page): payments with filters and their detail, the stuck queue, ledger search, adjustments, VIP
-// members and tiers, referrals, a chart, the catalog editor with its audit, and the CSV exports.
+// members and tiers, referrals, EA licences, a chart, the catalog editor with its audit, and the CSV exports.
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
 import type { AdminPayment, AdminReferral, LedgerEntry, Member, Stats } from '../api.js';
 import { outcomeText, referralListStrings } from '../i18n/referral-list.js';
 import { ErrorBox, gate, grab, money, useCtx, useLoad, useSubmit, useT, withStrings } from '../ui.js';
 import { CatalogAuditList, CatalogEditor, Exports } from './AdminCatalog.js';
+import { AdminLicences } from './AdminLicences.js';
 import { PaymentDetail } from './AdminPayment.js';
 import { VipTiers } from './AdminVip.js';
 import { date, History, More, usePaged } from './Wallet.js';
 
-const TABS = ['payments', 'stuck', 'ledger', 'adjust', 'tiers', 'members', 'referrals', 'stats', 'catalog', 'audit', 'export'];
+const TABS = ['payments', 'stuck', 'ledger', 'adjust', 'tiers', 'members', 'referrals', 'licences', 'stats', 'catalog', 'audit', 'export'];
 const PANELS: Record<string, (props: object) => preact.JSX.Element | null> = {
   adjust: Adjust,
   stats: Chart,
   members: Members,
   tiers: VipTiers,
   referrals: withStrings(referralListStrings, Referrals),
+  licences: AdminLicences,
   catalog: CatalogEditor,
   audit: CatalogAuditList,
   export: Exports,

@@ -71,3 +71,6 @@ function BellView() {
 }
 
 export const Bell = withStrings(bellStrings, BellView);
+
+/** The name goldcoin.js loads every view by. */
+export { Bell as view };

@@ -138,3 +138,6 @@ function RechargeView({ need = 0, onDone, onCancel }: RechargeProps) {
 }
 
 export const Recharge = withStrings(rechargeStrings, RechargeView);
+
+/** The name goldcoin.js loads every view by. */
+export { Recharge as view };

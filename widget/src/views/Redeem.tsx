@@ -99,3 +99,6 @@ function RedeemView() {
 }
 
 export const Redeem = withStrings(redeemStrings, RedeemView);
+
+/** The name goldcoin.js loads every view by. */
+export { Redeem as view };

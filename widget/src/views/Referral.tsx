@@ -50,3 +50,6 @@ function ReferralView() {
 }
 
 export const Referral = withStrings(referralStrings, ReferralView);
+
+/** The name goldcoin.js loads every view by. */
+export { Referral as view };

@@ -1,6 +1,7 @@
 // Unlock: the post's price and the balance, one button to unlock, an inline recharge when short, then the download and
 // the post's premium content put in place on the page.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ComponentType } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import type { ApiError, Post, Unlocked } from '../api.js';
 import { unlockStrings } from '../i18n/unlock.js';
 import { Card, Coin, ErrorBox, gate, lazy, useCtx, useLoad, useSubmit, useT, withStrings } from '../ui.js';
@@ -8,27 +9,8 @@ import { Card, Coin, ErrorBox, gate, lazy, useCtx, useLoad, useSubmit, useT, wit
 // Only a reader who chooses to recharge fetches the recharge view.
 const Recharge = lazy(() => import('./Recharge.js').then((m) => m.Recharge));
 
-/**
- * Once the post is unlocked, the premium parts the page shows locked are put in their place (`reveal.ts`, its own
- * chunk: only a reader who has just unlocked, or holds the post, fetches it).
- */
-function useReveal(unlocked: boolean | undefined) {
-  const ref = useRef<HTMLDivElement>(null);
-  const { lang } = useCtx();
-  const t = useT();
-  const [state, setState] = useState<{ ok: boolean; text: string } | null>(null);
-  useEffect(() => {
-    const host = (ref.current?.getRootNode() as ShadowRoot | undefined)?.host;
-    const url = host?.getAttribute('premium-url');
-    const source = host?.closest('.goldcoin-premium-locked')?.getAttribute('data-goldcoin-source');
-    if (!unlocked || !host || !url || !source) return;
-    void import('../reveal.js').then((m) => {
-      const say = (ok: boolean) => setState({ ok, text: m.revealStrings[ok ? 'revealed' : 'revealFailed'][+(lang == 'zh-CN')]! });
-      return m.reveal(host, url, source).then(() => say(true), () => say(false));
-    }, () => setState({ ok: false, text: t('e_network_error') }));
-  }, [unlocked]);
-  return [ref, state] as const;
-}
+/** What follows an unlock (the premium parts put in place, the EA's licence key): its own chunk, fetched once unlocked. */
+type AfterView = ComponentType<{ postId: string }>;
 
 function UnlockView({ postId }: { postId: string }) {
   const t = useT();
@@ -38,8 +20,15 @@ function UnlockView({ postId }: { postId: string }) {
   const act = useSubmit();
   const [recharging, setRecharging] = useState(false);
   const p = post.data;
-  const [ref, revealed] = useReveal(p?.unlocked);
-  if (!p) return <div ref={ref}>{gate(post)}</div>;
+  const [After, setAfter] = useState<AfterView>();
+  useEffect(() => {
+    if (p?.unlocked)
+      import('../unlocked.js').then(
+        (m) => setAfter(() => m.After),
+        () => setAfter(() => () => <ErrorBox error={{ status: 0, code: 'network_error' }} />),
+      );
+  }, [p?.unlocked]);
+  if (!p) return gate(post);
   const raised = act.error?.code === 'price_changed';
   // What this reader pays: a member's price when the post has VIP terms; null when only members may unlock.
   const price = p.your_price_coins;
@@ -52,11 +41,7 @@ function UnlockView({ postId }: { postId: string }) {
       setRecharging(false);
       post.reload();
     };
-    return (
-      <div ref={ref}>
-        <Recharge need={short} onDone={back} onCancel={back} />
-      </div>
-    );
+    return <Recharge need={short} onDone={back} onCancel={back} />;
   }
 
   async function go() {
@@ -82,73 +67,70 @@ function UnlockView({ postId }: { postId: string }) {
   }
 
   return (
-    <div ref={ref}>
-      <Card title={p.title}>
-        <dl>
-          {p.price_coins > 0 && (
-            <>
-              <dt>{t('price')}</dt>
-              <dd>{price !== null && price < p.price_coins ? <s><Coin n={p.price_coins} /></s> : <Coin n={p.price_coins} />}</dd>
-            </>
-          )}
-          {p.vip && (
-            <>
-              <dt>VIP</dt>
-              <dd>
-                {p.vip.mode === 'free' ? t('vipFree') : p.vip.mode === 'only' ? t('vipOnly') : <>{t('vipPrice')} <Coin n={p.vip.price_coins ?? 0} /></>}
-              </dd>
-            </>
-          )}
-          {p.access_days !== null && !p.unlocked && (
-            <>
-              <dt>{t('access')}</dt>
-              <dd>{t('days', { n: p.access_days })}</dd>
-            </>
-          )}
-          <dt>{t('balance')}</dt>
-          <dd>
-            <Coin n={p.balance} />
-          </dd>
-        </dl>
-        {p.unlocked && <p class="ok">✓ {until ? t('until', { d: until }) : t('unlocked')}</p>}
-        {membersOnly && (
-          <p class="wa" role="status">
-            {t('e_vip_required')}
-          </p>
+    <Card title={p.title}>
+      <dl>
+        {p.price_coins > 0 && (
+          <>
+            <dt>{t('price')}</dt>
+            <dd>{price !== null && price < p.price_coins ? <s><Coin n={p.price_coins} /></s> : <Coin n={p.price_coins} />}</dd>
+          </>
         )}
-        {revealed && (
-          <p class={revealed.ok ? 'mu' : 'er'} role="status">
-            {revealed.text}
-          </p>
+        {p.vip && (
+          <>
+            <dt>VIP</dt>
+            <dd>
+              {p.vip.mode === 'free' ? t('vipFree') : p.vip.mode === 'only' ? t('vipOnly') : <>{t('vipPrice')} <Coin n={p.vip.price_coins ?? 0} /></>}
+            </dd>
+          </>
         )}
-        {!p.unlocked && short > 0 && (
-          <p class="wa" role="status">
-            {t('short', { n: short })}
-          </p>
+        {p.access_days !== null && !p.unlocked && (
+          <>
+            <dt>{t('access')}</dt>
+            <dd>{t('days', { n: p.access_days })}</dd>
+          </>
         )}
-        {raised && price !== null && (
-          <p class="wa" role="alert">
-            {t('priceChanged', { n: price })}
-          </p>
-        )}
-        <ErrorBox error={act.error?.code === 'insufficient_coins' || raised || (membersOnly && act.error?.code === 'vip_required') ? null : act.error} />
-        {/* A premium post without an EA file has nothing to download once unlocked. */}
-        {((!p.unlocked && !membersOnly) || (p.unlocked && p.file_name)) && (
-          <button type="button" class="btn wd" disabled={act.busy} onClick={!p.unlocked && short > 0 ? () => setRecharging(true) : go}>
-            {act.busy
-              ? t('loading')
-              : p.unlocked
-                ? t('download', { f: p.file_name! })
-                : short > 0
-                  ? t('topUp')
-                  : price === 0
-                    ? t('unlockFree')
-                    : t('unlock', { n: price! })}
-          </button>
-        )}
-      </Card>
-    </div>
+        <dt>{t('balance')}</dt>
+        <dd>
+          <Coin n={p.balance} />
+        </dd>
+      </dl>
+      {p.unlocked && <p class="ok">✓ {until ? t('until', { d: until }) : t('unlocked')}</p>}
+      {membersOnly && (
+        <p class="wa" role="status">
+          {t('e_vip_required')}
+        </p>
+      )}
+      {After && <After postId={postId} />}
+      {!p.unlocked && short > 0 && (
+        <p class="wa" role="status">
+          {t('short', { n: short })}
+        </p>
+      )}
+      {raised && price !== null && (
+        <p class="wa" role="alert">
+          {t('priceChanged', { n: price })}
+        </p>
+      )}
+      <ErrorBox error={act.error?.code === 'insufficient_coins' || raised || (membersOnly && act.error?.code === 'vip_required') ? null : act.error} />
+      {/* A premium post without an EA file has nothing to download once unlocked. */}
+      {((!p.unlocked && !membersOnly) || (p.unlocked && p.file_name)) && (
+        <button type="button" class="btn wd" disabled={act.busy} onClick={!p.unlocked && short > 0 ? () => setRecharging(true) : go}>
+          {act.busy
+            ? t('loading')
+            : p.unlocked
+              ? t('download', { f: p.file_name! })
+              : short > 0
+                ? t('topUp')
+                : price === 0
+                  ? t('unlockFree')
+                  : t('unlock', { n: price! })}
+        </button>
+      )}
+    </Card>
   );
 }
 
 export const Unlock = withStrings(unlockStrings, UnlockView);
+
+/** The name goldcoin.js loads every view by. */
+export { Unlock as view };

@@ -92,3 +92,6 @@ function VipView() {
 }
 
 export const Vip = withStrings(vipStrings, VipView);
+
+/** The name goldcoin.js loads every view by. */
+export { Vip as view };

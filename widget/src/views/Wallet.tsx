@@ -155,3 +155,6 @@ function WalletView() {
 }
 
 export const Wallet = withStrings(walletStrings, WalletView);
+
+/** The name goldcoin.js loads every view by. */
+export { Wallet as view };

@@ -72,7 +72,7 @@
 	}
 
 	const save = () => null;
-	[ 'recharge', 'wallet', 'redeem', 'vip-tiers', 'referral', 'bell' ].forEach( ( name ) =>
+	[ 'recharge', 'wallet', 'redeem', 'vip-tiers', 'referral', 'bell', 'licenses' ].forEach( ( name ) =>
 		wp.blocks.registerBlockType( 'goldcoin/' + name, { edit: preview( 'goldcoin/' + name ), save } )
 	);
 	wp.blocks.registerBlockType( 'goldcoin/unlock', { edit: preview( 'goldcoin/unlock', unlockControls ), save } );

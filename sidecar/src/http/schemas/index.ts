@@ -2,6 +2,7 @@
 import { adminRoutes } from './admin.js';
 import { catalogRoutes } from './catalog.js';
 import type { RouteSpec } from './common.js';
+import { licenceRoutes } from './licences.js';
 import { notificationRoutes } from './notifications.js';
 import { packageRoutes } from './packages.js';
 import { postRoutes } from './posts.js';
@@ -21,6 +22,7 @@ export const routeSpecs: readonly RouteSpec[] = [
   ...postRoutes,
   ...rewardRoutes,
   ...vipRoutes,
+  ...licenceRoutes,
   ...referralRoutes,
   ...notificationRoutes,
   ...adminRoutes,
