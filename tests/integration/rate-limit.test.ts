@@ -109,6 +109,34 @@ describe('rate limits', () => {
     }
   });
 
+  it('writes the shared counter once per lease of a tenth of a large limit, and never admits more than the limit across instances', async () => {
+    const clock = steppedClock();
+    const env = { RATE_LIMIT_UNLOCK: '40' };
+    const second = createDb({ url: tdb.url, poolSize: 4, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
+    try {
+      const one = buildTestApp(tdb, { clock, env });
+      const two = buildTestApp(tdb, { clock, env, deps: { db: second } });
+      const u = await richUser();
+      const { postId } = await insertPricedPost(tdb.db, 1);
+      const hits = async () =>
+        (await tdb.db.selectFrom('rate_limits').select('hits').where('bucket', '=', 'unlock').where('user_id', '=', u.id).executeTakeFirst())?.hits;
+      const call = (app: typeof one) => app.call('POST', `/api/posts/${postId}/unlock`, { token: u.token }).then((r) => r.status);
+      // Four attempts on one instance claim one lease of 4 attempts: one counter write.
+      for (let i = 0; i < 4; i++) expect(await call(one)).toBe(200);
+      expect(await hits()).toBe(4);
+      expect(await call(one)).toBe(200);
+      expect(await hits()).toBe(8);
+      // Both instances together: exactly 40 admitted in the window, whatever each holds unused.
+      const statuses = [];
+      for (let i = 0; i < 60; i++) statuses.push(await call(i % 2 === 0 ? two : one));
+      expect(statuses.filter((s) => s === 200)).toHaveLength(40 - 5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(25);
+      expect(await hits()).toBeLessThanOrEqual(48);
+    } finally {
+      await second.destroy();
+    }
+  });
+
   it('counts refused unlocks too: not for sale, too expensive and already unlocked', async () => {
     const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_UNLOCK: '4' } });
     const { id, token } = await userWithCoins(tdb.db, 5);
