@@ -99,6 +99,7 @@ const schema = z.object({
   NOTIFY_INTERVAL_S: intFrom(1, 3_600).default(10),
   NOTIFY_MAX_ATTEMPTS: intFrom(1, 20).default(8),
   SMTP_TIMEOUT_MS: intFrom(100, 120_000).default(10_000),
+  UNLOCK_EMAIL: bool.default(false),
   PRICE_CURRENCY: z.string().regex(/^[A-Z]{3,5}$/).default('CNY'),
   BODY_LIMIT_BYTES: intFrom(1024, 10_485_760).default(65_536),
   REQUEST_TIMEOUT_MS: intFrom(1_000, 600_000).default(30_000),
@@ -297,6 +298,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
       intervalMs: c.NOTIFY_INTERVAL_S * 1000,
       maxAttempts: c.NOTIFY_MAX_ATTEMPTS,
       smtpTimeoutMs: c.SMTP_TIMEOUT_MS,
+      /** An email per unlock (a notification row and its outbox row in the unlock's transaction); off, the ledger row is the receipt. */
+      unlockEmail: c.UNLOCK_EMAIL,
     },
     recharge: {
       packages: c.RECHARGE_PACKAGES.map((entry) => parsePackage(entry)),

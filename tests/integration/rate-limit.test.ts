@@ -120,7 +120,7 @@ describe('rate limits', () => {
       const { postId } = await insertPricedPost(tdb.db, 1);
       const hits = async () =>
         (await tdb.db.selectFrom('rate_limits').select('hits').where('bucket', '=', 'unlock').where('user_id', '=', u.id).executeTakeFirst())?.hits;
-      const call = (app: typeof one) => app.call('POST', `/api/posts/${postId}/unlock`, { token: u.token }).then((r) => r.status);
+      const call = async (app: typeof one) => (await app.call('POST', `/api/posts/${postId}/unlock`, { token: u.token })).status;
       // Four attempts on one instance claim one lease of 4 attempts: one counter write.
       for (let i = 0; i < 4; i++) expect(await call(one)).toBe(200);
       expect(await hits()).toBe(4);
