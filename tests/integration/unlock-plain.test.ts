@@ -75,6 +75,17 @@ describe('unlock at the price shown, read by the entitlement insert', () => {
     expect((await checkInvariants(tdb.db, [u.id])).problems).toEqual([]);
   });
 
+  it('charges each of 64 concurrent unlocks of 64 posts from one wallet exactly once', async () => {
+    const u = await userWith(1_000);
+    const posts = await Promise.all(Array.from({ length: 64 }, () => insertPricedPost(tdb.db, 3)));
+    const res = await Promise.all(posts.map((p) => unlockAt(u.token, p.postId, 3)));
+    const failed = await Promise.all(res.filter((r) => r.status !== 200).map((r) => r.text()));
+    expect(failed).toEqual([]);
+    expect(await readBalance(tdb.db, u.id)).toBe(1_000 - 64 * 3);
+    expect(await ledgerRows(u.id)).toHaveLength(64);
+    expect((await checkInvariants(tdb.db, [u.id])).problems).toEqual([]);
+  });
+
   it('answers 402 with the shortfall and writes nothing when the balance is short', async () => {
     const u = await userWith(7);
     const { postId } = await insertPricedPost(tdb.db, 10);
