@@ -1,6 +1,7 @@
 // `npm run bench`: the sidecar measured against references in the same run (bare mysql2, bare Hono), printed as a
 // markdown table and written to bench/RESULTS.md. Needs the MariaDB login the tests use; takes a few minutes.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,7 +12,7 @@ import { sql } from 'kysely';
 import { parseDatabaseUrl } from '../sidecar/src/db/database-url.js';
 import { checkInvariants } from '../sidecar/src/ledger/invariants.js';
 import { startSimulator } from '../simulators/coinpayments-legacy/simulator.js';
-import { mintToken, SIM_KEYS, testEnv } from '../tests/support/app.js';
+import { mintToken, SIM_KEYS, TEST_METRICS_TOKEN, testEnv } from '../tests/support/app.js';
 import { buildWidget } from '../tests/support/browser.js';
 import { createTestDatabase, TABLE_PREFIX, type TestDatabase } from '../tests/support/db.js';
 import { freePort, startSidecar, type SidecarProcess } from '../tests/support/sidecar-process.js';
@@ -37,6 +38,9 @@ const IPN_MAX_ATTEMPTS = 10;
 const RECHARGES_PER_USER = 5;
 const CREATE_CONCURRENCY = 8;
 const CREATE_MAX_ATTEMPTS = 5;
+/** How long the open event streams are watched, and the sidecar's poll interval meanwhile (its default). */
+const STREAMS_WATCH_MS = Number(process.env['BENCH_STREAMS_WATCH_MS'] ?? 6_000);
+const STREAMS_POLL_MS = 1_000;
 
 /** An unlock row has `minimal` (the money writes alone in this process) besides its HTTP reference. */
 type Row = { what: string; c: string; sidecar: Summary; reference: Summary; refName: string; minimal?: Summary };
@@ -49,6 +53,8 @@ const UNLOCK_BODY = JSON.stringify({ expected_price_coins: PRICE_COINS });
 const REF_NAME = 'bare node:http + HS256 + money writes alone';
 const rows: Row[] = [];
 const notes: string[] = [];
+/** Rows of the process table besides start-up, memory and the widget. */
+const processRows: string[] = [];
 const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
 /** Unlock answers that were not a charge, by status and body: what a "failed" count in the tables was. */
 const failures = new Map<string, number>();
@@ -186,7 +192,7 @@ async function benchUnlock(tdb: TestDatabase, sidecar: SidecarProcess, pool: Poo
 
 /** The same unlock load on two instances (round-robin) against one, on the same database and machine. */
 async function benchScaleOut(tdb: TestDatabase, one: SidecarProcess, instanceEnv: Record<string, string>, posts: number[]) {
-  const two = await startSidecar({ env: instanceEnv, label: 'bench-2' });
+  const two = await startSidecar({ env: instanceEnv, label: 'bench-2', built: true });
   try {
     const oneUsers = await seedUsers(tdb.db, SPREAD_USERS, 'one');
     const twoUsers = await seedUsers(tdb.db, SPREAD_USERS, 'two');
@@ -256,6 +262,7 @@ async function benchIpnStorm(tdb: TestDatabase, sidecar: SidecarProcess, sim: Aw
   const tokens = await tokensFor(buyers);
   const client = httpClient(sidecar.url, CREATE_CONCURRENCY);
   const txnIds: string[] = [];
+  const recharges: Array<{ id: number; user: number }> = [];
   const createFailures = new Map<string, number>();
   const created = await runLoad(
     CREATE_CONCURRENCY,
@@ -271,7 +278,9 @@ async function benchIpnStorm(tdb: TestDatabase, sidecar: SidecarProcess, sim: Aw
           JSON.stringify({ package_id: 'p22', method: 'USDT', network: 'USDT.TRC20' }),
         );
         if (res.status === 201) {
-          txnIds.push((JSON.parse(res.body) as { payment: { txn_id: string } }).payment.txn_id);
+          const created = JSON.parse(res.body) as { id: number; payment: { txn_id: string } };
+          txnIds.push(created.payment.txn_id);
+          recharges.push({ id: created.id, user });
           return true;
         }
         const why = `${res.status} ${res.body.slice(0, 160)}`;
@@ -290,6 +299,8 @@ async function benchIpnStorm(tdb: TestDatabase, sidecar: SidecarProcess, sim: Aw
   if (txnIds.length !== IPN_PAYMENTS) throw new Error(`created ${txnIds.length} of ${IPN_PAYMENTS} recharges (${created.errors} failed)`);
   const creation = summarize([created]);
   log(`created ${txnIds.length} recharges at ${fmt(creation.perSecond)}/s`);
+
+  await benchEventStreams(sidecar, recharges, tokens);
 
   // Paid at the simulator with delivery held back; then every IPN goes out IPN_COPIES times, shuffled, concurrently.
   for (const id of txnIds) await sim.pay(id, { drop: true });
@@ -341,6 +352,64 @@ async function benchIpnStorm(tdb: TestDatabase, sidecar: SidecarProcess, sim: Aw
       `Creating the ${fmt(IPN_PAYMENTS)} recharges through POST /api/recharges (each a create_transaction call to the simulator) ran at ${fmt(creation.perSecond)}/s.`,
   );
   if (!exactlyOnce) throw new Error(notes.at(-1));
+}
+
+async function eventPolls(sidecar: SidecarProcess): Promise<{ polls: number; streams: number }> {
+  const text = await (await fetch(`${sidecar.url}/metrics`, { headers: { Authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text();
+  const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? 'NaN');
+  return { polls: value('goldcoin_recharge_event_polls_total'), streams: value('goldcoin_recharge_event_poll_streams') };
+}
+
+/**
+ * One event stream per pending recharge, all open on one instance at once, each from its own connection: how many
+ * database queries the instance makes for them per poll interval (its metric of the poller's queries).
+ */
+async function benchEventStreams(sidecar: SidecarProcess, recharges: Array<{ id: number; user: number }>, tokens: Map<number, string>) {
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  const ctl = new AbortController();
+  const opened = recharges.map(
+    (r) =>
+      new Promise<void>((resolve, reject) => {
+        const req = request(
+          `${sidecar.url}/api/recharges/${r.id}/events`,
+          { headers: { Authorization: `Bearer ${tokens.get(r.user)}` }, agent, signal: ctl.signal },
+          (res) => {
+            if (res.statusCode !== 200) {
+              res.resume();
+              reject(new Error(`event stream answered ${res.statusCode}`));
+              return;
+            }
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => {
+              if (chunk.includes('event: status')) resolve();
+            });
+            res.on('error', () => undefined);
+          },
+        );
+        req.on('error', (err) => (ctl.signal.aborted ? undefined : reject(err)));
+        req.end();
+      }),
+  );
+  try {
+    const t0 = performance.now();
+    await Promise.all(opened);
+    const openMs = performance.now() - t0;
+    const before = await eventPolls(sidecar);
+    const w0 = performance.now();
+    await new Promise((r) => setTimeout(r, STREAMS_WATCH_MS));
+    const after = await eventPolls(sidecar);
+    const intervals = (performance.now() - w0) / STREAMS_POLL_MS;
+    const queries = after.polls - before.polls;
+    processRows.push(
+      `| SSE: ${fmt(recharges.length)} payment event streams open on one instance (RECHARGE_EVENTS_POLL_MS=${STREAMS_POLL_MS}) | ` +
+        `**${fmt(queries / intervals, 2)} database queries per poll interval** (${fmt(queries)} in ${fmt(intervals, 1)} intervals; the last poll served ${fmt(after.streams)} streams); ` +
+        `all ${fmt(recharges.length)} open with their first event in ${fmt(openMs)} ms |`,
+    );
+    log(`event streams: ${recharges.length} open, ${queries} queries in ${intervals.toFixed(1)} poll intervals, last poll ${after.streams} streams`);
+  } finally {
+    ctl.abort();
+    agent.destroy();
+  }
 }
 
 /** The visitor bundle as built from the current source (into a temporary directory, like the tests build it). */
@@ -442,11 +511,19 @@ async function main() {
       RECONCILE_INTERVAL_S: '3600',
       RATE_LIMIT_UNLOCK: '1000000',
       RATE_LIMIT_RECHARGE: '1000000',
+      RECHARGE_EVENTS_POLL_MS: String(STREAMS_POLL_MS),
+      RECHARGE_EVENTS_MAX_STREAMS: String(IPN_PAYMENTS),
+      RECHARGE_EVENTS_MAX_STREAMS_PER_USER: String(RECHARGES_PER_USER),
       LOG_LEVEL: 'error',
     };
+    // The compiled sidecar, as `npm start` runs it in production: the TypeScript loader the tests run it under
+    // holds some 40 MiB of its own (bench/PROFILE.md, memory).
+    log('compiling the sidecar (npm run build:sidecar)');
+    execFileSync('npm', ['run', '--silent', 'build:sidecar'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     sidecar = await startSidecar({
       env: instanceEnv,
       label: 'bench',
+      built: true,
       // BENCH_PROFILE=dir writes a V8 CPU profile of the sidecar there (summarise it with bench/profile-summary.ts).
       nodeArgs: process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [],
     });
@@ -511,6 +588,7 @@ async function main() {
       `| sidecar start-up to first 200 from /readyz (migrations already applied) | ${fmt(firstStartMs)} ms first start, ${fmt(restartMs)} ms restart |`,
       `| sidecar peak RSS (VmHWM) after all of the above | ${peakRssKb === null ? 'n/a' : `${fmt(peakRssKb / 1024, 1)} MiB`} |`,
       `| widget entry (goldcoin.js alone; the first load of each view is below) | ${await widgetSize()} |`,
+      ...processRows,
       '',
       '### Widget (visitor script, first load)',
       widget,
