@@ -137,6 +137,16 @@ describe('rate limits', () => {
     }
   });
 
+  it('refuses no one for a burst: 64 concurrent attempts of one user claim one lease, not 64', async () => {
+    const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_UNLOCK: '1000' } });
+    const u = await richUser();
+    const posts = await Promise.all(Array.from({ length: 64 }, () => insertPricedPost(tdb.db, 1)));
+    const res = await Promise.all(posts.map((p) => t.call('POST', `/api/posts/${p.postId}/unlock`, { token: u.token })));
+    expect(res.map((r) => r.status)).toEqual(Array(64).fill(200));
+    const row = await tdb.db.selectFrom('rate_limits').select('hits').where('bucket', '=', 'unlock').where('user_id', '=', u.id).executeTakeFirstOrThrow();
+    expect(row.hits).toBe(100);
+  });
+
   it('counts refused unlocks too: not for sale, too expensive and already unlocked', async () => {
     const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_UNLOCK: '4' } });
     const { id, token } = await userWithCoins(tdb.db, 5);

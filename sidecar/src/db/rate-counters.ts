@@ -27,11 +27,12 @@ export interface Leases {
   windowStart: number;
   /** Tokens left per user, or REFUSED once the shared counter refused the user for the rest of this window. */
   held: Map<number, number>;
+  /** A claim on its way to the database, per user: concurrent attempts wait for it rather than claim again. */
+  claims: Map<number, Promise<void>>;
 }
 
+export const newLeases = (): Leases => ({ windowStart: -1, held: new Map(), claims: new Map() });
 const REFUSED = -1;
-
-export const newLeases = (): Leases => ({ windowStart: -1, held: new Map() });
 
 /**
  * How many attempts one counter write claims: a tenth of the limit, so a small limit (every test's, and the
@@ -78,37 +79,46 @@ export async function hitWindow(db: Db, bucket: string, userId: number, windowS:
  * leaseSize - 1 each).
  */
 export async function countAttempt(db: Db, limit: WindowLimit, userId: number): Promise<AttemptVerdict> {
-  const now = limit.clock.now();
-  const nowS = Math.floor(now.getTime() / 1000);
-  const windowStart = windowStartOf(nowS, limit.windowS);
   const leases = limit.leases;
-  if (leases) {
-    if (leases.windowStart !== windowStart) {
-      leases.windowStart = windowStart;
-      leases.held.clear();
+  for (;;) {
+    const now = limit.clock.now();
+    const nowS = Math.floor(now.getTime() / 1000);
+    const windowStart = windowStartOf(nowS, limit.windowS);
+    if (leases) {
+      if (leases.windowStart !== windowStart) {
+        leases.windowStart = windowStart;
+        leases.held.clear();
+      }
+      const held = leases.held.get(userId) ?? 0;
+      if (held === REFUSED) return { ok: false, retryAfterS: Math.max(1, windowStart + limit.windowS - nowS) };
+      if (held > 0) {
+        leases.held.set(userId, held - 1);
+        return { ok: true };
+      }
+      // One claim per user at a time: a burst of one user's attempts must not claim the window many times over.
+      const inFlight = leases.claims.get(userId);
+      if (inFlight) {
+        await inFlight;
+        continue;
+      }
     }
-    const held = leases.held.get(userId) ?? 0;
-    if (held === REFUSED) return { ok: false, retryAfterS: Math.max(1, windowStart + limit.windowS - nowS) };
-    if (held > 0) {
-      leases.held.set(userId, held - 1);
+    const claim = leases ? leaseSize(limit.limit) : 1;
+    const counted = hitWindow(db, limit.bucket, userId, limit.windowS, now, claim);
+    if (leases) leases.claims.set(userId, counted.then(() => undefined, () => undefined));
+    let hit: WindowHit;
+    try {
+      hit = await counted;
+    } catch (err) {
+      limit.onUncounted?.(err);
       return { ok: true };
+    } finally {
+      leases?.claims.delete(userId);
     }
+    // The claim's share that falls within the limit (the row may have had less left than the claim).
+    const granted = Math.min(claim, limit.limit - (hit.hits - claim));
+    if (!leases) return granted > 0 ? { ok: true } : { ok: false, retryAfterS: hit.retryAfterS };
+    // Kept for the window it was claimed in; this attempt then takes its token like any other.
+    if (leases.windowStart === windowStart) leases.held.set(userId, granted > 0 ? granted : REFUSED);
+    else return granted > 0 ? { ok: true } : { ok: false, retryAfterS: hit.retryAfterS };
   }
-  const claim = leases ? leaseSize(limit.limit) : 1;
-  let hit: WindowHit;
-  try {
-    hit = await hitWindow(db, limit.bucket, userId, limit.windowS, now, claim);
-  } catch (err) {
-    limit.onUncounted?.(err);
-    return { ok: true };
-  }
-  // The claim's share that falls within the limit (the row may have had less left than the claim).
-  const granted = Math.min(claim, limit.limit - (hit.hits - claim));
-  if (leases && leases.windowStart === windowStart) {
-    // Concurrent claims for one user on this instance add up; a refusal is kept only when nothing is held.
-    const held = Math.max(0, leases.held.get(userId) ?? 0);
-    if (granted > 0) leases.held.set(userId, held + granted - 1);
-    else if (held === 0) leases.held.set(userId, REFUSED);
-  }
-  return granted > 0 ? { ok: true } : { ok: false, retryAfterS: hit.retryAfterS };
 }
