@@ -90,6 +90,7 @@ const schema = z.object({
   RATE_LIMIT_DOWNLOAD: intFrom(0, 1_000_000).default(20),
   RATE_LIMIT_REFERRAL_BIND: intFrom(0, 1_000_000).default(5),
   RATE_LIMIT_NOTIFICATION_READ: intFrom(0, 1_000_000).default(30),
+  RATE_LIMIT_UNLOCK_SHARED: bool.default(false),
   SMTP_URL: z
     .url()
     .refine((u) => /^smtps?:\/\//.test(u), 'expected smtp://host:port or smtps://user:pass@host:port')
@@ -340,6 +341,12 @@ export function parseConfig(env: Record<string, string | undefined>) {
         download: c.RATE_LIMIT_DOWNLOAD,
         referralBind: c.RATE_LIMIT_REFERRAL_BIND,
         notificationRead: c.RATE_LIMIT_NOTIFICATION_READ,
+        /**
+         * The unlock limit in each instance's memory alone (false), or counted in the shared table across instances
+         * (true). Its attempts cost one short transaction each and the money is guarded by it, so a bound per
+         * instance is enough, and the common unlock (a reader's first in a window) then writes no counter row.
+         */
+        unlockShared: c.RATE_LIMIT_UNLOCK_SHARED,
       },
     },
     /** Days an IPN or webhook body is kept as received before it is emptied; 0 keeps it for good. */

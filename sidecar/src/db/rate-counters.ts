@@ -20,7 +20,17 @@ export interface WindowLimit {
   onUncounted?: (err: unknown) => void;
   /** This instance's leases from the shared counter (see countAttempt); absent: every attempt writes the counter. */
   leases?: Leases;
+  /** Counted in this instance's memory alone, never in the shared table (a bound per instance). */
+  local?: LocalCounts;
 }
+
+/** A fixed window counted in memory: attempts per user in the current window. */
+export interface LocalCounts {
+  windowStart: number;
+  hits: Map<number, number>;
+}
+
+export const newLocalCounts = (): LocalCounts => ({ windowStart: -1, hits: new Map() });
 
 /** Attempts this instance may admit in the current window without asking the database again, per user. */
 export interface Leases {
@@ -79,6 +89,7 @@ export async function hitWindow(db: Db, bucket: string, userId: number, windowS:
  * leaseSize - 1 each).
  */
 export async function countAttempt(db: Db, limit: WindowLimit, userId: number): Promise<AttemptVerdict> {
+  if (limit.local) return countLocally(limit, limit.local, userId);
   const leases = limit.leases;
   for (;;) {
     const now = limit.clock.now();
@@ -121,4 +132,17 @@ export async function countAttempt(db: Db, limit: WindowLimit, userId: number): 
     if (leases.windowStart === windowStart) leases.held.set(userId, granted > 0 ? granted : REFUSED);
     else return granted > 0 ? { ok: true } : { ok: false, retryAfterS: hit.retryAfterS };
   }
+}
+
+/** The same fixed window, kept in this instance's memory: no round trip, and a bound per instance only. */
+function countLocally(limit: WindowLimit, counts: LocalCounts, userId: number): AttemptVerdict {
+  const nowS = Math.floor(limit.clock.now().getTime() / 1000);
+  const windowStart = windowStartOf(nowS, limit.windowS);
+  if (counts.windowStart !== windowStart) {
+    counts.windowStart = windowStart;
+    counts.hits.clear();
+  }
+  const hits = Math.min((counts.hits.get(userId) ?? 0) + 1, 4_000_000_000);
+  counts.hits.set(userId, hits);
+  return hits > limit.limit ? { ok: false, retryAfterS: Math.max(1, windowStart + limit.windowS - nowS) } : { ok: true };
 }

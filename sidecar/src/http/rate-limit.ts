@@ -1,6 +1,6 @@
 // Per-user rate limits shared by every sidecar instance (counters in db/rate-counters.ts): 429 + Retry-After.
 import type { MiddlewareHandler } from 'hono';
-import { countAttempt, newLeases, type WindowLimit } from '../db/rate-counters.js';
+import { countAttempt, newLeases, newLocalCounts, type WindowLimit } from '../db/rate-counters.js';
 import { errno } from '../db/retry.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError } from './errors.js';
@@ -15,6 +15,8 @@ export function windowLimit(deps: AppDeps, bucket: RateLimitBucket): WindowLimit
   if (limit === 0) return undefined;
   const onUncounted = (err: unknown) =>
     deps.log.warn('rate limit not counted; request let through', { bucket, errno: errno(err), error: (err as Error).message });
+  // The unlock's bound is per instance unless the site asks for a shared one (config: rateLimits.unlockShared).
+  if (bucket === 'unlock' && !limits.unlockShared) return { bucket, limit, windowS: limits.windowS, clock: deps.clock, local: newLocalCounts() };
   return { bucket, limit, windowS: limits.windowS, clock: deps.clock, onUncounted, leases: newLeases() };
 }
 

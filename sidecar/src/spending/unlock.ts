@@ -28,9 +28,9 @@ export interface UnlockRequest {
    */
   expectedPriceCoins?: number;
   /**
-   * The per-user attempt limit, counted on its own before the unlock's transaction: its row is written by every
-   * attempt on every instance, so inside the money transaction its conflicts would abort unlocks that do not
-   * conflict otherwise. Absent when no limit applies.
+   * The per-user attempt limit, counted before the unlock's transaction and never in it: in this instance's memory by
+   * default, or in the shared counter (db/rate-counters.ts), whose conflicts inside the money transaction would
+   * abort unlocks that do not conflict otherwise. Absent when no limit applies.
    */
   attempts?: WindowLimit;
   /**
