@@ -620,7 +620,7 @@ async function main() {
       '  (bench/raw-unlock.ts minimalUnlock: a conditional UPDATE of the balance, the ledger row, the entitlement; 5 statements',
       '  with BEGIN and COMMIT, no price read). The sidecar sends as many for a first purchase at the price the widget showed',
       '  (the entitlement inserted from wp_posts/wp_postmeta, the ledger row from the locked wallet, the balance), after its',
-      '  in-memory rate-limit lease. "In process" runs those money writes from this process, without HTTP or a token. The wallet',
+      '  attempt count in memory. "In process" runs those money writes from this process, without HTTP or a token. The wallet',
       '  reference (bench/bare-hono.ts) runs the sidecar\'s four wallet statements by hand behind the same token check. The',
       '  HTTP rows use a keep-alive raw-socket client (bench/load.ts) that costs the machine about a tenth of what the server',
       '  spends per request. Where the time goes: bench/PROFILE.md.',
