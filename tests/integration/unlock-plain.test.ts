@@ -48,7 +48,9 @@ describe('unlock at the price shown, read by the entitlement insert', () => {
     expect(counter.count - before).toBe(3);
     const [row] = await ledgerRows(u.id);
     // The memo is the post's title, read by the ledger statement.
-    expect(row).toMatchObject({ delta_coins: -20, balance_after: 30, memo: 'Counted EA', ref_type: 'post', ref_id: String(postId) });
+    expect(row).toMatchObject({ delta_coins: -20, balance_after: 30, memo: 'Counted EA', memo_code: 'post_unlock', ref_type: 'post', ref_id: String(postId) });
+    // The same parameters the general way writes from the title it read.
+    expect(JSON.parse(row!.memo_params!)).toEqual({ title: 'Counted EA', post_id: postId });
   });
 
   it('lets exactly 1 of 20 concurrent unlocks of 20 different 10-coin posts through a balance of 10', async () => {
