@@ -6,7 +6,7 @@ import { parseDatabaseUrl } from '../sidecar/src/db/database-url.js';
 import { createTestDatabase, TABLE_PREFIX } from '../tests/support/db.js';
 import { fundWallets, seedPricedPosts, seedUsers } from './fixtures.js';
 import { fmt, pidsNamed, runLoad, summarize, withCpu, type LoadResult } from './load.js';
-import { batchedSameTransactionUnlock, minimalUnlock, onPool, sameTransactionUnlock, type RawUnlock } from './raw-unlock.js';
+import { batchedSameTransactionUnlock, minimalUnlock, onPool, sameTransactionUnlock, sidecarUnlock, type RawUnlock } from './raw-unlock.js';
 
 const CONCURRENCY = 8;
 const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 2_000);
@@ -37,7 +37,13 @@ async function main() {
       { name: 'without the notification and its outbox row', statements: '7', unlock: sameTransactionUnlock(t, { notification: true }) },
       { name: 'money writes alone', statements: '5', unlock: minimalUnlock(t, 1) },
       { name: 'same transaction, batched (multi-statement)', statements: '9 in 4 round trips', unlock: batchedSameTransactionUnlock(t), batched: true },
+      { name: "the sidecar's unlock since issue 17 (price read by the entitlement insert)", statements: '5', unlock: sidecarUnlock(t, 1) },
+      { name: '… without the price read (entitlement as VALUES)', statements: '5', unlock: sidecarUnlock(t, 1, { priceRead: true }) },
+      { name: '… without the title read (memo as a value)', statements: '5', unlock: sidecarUnlock(t, 1, { titleRead: true }) },
     ];
+    // BENCH_ABLATION=regex runs only the variants whose name matches (plus the first, which the others are held against).
+    const only = process.env['BENCH_ABLATION'];
+    if (only) variants.splice(1, variants.length, ...variants.slice(1).filter((v) => new RegExp(only).test(v.name)));
     const author = (await seedUsers(tdb.db, 1, 'author'))[0]!;
     const posts = await seedPricedPosts(tdb.db, POSTS, author, 1);
     const users: number[][] = [];

@@ -1,32 +1,56 @@
-// References served by a bare Hono app on @hono/node-server: the wallet JSON as a constant, and the sidecar's unlock
-// transaction (bench/raw-unlock.ts) behind the same JWT check, so the table can separate HTTP+JWT from the rest.
+// The reference for GET /api/wallet: a bare Hono app on @hono/node-server, the same HS256 check (jose), and the
+// sidecar's own four wallet statements by hand over a mysql2 pool (balance, last completed recharge, the ten latest
+// ledger rows, the VIP membership), answered as the same JSON. No Kysely, no middleware, no token cache.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { jwtVerify } from 'jose';
-import { createPool } from 'mysql2/promise';
+import { createPool, type RowDataPacket } from 'mysql2/promise';
 import { parseDatabaseUrl } from '../sidecar/src/db/database-url.js';
-import { sameTransactionUnlock } from './raw-unlock.js';
 
 const env = (k: string) => process.env[k] ?? '';
-const body = JSON.parse(env('BARE_BODY') || '{}') as Record<string, unknown>;
-const price = Number(env('BARE_PRICE_COINS') || '1');
-const unlock = sameTransactionUnlock({ prefix: env('BARE_TABLE_PREFIX'), wpPrefix: env('BARE_WP_TABLE_PREFIX') || 'wp_' });
 const key = new TextEncoder().encode(env('BARE_JWT_SECRET'));
-const pool = env('BARE_DATABASE_URL') ? createPool({ ...parseDatabaseUrl(env('BARE_DATABASE_URL')), connectionLimit: Number(env('BARE_POOL_SIZE') || '16'), timezone: 'Z' }) : null;
+const pool = createPool({ ...parseDatabaseUrl(env('BARE_DATABASE_URL')), connectionLimit: Number(env('BARE_POOL_SIZE') || '16'), timezone: 'Z' });
+const t = (name: string) => `${env('BARE_TABLE_PREFIX')}${name}`;
+const RECENT = 10;
+
+const rows = async (q: string, args: unknown[]) => (await pool.query<RowDataPacket[]>(q, args))[0];
+const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : null);
 
 const app = new Hono();
-app.get('/api/wallet', (c) => c.json(body));
 app.get('/readyz', (c) => c.json({ ok: true }));
-app.post('/api/posts/:postId/unlock', async (c) => {
+app.get('/api/wallet', async (c) => {
   const token = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
-  if (!token || !pool) return c.json({ error: 'unauthorized' }, 401);
+  if (!token) return c.json({ error: 'unauthorized' }, 401);
   const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: env('BARE_WP_HOME'), audience: 'goldcoin' });
-  const conn = await pool.getConnection();
-  try {
-    await unlock(conn, Number(payload.sub), Number(c.req.param('postId')));
-    return c.json({ unlocked: true, charged_coins: price });
-  } finally {
-    conn.release();
-  }
+  const user = Number(payload.sub);
+  const [wallet, last, recent, member] = await Promise.all([
+    rows(`SELECT total_coins FROM ${t('user_wallet')} WHERE user_id = ?`, [user]),
+    rows(
+      `SELECT id, coins_credited, bonus_credited, price_amount, price_currency, payment_method, completed_at FROM ${t('recharge_transactions')}
+       WHERE user_id = ? AND status = 'completed' ORDER BY completed_at DESC LIMIT 1`,
+      [user],
+    ),
+    rows(`SELECT * FROM ${t('coin_ledger')} WHERE user_id = ? ORDER BY id DESC LIMIT ?`, [user, RECENT + 1]),
+    rows(`SELECT * FROM ${t('vip_memberships')} WHERE user_id = ?`, [user]),
+  ]);
+  const r = last[0];
+  const m = member[0];
+  return c.json({
+    balance: wallet[0]?.['total_coins'] ?? 0,
+    last_recharge: r
+      ? { id: r['id'], coins: r['coins_credited'], bonus_coins: r['bonus_credited'], price_amount: r['price_amount'], price_currency: r['price_currency'], payment_method: r['payment_method'], completed_at: iso(r['completed_at']) }
+      : null,
+    recent: recent.slice(0, RECENT).map((e) => ({
+      id: e['id'],
+      delta_coins: e['delta_coins'],
+      balance_after: e['balance_after'],
+      kind: e['kind'],
+      ref_type: e['ref_type'],
+      ref_id: e['ref_id'],
+      memo: e['memo'],
+      created_at: iso(e['created_at']),
+    })),
+    vip: m && (m['expires_at'] === null || (m['expires_at'] as Date).getTime() > Date.now()) ? { tier_key: m['tier_key'], tier: m['tier_key'], expires_at: iso(m['expires_at']) } : null,
+  });
 });
 serve({ fetch: app.fetch, port: Number(env('PORT')), hostname: '127.0.0.1' });

@@ -143,3 +143,52 @@ export function minimalUnlock(t: RawTables, priceCoins: number): RawUnlock {
     }
   };
 }
+
+/** Parts of the sidecar's own unlock to take out, to see what each costs (bench/ablation.ts). */
+export interface SidecarWithout {
+  /** The entitlement as plain VALUES, without reading and checking the price from wp_posts/wp_postmeta. */
+  priceRead?: boolean;
+  /** The memo as a value, without reading the title from wp_posts in the ledger statement. */
+  titleRead?: boolean;
+}
+
+/**
+ * What POST /api/posts/:postId/unlock sends for a first purchase at the price the widget showed (5 statements with
+ * BEGIN and COMMIT): the entitlement inserted from wp_posts/wp_postmeta when the price there is the one expected,
+ * the ledger row from the locked wallet with the post's title as memo, the balance.
+ */
+export function sidecarUnlock(t: RawTables, priceCoins: number, without: SidecarWithout = {}): RawUnlock {
+  const meta = `${t.wpPrefix}postmeta`;
+  const entitlement = without.priceRead
+    ? `INSERT INTO ${t.prefix}entitlements (user_id, post_id, price_coins, source, ledger_ref, expires_at, period_started_at) VALUES (?, ?, ?, 'unlock', ?, NULL, NOW(3))`
+    : `INSERT INTO ${t.prefix}entitlements (user_id, post_id, price_coins, source, ledger_ref, expires_at, period_started_at)
+       SELECT ?, p.ID, ?, 'unlock', ?, NULL, NOW(3) FROM ${t.wpPrefix}posts AS p
+       WHERE p.ID = ? AND BINARY p.post_status = 'publish' AND BINARY p.post_type IN ('post', 'page')
+         AND BINARY (SELECT m.meta_value FROM ${meta} AS m WHERE m.post_id = p.ID AND m.meta_key = '_goldcoin_price' ORDER BY m.meta_id ASC LIMIT 1) = ?
+         AND NOT EXISTS (SELECT 1 FROM ${meta} AS x WHERE x.post_id = p.ID AND x.meta_key IN ('_goldcoin_vip', '_goldcoin_access_days'))`;
+  const memo = without.titleRead ? `'Bench EA'` : `(SELECT LEFT(post_title, 200) FROM ${t.wpPrefix}posts WHERE ID = ?)`;
+  const ledger = `INSERT INTO ${t.prefix}coin_ledger (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo)
+    SELECT user_id, ?, total_coins + ?, 'unlock', 'post', ?, ?, ?, ${memo} FROM ${t.prefix}user_wallet WHERE user_id = ? AND total_coins + ? >= 0 FOR UPDATE`;
+  const wallet = `UPDATE ${t.prefix}user_wallet SET total_coins = LAST_INSERT_ID(total_coins + ?) WHERE user_id = ? AND total_coins + ? >= 0`;
+  return async (conn, userId, postId) => {
+    await conn.query('START TRANSACTION');
+    try {
+      const ref = `unlock:${userId}:${postId}`;
+      const [ent] = await conn.query<ResultSetHeader>(
+        entitlement,
+        without.priceRead ? [userId, postId, priceCoins, ref] : [userId, priceCoins, ref, postId, String(priceCoins)],
+      );
+      if (ent.affectedRows !== 1) throw new Error(`post ${postId} not sold at ${priceCoins}`);
+      const d = -priceCoins;
+      const args = without.titleRead ? [d, d, String(postId), ref, `user:${userId}`, userId, d] : [d, d, String(postId), ref, `user:${userId}`, postId, userId, d];
+      const [row] = await conn.query<ResultSetHeader>(ledger, args);
+      if (row.affectedRows !== 1) throw new Error('insufficient coins');
+      await conn.query(wallet, [d, userId, d]);
+      await conn.query('COMMIT');
+      return true;
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  };
+}

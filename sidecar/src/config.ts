@@ -93,6 +93,7 @@ const schema = z.object({
   RATE_LIMIT_LICENCE_KEY: intFrom(0, 1_000_000).default(20),
   RATE_LIMIT_LICENCE_ADDRESS: intFrom(0, 1_000_000).default(60),
   LICENCE_RELEASES_PER_MONTH: intFrom(0, 1_000).default(3),
+  RATE_LIMIT_UNLOCK_SHARED: bool.default(false),
   SMTP_URL: z
     .url()
     .refine((u) => /^smtps?:\/\//.test(u), 'expected smtp://host:port or smtps://user:pass@host:port')
@@ -102,6 +103,7 @@ const schema = z.object({
   NOTIFY_INTERVAL_S: intFrom(1, 3_600).default(10),
   NOTIFY_MAX_ATTEMPTS: intFrom(1, 20).default(8),
   SMTP_TIMEOUT_MS: intFrom(100, 120_000).default(10_000),
+  UNLOCK_EMAIL: bool.default(false),
   PRICE_CURRENCY: z.string().regex(/^[A-Z]{3,5}$/).default('CNY'),
   BODY_LIMIT_BYTES: intFrom(1024, 10_485_760).default(65_536),
   REQUEST_TIMEOUT_MS: intFrom(1_000, 600_000).default(30_000),
@@ -300,6 +302,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
       intervalMs: c.NOTIFY_INTERVAL_S * 1000,
       maxAttempts: c.NOTIFY_MAX_ATTEMPTS,
       smtpTimeoutMs: c.SMTP_TIMEOUT_MS,
+      /** An email per unlock (a notification row and its outbox row in the unlock's transaction); off, the ledger row is the receipt. */
+      unlockEmail: c.UNLOCK_EMAIL,
     },
     recharge: {
       packages: c.RECHARGE_PACKAGES.map((entry) => parsePackage(entry)),
@@ -343,6 +347,12 @@ export function parseConfig(env: Record<string, string | undefined>) {
         /** Licence checks from EAs: per licence key (known or not) and per calling address. */
         licenceKey: c.RATE_LIMIT_LICENCE_KEY,
         licenceAddress: c.RATE_LIMIT_LICENCE_ADDRESS,
+        /**
+         * The unlock limit in each instance's memory alone (false), or counted in the shared table across instances
+         * (true). Its attempts cost one short transaction each and the money is guarded by it, so a bound per
+         * instance is enough, and the common unlock (a reader's first in a window) then writes no counter row.
+         */
+        unlockShared: c.RATE_LIMIT_UNLOCK_SHARED,
       },
       /** Activations a visitor may release per licence in 30 days. */
       licenceReleasesPerMonth: c.LICENCE_RELEASES_PER_MONTH,

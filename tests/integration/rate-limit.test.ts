@@ -1,4 +1,5 @@
-// Per-user rate limits kept in MariaDB: 429 rate_limited with Retry-After, shared by every instance, off when 0.
+// Per-user rate limits: 429 rate_limited with Retry-After; kept in MariaDB and shared by every instance (the unlock's
+// only when RATE_LIMIT_UNLOCK_SHARED, else in each instance's memory), off when 0.
 import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,9 +90,9 @@ describe('rate limits', () => {
     expect(res.filter((r) => r.status === 429)).toHaveLength(15);
   });
 
-  it('counts across sidecar instances sharing the database', async () => {
+  it('counts across sidecar instances sharing the database when the unlock limit is shared', async () => {
     const clock = steppedClock();
-    const env = { RATE_LIMIT_UNLOCK: '4' };
+    const env = { RATE_LIMIT_UNLOCK: '4', RATE_LIMIT_UNLOCK_SHARED: 'true' };
     const second = createDb({ url: tdb.url, poolSize: 4, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
     try {
       const one = buildTestApp(tdb, { clock, env });
@@ -109,8 +110,61 @@ describe('rate limits', () => {
     }
   });
 
+  it('writes the shared counter once per lease of a tenth of a large limit, and never admits more than the limit across instances', async () => {
+    const clock = steppedClock();
+    const env = { RATE_LIMIT_UNLOCK: '40', RATE_LIMIT_UNLOCK_SHARED: 'true' };
+    const second = createDb({ url: tdb.url, poolSize: 4, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
+    try {
+      const one = buildTestApp(tdb, { clock, env });
+      const two = buildTestApp(tdb, { clock, env, deps: { db: second } });
+      const u = await richUser();
+      const { postId } = await insertPricedPost(tdb.db, 1);
+      const hits = async () =>
+        (await tdb.db.selectFrom('rate_limits').select('hits').where('bucket', '=', 'unlock').where('user_id', '=', u.id).executeTakeFirst())?.hits;
+      const call = async (app: typeof one) => (await app.call('POST', `/api/posts/${postId}/unlock`, { token: u.token })).status;
+      // Four attempts on one instance claim one lease of 4 attempts: one counter write.
+      for (let i = 0; i < 4; i++) expect(await call(one)).toBe(200);
+      expect(await hits()).toBe(4);
+      expect(await call(one)).toBe(200);
+      expect(await hits()).toBe(8);
+      // Both instances together: exactly 40 admitted in the window, whatever each holds unused.
+      const statuses = [];
+      for (let i = 0; i < 60; i++) statuses.push(await call(i % 2 === 0 ? two : one));
+      expect(statuses.filter((s) => s === 200)).toHaveLength(40 - 5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(25);
+      expect(await hits()).toBeLessThanOrEqual(48);
+    } finally {
+      await second.destroy();
+    }
+  });
+
+  it('refuses no one for a burst: 64 concurrent attempts of one user claim one lease, not 64', async () => {
+    const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_UNLOCK: '1000', RATE_LIMIT_UNLOCK_SHARED: 'true' } });
+    const u = await richUser();
+    const posts = await Promise.all(Array.from({ length: 64 }, () => insertPricedPost(tdb.db, 1)));
+    const res = await Promise.all(posts.map((p) => t.call('POST', `/api/posts/${p.postId}/unlock`, { token: u.token })));
+    expect(res.map((r) => r.status)).toEqual(Array(64).fill(200));
+    const row = await tdb.db.selectFrom('rate_limits').select('hits').where('bucket', '=', 'unlock').where('user_id', '=', u.id).executeTakeFirstOrThrow();
+    expect(row.hits).toBe(100);
+  });
+
+  it('keeps the unlock limit in each instance by default: no counter row, and each instance counts its own', async () => {
+    const clock = steppedClock();
+    const env = { RATE_LIMIT_UNLOCK: '2' };
+    const one = buildTestApp(tdb, { clock, env });
+    const two = buildTestApp(tdb, { clock, env });
+    const u = await richUser();
+    const { postId } = await insertPricedPost(tdb.db, 1);
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await (i % 2 === 0 ? one : two).call('POST', `/api/posts/${postId}/unlock`, { token: u.token })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    expect(await tdb.db.selectFrom('rate_limits').selectAll().where('user_id', '=', u.id).execute()).toEqual([]);
+    clock.advanceS(45);
+    expect((await one.call('POST', `/api/posts/${postId}/unlock`, { token: u.token })).status).toBe(200);
+  });
+
   it('counts refused unlocks too: not for sale, too expensive and already unlocked', async () => {
-    const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_UNLOCK: '4' } });
+    const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_UNLOCK: '4', RATE_LIMIT_UNLOCK_SHARED: 'true' } });
     const { id, token } = await userWithCoins(tdb.db, 5);
     const cheap = await insertPricedPost(tdb.db, 1);
     const dear = await insertPricedPost(tdb.db, 100);
@@ -126,7 +180,7 @@ describe('rate limits', () => {
   it('never turns a money answer into a 500 when the counter cannot be written: the unlock goes through, logged', async () => {
     const warnings: string[] = [];
     const log = { ...silentLogger, warn: (msg: string) => warnings.push(msg) };
-    const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_UNLOCK: '3' }, deps: { log } });
+    const t = buildTestApp(tdb, { clock: steppedClock(), env: { RATE_LIMIT_UNLOCK: '3', RATE_LIMIT_UNLOCK_SHARED: 'true' }, deps: { log } });
     const id = await createWpUser(tdb.db);
     await applyMovement(tdb.db, { userId: id, deltaCoins: 10, kind: 'adjustment', idempotencyRef: `seed:${id}`, actor: 'test' });
     const token = await mintToken(id);

@@ -20,6 +20,12 @@ const userWith = (coins: number) => userWithCoins(tdb.db, coins);
 const unlock = (token: string, postId: number, headers: Record<string, string> = {}) =>
   t.call('POST', `/api/posts/${postId}/unlock`, { token, headers });
 
+/** The unlock receipts the user's inbox shows (GET /api/notifications). */
+async function inboxUnlocks(token: string, call = t.call) {
+  const body = (await (await call('GET', '/api/notifications', { token })).json()) as { notifications: Array<{ id: number; kind: string; data: Record<string, unknown> }> };
+  return body.notifications.filter((n) => n.kind === 'unlock');
+}
+
 async function ledgerRows(userId: number, kind: string) {
   return tdb.db.selectFrom('coin_ledger').selectAll().where('user_id', '=', userId).where('kind', '=', kind as never).execute();
 }
@@ -194,7 +200,7 @@ describe('POST /api/posts/:postId/unlock', () => {
       const ent = await tdb.db.selectFrom('entitlements').selectAll().where('user_id', '=', u.id).executeTakeFirstOrThrow();
       expect(ent).toMatchObject({ post_id: postId, price_coins: 20, ledger_ref: `unlock:${u.id}:${postId}` });
       expect(await ledgerRows(u.id, 'unlock')).toHaveLength(1);
-      expect(await tdb.db.selectFrom('notifications').selectAll().where('user_id', '=', u.id).execute()).toHaveLength(1);
+      expect(await inboxUnlocks(u.token)).toHaveLength(1);
       expect((await checkInvariants(tdb.db, [u.id])).problems).toEqual([]);
     }
   });
@@ -224,14 +230,30 @@ describe('POST /api/posts/:postId/unlock', () => {
     expect((await checkInvariants(tdb.db, [buyer.id, author])).problems).toEqual([]);
   });
 
-  it('enqueues one unlock notification in the same transaction', async () => {
+  it('has the ledger row as its receipt, shown once in the inbox, and writes no notification row while unlock emails are off', async () => {
     const u = await userWith(10);
     const { postId } = await insertPricedPost(tdb.db, 10, { title: 'Night Owl EA' });
     await Promise.all([unlock(u.token, postId), unlock(u.token, postId), unlock(u.token, postId)]);
+    expect(await tdb.db.selectFrom('notifications').selectAll().where('user_id', '=', u.id).execute()).toEqual([]);
+    const [debit] = await ledgerRows(u.id, 'unlock');
+    const receipts = await inboxUnlocks(u.token);
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]).toMatchObject({ id: -debit!.id, data: { post_id: postId, title: 'Night Owl EA', coins: 10, balance: 0 } });
+  });
+
+  it('enqueues one unlock notification and its email in the same transaction when the site emails unlock receipts', async () => {
+    const mailing = buildTestApp(tdb, { env: { RATE_LIMIT_UNLOCK: '0', AUTHOR_SHARE_PERCENT: '0', UNLOCK_EMAIL: 'true' } });
+    const u = await userWith(10);
+    const { postId } = await insertPricedPost(tdb.db, 10, { title: 'Night Owl EA' });
+    const body = { expected_price_coins: 10 };
+    await Promise.all([0, 1, 2].map(() => mailing.call('POST', `/api/posts/${postId}/unlock`, { token: u.token, body })));
     const rows = await tdb.db.selectFrom('notifications').selectAll().where('user_id', '=', u.id).execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'unlock', dedupe_key: `unlock:${u.id}:${postId}` });
     expect(JSON.parse(rows[0]!.data)).toMatchObject({ post_id: postId, title: 'Night Owl EA', coins: 10 });
+    expect(await tdb.db.selectFrom('email_outbox').select('id').where('notification_id', '=', rows[0]!.id).execute()).toHaveLength(1);
+    // The notification row stands for the receipt: the ledger row is not listed a second time.
+    expect((await inboxUnlocks(u.token, mailing.call)).map((n) => n.id)).toEqual([rows[0]!.id]);
   });
 
   it('gives a retry with the same Idempotency-Key the first answer', async () => {

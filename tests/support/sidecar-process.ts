@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = join(ROOT, 'sidecar', 'src', 'main.ts');
+/** What `npm start` runs, once `npm run build:sidecar` has compiled it. */
+export const BUILT_MAIN = join(ROOT, 'sidecar', 'dist', 'main.js');
 /** tsx's loader by absolute URL, so the child can run outside the repository (and never reads a stray .env). */
 const TSX_LOADER = import.meta.resolve('tsx');
 const READY_POLL_MS = 50;
@@ -22,6 +24,8 @@ export interface SidecarOptions {
   label?: string;
   /** Extra node flags, e.g. --cpu-prof for the benchmarks. */
   nodeArgs?: string[];
+  /** Run the compiled sidecar (BUILT_MAIN, as in production) instead of the TypeScript source through tsx. */
+  built?: boolean;
 }
 
 export interface SidecarProcess {
@@ -77,7 +81,8 @@ export async function startSidecar(opts: SidecarOptions): Promise<SidecarProcess
 
   async function launch() {
     const started = performance.now();
-    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', TSX_LOADER, MAIN], {
+    const entry = opts.built ? [BUILT_MAIN] : ['--import', TSX_LOADER, MAIN];
+    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry], {
       cwd: tmpdir(),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

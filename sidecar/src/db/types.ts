@@ -11,6 +11,7 @@ import type { MigrationsTable } from './tables/migrations.js';
 import type { NotificationsTable } from './tables/notifications.js';
 import type { PaymentResolutionsTable } from './tables/payment-resolutions.js';
 import type { RateLimitsTable } from './tables/rate-limits.js';
+import type { ReceiptMarksTable, ReceiptReadsTable } from './tables/receipts.js';
 import type { RechargeTransactionsTable } from './tables/recharge-transactions.js';
 import type { ReferralBindingsTable } from './tables/referral-bindings.js';
 import type { ReferralCodesTable } from './tables/referral-codes.js';
@@ -41,6 +42,8 @@ export interface Database {
   rate_limits: RateLimitsTable;
   notifications: NotificationsTable;
   email_outbox: EmailOutboxTable;
+  receipt_reads: ReceiptReadsTable;
+  receipt_marks: ReceiptMarksTable;
   catalog_sections: CatalogSectionsTable;
   catalog_version: CatalogVersionTable;
   catalog_audit: CatalogAuditTable;

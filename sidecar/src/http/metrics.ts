@@ -47,6 +47,21 @@ export function createMetrics() {
       help: 'Reconciler passes run by this instance',
       registers: [registry],
     }),
+    rechargeEventPolls: new Counter({
+      name: 'goldcoin_recharge_event_polls_total',
+      help: 'Database queries made by this instance for its open recharge event streams (one per poll, all streams together)',
+      registers: [registry],
+    }),
+    rechargeEventPollStreams: new Gauge({
+      name: 'goldcoin_recharge_event_poll_streams',
+      help: 'Event streams served by the last poll',
+      registers: [registry],
+    }),
+    rechargeEventPollRecharges: new Gauge({
+      name: 'goldcoin_recharge_event_poll_recharges',
+      help: 'Recharges read by the last poll',
+      registers: [registry],
+    }),
     pendingPayments: new Gauge({
       name: 'goldcoin_pending_payments',
       help: 'Recharges pending in the database (all instances), read at scrape time',

@@ -26,7 +26,7 @@ export function notificationRoutes(deps: AppDeps) {
   app.get('/notifications', async (c) => {
     const q = parseQuery(c, notificationsQuery);
     const user = c.get('user');
-    const page = await inboxPage(deps.db, user.id, q.cursor ? Number(q.cursor) : null, q.limit, normalizeLocale(user.locale));
+    const page = await inboxPage(deps.db, user.id, q.cursor ?? null, q.limit, normalizeLocale(user.locale));
     return c.json({ notifications: page.items.map(itemJson), unread_count: page.unreadCount, next_cursor: page.nextCursor });
   });
 

@@ -69,7 +69,7 @@ export function postRoutes(deps: AppDeps) {
     });
   });
 
-  // The unlock rate limit is counted by the unlock transaction itself, not by middleware.
+  // The unlock counts its attempt itself (unlockPost), not through middleware, and answers rate_limited as a value.
   app.post('/posts/:postId/unlock', optionalIdempotency(deps), async (c) => {
     const postId = parseId(c.req.param('postId'), 'postId');
     const user = c.get('user');
@@ -83,6 +83,7 @@ export function postRoutes(deps: AppDeps) {
       now: deps.clock.now(),
       locale: user.locale,
       attempts: unlockLimit,
+      emailReceipt: config.notify.unlockEmail,
     });
     if (!result.ok) {
       if (result.code === 'post_not_for_sale') throw notForSale();

@@ -1,6 +1,6 @@
 // Per-user rate limits shared by every sidecar instance (counters in db/rate-counters.ts): 429 + Retry-After.
 import type { MiddlewareHandler } from 'hono';
-import { countAttempt, type WindowLimit } from '../db/rate-counters.js';
+import { countAttempt, newLeases, newLocalCounts, type WindowLimit } from '../db/rate-counters.js';
 import { errno } from '../db/retry.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError } from './errors.js';
@@ -8,14 +8,16 @@ import { ApiError } from './errors.js';
 /** A bucket's name is its counter row's key and its config field (`RATE_LIMIT_<NAME>`). */
 export type RateLimitBucket = 'unlock' | 'recharge' | 'redeem' | 'download' | 'referralBind' | 'notificationRead' | 'licenceKey' | 'licenceAddress';
 
-/** The bucket's configured allowance; undefined when it is off (0). */
+/** The bucket's configured allowance, with this instance's leases of it; undefined when it is off (0). */
 export function windowLimit(deps: AppDeps, bucket: RateLimitBucket): WindowLimit | undefined {
   const limits = deps.config.spending.rateLimits;
   const limit = limits[bucket];
   if (limit === 0) return undefined;
   const onUncounted = (err: unknown) =>
     deps.log.warn('rate limit not counted; request let through', { bucket, errno: errno(err), error: (err as Error).message });
-  return { bucket, limit, windowS: limits.windowS, clock: deps.clock, onUncounted };
+  // The unlock's bound is per instance unless the site asks for a shared one (config: rateLimits.unlockShared).
+  if (bucket === 'unlock' && !limits.unlockShared) return { bucket, limit, windowS: limits.windowS, clock: deps.clock, local: newLocalCounts() };
+  return { bucket, limit, windowS: limits.windowS, clock: deps.clock, onUncounted, leases: newLeases() };
 }
 
 export function rateLimited(limit: Pick<WindowLimit, 'limit' | 'windowS'>, retryAfterS: number): ApiError {

@@ -1,7 +1,8 @@
 // GET /api/recharges/:id/events: the SSE stream of one recharge's state, polled from the database.
 import type { Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import { findRecharge, type RechargeRow } from '../payments/recharges.js';
+import type { Db } from '../db/database.js';
+import { findRecharges, type RechargeRow } from '../payments/recharges.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError } from './errors.js';
 import { rechargeJson } from './serialize.js';
@@ -40,8 +41,47 @@ export class StreamSlots {
   }
 }
 
+/**
+ * One poller per instance for all its open streams: every stream waiting for its recharge's next state joins the
+ * next poll, and one query reads them all, so 2,000 open streams cost one query per poll interval, not 2,000.
+ */
+export class RechargePoller {
+  private waiting = new Map<number, Array<(row: RechargeRow | undefined) => void>>();
+  private timer: NodeJS.Timeout | null = null;
+  constructor(
+    private readonly db: Db,
+    private readonly pollMs: number,
+    /** Hears each poll's query (for the metrics), with how many recharges it read for how many streams. */
+    private readonly onPoll: (recharges: number, streams: number) => void = () => undefined,
+  ) {}
+
+  /** The recharge as the next poll reads it; undefined when it is gone or the poll failed (the stream keeps what it has). */
+  next(id: number): Promise<RechargeRow | undefined> {
+    return new Promise((resolve) => {
+      const list = this.waiting.get(id);
+      if (list) list.push(resolve);
+      else this.waiting.set(id, [resolve]);
+      this.timer ??= setTimeout(() => void this.poll(), this.pollMs);
+    });
+  }
+
+  private async poll(): Promise<void> {
+    this.timer = null;
+    const batch = this.waiting;
+    this.waiting = new Map();
+    let rows: RechargeRow[] = [];
+    try {
+      rows = await findRecharges(this.db, [...batch.keys()]);
+    } catch {
+      // A failed poll is a missed beat: every stream waits for the next one with the state it has.
+    }
+    this.onPoll(batch.size, [...batch.values()].reduce((n, l) => n + l.length, 0));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const [id, listeners] of batch) for (const resolve of listeners) resolve(byId.get(id));
+  }
+}
+
 interface StreamLimits {
-  pollMs: number;
   /** When the stream ends in any case (ms since the epoch, on deps.clock): its longest life or its token's expiry. */
   endsAtMs: number;
 }
@@ -49,10 +89,17 @@ interface StreamLimits {
 /**
  * Writes the recharge on connect and on every change, heartbeats in between, until it leaves pending, the
  * client goes away, the stream reaches its longest life or its token expires (a token is checked once, at
- * connect: past its `exp` the client must come back with a fresh one). Polls the database rather than an
- * in-process bus, so any instance can serve any recharge's stream.
+ * connect: past its `exp` the client must come back with a fresh one). Reads the database (through the instance's
+ * poller) rather than an in-process bus, so any instance can serve any recharge's stream.
  */
-async function followRecharge(deps: AppDeps, stream: SSEStreamingApi, first: RechargeRow, limits: StreamLimits, aborted: () => boolean) {
+async function followRecharge(
+  deps: AppDeps,
+  poller: RechargePoller,
+  stream: SSEStreamingApi,
+  first: RechargeRow,
+  limits: StreamLimits,
+  aborted: () => boolean,
+) {
   const now = () => deps.clock.now().getTime();
   let lastSent = '';
   let lastWriteAt = now();
@@ -69,14 +116,14 @@ async function followRecharge(deps: AppDeps, stream: SSEStreamingApi, first: Rec
       await stream.write(': heartbeat\n\n');
       lastWriteAt = now();
     }
-    await stream.sleep(limits.pollMs);
+    const polled = await poller.next(row.id);
     if (aborted()) return;
-    row = (await findRecharge(deps.db, row.id)) ?? row;
+    row = polled ?? row;
   }
 }
 
 /** Answers with the stream of an already-authorised recharge, or 429 past the user's or the instance's open streams. */
-export function streamRecharge(deps: AppDeps, slots: StreamSlots, c: Context<AppEnv>, first: RechargeRow) {
+export function streamRecharge(deps: AppDeps, slots: StreamSlots, poller: RechargePoller, c: Context<AppEnv>, first: RechargeRow) {
   const cfg = deps.config.recharge;
   const release = slots.take(first.user_id);
   if (typeof release !== 'function') {
@@ -96,7 +143,7 @@ export function streamRecharge(deps: AppDeps, slots: StreamSlots, c: Context<App
       release();
     });
     try {
-      await followRecharge(deps, stream, first, { pollMs: cfg.eventsPollMs, endsAtMs }, () => aborted);
+      await followRecharge(deps, poller, stream, first, { endsAtMs }, () => aborted);
     } finally {
       release();
     }

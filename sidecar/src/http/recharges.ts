@@ -5,7 +5,7 @@ import type { AppDeps, AppEnv, RouteDeps } from './context.js';
 import { ApiError, badRequest, notFound } from './errors.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
 import { rateLimit } from './rate-limit.js';
-import { StreamSlots, streamRecharge } from './recharge-events.js';
+import { RechargePoller, StreamSlots, streamRecharge } from './recharge-events.js';
 import { createRechargeBody, rechargeListQuery } from './schemas/recharges.js';
 import { rechargeJson } from './serialize.js';
 import { parseId, parseJson, parseQuery } from './validate.js';
@@ -32,6 +32,11 @@ export function rechargeRoutes(deps: RouteDeps) {
     log: deps.log,
   };
   const slots = new StreamSlots(cfg.recharge.eventsMaxStreamsPerUser, cfg.recharge.eventsMaxStreams);
+  const poller = new RechargePoller(deps.db, cfg.recharge.eventsPollMs, (recharges, streams) => {
+    deps.metrics.rechargeEventPolls.inc();
+    deps.metrics.rechargeEventPollStreams.set(streams);
+    deps.metrics.rechargeEventPollRecharges.set(recharges);
+  });
 
   /** Someone else's recharge is indistinguishable from a missing one. */
   const ownRecharge = async (c: Context<AppEnv>) => {
@@ -65,7 +70,7 @@ export function rechargeRoutes(deps: RouteDeps) {
 
   const one = async (c: Context<AppEnv>) => c.json(rechargeJson(await ownRecharge(c)));
 
-  const events = async (c: Context<AppEnv>) => streamRecharge(deps, slots, c, await ownRecharge(c));
+  const events = async (c: Context<AppEnv>) => streamRecharge(deps, slots, poller, c, await ownRecharge(c));
 
   app.post('/recharges', rateLimit(deps, 'recharge'), idempotent(deps, 'recharge.create'), create);
   app.get('/recharges', list);

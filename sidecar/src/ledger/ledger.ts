@@ -18,8 +18,34 @@ export interface Movement {
   actor: string;
   refType?: string;
   refId?: string;
-  /** What the movement is for: a code rendered in the reader's language, with an English text for admins. */
-  memo?: Memo;
+  /**
+   * What the movement is for: a code rendered in the reader's language, with an English text for admins. Or an
+   * unlock's memo built from the post's title by the ledger statement itself (an unlock that read no post row
+   * before it): the entry handed back then carries memo and memo_params null.
+   */
+  memo?: Memo | PostUnlockMemo;
+}
+
+/** The post_unlock memo of a post, its title cut to `chars`, read when the ledger row is written. */
+export interface PostUnlockMemo {
+  postTitleOf: number;
+  chars: number;
+}
+
+/** The memo's three columns as SQL, and what the entry handed back can say of them without reading them back. */
+function memoSql(m: Memo | PostUnlockMemo | undefined) {
+  if (m && 'postTitleOf' in m) {
+    const title = sql`(SELECT LEFT(post_title, ${m.chars}) FROM ${sql.table('posts')} WHERE ID = ${m.postTitleOf})`;
+    return {
+      memo: title,
+      memo_code: sql`${'post_unlock'}`,
+      // The same parameters unlock.ts passes when it has read the title: { title, post_id }.
+      memo_params: sql`(SELECT JSON_OBJECT('title', LEFT(post_title, ${m.chars}), 'post_id', ID) FROM ${sql.table('posts')} WHERE ID = ${m.postTitleOf})`,
+      known: { memo: null, memo_code: 'post_unlock' as const, memo_params: null },
+    };
+  }
+  const c = memoColumns(m);
+  return { memo: sql`${c.memo}`, memo_code: sql`${c.memo_code}`, memo_params: sql`${c.memo_params}`, known: c };
 }
 
 export type MovementResult =
@@ -48,7 +74,7 @@ function assertMovement(m: Movement): void {
 export async function applyMovementInTx(trx: Transaction<Database>, m: Movement): Promise<MovementResult> {
   assertMovement(m);
   const delta = m.deltaCoins;
-  const memo = memoColumns(m.memo);
+  const memo = memoSql(m.memo);
   for (let pass = 1; pass <= 2; pass++) {
     let inserted;
     try {
@@ -83,7 +109,7 @@ export async function applyMovementInTx(trx: Transaction<Database>, m: Movement)
           ref_id: m.refId ?? null,
           idempotency_ref: m.idempotencyRef,
           actor: m.actor,
-          ...memo,
+          ...memo.known,
           created_at: new Date(),
         },
         balance,

@@ -204,6 +204,12 @@ export async function findRecharge(db: Db, id: number): Promise<RechargeRow | un
   return db.selectFrom('recharge_transactions').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Several recharges in one query (the event streams' poller); those that do not exist are left out. */
+export async function findRecharges(db: Db, ids: number[]): Promise<RechargeRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('recharge_transactions').selectAll().where('id', 'in', ids).execute();
+}
+
 /** The user's recharges, newest first, keyset-paged by id. */
 export async function listRecharges(db: Db, userId: number, beforeId: number | null, limit: number) {
   const size = Math.min(Math.max(limit, 1), MAX_LIST_PAGE);

@@ -214,6 +214,9 @@ const notifications: PrivacyPart = {
       .where((e) => e('notification_id', 'in', e.selectFrom('notifications').select('id').where('user_id', '=', s.userId)))
       .execute();
     const res = await db.deleteFrom('notifications').where('user_id', '=', s.userId).executeTakeFirst();
+    // What the user marked read of their unlock receipts (the receipts are ledger rows, kept with the books).
+    await db.deleteFrom('receipt_reads').where('user_id', '=', s.userId).execute();
+    await db.deleteFrom('receipt_marks').where('user_id', '=', s.userId).execute();
     return { removed: Number(res.numDeletedRows), retained: 0, message: null, done: true };
   },
 };

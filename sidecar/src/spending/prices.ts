@@ -1,5 +1,6 @@
 // Editors' prices: what a post costs and which file it unlocks, read from WordPress's posts and postmeta.
 import { posix } from 'node:path';
+import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
 
 export const PRICE_META_KEY = '_goldcoin_price';
@@ -175,6 +176,34 @@ export async function readOffer(db: DbOrTx, postId: number): Promise<Offer | nul
     accessDays: info.accessDays,
     downloadLimit: info.downloadLimit,
   };
+}
+
+/**
+ * A first entitlement at `priceCoins`, inserted only when the post's terms are plain and its price is exactly that:
+ * published, a post or page, its first _goldcoin_price meta byte for byte the integer, and no VIP or access-days
+ * meta at all. That is a case where readOffer and quoteFor give `priceCoins` for anyone with no period end; every
+ * other case inserts nothing (false) and is for readOffer to decide. The price is read in the insert itself, at
+ * unlock time, under the shared locks INSERT … SELECT takes on what it reads. Comparisons are binary: the
+ * columns' collation would take "PUBLISH" or a full-width digit for the ASCII text the parsers above accept.
+ * A duplicate (user, post) key throws, as any insert would.
+ */
+export async function insertPlainEntitlement(
+  db: DbOrTx,
+  e: { userId: number; postId: number; priceCoins: number; ledgerRef: string; now: Date },
+): Promise<boolean> {
+  const firstPrice = sql`(SELECT m.meta_value FROM ${sql.table('postmeta')} AS m
+    WHERE m.post_id = p.ID AND m.meta_key = ${PRICE_META_KEY} ORDER BY m.meta_id ASC LIMIT 1)`;
+  const res = await sql`
+    INSERT INTO ${sql.table('entitlements')} (user_id, post_id, price_coins, source, ledger_ref, expires_at, period_started_at)
+    SELECT ${e.userId}, p.ID, ${e.priceCoins}, 'unlock', ${e.ledgerRef}, NULL, ${e.now}
+    FROM ${sql.table('posts')} AS p
+    WHERE p.ID = ${e.postId}
+      AND BINARY p.post_status = 'publish'
+      AND BINARY p.post_type IN (${sql.join(SALEABLE_TYPES)})
+      AND BINARY ${firstPrice} = ${String(e.priceCoins)}
+      AND NOT EXISTS (SELECT 1 FROM ${sql.table('postmeta')} AS t
+        WHERE t.post_id = p.ID AND t.meta_key IN (${VIP_MODE_META_KEY}, ${ACCESS_DAYS_META_KEY}))`.execute(db);
+  return res.numAffectedRows === 1n;
 }
 
 /** The attachment's file name (basename of its _wp_attached_file), or null when it is not an attachment. */

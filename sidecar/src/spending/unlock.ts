@@ -6,10 +6,10 @@ import { isDuplicateKey, RetryTransaction } from '../db/retry.js';
 import type { LedgerEntry } from '../db/tables/coin-ledger.js';
 import type { EntitlementsTable } from '../db/tables/entitlements.js';
 import type { Database } from '../db/types.js';
-import { applyMovementInTx, findByRef, readBalance } from '../ledger/ledger.js';
+import { applyMovementInTx, findByRef, readBalance, type PostUnlockMemo } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
 import { activeMember, DAY_MS, vipAccessEnd } from '../membership/membership.js';
-import { quoteFor, readOffer, type Offer } from './prices.js';
+import { insertPlainEntitlement, MAX_PRICE_COINS, quoteFor, readOffer, type Offer } from './prices.js';
 import { inTransactionOrRollback, Rollback } from './tx.js';
 
 export type Entitlement = Selectable<EntitlementsTable>;
@@ -28,11 +28,16 @@ export interface UnlockRequest {
    */
   expectedPriceCoins?: number;
   /**
-   * The per-user attempt limit, counted on its own before the unlock's transaction: its row is written by every
-   * attempt on every instance, so inside the money transaction its conflicts would abort unlocks that do not
-   * conflict otherwise. Absent when no limit applies.
+   * The per-user attempt limit, counted before the unlock's transaction and never in it: in this instance's memory by
+   * default, or in the shared counter (db/rate-counters.ts), whose conflicts inside the money transaction would
+   * abort unlocks that do not conflict otherwise. Absent when no limit applies.
    */
   attempts?: WindowLimit;
+  /**
+   * The site emails a receipt for every unlock (UNLOCK_EMAIL): a notification row and its email outbox row commit
+   * with the money. Off, the receipt is the ledger row itself, shown in the inbox when read (notify/inbox.ts).
+   */
+  emailReceipt?: boolean;
 }
 
 export type UnlockResult =
@@ -93,7 +98,24 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
     const counted = await countAttempt(db, attempts, userId);
     if (!counted.ok) return { ok: false, code: 'rate_limited', retryAfterS: counted.retryAfterS };
   }
+  const plain = plainPrice(req);
   const outcome = await inTransactionOrRollback<UnlockResult | typeof ALREADY_UNLOCKED>(db, async (trx) => {
+    if (plain !== null) {
+      const ref = unlockLedgerRef(userId, postId);
+      // A first purchase at the price shown, of a post with plain terms: the price is read from postmeta by the
+      // entitlement insert itself. Anything else (a repeat, another price, VIP or timed terms) inserts nothing
+      // here and takes the general way below, in the same transaction.
+      let inserted = false;
+      try {
+        inserted = await insertPlainEntitlement(trx, { userId, postId, priceCoins: plain, ledgerRef: ref, now });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      if (inserted) {
+        const terms: Terms = { priceCoins: plain, source: 'unlock', expiresAt: null };
+        return chargeFirstPeriod(trx, req, terms, ref, { postTitleOf: postId, chars: MAX_MEMO_CHARS }, 0);
+      }
+    }
     const offer = await readOffer(trx, postId);
     const member = offer?.vip ? await activeMember(trx, userId, now) : null;
     const quote = offer ? quoteFor(offer, member !== null) : null;
@@ -144,41 +166,65 @@ export async function unlockPost(db: Db, req: UnlockRequest): Promise<UnlockResu
       return renewEntitlement(trx, req, offer, terms, held);
     }
     if (terms.priceCoins === 0) return { ok: true, chargedCoins: 0, balance: await readBalance(trx, userId), authorShareCoins: 0, accessUntil: terms.expiresAt };
-    const title = offer.title.slice(0, MAX_MEMO_CHARS);
-    const debit = await applyMovementInTx(trx, {
-      userId,
-      deltaCoins: -terms.priceCoins,
-      kind: 'unlock',
-      idempotencyRef: ref,
-      actor: `user:${userId}`,
-      refType: 'post',
-      refId: String(postId),
-      memo: { code: 'post_unlock', params: { title, post_id: postId }, text: title },
-    });
-    if (!debit.ok) {
-      // The entitlement was deleted by hand after the user paid, and the price changed since (a conflicting
-      // debit, or a shortfall at the new price): the ledger row proves the purchase, so restore it for free.
-      const paid = await paidUnlock(trx, userId, ref, debit.code === 'idempotency_conflict' ? debit.entry : undefined);
-      if (paid) return restoreEntitlement(trx, userId, postId, paid, terms.expiresAt);
-      if (debit.code === 'insufficient_coins') {
-        throw new Rollback<UnlockResult>({
-          ok: false,
-          code: 'insufficient_coins',
-          balance: debit.balance,
-          priceCoins: terms.priceCoins,
-          shortfall: debit.shortfall,
-        });
-      }
-      throw new Error(`unlock ledger reference ${ref} is held by another movement`);
-    }
-    // A replayed debit means the user paid before (the entitlement was removed since): restore, charge nothing.
-    if (debit.replayed) return restoreEntitlement(trx, userId, postId, debit.entry, terms.expiresAt);
-    const shareCoins = await payAuthorShare(trx, req, offer, terms.priceCoins, title, '');
-    await notifyUnlock(trx, req, ref, title, terms.priceCoins, debit.balance);
-    return { ok: true, chargedCoins: terms.priceCoins, balance: debit.balance, authorShareCoins: shareCoins, accessUntil: terms.expiresAt };
+    return chargeFirstPeriod(trx, req, terms, ref, offer.title.slice(0, MAX_MEMO_CHARS), offer.authorId);
   });
   if (outcome === ALREADY_UNLOCKED) return alreadyUnlocked(db, userId, postId);
   return outcome;
+}
+
+/**
+ * The price the entitlement insert may read and check by itself: the one the buyer was shown, when no author
+ * share and no per-unlock email need the post's row first. null: the general way.
+ */
+function plainPrice(req: UnlockRequest): number | null {
+  const p = req.expectedPriceCoins;
+  if (p === undefined || !Number.isSafeInteger(p) || p <= 0 || p > MAX_PRICE_COINS) return null;
+  return req.authorSharePercent > 0 || req.emailReceipt ? null : p;
+}
+
+/** The debit for a new entitlement just inserted, the author's share and the receipt; insufficient coins undo it all. */
+async function chargeFirstPeriod(
+  trx: Transaction<Database>,
+  req: UnlockRequest,
+  terms: Terms,
+  ref: string,
+  title: string | PostUnlockMemo,
+  authorId: number,
+): Promise<UnlockResult> {
+  const { userId, postId } = req;
+  const debit = await applyMovementInTx(trx, {
+    userId,
+    deltaCoins: -terms.priceCoins,
+    kind: 'unlock',
+    idempotencyRef: ref,
+    actor: `user:${userId}`,
+    refType: 'post',
+    refId: String(postId),
+    memo: typeof title === 'string' ? { code: 'post_unlock', params: { title, post_id: postId }, text: title } : title,
+  });
+  if (!debit.ok) {
+    // The entitlement was deleted by hand after the user paid, and the price changed since (a conflicting
+    // debit, or a shortfall at the new price): the ledger row proves the purchase, so restore it for free.
+    const paid = await paidUnlock(trx, userId, ref, debit.code === 'idempotency_conflict' ? debit.entry : undefined);
+    if (paid) return restoreEntitlement(trx, userId, postId, paid, terms.expiresAt);
+    if (debit.code === 'insufficient_coins') {
+      throw new Rollback<UnlockResult>({
+        ok: false,
+        code: 'insufficient_coins',
+        balance: debit.balance,
+        priceCoins: terms.priceCoins,
+        shortfall: debit.shortfall,
+      });
+    }
+    throw new Error(`unlock ledger reference ${ref} is held by another movement`);
+  }
+  // A replayed debit means the user paid before (the entitlement was removed since): restore, charge nothing.
+  if (debit.replayed) return restoreEntitlement(trx, userId, postId, debit.entry, terms.expiresAt);
+  // Only the general way passes a title and an author (plainPrice: no share, no email).
+  const text = typeof title === 'string' ? title : '';
+  const shareCoins = await payAuthorShare(trx, req, { authorId }, terms.priceCoins, text, '');
+  if (req.emailReceipt) await notifyUnlock(trx, req, ref, text, terms.priceCoins, debit.balance);
+  return { ok: true, chargedCoins: terms.priceCoins, balance: debit.balance, authorShareCoins: shareCoins, accessUntil: terms.expiresAt };
 }
 
 /** A new period of a lapsed entitlement, charged at today's terms under the period's own ledger reference. */
@@ -211,7 +257,7 @@ async function renewEntitlement(trx: Transaction<Database>, req: UnlockRequest, 
     if (!debit.replayed) {
       charged = terms.priceCoins;
       shareCoins = await payAuthorShare(trx, req, offer, terms.priceCoins, title, suffix);
-      await notifyUnlock(trx, req, ref, title, terms.priceCoins, debit.balance);
+      if (req.emailReceipt) await notifyUnlock(trx, req, ref, title, terms.priceCoins, debit.balance);
     }
   } else {
     balance = await readBalance(trx, userId);

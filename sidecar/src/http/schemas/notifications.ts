@@ -1,11 +1,14 @@
 // GET /api/notifications and POST /api/notifications/read: the signed-in user's in-site notifications.
 import { z } from 'zod';
-import { MAX_MARK_IDS, MAX_PAGE_SIZE } from '../../notify/inbox.js';
+import { INBOX_CURSOR, MAX_MARK_IDS, MAX_PAGE_SIZE } from '../../notify/inbox.js';
 import { dateTime, fails, nextCursor, ok, pageQuery, type RouteSpec } from './common.js';
 
-export const notificationsQuery = pageQuery(MAX_PAGE_SIZE);
+/** The inbox pages two sources at once (notification rows and unlock receipts), so its cursor has two parts. */
+export const notificationsQuery = pageQuery(MAX_PAGE_SIZE).extend({ cursor: z.string().regex(INBOX_CURSOR, 'a next_cursor').optional() });
+/** A notification's id, or an unlock receipt's (negative: its ledger row's id negated). */
+const notificationId = z.number().int().safe().refine((n) => n !== 0, 'a notification id');
 export const markReadBody = z.union([
-  z.object({ ids: z.array(z.number().int().positive().safe()).min(1).max(MAX_MARK_IDS) }).strict(),
+  z.object({ ids: z.array(notificationId).min(1).max(MAX_MARK_IDS) }).strict(),
   z.object({ all: z.literal(true) }).strict(),
 ]);
 
