@@ -12,7 +12,7 @@ import { startSidecar, type SidecarProcess } from '../support/sidecar-process.js
 import { createRecharges, creditReport, eventually, insertPricedPost, ipnStorm, type StormMessage } from './storm.js';
 import { KILL_DURING_IPN_STORM } from './sizing.js';
 
-const { PAYMENTS, COPIES, USERS, KILLS, KILL_EVERY_MS, CATCH_UP_BOUND_MS, POSTS, PRICE_COINS } = KILL_DURING_IPN_STORM;
+const { PAYMENTS, COPIES, USERS, KILLS, KILL_EVERY_MS, CATCH_UP_BOUND_MS, POSTS, PRICE_COINS, TEST_TIMEOUT_MS } = KILL_DURING_IPN_STORM;
 
 let tdb: TestDatabase;
 let sim: Simulator;
@@ -137,5 +137,5 @@ describe.each(PLATFORMS)('SIGKILL during a notification storm, %s platform', (pl
         `recharge creation refusals retried: ${JSON.stringify([...refusals])}; ${USERS * POSTS} unlock requests through the kills (${JSON.stringify(Object.fromEntries(unlockAnswers))}) → ` +
         `${entitlements.length} entitlements, each with its one debit; invariants hold for ${report.usersChecked} wallets`,
     );
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -31,6 +31,9 @@ export const KILL_DURING_IPN_STORM = {
   CATCH_UP_BOUND_MS: 60_000,
   POSTS: 20,
   PRICE_COINS: 2,
+  // Setting up 200 payments, the storm through four kills, then up to the catch-up bound: the suite's 60 s default
+  // would end the test inside its own catch-up wait on a loaded machine.
+  TEST_TIMEOUT_MS: 180_000,
 } as const;
 
 const CRASH_REQUEST_TIMEOUT_MS = 2_000;
