@@ -31,6 +31,16 @@ const POSTS = 20_000;
 const PRICE_COINS = 1;
 /** BENCH_ONLY=unlock runs the unlock rows alone and prints them, leaving bench/RESULTS.md as it is (the widget rows alone: npm run bench:widget). */
 const ONLY_UNLOCK = process.env['BENCH_ONLY'] === 'unlock';
+/**
+ * The V8 flags production starts the sidecar with, read from the systemd unit's ExecStart (what runs is what is
+ * measured); BENCH_NODE_FLAGS="…" replaces them to compare.
+ */
+const SIDECAR_NODE_FLAGS: string[] =
+  process.env['BENCH_NODE_FLAGS'] !== undefined
+    ? process.env['BENCH_NODE_FLAGS'].split(/\s+/).filter(Boolean)
+    : (/^ExecStart=\S+\s+(.*?)\s*\S+main\.js\s*$/m.exec(readFileSync(join(ROOT, 'deploy', 'goldcoin-sidecar.service'), 'utf8'))?.[1] ?? '')
+        .split(/\s+/)
+        .filter(Boolean);
 const IPN_PAYMENTS = Number(process.env['BENCH_IPN_PAYMENTS'] ?? 2_000);
 const IPN_COPIES = 5;
 const IPN_CONCURRENCY = 64;
@@ -192,7 +202,7 @@ async function benchUnlock(tdb: TestDatabase, sidecar: SidecarProcess, pool: Poo
 
 /** The same unlock load on two instances (round-robin) against one, on the same database and machine. */
 async function benchScaleOut(tdb: TestDatabase, one: SidecarProcess, instanceEnv: Record<string, string>, posts: number[]) {
-  const two = await startSidecar({ env: instanceEnv, label: 'bench-2', built: true });
+  const two = await startSidecar({ env: instanceEnv, label: 'bench-2', built: true, nodeArgs: SIDECAR_NODE_FLAGS });
   try {
     const oneUsers = await seedUsers(tdb.db, SPREAD_USERS, 'one');
     const twoUsers = await seedUsers(tdb.db, SPREAD_USERS, 'two');
@@ -371,7 +381,7 @@ async function eventPolls(sidecar: SidecarProcess): Promise<{ polls: number; str
  */
 async function benchEventStreams(env: Record<string, string>, recharges: Array<{ id: number; user: number }>, tokens: Map<number, string>) {
   // An instance of their own, so the memory the streams hold is reported apart from the other rows' (process table).
-  const sidecar = await startSidecar({ env, label: 'bench-streams', built: true });
+  const sidecar = await startSidecar({ env, label: 'bench-streams', built: true, nodeArgs: SIDECAR_NODE_FLAGS });
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   let closing = false;
   const opened = recharges.map(
@@ -535,7 +545,7 @@ async function main() {
       label: 'bench',
       built: true,
       // BENCH_PROFILE=dir writes a V8 CPU profile of the sidecar there (summarise it with bench/profile-summary.ts).
-      nodeArgs: process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [],
+      nodeArgs: [...SIDECAR_NODE_FLAGS, ...(process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [])],
     });
     const firstStartMs = sidecar.startupMs();
     log(`sidecar ready in ${fmt(firstStartMs)} ms`);
@@ -556,6 +566,8 @@ async function main() {
       ref.stop();
     }
     if (ONLY_UNLOCK) {
+      const rssKb = sidecar.peakRssKb();
+      notes.push(`sidecar node flags: ${SIDECAR_NODE_FLAGS.join(' ') || 'none'}; peak RSS after the unlock rows ${rssKb === null ? 'n/a' : `${fmt(rssKb / 1024, 1)} MiB`}`);
       process.stdout.write(`${await machine(tdb)}\n\n${unlockTable()}\n\n${unlockCpuTable()}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
       return;
     }
