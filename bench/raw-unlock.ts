@@ -150,12 +150,17 @@ export interface SidecarWithout {
   priceRead?: boolean;
   /** The memo as a value, without reading the title from wp_posts in the ledger statement. */
   titleRead?: boolean;
+  /**
+   * The balance first: the conditional `UPDATE … LAST_INSERT_ID(…)` of the wallet, then the ledger row as plain
+   * VALUES with the balance_after that UPDATE handed back (instead of `INSERT … SELECT … FOR UPDATE` from the wallet).
+   */
+  updateFirst?: boolean;
 }
 
 /**
  * What POST /api/posts/:postId/unlock sends for a first purchase at the price the widget showed (5 statements with
  * BEGIN and COMMIT): the entitlement inserted from wp_posts/wp_postmeta when the price there is the one expected,
- * the ledger row from the locked wallet with the post's title as memo, the balance.
+ * the ledger row from the locked wallet with the post's title as memo and in its parameters, the balance.
  */
 export function sidecarUnlock(t: RawTables, priceCoins: number, without: SidecarWithout = {}): RawUnlock {
   const meta = `${t.wpPrefix}postmeta`;
@@ -166,10 +171,17 @@ export function sidecarUnlock(t: RawTables, priceCoins: number, without: Sidecar
        WHERE p.ID = ? AND BINARY p.post_status = 'publish' AND BINARY p.post_type IN ('post', 'page')
          AND BINARY (SELECT m.meta_value FROM ${meta} AS m WHERE m.post_id = p.ID AND m.meta_key = '_goldcoin_price' ORDER BY m.meta_id ASC LIMIT 1) = ?
          AND NOT EXISTS (SELECT 1 FROM ${meta} AS x WHERE x.post_id = p.ID AND x.meta_key IN ('_goldcoin_vip', '_goldcoin_access_days'))`;
-  const memo = without.titleRead ? `'Bench EA'` : `(SELECT LEFT(post_title, 200) FROM ${t.wpPrefix}posts WHERE ID = ?)`;
-  const ledger = `INSERT INTO ${t.prefix}coin_ledger (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo)
+  // The memo's three columns as ledger.ts writes them for an unlock: the title and its parameters read from wp_posts
+  // in the ledger statement (two subqueries), or as values.
+  const memo = without.titleRead
+    ? `'Bench EA', 'post_unlock', JSON_OBJECT('title', 'Bench EA', 'post_id', ?)`
+    : `(SELECT LEFT(post_title, 200) FROM ${t.wpPrefix}posts WHERE ID = ?), 'post_unlock',
+       (SELECT JSON_OBJECT('title', LEFT(post_title, 200), 'post_id', ID) FROM ${t.wpPrefix}posts WHERE ID = ?)`;
+  const ledger = `INSERT INTO ${t.prefix}coin_ledger (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo, memo_code, memo_params)
     SELECT user_id, ?, total_coins + ?, 'unlock', 'post', ?, ?, ?, ${memo} FROM ${t.prefix}user_wallet WHERE user_id = ? AND total_coins + ? >= 0 FOR UPDATE`;
   const wallet = `UPDATE ${t.prefix}user_wallet SET total_coins = LAST_INSERT_ID(total_coins + ?) WHERE user_id = ? AND total_coins + ? >= 0`;
+  const ledgerValues = `INSERT INTO ${t.prefix}coin_ledger (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo, memo_code, memo_params)
+    VALUES (?, ?, ?, 'unlock', 'post', ?, ?, ?, ${memo})`;
   return async (conn, userId, postId) => {
     await conn.query('START TRANSACTION');
     try {
@@ -180,7 +192,16 @@ export function sidecarUnlock(t: RawTables, priceCoins: number, without: Sidecar
       );
       if (ent.affectedRows !== 1) throw new Error(`post ${postId} not sold at ${priceCoins}`);
       const d = -priceCoins;
-      const args = without.titleRead ? [d, d, String(postId), ref, `user:${userId}`, userId, d] : [d, d, String(postId), ref, `user:${userId}`, postId, userId, d];
+      const memoArgs = without.titleRead ? [postId] : [postId, postId];
+      if (without.updateFirst) {
+        const [moved] = await conn.query<ResultSetHeader>(wallet, [d, userId, d]);
+        if (moved.affectedRows !== 1) throw new Error('insufficient coins');
+        const after = moved.insertId;
+        await conn.query(ledgerValues, [userId, d, after, String(postId), ref, `user:${userId}`, ...memoArgs]);
+        await conn.query('COMMIT');
+        return true;
+      }
+      const args = [d, d, String(postId), ref, `user:${userId}`, ...memoArgs, userId, d];
       const [row] = await conn.query<ResultSetHeader>(ledger, args);
       if (row.affectedRows !== 1) throw new Error('insufficient coins');
       await conn.query(wallet, [d, userId, d]);
