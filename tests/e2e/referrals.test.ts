@@ -238,6 +238,9 @@ describe('referrals in a real WordPress', () => {
         await shown(widget, widget.getByText(texts.capped));
         await shown(widget, widget.getByText(texts.counted));
         await shown(widget, widget.getByText(texts.rule));
+        // The referees appear as their first character, never by login or email.
+        expect(await widget.locator('.fr li > span:first-child').evaluateAll((spans) => spans.map((s) => s.firstChild?.textContent?.trim()))).toEqual(['p***', 'n***']);
+        for (const who of [VISITOR, PUPPET]) expect(await widget.getByText(who.login).count()).toBe(0);
         expect(await widget.getByText(code, { exact: true }).count()).toBe(1);
         expect(await widget.locator('input').first().inputValue()).toBe(`${wp.url}/?ref=${code}`);
         expect(await widget.locator('svg.qr').count()).toBe(1);
