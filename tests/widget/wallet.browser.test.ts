@@ -5,6 +5,8 @@ import { rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
+import { buyTier, DAY_MS } from '../../sidecar/src/membership/membership.js';
+import { createTier, type VipTier } from '../../sidecar/src/membership/tiers.js';
 import { mintToken, TEST_HOME } from '../support/app.js';
 import { buildWidget, launchBrowser } from '../support/browser.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
@@ -127,6 +129,45 @@ describe('what I bought', () => {
     await page.getByRole('button', { name: 'Download: GoldScalper-v3.ex4' }).click();
     await expect.poll(() => asked).toContain(TEST_HOME);
     await page.close();
+  });
+});
+
+describe('what I bought: memberships', () => {
+  test('lists an ended membership with its tier, from and until next to the running one, in English and Chinese', async () => {
+    const tier = (key: string, title: string, days: number): VipTier => ({
+      key, title, days, priceCoins: 50, role: null, keepsUnlocks: false, dailyDownloads: null, active: true, sortOrder: 0,
+    });
+    for (const t of [tier('month', 'Monthly VIP', 30), tier('year', 'Yearly VIP', 365)]) expect((await createTier(tdb.db, t, 'test')).ok).toBe(true);
+    const u = await userWithCoins(tdb.db, 200);
+    const bought = async (t: VipTier, now: Date) => expect((await buyTier(tdb.db, { userId: u.id, tier: t, idemKey: t.key, now })).ok).toBe(true);
+    const past = new Date(Date.UTC(2025, 0, 10));
+    await bought(tier('month', 'Monthly VIP', 30), past);
+    await bought(tier('year', 'Yearly VIP', 365), new Date());
+
+    for (const [locale, texts] of [
+      ['en_US', { tab: 'What I bought', ended: 'Ended', running: 'Running', join: ' to ' }],
+      ['zh_CN', { tab: '我的购买', ended: '已结束', running: '生效中', join: ' 至 ' }],
+    ] as const) {
+      const token = await mintToken(u.id, { locale });
+      for (const size of WIDTHS) {
+        const page = await open('wallet', token, size, locale);
+        await page.getByRole('tab', { name: texts.tab }).click();
+        const rows = page.locator('ul.vip > li');
+        await expect.poll(() => rows.count(), { timeout: WAIT_MS }).toBe(2);
+        const lang = locale === 'zh_CN' ? 'zh-CN' : 'en-US';
+        const day = (d: Date) => d.toLocaleDateString(lang, { dateStyle: 'medium' });
+        expect(await rows.nth(0).innerText()).toContain('Yearly VIP');
+        expect(await rows.nth(0).getByText(texts.running, { exact: true }).count()).toBe(1);
+        expect(await rows.nth(1).innerText()).toContain('Monthly VIP');
+        expect(await rows.nth(1).getByText(`${day(past)}${texts.join}${day(new Date(past.getTime() + 30 * DAY_MS))}`).count()).toBe(1);
+        // The state stays on one line, in Chinese too.
+        const state = rows.nth(1).getByText(texts.ended, { exact: true });
+        const box = await state.boundingBox();
+        expect(box!.height).toBeLessThan(24);
+        await shot(page, `wallet-vip-${locale}-${size.width}`);
+        await page.close();
+      }
+    }
   });
 });
 
