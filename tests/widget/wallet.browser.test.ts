@@ -225,4 +225,45 @@ describe('the bell', () => {
       await page.close();
     }
   });
+
+  test('counts a new notification while the page stays open: every minute while in view, and at once when shown after a missed turn', async () => {
+    const u = await userWithCoins(tdb.db, 100);
+    const page = await browser.newPage({ viewport: WIDTHS[1] });
+    page.setDefaultTimeout(WAIT_MS);
+    let asked = 0;
+    page.on('request', (r) => void (r.url().includes('/api/notifications?') && asked++));
+    await page.clock.install();
+    // The button is there before its first answer: wait for the answer, not the button.
+    const firstAnswer = page.waitForResponse((r) => r.url().includes('/api/notifications?'));
+    await page.goto(host.page(element('bell', { api: h.url, token: u.token, locale: 'en_US' }, null)));
+    await firstAnswer;
+    await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
+    expect(asked).toBe(1);
+
+    await api(u.token, 'POST', '/api/rewards/group/redeem');
+    await page.clock.runFor(60_000);
+    await page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
+    expect(asked).toBe(2);
+
+    // Hidden: the minute passes without a request; shown again, it asks once.
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    await api(u.token, 'POST', '/api/rewards/group/redeem');
+    await page.clock.runFor(120_000);
+    expect(asked).toBe(2);
+    await setHidden(false);
+    await page.getByRole('button', { name: 'Notifications, 2 unread' }).waitFor();
+    expect(asked).toBe(3);
+    // Shown again with no turn missed: nothing more is asked.
+    await setHidden(true);
+    await setHidden(false);
+    await page.clock.runFor(1_000);
+    expect(asked).toBe(3);
+    await page.close();
+  });
 });
