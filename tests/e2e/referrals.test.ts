@@ -206,6 +206,12 @@ describe('referrals in a real WordPress', () => {
     expect(await readBalance(tdb.db, referrerId)).toBe(REWARD);
     const rewards = await tdb.db.selectFrom('coin_ledger').select('delta_coins').where('user_id', '=', referrerId).where('kind', '=', 'referral').execute();
     expect(rewards.map((r) => r.delta_coins)).toEqual([REWARD]);
+    // The referrer is told of both: the reward, and the referral not counted with why.
+    const notes = await tdb.db.selectFrom('notifications').select(['kind', 'data']).where('user_id', '=', referrerId).orderBy('id').execute();
+    expect(notes.map((n) => [n.kind, JSON.parse(n.data).outcome ?? null, JSON.parse(n.data).referred_name])).toEqual([
+      ['referral_earned', null, 'n***'],
+      ['referral_not_counted', 'cap_reached', 'P***'],
+    ]);
     const users = await tdb.db.selectFrom('referral_bindings').select('referee_user_id').execute();
     expect((await checkInvariants(tdb.db, [referrerId, ...users.map((u) => Number(u.referee_user_id))])).problems).toEqual([]);
   });
@@ -238,6 +244,9 @@ describe('referrals in a real WordPress', () => {
         await shown(widget, widget.getByText(texts.capped));
         await shown(widget, widget.getByText(texts.counted));
         await shown(widget, widget.getByText(texts.rule));
+        // The referees appear as their first character, never by login or email.
+        expect(await widget.locator('.fr li > span:first-child').evaluateAll((spans) => spans.map((s) => s.firstChild?.textContent?.trim()))).toEqual(['n***', 'P***']);
+        for (const text of [VISITOR.login, VISITOR.email, PUPPET.login, 'Pat Puppet']) expect(await widget.getByText(text).count()).toBe(0);
         expect(await widget.getByText(code, { exact: true }).count()).toBe(1);
         expect(await widget.locator('input').first().inputValue()).toBe(`${wp.url}/?ref=${code}`);
         expect(await widget.locator('svg.qr').count()).toBe(1);

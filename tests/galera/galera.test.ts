@@ -1,4 +1,5 @@
-// Money safety on a real 3-node MariaDB Galera cluster, a sidecar process on each node: start-up, unlock races, IPN storms.
+// Money safety on a real 3-node MariaDB Galera cluster, a sidecar process on each node: start-up, unlock races, the referral
+// reward cap, IPN storms.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../sidecar/src/db/database.js';
@@ -38,6 +39,10 @@ const CATCH_UP_BOUND_MS = 60_000;
 const TEST_TIMEOUT_MS = 150_000;
 const COUNTER_BURST = 60;
 const COUNTER_ROUNDS = 10;
+/** Referees of one referrer whose first recharges complete at once, and the referrer's reward cap. */
+const REFEREES = 12;
+const REFERRAL_CAP = 3;
+const REFERRAL_REWARD = 50;
 
 let cluster: GaleraCluster;
 let sim: Simulator;
@@ -188,6 +193,55 @@ describe.skipIf(unavailable !== null)('on a 3-node Galera cluster, one sidecar p
       } finally {
         await Promise.all(pools.map((p) => p.destroy()));
       }
+    });
+
+    it(`${REFEREES} referees' first recharges credited at once via different nodes, for one referrer with a cap of ${REFERRAL_CAP}: exactly ${REFERRAL_CAP} rewarded`, { timeout: TEST_TIMEOUT_MS }, async () => {
+      const urls = sidecars.map((s) => s.url);
+      const referrer = await createWpUser(tdb.db);
+      const referees: number[] = [];
+      const tokens = new Map<number, string>();
+      for (let i = 0; i < REFEREES; i++) {
+        const id = await createWpUser(tdb.db);
+        referees.push(id);
+        tokens.set(id, await mintToken(id));
+      }
+      // Bound under the terms a binding keeps: the cap is the binding's, whatever the catalog says.
+      await tdb.db
+        .insertInto('referral_bindings')
+        .values(referees.map((id) => ({ referee_user_id: id, referrer_user_id: referrer, reward_coins: REFERRAL_REWARD, min_recharge_coins: 1, max_rewards_per_period: REFERRAL_CAP, period_days: 30 })))
+        .execute();
+      await waitForNodes(cluster, tdb.name);
+      const { recharges } = await createRecharges({ urls, users: referees, tokens, count: REFEREES, concurrency: REFEREES });
+      for (const r of recharges) await sim.pay(r.txnId, { drop: true });
+      const conflictsBefore = await certificationFailures(cluster);
+      // Two copies of each recharge's IPN, shuffled, each delivery to the next node in turn, all of them at once.
+      const messages = recharges.map((r) => sim.buildIpn(r.txnId));
+      const storm = await ipnStorm({ messages, copies: 2, concurrency: REFEREES * 2, attempts: 3, retryDelayMs: 100, pickUrl: (i) => urls[i % urls.length]! });
+      const decided = () => tdb.db.selectFrom('referral_bindings').select('outcome').where('referrer_user_id', '=', referrer).where('outcome', 'is not', null).execute();
+      const caughtUp = await eventually(CATCH_UP_BOUND_MS, async () => (await decided()).length === REFEREES);
+      const outcomes = await synced(tdb.db, async (db) => {
+        const rows = await db.selectFrom('referral_bindings').select('outcome').where('referrer_user_id', '=', referrer).execute();
+        const counts: Record<string, number> = {};
+        for (const r of rows) counts[String(r.outcome)] = (counts[String(r.outcome)] ?? 0) + 1;
+        return counts;
+      });
+      const rewards = await synced(tdb.db, (db) => db.selectFrom('coin_ledger').select('delta_coins').where('user_id', '=', referrer).where('kind', '=', 'referral').execute());
+      const notices = await synced(tdb.db, (db) =>
+        db.selectFrom('notifications').select('kind').where('user_id', '=', referrer).where('kind', 'in', ['referral_earned', 'referral_not_counted']).execute(),
+      );
+      console.log(
+        `galera referral cap: ${REFEREES} first recharges over 3 nodes (${storm.deliveries} IPN deliveries, ${storm.accepted} answered 200), cap ${REFERRAL_CAP}: ` +
+          `${JSON.stringify(outcomes)}; ${rewards.length} reward rows; ${notices.length} notifications; ` +
+          `${(await certificationFailures(cluster)) - conflictsBefore} certification failures retried`,
+      );
+      expect(caughtUp).toBe(true);
+      expect(outcomes).toEqual({ rewarded: REFERRAL_CAP, cap_reached: REFEREES - REFERRAL_CAP });
+      expect(rewards.map((r) => r.delta_coins)).toEqual(Array.from({ length: REFERRAL_CAP }, () => REFERRAL_REWARD));
+      expect(notices).toHaveLength(REFEREES);
+      expect(storm.refused).toBe(0);
+      const report = await synced(tdb.db, (db) => checkInvariants(db, [referrer, ...referees]));
+      expect(report.problems).toEqual([]);
+      expect(errorLines(sidecars)).toEqual([]);
     });
 
     it('an IPN storm with duplicates delivered to different nodes credits each payment exactly once', { timeout: TEST_TIMEOUT_MS }, async () => {

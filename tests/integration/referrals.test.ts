@@ -342,6 +342,48 @@ describe('anti-farming rules, each outcome recorded with the decision', () => {
     }
   });
 
+  it('tells the referrer once of each referral not counted, with the reason, in the transaction that records it', async () => {
+    await setTerms({ max_rewards_per_period: 1 });
+    try {
+      const { referrer, referees } = await referrerWith(4);
+      const account = await tdb.db.selectFrom('users').select('user_email').where('ID', '=', referrer.id).executeTakeFirstOrThrow();
+      // A refusal whose completion rolls back leaves neither the outcome nor its notice.
+      const capped = await pendingRecharge(referees[1]!.id);
+      const cappedRow = await tdb.db.selectFrom('recharge_transactions').select('id').where('txn_id', '=', capped).executeTakeFirstOrThrow();
+      await complete(await pendingRecharge(referees[0]!.id));
+      await expect(
+        inTransaction(tdb.db, async (trx) => {
+          await trx.updateTable('recharge_transactions').set({ status: 'completed', coins_credited: 100 }).where('id', '=', cappedRow.id).execute();
+          expect(await awardReferralOnRechargeCompleted(trx, { refereeUserId: referees[1]!.id, rechargeId: cappedRow.id, now: new Date() })).toBe('cap_reached');
+          throw new Error('the completion failed after the decision');
+        }),
+      ).rejects.toThrow('the completion failed');
+      const notices = () =>
+        tdb.db.selectFrom('notifications').select(['kind', 'data', 'dedupe_key']).where('user_id', '=', referrer.id).orderBy('id').execute();
+      expect((await notices()).map((n) => n.kind)).toEqual(['referral_earned']);
+
+      // Duplicate notifications of each payment, at once.
+      const txns = [capped, await pendingRecharge(referees[2]!.id, { coins: 50 }), await pendingRecharge(referees[3]!.id, { buyerEmail: account.user_email })];
+      await Promise.all(txns.flatMap((txn) => Array.from({ length: 5 }, () => complete(txn))));
+      expect(await Promise.all(referees.map((r) => outcomeOf(r.id)))).toEqual(['rewarded', 'cap_reached', 'below_minimum', 'same_email']);
+      const notes = await notices();
+      expect(notes.map((n) => [n.kind, JSON.parse(n.data).outcome ?? null, n.dedupe_key]).sort()).toEqual(
+        [
+          ['referral_earned', null, `referral:${referees[0]!.id}`],
+          ['referral_not_counted', 'cap_reached', `referral:${referees[1]!.id}:not_counted`],
+          ['referral_not_counted', 'below_minimum', `referral:${referees[2]!.id}:not_counted`],
+          ['referral_not_counted', 'same_email', `referral:${referees[3]!.id}:not_counted`],
+        ].sort(),
+      );
+      for (const n of notes) expect(JSON.parse(n.data).referred_name).toMatch(/^u\*\*\*$/);
+      const inbox = await (await t.call('GET', '/api/notifications', { token: referrer.token })).json();
+      expect(inbox.notifications.map((n: { title: string }) => n.title).filter((x: string) => x === 'Referral not counted')).toHaveLength(3);
+      expect(await readBalance(tdb.db, referrer.id)).toBe(REWARD);
+    } finally {
+      await setTerms({ max_rewards_per_period: 0 });
+    }
+  });
+
   it('records no outcome and pays nothing when the completing transaction rolls back', async () => {
     const { referrer, referees } = await referrerWith(1);
     const txnId = await pendingRecharge(referees[0]!.id);
@@ -393,6 +435,32 @@ describe('the referrals lists', () => {
     });
     expect((await (await t.call('GET', '/api/referrals/referees', { token: other.referrer.token })).json()).referees).toHaveLength(1);
     expect((await t.call('GET', '/api/referrals/referees?limit=1000', { token: referrer.token })).status).toBe(400);
+  });
+
+  it("show the referrer each referee's first character and *** only, never their name, login or email; the owner sees names", async () => {
+    const { referrer, referees } = await referrerWith(3);
+    const names = ['王小明', '\u{1F600}trader', '  '];
+    for (const [i, name] of names.entries()) {
+      await tdb.db.updateTable('users').set({ display_name: name } as never).where('ID', '=', referees[i]!.id).execute();
+    }
+    await complete(await pendingRecharge(referees[1]!.id));
+    const res = await t.call('GET', '/api/referrals/referees', { token: referrer.token });
+    const text = await res.text();
+    expect(JSON.parse(text).referees.map((r: { name: string }) => r.name)).toEqual(['***', '\u{1F600}***', '王***']);
+    const users = await tdb.db.selectFrom('users').select(['user_login', 'user_email']).where('ID', 'in', referees.map((r) => r.id)).execute();
+    for (const u of users) {
+      expect(text).not.toContain(u.user_login);
+      expect(text).not.toContain(u.user_email);
+    }
+    expect(text).not.toContain('小明');
+    expect(text).not.toContain('trader');
+    // The reward's notification names the referee the same way.
+    const note = await tdb.db.selectFrom('notifications').select('data').where('user_id', '=', referrer.id).where('kind', '=', 'referral_earned').executeTakeFirstOrThrow();
+    expect(JSON.parse(note.data).referred_name).toBe('\u{1F600}***');
+
+    const admin = await mintToken(await createWpUser(tdb.db), { caps: ['read', 'manage_options'] });
+    const report = await (await t.call('GET', `/api/admin/referrals?referrer_id=${referrer.id}`, { token: admin })).json();
+    expect(report.referrals.map((r: { name: string }) => r.name)).toEqual(['  ', '\u{1F600}trader', '王小明']);
   });
 
   it('show the owner every referral with both users, filtered by referrer or outcome, and nobody else', async () => {

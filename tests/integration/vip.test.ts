@@ -179,6 +179,46 @@ describe('buying a tier', () => {
     expect(await readBalance(tdb.db, u.id)).toBe(0);
   });
 
+  it("lists the user's memberships in what they bought, running, bought ahead and ended ones, newest first, paged", async () => {
+    const u = await member(2400);
+    const other = await member(0);
+    const purchases = async (query = '') => {
+      const res = await t.call('GET', `/api/vip/purchases${query}`, { token: await u.token() });
+      expect(res.status).toBe(200);
+      return res.json();
+    };
+    const first = await (await buy(await u.token(), 'monthly')).json();
+    advanceDays(10);
+    await buy(await u.token(), 'monthly');
+    const listed = await purchases();
+    expect(listed.purchases.map((p: { state: string }) => p.state)).toEqual(['upcoming', 'running']);
+    expect(listed.purchases[1]).toEqual({
+      id: expect.any(Number),
+      tier_key: 'monthly',
+      tier_title: expect.any(String),
+      price_coins: 200,
+      bought_at: expect.any(String),
+      starts_at: first.membership.since,
+      ends_at: new Date(Date.parse(first.membership.since) + 30 * DAY_MS).toISOString(),
+      state: 'running',
+    });
+    expect(listed.purchases[0].starts_at).toBe(listed.purchases[1].ends_at);
+    // Both months over: the membership ended, and stays listed; a new one starts from now.
+    advanceDays(60);
+    await buy(await u.token(), 'yearly');
+    const later = await purchases();
+    expect(later.purchases.map((p: { tier_key: string; state: string }) => [p.tier_key, p.state])).toEqual([
+      ['yearly', 'running'],
+      ['monthly', 'ended'],
+      ['monthly', 'ended'],
+    ]);
+    const page = await purchases('?limit=2');
+    expect(page.purchases).toHaveLength(2);
+    expect((await purchases(`?limit=2&cursor=${page.next_cursor}`)).purchases.map((p: { id: number }) => p.id)).toEqual([later.purchases[2].id]);
+    expect((await (await t.call('GET', '/api/vip/purchases', { token: await other.token() })).json()).purchases).toEqual([]);
+    expect((await t.call('GET', '/api/vip/purchases?limit=500', { token: await u.token() })).status).toBe(400);
+  });
+
   it('is idempotent per Idempotency-Key, over HTTP and in the domain', async () => {
     const u = await member(500);
     const key = crypto.randomUUID();

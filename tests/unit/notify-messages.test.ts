@@ -56,6 +56,26 @@ describe('renderNotification', () => {
   });
 });
 
+describe('referral_not_counted', () => {
+  it('tells the referrer which friend was not counted and why, in both languages', () => {
+    const data = { outcome: 'cap_reached', referred_name: 'B***' };
+    expect(renderNotification('referral_not_counted', data, 'en_US')).toEqual({
+      title: 'Referral not counted',
+      body: 'B***, who joined through your link, completed a first recharge, but it earned no reward: you reached the reward limit for this period.',
+    });
+    expect(renderNotification('referral_not_counted', data, 'zh_CN')).toEqual({
+      title: '推荐未计入',
+      body: '通过您的链接加入的好友 B*** 已完成首次充值，但未计入奖励（本期奖励次数已达上限）。',
+    });
+    expect(renderNotification('referral_not_counted', { outcome: 'same_email' }, 'en_US').body).toBe(
+      'A friend who joined through your link completed a first recharge, but it earned no reward: the payment was made with your email.',
+    );
+    expect(renderNotification('referral_not_counted', { outcome: 'below_minimum' }, 'zh_CN').body).toBe(
+      '通过您的链接加入的好友已完成首次充值，但未计入奖励（好友首充低于最低金额）。',
+    );
+  });
+});
+
 describe('renderEmail', () => {
   it('escapes every outside value in the HTML part and leaves the text part plain', () => {
     const msg = renderNotification('unlock', { post_title: `<img src=x onerror="alert('x')">`, coins: 3 }, 'en_US');

@@ -5,6 +5,8 @@ import { rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
+import { buyTier, DAY_MS } from '../../sidecar/src/membership/membership.js';
+import { createTier, type VipTier } from '../../sidecar/src/membership/tiers.js';
 import { mintToken, TEST_HOME } from '../support/app.js';
 import { buildWidget, launchBrowser } from '../support/browser.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
@@ -130,6 +132,45 @@ describe('what I bought', () => {
   });
 });
 
+describe('what I bought: memberships', () => {
+  test('lists an ended membership with its tier, from and until next to the running one, in English and Chinese', async () => {
+    const tier = (key: string, title: string, days: number): VipTier => ({
+      key, title, days, priceCoins: 50, role: null, keepsUnlocks: false, dailyDownloads: null, active: true, sortOrder: 0,
+    });
+    for (const t of [tier('month', 'Monthly VIP', 30), tier('year', 'Yearly VIP', 365)]) expect((await createTier(tdb.db, t, 'test')).ok).toBe(true);
+    const u = await userWithCoins(tdb.db, 200);
+    const bought = async (t: VipTier, now: Date) => expect((await buyTier(tdb.db, { userId: u.id, tier: t, idemKey: t.key, now })).ok).toBe(true);
+    const past = new Date(Date.UTC(2025, 0, 10));
+    await bought(tier('month', 'Monthly VIP', 30), past);
+    await bought(tier('year', 'Yearly VIP', 365), new Date());
+
+    for (const [locale, texts] of [
+      ['en_US', { tab: 'What I bought', ended: 'Ended', running: 'Running', join: ' to ' }],
+      ['zh_CN', { tab: '我的购买', ended: '已结束', running: '生效中', join: ' 至 ' }],
+    ] as const) {
+      const token = await mintToken(u.id, { locale });
+      for (const size of WIDTHS) {
+        const page = await open('wallet', token, size, locale);
+        await page.getByRole('tab', { name: texts.tab }).click();
+        const rows = page.locator('ul.vip > li');
+        await expect.poll(() => rows.count(), { timeout: WAIT_MS }).toBe(2);
+        const lang = locale === 'zh_CN' ? 'zh-CN' : 'en-US';
+        const day = (d: Date) => d.toLocaleDateString(lang, { dateStyle: 'medium' });
+        expect(await rows.nth(0).innerText()).toContain('Yearly VIP');
+        expect(await rows.nth(0).getByText(texts.running, { exact: true }).count()).toBe(1);
+        expect(await rows.nth(1).innerText()).toContain('Monthly VIP');
+        expect(await rows.nth(1).getByText(`${day(past)}${texts.join}${day(new Date(past.getTime() + 30 * DAY_MS))}`).count()).toBe(1);
+        // The state stays on one line, in Chinese too.
+        const state = rows.nth(1).getByText(texts.ended, { exact: true });
+        const box = await state.boundingBox();
+        expect(box!.height).toBeLessThan(24);
+        await shot(page, `wallet-vip-${locale}-${size.width}`);
+        await page.close();
+      }
+    }
+  });
+});
+
 describe("ledger memos in the reader's language", () => {
   test('Chinese readers see a recharge as 充值 alone and an unlock with its post title; no English memo is shown', async () => {
     const userId = await createWpUser(tdb.db);
@@ -183,5 +224,46 @@ describe('the bell', () => {
       await page.getByRole('button', { name: label, exact: true }).waitFor();
       await page.close();
     }
+  });
+
+  test('counts a new notification while the page stays open: every minute while in view, and at once when shown after a missed turn', async () => {
+    const u = await userWithCoins(tdb.db, 100);
+    const page = await browser.newPage({ viewport: WIDTHS[1] });
+    page.setDefaultTimeout(WAIT_MS);
+    let asked = 0;
+    page.on('request', (r) => void (r.url().includes('/api/notifications?') && asked++));
+    await page.clock.install();
+    // The button is there before its first answer: wait for the answer, not the button.
+    const firstAnswer = page.waitForResponse((r) => r.url().includes('/api/notifications?'));
+    await page.goto(host.page(element('bell', { api: h.url, token: u.token, locale: 'en_US' }, null)));
+    await firstAnswer;
+    await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
+    expect(asked).toBe(1);
+
+    await api(u.token, 'POST', '/api/rewards/group/redeem');
+    await page.clock.runFor(60_000);
+    await page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
+    expect(asked).toBe(2);
+
+    // Hidden: the minute passes without a request; shown again, it asks once.
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    await api(u.token, 'POST', '/api/rewards/group/redeem');
+    await page.clock.runFor(120_000);
+    expect(asked).toBe(2);
+    await setHidden(false);
+    await page.getByRole('button', { name: 'Notifications, 2 unread' }).waitFor();
+    expect(asked).toBe(3);
+    // Shown again with no turn missed: nothing more is asked.
+    await setHidden(true);
+    await setHidden(false);
+    await page.clock.runFor(1_000);
+    expect(asked).toBe(3);
+    await page.close();
   });
 });

@@ -52,6 +52,8 @@ export type CatalogAudit = z.output<typeof catalog.catalogAuditPage>;
 export type VipState = z.output<typeof vip.vipState>;
 export type Bought = z.output<typeof vip.bought>;
 export type Member = z.output<typeof vip.memberPage>['members'][number];
+/** A membership period the user bought (GET /api/vip/purchases). */
+export type VipPurchase = z.output<typeof vip.purchasePage>['purchases'][number];
 export type AdminTier = z.output<typeof vip.adminTier>;
 export type Unlocked = z.output<typeof posts.unlocked>;
 export type ReferralSummary = z.output<typeof referrals.referralSummary>;

@@ -1,6 +1,6 @@
 // /api/referrals: the user's referral code, link, terms and referrals, and binding to a referrer; the admin report.
 import { Hono } from 'hono';
-import { bindReferral, listReferrals, referralSummary } from '../referrals/referrals.js';
+import { bindReferral, listReferrals, maskedName, referralSummary } from '../referrals/referrals.js';
 import { requireCap } from './auth.js';
 import type { AppEnv, RouteDeps } from './context.js';
 import { ApiError } from './errors.js';
@@ -17,8 +17,8 @@ const REFUSALS = {
 } as const;
 
 type Listed = Awaited<ReturnType<typeof listReferrals>>['rows'][number];
-const refereeJson = (r: Listed) => ({
-  name: r.refereeName,
+const refereeJson = (r: Listed, name: string) => ({
+  name,
   bound_at: r.boundAt.toISOString(),
   outcome: r.outcome,
   reward_coins: r.paidCoins,
@@ -52,7 +52,7 @@ export function referralRoutes(deps: RouteDeps) {
       ...(q.cursor !== undefined ? { beforeRefereeId: Number(q.cursor) } : {}),
       limit: q.limit,
     });
-    return c.json({ referees: page.rows.map(refereeJson), next_cursor: page.nextCursor });
+    return c.json({ referees: page.rows.map((r) => refereeJson(r, maskedName(r.refereeName))), next_cursor: page.nextCursor });
   });
 
   // Counted before the code is looked up, so the limit also bounds guessing codes.
@@ -82,7 +82,7 @@ export function adminReferralRoutes(deps: RouteDeps) {
       limit: q.limit,
     });
     return c.json({
-      referrals: page.rows.map((r) => ({ ...refereeJson(r), referee_id: r.refereeUserId, referrer_id: r.referrerUserId, referrer_name: r.referrerName })),
+      referrals: page.rows.map((r) => ({ ...refereeJson(r, r.refereeName), referee_id: r.refereeUserId, referrer_id: r.referrerUserId, referrer_name: r.referrerName })),
       next_cursor: page.nextCursor,
     });
   });

@@ -1,14 +1,14 @@
 // /api/vip: tiers, the user's membership, buying a tier with an Idempotency-Key; /api/admin/vip: tiers and members.
 import { Hono } from 'hono';
 import { readBalance } from '../ledger/ledger.js';
-import { buyTier, findMembership, isActive, listMembers, type Membership } from '../membership/membership.js';
+import { buyTier, findMembership, isActive, listMembers, listPurchases, type Membership } from '../membership/membership.js';
 import { createTier, getTier, listTiers, updateTier, type TierPatch, type VipTier } from '../membership/tiers.js';
 import { requireCap } from './auth.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { idempotencyKeyOf, idempotent } from './idempotency.js';
 import { rateLimit } from './rate-limit.js';
-import { membersQuery, tierCreateBody, tierUpdateBody } from './schemas/vip.js';
+import { membersQuery, purchasesQuery, tierCreateBody, tierUpdateBody } from './schemas/vip.js';
 import { parseJson, parseQuery } from './validate.js';
 
 const tierJson = (t: VipTier) => ({
@@ -42,6 +42,24 @@ export function vipRoutes(deps: AppDeps) {
       tiers: tiers.filter((t) => t.active).map(tierJson),
       membership: membership ? membershipJson(membership, tiers, deps.clock.now()) : null,
       balance,
+    });
+  });
+
+  app.get('/vip/purchases', async (c) => {
+    const q = parseQuery(c, purchasesQuery);
+    const page = await listPurchases(db, { userId: c.get('user').id, beforeId: q.cursor ? Number(q.cursor) : null, limit: q.limit, now: deps.clock.now() });
+    return c.json({
+      purchases: page.purchases.map((p) => ({
+        id: p.id,
+        tier_key: p.tierKey,
+        tier_title: p.tierTitle,
+        price_coins: p.priceCoins,
+        bought_at: p.boughtAt.toISOString(),
+        starts_at: p.startsAt.toISOString(),
+        ends_at: p.endsAt?.toISOString() ?? null,
+        state: p.state,
+      })),
+      next_cursor: page.nextCursor,
     });
   });
 

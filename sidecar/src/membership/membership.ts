@@ -192,6 +192,54 @@ export async function listMembers(
   };
 }
 
+export const MAX_PURCHASES_PAGE = 50;
+
+export interface PurchaseRow {
+  id: number;
+  tierKey: string;
+  /** The tier's title today; null when the tier is gone. */
+  tierTitle: string | null;
+  priceCoins: number;
+  boughtAt: Date;
+  startsAt: Date;
+  /** null = lifetime. */
+  endsAt: Date | null;
+  /** running now, bought ahead (a renewal starting when the running period ends), or over. */
+  state: 'running' | 'upcoming' | 'ended';
+}
+
+/**
+ * The user's membership purchases, newest first: each is a period of its tier (a renewal's starts where the one before
+ * ends), so ended memberships stay in "what I bought" with the running one.
+ */
+export async function listPurchases(
+  db: DbOrTx,
+  f: { userId: number; beforeId: number | null; limit: number; now: Date },
+): Promise<{ purchases: PurchaseRow[]; nextCursor: string | null }> {
+  const size = Math.min(Math.max(f.limit, 1), MAX_PURCHASES_PAGE);
+  let q = db
+    .selectFrom('vip_purchases as p')
+    .leftJoin('vip_tiers as t', 't.tier_key', 'p.tier_key')
+    .select(['p.id', 'p.tier_key', 't.title', 'p.price_coins', 'p.created_at', 'p.starts_at', 'p.ends_at'])
+    .where('p.user_id', '=', f.userId);
+  if (f.beforeId !== null) q = q.where('p.id', '<', f.beforeId);
+  const { page, nextCursor } = keysetPage(await q.orderBy('p.id', 'desc').limit(size + 1).execute(), size);
+  const now = f.now.getTime();
+  return {
+    purchases: page.map((p) => ({
+      id: p.id,
+      tierKey: p.tier_key,
+      tierTitle: p.title ?? null,
+      priceCoins: p.price_coins,
+      boughtAt: p.created_at,
+      startsAt: p.starts_at,
+      endsAt: p.ends_at,
+      state: p.starts_at.getTime() > now ? 'upcoming' : p.ends_at !== null && p.ends_at.getTime() <= now ? 'ended' : 'running',
+    })),
+    nextCursor,
+  };
+}
+
 /** Coins spent on memberships, and how many, since a moment (the stats' window). */
 export async function membershipRevenue(db: DbOrTx, since: Date): Promise<{ coins: number; purchases: number }> {
   const row = await db

@@ -36,6 +36,18 @@ const FAILURE_REASONS: Record<string, { en: string; zh: string }> = {
   late_payment: { en: 'the payment arrived after it expired', zh: '付款在过期后才到账' },
 };
 
+/** Why a referral was not counted, by its outcome code; an unknown code is left out. */
+const NOT_COUNTED_REASONS: Record<string, { en: string; zh: string }> = {
+  cap_reached: { en: 'you reached the reward limit for this period', zh: '本期奖励次数已达上限' },
+  same_email: { en: 'the payment was made with your email', zh: '付款使用了您的邮箱' },
+  below_minimum: { en: 'their first recharge was below the minimum', zh: '好友首充低于最低金额' },
+  not_first_recharge: { en: 'they had recharged before', zh: '好友此前已充值' },
+};
+
+function notCountedReason(v: unknown, locale: 'en' | 'zh'): string | null {
+  return typeof v === 'string' && Object.hasOwn(NOT_COUNTED_REASONS, v) ? NOT_COUNTED_REASONS[v]![locale] : null;
+}
+
 function failureReason(v: unknown, locale: 'en' | 'zh'): string | null {
   return typeof v === 'string' && Object.hasOwn(FAILURE_REASONS, v) ? FAILURE_REASONS[v]![locale] : null;
 }
@@ -118,6 +130,14 @@ function en(kind: NotificationKind, d: NotificationData): RenderedMessage {
       const why = who ? ` because ${who} joined through your link` : ' from a referral';
       return { title: 'Referral reward', body: `You earned ${got}${why}.${balanceLine}` };
     }
+    case 'referral_not_counted': {
+      const who = text(d['referred_name']);
+      const reason = notCountedReason(d['outcome'], 'en');
+      return {
+        title: 'Referral not counted',
+        body: `${who ? `${who}, who joined through your link,` : 'A friend who joined through your link'} completed a first recharge, but it earned no reward${reason ? `: ${reason}` : ''}.`,
+      };
+    }
     case 'adjustment': {
       const reason = text(d['reason']);
       const change =
@@ -183,6 +203,11 @@ function zh(kind: NotificationKind, d: NotificationData): RenderedMessage {
       const got = coins === null ? '推荐奖励' : zhCoins(coins);
       const why = who ? `${who} 通过您的链接加入，您获得 ${got}。` : `您通过推荐获得 ${got}。`;
       return { title: '推荐奖励', body: `${why}${balanceLine}` };
+    }
+    case 'referral_not_counted': {
+      const who = text(d['referred_name']);
+      const reason = notCountedReason(d['outcome'], 'zh');
+      return { title: '推荐未计入', body: `${who ? `通过您的链接加入的好友 ${who} ` : '通过您的链接加入的好友'}已完成首次充值，但未计入奖励${reason ? `（${reason}）` : ''}。` };
     }
     case 'adjustment': {
       const reason = text(d['reason']);

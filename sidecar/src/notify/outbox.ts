@@ -10,6 +10,7 @@ export type NotificationKind =
   | 'unlock'
   | 'reward_redeemed'
   | 'referral_earned'
+  | 'referral_not_counted'
   | 'adjustment'
   | 'vip_purchased'
   | 'vip_expiring'
@@ -23,6 +24,7 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'unlock',
   'reward_redeemed',
   'referral_earned',
+  'referral_not_counted',
   'adjustment',
   'vip_purchased',
   'vip_expiring',
@@ -38,7 +40,8 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
  *   (provider_failed, expired, underpaid, late_payment) shown in words
  * - unlock: post_id, post_title, coins
  * - reward_redeemed: reward_key, reward_name, coins
- * - referral_earned: coins, referred_name
+ * - referral_earned: coins, referred_name (masked, see referrals/maskedName)
+ * - referral_not_counted: outcome (cap_reached, same_email, below_minimum, not_first_recharge), referred_name
  * - adjustment: coins (signed), reason
  * - vip_*: tier_key, tier_title, expires_at (ISO, null = lifetime); vip_purchased also coins
  * - ea_version: post_id, post_title, version, notes

@@ -16,6 +16,16 @@ const MAX_CODE_ATTEMPTS = 5;
 /** How far up a referrer's own chain the loop check looks; deeper chains are refused as loops. */
 export const MAX_CHAIN_DEPTH = 64;
 
+/**
+ * A referee's name as their referrer sees it: its first character and "***". A display name is often the login or
+ * the email, which the referee never agreed to show; one character lets the referrer tell friends apart and names
+ * no one. A character is a code point, so a name starting with an emoji or a CJK character is not cut in half.
+ */
+export function maskedName(displayName: string | null | undefined): string {
+  const first = Array.from((displayName ?? '').trim())[0];
+  return `${first ?? ''}***`;
+}
+
 export function referralLedgerRef(refereeUserId: number): string {
   return `referral:${refereeUserId}`;
 }
@@ -75,7 +85,12 @@ export async function awardReferralOnRechargeCompleted(
     .where('outcome', 'is', null)
     .executeTakeFirst();
   if (claimed.numUpdatedRows === 0n) return null;
-  if (!rewarded) return outcome;
+  if (!rewarded) {
+    // Told in the same transaction as the outcome, so a decided refusal always has its notice; the claim above makes
+    // this the one decision, and the dedupe key makes a replay enqueue nothing.
+    if (NOTIFIED_REFUSALS.has(outcome)) await notifyNotCounted(trx, referrerId, r.refereeUserId, outcome);
+    return outcome;
+  }
 
   // The claim above serialises awards for this referee, so this reference cannot race; a replayed
   // or conflicting reference (e.g. a binding rebuilt by hand) is left as it is.
@@ -93,14 +108,30 @@ export async function awardReferralOnRechargeCompleted(
       text: `referral reward for user ${r.refereeUserId}'s first recharge`,
     },
   });
-  const referee = await trx.selectFrom('users').select('display_name').where('ID', '=', r.refereeUserId).executeTakeFirst();
   await enqueueNotification(trx, {
     userId: referrerId,
     kind: 'referral_earned',
     dedupeKey: referralLedgerRef(r.refereeUserId),
-    data: { coins: binding.reward_coins, referred_name: referee?.display_name.slice(0, 100) ?? null },
+    data: { coins: binding.reward_coins, referred_name: await maskedNameOf(trx, r.refereeUserId) },
   });
   return outcome;
+}
+
+/** Refusals the referrer hears of; 'no_reward' is not one: the site offered nothing for referrals then. */
+const NOTIFIED_REFUSALS: ReadonlySet<ReferralOutcome> = new Set(['cap_reached', 'same_email', 'below_minimum', 'not_first_recharge']);
+
+async function maskedNameOf(trx: Transaction<Database>, userId: number): Promise<string> {
+  const user = await trx.selectFrom('users').select('display_name').where('ID', '=', userId).executeTakeFirst();
+  return maskedName(user?.display_name);
+}
+
+async function notifyNotCounted(trx: Transaction<Database>, referrerId: number, refereeId: number, outcome: ReferralOutcome): Promise<void> {
+  await enqueueNotification(trx, {
+    userId: referrerId,
+    kind: 'referral_not_counted',
+    dedupeKey: `${referralLedgerRef(refereeId)}:not_counted`,
+    data: { outcome, referred_name: await maskedNameOf(trx, refereeId) },
+  });
 }
 
 /** The rules, cheapest first; the cap last, as it serialises every award of one referrer. */

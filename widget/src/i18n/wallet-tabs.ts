@@ -27,6 +27,10 @@ export const walletTabStrings: Record<string, [string, string]> = {
   until: ['Access until {d}', '有效期至 {d}'],
   ended: ['Access ended', '已过期'],
   forever: ['No end date', '永久有效'],
+  span: ['{a} to {b}', '{a} 至 {b}'],
+  v_running: ['Running', '生效中'],
+  v_upcoming: ['Starts later', '待生效'],
+  v_ended: ['Ended', '已结束'],
   code: ['Your code', '您的兑换码'],
   // A download refused from what I bought.
   e_not_unlocked: ['Unlock it first.', '请先解锁。'],

@@ -1,18 +1,39 @@
 // Bell: the unread count of the in-site notifications, for a theme's header ([goldcoin_bell]) or the admin bar; opening it
-// shows the latest ones and marks them read.
-import { useState } from 'preact/hooks';
+// shows the latest ones and marks them read. The count is asked again every minute while the page is in view.
+import { useEffect, useState } from 'preact/hooks';
 import type { Notification } from '../api.js';
 import { bellStrings } from '../i18n/bell.js';
 import { Card, ErrorBox, useCtx, useLoad, useT, withStrings } from '../ui.js';
 import css from './bell.css?inline';
 
 const LATEST = 5;
+const PATH = `/api/notifications?limit=${LATEST}`;
+/** How often an open page asks for the count again: one small indexed read per reader a minute. */
+const REFRESH_MS = 60_000;
 type Page = { notifications: Notification[]; unread_count: number };
 
 function BellView() {
   const t = useT();
   const { api, lang } = useCtx();
-  const page = useLoad<Page>(`/api/notifications?limit=${LATEST}`);
+  const page = useLoad<Page>(PATH);
+  useEffect(() => {
+    // A hidden tab asks nothing; one that missed a turn asks as soon as it is shown again. A failed refresh keeps the
+    // count shown, rather than replacing it with an error nobody asked for.
+    let missed = false;
+    const refresh = () => void api.get<Page>(PATH).then((r) => r.ok && page.set(r.data));
+    const tick = () => (document.hidden ? (missed = true) : refresh());
+    const shown = () => {
+      if (document.hidden || !missed) return;
+      missed = false;
+      refresh();
+    };
+    const id = setInterval(tick, REFRESH_MS);
+    document.addEventListener('visibilitychange', shown);
+    return () => {
+      clearInterval(id);
+      document.removeEventListener('visibilitychange', shown);
+    };
+  }, []);
   const [open, setOpen] = useState(false);
   // The panel opens toward the middle of the screen: leftward from a bell on the right (the admin bar), else rightward.
   const [left, setLeft] = useState(false);

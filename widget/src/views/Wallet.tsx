@@ -139,7 +139,7 @@ function WalletView() {
               ))}
             </div>
             {Tab ? (
-              <Tab go={go} vip={w.data?.vip ?? null} onRead={w.reload} />
+              <Tab go={go} onRead={w.reload} />
             ) : (
               <>
                 <History rows={history.rows} />

@@ -1,9 +1,9 @@
 // The wallet's tabs fetched when opened: my payments (a pending one reopened in the payment view, a receipt for a
 // credited one, why one failed with a new one offered), what I bought (posts with their downloads, redeemed rewards with
-// their codes and links, the membership) and the notifications.
+// their codes and links, memberships running and ended) and the notifications.
 import type { VNode } from 'preact';
 import { useState } from 'preact/hooks';
-import type { Notification, OwnedPost, Recharge as RechargeT, Redemption, Wallet } from '../api.js';
+import type { Notification, OwnedPost, Recharge as RechargeT, Redemption, VipPurchase } from '../api.js';
 import { Copy } from '../copy.js';
 import { walletTabStrings } from '../i18n/wallet-tabs.js';
 import { Coin, ErrorBox, lazy, money, useCtx, useSubmit, useT, withStrings } from '../ui.js';
@@ -15,7 +15,6 @@ const Recharge = lazy(() => import('./Recharge.js').then((m) => m.Recharge));
 
 export interface TabProps {
   go: Go;
-  vip: Wallet['vip'];
   /** Called once notifications were marked read, so the tab's count follows. */
   onRead: () => void;
 }
@@ -164,17 +163,41 @@ function RewardRow({ r }: { r: Redemption['redemption'] }) {
   );
 }
 
-function BoughtTab({ vip }: TabProps) {
+/** One membership period bought: its tier, from and until, and whether it runs, is still to come or has ended. */
+function VipRow({ p }: { p: VipPurchase }) {
   const t = useT();
   const { lang } = useCtx();
+  const day = (iso: string) => new Date(iso).toLocaleDateString(lang, { dateStyle: 'medium' });
+  return (
+    <li>
+      <span>
+        <b>{p.tier_title ?? p.tier_key}</b>
+        <br />
+        <small class="mu">{p.ends_at ? t('span', { a: day(p.starts_at), b: day(p.ends_at) }) : `${day(p.starts_at)} · ${t('forever')}`}</small>
+      </span>
+      <span class={`st v${p.state}`}>{t(`v_${p.state}`)}</span>
+    </li>
+  );
+}
+
+function BoughtTab() {
+  const t = useT();
+  const vip = usePaged<VipPurchase>(`/api/vip/purchases?limit=${ROWS}`, 'purchases');
   const posts = usePaged<OwnedPost>(`/api/posts?limit=${ROWS}`, 'posts');
   const rewards = usePaged<Redemption['redemption']>(`/api/rewards/redemptions?limit=${ROWS}`, 'redemptions');
   return (
     <>
       <h3>{t('vip')}</h3>
-      <p class={vip ? 'ok' : 'mu'}>
-        {vip ? `${vip.tier} · ${vip.expires_at ? t('until', { d: date(vip.expires_at, lang) }) : t('forever')}` : t('none')}
-      </p>
+      {vip.rows.length ? (
+        <ul class="vip">
+          {vip.rows.map((p) => (
+            <VipRow key={p.id} p={p} />
+          ))}
+        </ul>
+      ) : (
+        vip.next !== undefined && <p class="mu">{t('none')}</p>
+      )}
+      <More list={vip} />
       <h3>{t('posts')}</h3>
       {posts.rows.length ? (
         <ul>

@@ -14,7 +14,7 @@ export const markReadBody = z.union([
 
 export const notification = z.object({
   id: z.number().int(),
-  kind: z.enum(['recharge_completed', 'recharge_failed', 'recharge_expired', 'unlock', 'reward_redeemed', 'referral_earned', 'adjustment', 'vip_purchased', 'vip_expiring', 'vip_expired', 'ea_version']),
+  kind: z.enum(['recharge_completed', 'recharge_failed', 'recharge_expired', 'unlock', 'reward_redeemed', 'referral_earned', 'referral_not_counted', 'adjustment', 'vip_purchased', 'vip_expiring', 'vip_expired', 'ea_version']),
   title: z.string(),
   body: z.string(),
   data: z.record(z.string(), z.unknown()),

@@ -29,7 +29,7 @@ export const bound = z.object({ bound: z.literal(true), referrer_id: z.number().
 
 export const refereesQuery = pageQuery(REFERRAL_PAGE_MAX);
 const referee = z.object({
-  name: z.string(),
+  name: z.string().describe('the referee\'s first character and "***": a referrer never sees their referees\' names, logins or emails'),
   bound_at: dateTime,
   outcome: outcome.nullable(),
   reward_coins: coins.describe('coins this referral paid the referrer'),
@@ -46,6 +46,7 @@ export const adminReferralPage = z.object({
     referee.extend({
       referee_id: z.number().int(),
       referrer_id: z.number().int(),
+      name: z.string().describe("the referee's display name"),
       referrer_name: z.string(),
     }),
   ),

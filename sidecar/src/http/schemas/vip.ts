@@ -1,8 +1,8 @@
 // /api/vip: the VIP tiers, the user's membership, buying or renewing a tier; the admin's tiers and members.
 import { z } from 'zod';
-import { MAX_MEMBERS_PAGE } from '../../membership/membership.js';
+import { MAX_MEMBERS_PAGE, MAX_PURCHASES_PAGE } from '../../membership/membership.js';
 import { MAX_DAILY_DOWNLOADS, MAX_TIER_DAYS, MAX_TIER_PRICE_COINS, ROLE_PATTERN, TIER_KEY_PATTERN } from '../../membership/tiers.js';
-import { coins, cursorText, dateTime, fails, nextCursor, ok, type RouteSpec } from './common.js';
+import { coins, cursorText, dateTime, fails, nextCursor, ok, pageQuery, type RouteSpec } from './common.js';
 
 export const tier = z.object({
   key: z.string(),
@@ -23,6 +23,23 @@ export const membership = z.object({
 });
 export const vipState = z.object({ tiers: z.array(tier), membership: membership.nullable(), balance: coins });
 export const bought = z.object({ membership, charged_coins: coins.describe('0 for a replay of the same Idempotency-Key'), balance: coins });
+
+export const purchasesQuery = pageQuery(MAX_PURCHASES_PAGE);
+export const purchasePage = z.object({
+  purchases: z.array(
+    z.object({
+      id: z.number().int(),
+      tier_key: z.string(),
+      tier_title: z.string().nullable().describe('null when the tier is gone'),
+      price_coins: coins,
+      bought_at: dateTime,
+      starts_at: dateTime,
+      ends_at: dateTime.nullable().describe('null = lifetime'),
+      state: z.enum(['running', 'upcoming', 'ended']).describe('upcoming: a renewal bought before the running period ends'),
+    }),
+  ),
+  next_cursor: nextCursor,
+});
 
 const tierFields = {
   title: z.string().trim().min(1).max(200),
@@ -91,6 +108,14 @@ export const vipRoutes: RouteSpec[] = [
     summary: "The VIP tiers on sale, the user's membership (tier, since, expiry) and balance",
     auth: 'user',
     responses: { 200: ok('Tiers and membership', vipState) },
+  },
+  {
+    method: 'get',
+    path: '/api/vip/purchases',
+    summary: "The user's membership purchases, newest first, each a period of its tier: running, upcoming or ended",
+    auth: 'user',
+    query: purchasesQuery,
+    responses: { 200: ok('A page of purchases', purchasePage), 400: fails('Bad cursor or limit', 'invalid_query') },
   },
   {
     method: 'post',
