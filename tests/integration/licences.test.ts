@@ -57,6 +57,8 @@ async function eaPost(opts: { max?: number; demoFree?: boolean; days?: number; a
 /** A buyer who unlocked the post, and the licence the unlock's follow-up hands them. */
 async function buyer(postId: number) {
   const u = await userWithCoins(tdb.db, 100);
+  // The post's answer says a licence comes with it: the widget asks for the key only then.
+  expect((await (await t.call('GET', `/api/posts/${postId}`, { token: u.token })).json()).licence).toBe(true);
   expect((await t.call('POST', `/api/posts/${postId}/unlock`, { token: u.token })).status).toBe(200);
   const res = await t.call('GET', `/api/posts/${postId}/license`, { token: await tokenOf(u.id) });
   expect(res.status).toBe(200);

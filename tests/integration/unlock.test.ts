@@ -173,6 +173,7 @@ describe('POST /api/posts/:postId/unlock', () => {
       price_coins: 30,
       unlocked: false,
       file_name: 'GoldScalper-v3.ex4',
+      licence: false,
       balance: 40,
       vip: null,
       member: false,

@@ -13,7 +13,7 @@ const strings: Record<string, [string, string]> = {
   keyHint: ['Enter it in the EA\'s inputs; the EA activates your trading account at its first start.', '请填入 EA 的输入参数；EA 首次运行时会自动激活您的交易账户。'],
 };
 
-function AfterUnlock({ postId }: { postId: string }) {
+function AfterUnlock({ postId, licence }: { postId: string; licence: boolean }) {
   const t = useT();
   const { api } = useCtx();
   const ref = useRef<HTMLDivElement>(null);
@@ -24,8 +24,8 @@ function AfterUnlock({ postId }: { postId: string }) {
     const url = host.getAttribute('premium-url');
     const source = host.closest('.goldcoin-premium-locked')?.getAttribute('data-goldcoin-source');
     if (url && source) reveal(host, url, source).then(() => setSaid(true), () => setSaid(false));
-    // A post that sells no licence answers 404 no_licence: nothing to show.
-    void api.get<LicenceOne>(`/api/posts/${encodeURIComponent(postId)}/license`).then((r) => r.ok && setKey(r.data.licence.key));
+    // Only a post that sells a licence has one to show: the post's answer says so, so other unlocks ask nothing more.
+    if (licence) void api.get<LicenceOne>(`/api/posts/${encodeURIComponent(postId)}/license`).then((r) => r.ok && setKey(r.data.licence.key));
   }, []);
   return (
     <div ref={ref}>

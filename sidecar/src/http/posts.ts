@@ -60,6 +60,7 @@ export function postRoutes(deps: AppDeps) {
       price_coins: offer?.priceCoins ?? entitlement!.price_coins,
       unlocked: entitlement !== undefined,
       file_name: fileName,
+      licence: info.sellsLicence,
       balance,
       vip: info.vip ? { mode: info.vip.mode, price_coins: info.vip.priceCoins } : null,
       member: member !== null,

@@ -2,6 +2,7 @@
 import { posix } from 'node:path';
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
+import { PRODUCT_ID_PATTERN, PRODUCT_META_KEY } from '../licences/terms.js';
 
 export const PRICE_META_KEY = '_goldcoin_price';
 export const FILE_META_KEY = '_goldcoin_file';
@@ -33,6 +34,8 @@ export interface PostInfo {
   accessDays: number | null;
   /** Downloads per entitlement period; null = the site's default. */
   downloadLimit: number | null;
+  /** Whether the post names an EA product, so an entitlement to it comes with a licence (licences/terms.ts). */
+  sellsLicence: boolean;
 }
 
 export type VipMode = 'free' | 'discount' | 'only';
@@ -52,6 +55,7 @@ export interface Offer {
   vip: VipTerms | null;
   accessDays: number | null;
   downloadLimit: number | null;
+  sellsLicence: boolean;
 }
 
 /** What one reader pays: the price, or a member's terms; entitlementSource vip = held through the membership. */
@@ -138,6 +142,7 @@ export async function readPostInfo(db: DbOrTx, postId: number): Promise<PostInfo
         meta(VIP_PRICE_META_KEY).as('vip_price'),
         meta(ACCESS_DAYS_META_KEY).as('access_days'),
         meta(DOWNLOAD_LIMIT_META_KEY).as('download_limit'),
+        meta(PRODUCT_META_KEY).as('ea_product'),
       ];
     })
     .where('p.ID', '=', postId)
@@ -154,6 +159,7 @@ export async function readPostInfo(db: DbOrTx, postId: number): Promise<PostInfo
     vip: parseVip(post.vip_mode, post.vip_price),
     accessDays: boundedInt(post.access_days, MAX_ACCESS_DAYS),
     downloadLimit: boundedInt(post.download_limit, MAX_DOWNLOAD_LIMIT),
+    sellsLicence: PRODUCT_ID_PATTERN.test(post.ea_product?.trim() ?? ''),
   };
 }
 
@@ -175,6 +181,7 @@ export async function readOffer(db: DbOrTx, postId: number): Promise<Offer | nul
     vip: info.vip,
     accessDays: info.accessDays,
     downloadLimit: info.downloadLimit,
+    sellsLicence: info.sellsLicence,
   };
 }
 

@@ -10,7 +10,7 @@ import { Card, Coin, ErrorBox, gate, lazy, useCtx, useLoad, useSubmit, useT, wit
 const Recharge = lazy(() => import('./Recharge.js').then((m) => m.Recharge));
 
 /** What follows an unlock (the premium parts put in place, the EA's licence key): its own chunk, fetched once unlocked. */
-type AfterView = ComponentType<{ postId: string }>;
+type AfterView = ComponentType<{ postId: string; licence: boolean }>;
 
 function UnlockView({ postId }: { postId: string }) {
   const t = useT();
@@ -100,7 +100,7 @@ function UnlockView({ postId }: { postId: string }) {
           {t('e_vip_required')}
         </p>
       )}
-      {After && <After postId={postId} />}
+      {After && <After postId={postId} licence={p.licence} />}
       {!p.unlocked && short > 0 && (
         <p class="wa" role="status">
           {t('short', { n: short })}

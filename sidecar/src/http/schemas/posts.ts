@@ -9,6 +9,7 @@ export const post = z.object({
   price_coins: coins.describe('what everyone pays; 0 when the post is sold to VIP members alone'),
   unlocked: z.boolean(),
   file_name: z.string().nullable(),
+  licence: z.boolean().describe('whether an entitlement to the post comes with an EA licence (GET /api/posts/{postId}/license)'),
   balance: coins,
   vip: z
     .object({ mode: z.enum(['free', 'discount', 'only']), price_coins: coins.nullable().describe('what members pay under discount or only') })
