@@ -3,10 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
-import { logInToWordPress } from '../support/browser.js';
+import { logInToWordPress, shown } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
 import { GcLicence } from '../support/licence-client.js';
 import { setPostMeta } from '../support/wp-content.js';
@@ -35,16 +35,6 @@ async function loggedIn(login: string, password: string): Promise<{ context: Bro
   const page = await context.newPage();
   await logInToWordPress(page, wp.url, login, password, LOGIN_TIMEOUT_MS);
   return { context, page };
-}
-
-/** Waits for a locator inside the widget; on timeout the error carries what the widget shows instead. */
-async function shown(widget: Locator, target: Locator): Promise<void> {
-  try {
-    await target.waitFor();
-  } catch (err) {
-    const text = await widget.evaluate((e) => (e.shadowRoot?.lastElementChild as HTMLElement | null)?.innerText ?? '').catch(() => '');
-    throw new Error(`${(err as Error).message}\nthe widget shows: ${text.slice(0, 2000)}`);
-  }
 }
 
 async function screenshots(page: Page, name: string) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import type { Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
-import { logInToWordPress } from '../support/browser.js';
+import { logInToWordPress, shown } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
 import { startE2eSite, type E2eSite } from '../support/e2e-site.js';
 import { loopbackHost, type WordPressSite } from '../support/wordpress.js';
@@ -41,16 +41,6 @@ async function loggedIn(who: { login: string; password: string }, width = 1366):
 
 /** The page's widget of this view (the admin bar's bell is another widget on every page). */
 const widgetOf = (page: Page, view: string): Locator => page.locator(`goldcoin-widget[view="${view}"]`).first();
-
-/** Waits for a locator inside the widget; on timeout the error carries what the widget shows instead. */
-async function shown(widget: Locator, target: Locator): Promise<void> {
-  try {
-    await target.waitFor();
-  } catch (err) {
-    const text = await widget.evaluate((e) => (e.shadowRoot?.lastElementChild as HTMLElement | null)?.innerText ?? '').catch(() => '');
-    throw new Error(`${(err as Error).message}\nthe widget shows: ${text.slice(0, 2000)}`);
-  }
-}
 
 const newestTxn = (email: string) => sim.transactions().filter((t) => t.buyerEmail === email).pop();
 

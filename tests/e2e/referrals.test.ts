@@ -1,13 +1,13 @@
 // Referrals end to end in a real WordPress and Chromium: a visitor opens a ?ref= link (kept in a first-party cookie),
 // registers (bound by the plugin), recharges and the simulator pays; the referrer is credited once; a sockpuppet who
 // logs in with the same link beyond the cap is refused, and the referrer's referral view says so in both languages.
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import type { Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
-import { logInToWordPress } from '../support/browser.js';
+import { logInToWordPress, shown } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
 import { startE2eSite, type E2eSite } from '../support/e2e-site.js';
 import { loopbackHost, type WordPressSite } from '../support/wordpress.js';
@@ -39,16 +39,6 @@ async function newPage(width = 1366, height = 900): Promise<{ context: BrowserCo
   const context = await browser.newContext({ viewport: { width, height } });
   context.setDefaultTimeout(UI_TIMEOUT_MS);
   return { context, page: await context.newPage() };
-}
-
-/** Waits for a locator inside the widget; on timeout the error carries what the widget shows instead. */
-async function shown(widget: Locator, target: Locator): Promise<void> {
-  try {
-    await target.waitFor();
-  } catch (err) {
-    const text = await widget.evaluate((e) => (e.shadowRoot?.lastElementChild as HTMLElement | null)?.innerText ?? '').catch(() => '');
-    throw new Error(`${(err as Error).message}\nthe widget shows: ${text.slice(0, 2000)}`);
-  }
 }
 
 const bindingOf = (login: string) =>
