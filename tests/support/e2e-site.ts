@@ -28,15 +28,12 @@ export interface E2eSiteOptions {
 }
 
 export interface E2eSite {
-  dbName: string;
   widgetDir: string;
   wp: WordPressSite;
   tdb: TestDatabase;
   /** Present when the options asked for a simulator. */
   sim: Simulator | undefined;
   sidecarUrl: string;
-  /** The secret WordPress signs tokens with and the sidecar checks them with (fresh per site). */
-  jwtSecret: string;
   config: Config;
   browser: Browser;
   close(): Promise<void>;
@@ -44,6 +41,7 @@ export interface E2eSite {
 
 export async function startE2eSite(o: E2eSiteOptions): Promise<E2eSite> {
   const dbName = `gct_e2e_${o.name}_${randomBytes(3).toString('hex')}`;
+  // WordPress signs the tokens with it and the sidecar checks them with it.
   const jwtSecret = randomBytes(32).toString('hex');
   let widgetDir: string | undefined;
   let dbCreated = false;
@@ -93,7 +91,7 @@ export async function startE2eSite(o: E2eSiteOptions): Promise<E2eSite> {
       sidecar = serve({ fetch: app.fetch, port: sidecarPort, hostname: '127.0.0.1' }, () => resolve());
     });
     browser = await launchBrowser();
-    return { dbName, widgetDir, wp, tdb, sim, sidecarUrl, jwtSecret, config, browser, close };
+    return { widgetDir, wp, tdb, sim, sidecarUrl, config, browser, close };
   } catch (err) {
     await close();
     throw err;
