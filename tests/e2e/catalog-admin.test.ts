@@ -1,32 +1,24 @@
 // The catalog edited in a real wp-admin with Chromium: a package price and a bonus tier changed, the visitor's next quote
 // using them with no restart, a bad value refused beside its field with nothing saved, the change log; the Users column,
 // sorted by balance, and a profile adjustment; screenshots at desktop width in English and Simplified Chinese.
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
-import { buildTestApp } from '../support/app.js';
-import { buildWidget, launchBrowser, logInToWordPress } from '../support/browser.js';
+import { logInToWordPress } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
-import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
+import { startE2eSite, type E2eSite } from '../support/e2e-site.js';
+import { loopbackHost, type WordPressSite } from '../support/wordpress.js';
 
 /** This file's own loopback host (issue 14). */
 const HOST = loopbackHost(14);
-const SECRET = randomBytes(32).toString('hex');
 const CP = { publicKey: 'cat_public_key', privateKey: 'cat_private_key', merchantId: 'cat_merchant', ipnSecret: 'cat_ipn_secret' };
 const READER = { login: 'buyer', password: 'buyer-pass-1', email: 'buyer@example.test' };
 const OWNER_ZH = { login: 'dianzhu', password: 'dianzhu-pass-1', email: 'dianzhu@example.test' };
 const UI_TIMEOUT_MS = 20_000;
 const LOGIN_TIMEOUT_MS = 45_000;
 
-let dbName: string;
-let widgetDir: string;
+let site: E2eSite | undefined;
 let wp: WordPressSite;
 let tdb: TestDatabase;
-let sim: Simulator;
-let sidecar: ServerType;
 let browser: Browser;
 let readerId: number;
 let rechargePageId: number;
@@ -60,47 +52,18 @@ async function package200(page: Page): Promise<Locator> {
 }
 
 beforeAll(async () => {
-  widgetDir = await buildWidget();
-  dbName = `gct_e2e_catalog_${randomBytes(3).toString('hex')}`;
-  await createEmptyDatabase(dbName);
-  const sidecarPort = await freePort();
-  const sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
-  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, widgetDir });
-  tdb = await sidecarDatabase(dbName);
-  sim = await startSimulator({ ...CP, host: '127.0.0.1', port: 0 });
-  const { app } = buildTestApp(tdb, {
-    env: {
-      WP_HOME: wp.url,
-      CORS_ORIGINS: wp.url,
-      PUBLIC_URL: sidecarUrl,
-      GOLDCOIN_JWT_SECRET: SECRET,
-      COINPAYMENTS_API_URL: sim.apiUrl,
-      COINPAYMENTS_PUBLIC_KEY: CP.publicKey,
-      COINPAYMENTS_PRIVATE_KEY: CP.privateKey,
-      COINPAYMENTS_MERCHANT_ID: CP.merchantId,
-      COINPAYMENTS_IPN_SECRET: CP.ipnSecret,
-    },
-  });
-  await new Promise<void>((resolve) => {
-    sidecar = serve({ fetch: app.fetch, port: sidecarPort, hostname: '127.0.0.1' }, () => resolve());
-  });
+  site = await startE2eSite({ name: 'catalog', host: HOST, simulator: CP });
+  ({ wp, tdb, browser } = site);
   const made = await wp.setup<{ id: number }[]>([
     { op: 'user', ...READER, role: 'subscriber', name: 'Bea Buyer' },
     { op: 'user', ...OWNER_ZH, role: 'administrator', locale: 'zh_CN', name: '店主' },
     { op: 'post', title: 'Top up', content: '[goldcoin_recharge]', type: 'page' },
   ]);
   [readerId, , rechargePageId] = made.map((r) => r.id) as [number, number, number];
-  browser = await launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (sidecar ? sidecar.close(() => resolve()) : resolve()));
-  await sim?.close();
-  await wp?.stop();
-  if (tdb) await tdb.drop();
-  else if (dbName) await dropDatabase(dbName);
-  if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
+  await site?.close();
 });
 
 describe('the catalog in wp-admin', () => {

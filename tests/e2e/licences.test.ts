@@ -1,32 +1,28 @@
 // An EA licence end to end in a real WordPress and Chromium: a reader unlocks an EA post, the unlock box shows the key,
 // the reference EA client activates a trading account with it, and the reader sees the account and releases it.
 import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMovement } from '../../sidecar/src/ledger/ledger.js';
-import { buildTestApp } from '../support/app.js';
-import { buildWidget, launchBrowser, logInToWordPress } from '../support/browser.js';
+import { logInToWordPress, shown } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
 import { GcLicence } from '../support/licence-client.js';
 import { setPostMeta } from '../support/wp-content.js';
-import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
+import { startE2eSite, type E2eSite } from '../support/e2e-site.js';
+import { loopbackHost, type WordPressSite } from '../support/wordpress.js';
 
 /** This file's own loopback host: it owns /etc/wordpress/config-<net>.57.php for the run. */
 const HOST = loopbackHost(57);
-const SECRET = randomBytes(32).toString('hex');
 const TRADER = { login: 'trader', password: 'trader-pass-1', email: 'trader@example.test' };
 const JIAOYI = { login: 'jiaoyi', password: 'jiaoyi-pass-1', email: 'jiaoyi@example.test' };
 const UI_TIMEOUT_MS = 15_000;
 const LOGIN_TIMEOUT_MS = 45_000;
 
-let dbName: string;
-let widgetDir: string;
+let site: E2eSite | undefined;
 let wp: WordPressSite;
 let tdb: TestDatabase;
-let sidecar: ServerType;
 let sidecarUrl: string;
 let browser: Browser;
 const ids: Record<string, number> = {};
@@ -41,16 +37,6 @@ async function loggedIn(login: string, password: string): Promise<{ context: Bro
   return { context, page };
 }
 
-/** Waits for a locator inside the widget; on timeout the error carries what the widget shows instead. */
-async function shown(widget: Locator, target: Locator): Promise<void> {
-  try {
-    await target.waitFor();
-  } catch (err) {
-    const text = await widget.evaluate((e) => (e.shadowRoot?.lastElementChild as HTMLElement | null)?.innerText ?? '').catch(() => '');
-    throw new Error(`${(err as Error).message}\nthe widget shows: ${text.slice(0, 2000)}`);
-  }
-}
-
 async function screenshots(page: Page, name: string) {
   for (const width of [1366, 390]) {
     await page.setViewportSize({ width, height: 900 });
@@ -60,17 +46,8 @@ async function screenshots(page: Page, name: string) {
 }
 
 beforeAll(async () => {
-  widgetDir = await buildWidget();
-  dbName = `gct_e2e_licences_${randomBytes(3).toString('hex')}`;
-  await createEmptyDatabase(dbName);
-  const sidecarPort = await freePort();
-  sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
-  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, widgetDir });
-  tdb = await sidecarDatabase(dbName);
-  const { app } = buildTestApp(tdb, { env: { WP_HOME: wp.url, CORS_ORIGINS: wp.url, PUBLIC_URL: sidecarUrl, GOLDCOIN_JWT_SECRET: SECRET } });
-  await new Promise<void>((resolve) => {
-    sidecar = serve({ fetch: app.fetch, port: sidecarPort, hostname: '127.0.0.1' }, () => resolve());
-  });
+  site = await startE2eSite({ name: 'licences', host: HOST });
+  ({ wp, tdb, sidecarUrl, browser } = site);
   const made = await wp.setup<{ id: number }[]>([
     { op: 'user', ...TRADER, role: 'subscriber', name: 'Tom Trader' },
     { op: 'user', ...JIAOYI, role: 'subscriber', locale: 'zh_CN' },
@@ -83,16 +60,10 @@ beforeAll(async () => {
   for (const login of [TRADER.login, JIAOYI.login]) {
     await applyMovement(tdb.db, { userId: ids[login]!, deltaCoins: 100, kind: 'adjustment', idempotencyRef: `seed:${ids[login]}`, actor: 'test' });
   }
-  browser = await launchBrowser();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (sidecar ? sidecar.close(() => resolve()) : resolve()));
-  await wp?.stop();
-  if (tdb) await tdb.drop();
-  else if (dbName) await dropDatabase(dbName);
-  if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
+  await site?.close();
 });
 
 describe('EA licences in a real WordPress', () => {

@@ -1,34 +1,28 @@
 // The visitor's loops in a real WordPress and Chromium: a payment started on the recharge page, the tab closed, reopened
 // from "my payments" in the wallet and paid; "go to premium content" after a recharge on the recharge page; a redeemed
 // code found again after a reload; and the admin bar's bell, whose count drops once opened.
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
-import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
-import { buildTestApp } from '../support/app.js';
-import { buildWidget, launchBrowser, logInToWordPress } from '../support/browser.js';
+import type { Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
+import { logInToWordPress, shown } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
-import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
+import { startE2eSite, type E2eSite } from '../support/e2e-site.js';
+import { loopbackHost, type WordPressSite } from '../support/wordpress.js';
 
 /** This file's own loopback host: it owns /etc/wordpress/config-<net>.53.php for the run. */
 const HOST = loopbackHost(53);
-const SECRET = randomBytes(32).toString('hex');
 const CP = { publicKey: 'e2e_public_key', privateKey: 'e2e_private_key', merchantId: 'e2e_merchant', ipnSecret: 'e2e_ipn_secret' };
 const READER = { login: 'payreader', password: 'pay-reader-pass-1', email: 'payreader@example.test' };
 const ZH_READER = { login: 'zhreader', password: 'zh-reader-pass-1', email: 'zhreader@example.test' };
 const UI_TIMEOUT_MS = 15_000;
 const LOGIN_TIMEOUT_MS = 45_000;
 
-let dbName: string;
-let widgetDir: string;
+let site: E2eSite | undefined;
 let wp: WordPressSite;
 let tdb: TestDatabase;
 let sim: Simulator;
-let sidecar: ServerType;
 let browser: Browser;
 let readerId: number;
 let zhReaderId: number;
@@ -48,16 +42,6 @@ async function loggedIn(who: { login: string; password: string }, width = 1366):
 /** The page's widget of this view (the admin bar's bell is another widget on every page). */
 const widgetOf = (page: Page, view: string): Locator => page.locator(`goldcoin-widget[view="${view}"]`).first();
 
-/** Waits for a locator inside the widget; on timeout the error carries what the widget shows instead. */
-async function shown(widget: Locator, target: Locator): Promise<void> {
-  try {
-    await target.waitFor();
-  } catch (err) {
-    const text = await widget.evaluate((e) => (e.shadowRoot?.lastElementChild as HTMLElement | null)?.innerText ?? '').catch(() => '');
-    throw new Error(`${(err as Error).message}\nthe widget shows: ${text.slice(0, 2000)}`);
-  }
-}
-
 const newestTxn = (email: string) => sim.transactions().filter((t) => t.buyerEmail === email).pop();
 
 /** Starts a 52-coin USDT payment in the recharge view shown on `page`; returns its simulator transaction. */
@@ -76,33 +60,18 @@ async function startPayment(page: Page, email: string) {
 }
 
 beforeAll(async () => {
-  widgetDir = await buildWidget();
-  dbName = `gct_e2e_mypay_${randomBytes(3).toString('hex')}`;
-  await createEmptyDatabase(dbName);
-  const sidecarPort = await freePort();
-  const sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
-  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, widgetDir });
-  tdb = await sidecarDatabase(dbName);
-  sim = await startSimulator({ ...CP, host: '127.0.0.1', port: 0 });
-  const { app } = buildTestApp(tdb, {
+  site = await startE2eSite({
+    name: 'mypay',
+    host: HOST,
+    simulator: CP,
     env: {
-      WP_HOME: wp.url,
-      CORS_ORIGINS: wp.url,
-      PUBLIC_URL: sidecarUrl,
-      GOLDCOIN_JWT_SECRET: SECRET,
-      COINPAYMENTS_API_URL: sim.apiUrl,
-      COINPAYMENTS_PUBLIC_KEY: CP.publicKey,
-      COINPAYMENTS_PRIVATE_KEY: CP.privateKey,
-      COINPAYMENTS_MERCHANT_ID: CP.merchantId,
-      COINPAYMENTS_IPN_SECRET: CP.ipnSecret,
       RECHARGE_EVENTS_POLL_MS: '200',
       RATE_LIMIT_REDEEM: '0',
       REWARDS_CATALOG: JSON.stringify([{ key: 'ea-code', title: 'EA licence code', cost_coins: 20, fulfilment: 'code', value: 'EA-' }]),
     },
   });
-  await new Promise<void>((resolve) => {
-    sidecar = serve({ fetch: app.fetch, port: sidecarPort, hostname: '127.0.0.1' }, () => resolve());
-  });
+  ({ wp, tdb, browser } = site);
+  sim = site.sim!;
   const made = await wp.setup<{ id: number }[]>([
     { op: 'user', ...READER, role: 'subscriber', name: 'Paula Payer' },
     { op: 'user', ...ZH_READER, role: 'subscriber', name: '王小明', locale: 'zh_CN' },
@@ -112,17 +81,10 @@ beforeAll(async () => {
     { op: 'post', title: 'Gold Scalper EA', content: '<p>A scalper for XAUUSD.</p>\n[goldcoin_unlock]', price: 40 },
   ]);
   [readerId, zhReaderId, rechargePage, walletPage, redeemPage, premiumPost] = made.map((r) => r.id) as [number, number, number, number, number, number];
-  browser = await launchBrowser();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (sidecar ? sidecar.close(() => resolve()) : resolve()));
-  await sim?.close();
-  await wp?.stop();
-  if (tdb) await tdb.drop();
-  else if (dbName) await dropDatabase(dbName);
-  if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
+  await site?.close();
 });
 
 describe('my payments, what I bought and the bell in a real WordPress', () => {

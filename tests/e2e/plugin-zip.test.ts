@@ -1,36 +1,33 @@
 // npm run package's zip, installed through Plugins → Add New → Upload in a real WordPress and Chromium, then the
 // whole flow from it: a recharge, an unlock and the download; then the settings page's Check button.
 import { randomBytes } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
-import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
+import type { Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
 import { buildPluginZip, type PackageResult } from '../../scripts/package.js';
-import { buildTestApp } from '../support/app.js';
-import { buildWidget, launchBrowser, logInToWordPress } from '../support/browser.js';
+import { logInToWordPress } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
-import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
+import { startE2eSite, type E2eSite } from '../support/e2e-site.js';
+import { loopbackHost, type WordPressSite } from '../support/wordpress.js';
 
 /** This file's own loopback host: it owns /etc/wordpress/config-<net>.21.php for the run. */
 const HOST = loopbackHost(21);
-const SECRET = randomBytes(32).toString('hex');
 const CP = { publicKey: 'zip_public_key', privateKey: 'zip_private_key', merchantId: 'zip_merchant', ipnSecret: 'zip_ipn_secret' };
 const READER = { login: 'zipreader', password: 'zip-reader-pass-1', email: 'zipreader@example.test' };
 const EA_BYTES = Buffer.concat([Buffer.from('EX5\0'), randomBytes(2048), Buffer.from([0, 255, 13, 10])]);
 const UI_TIMEOUT_MS = 20_000;
 const LOGIN_TIMEOUT_MS = 45_000;
 
-let dbName: string;
+let site: E2eSite | undefined;
 let widgetDir: string;
 let outDir: string;
 let zip: PackageResult;
 let wp: WordPressSite;
 let tdb: TestDatabase;
 let sim: Simulator;
-let sidecar: ServerType;
 let browser: Browser;
 
 async function loggedIn(login: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
@@ -42,44 +39,16 @@ async function loggedIn(login: string, password: string): Promise<{ context: Bro
 }
 
 beforeAll(async () => {
-  widgetDir = await buildWidget();
+  // WordPress alone: the test installs the plugin from the zip as a site owner would.
+  site = await startE2eSite({ name: 'plugin_zip', host: HOST, simulator: CP, env: { RECHARGE_EVENTS_POLL_MS: '200' }, wordpress: { plugin: false } });
+  ({ wp, tdb, browser, widgetDir } = site);
+  sim = site.sim!;
   outDir = join(widgetDir, 'package-out');
   zip = await buildPluginZip({ widgetDir, outDir });
-  dbName = `gct_e2e_plugin_zip_${randomBytes(3).toString('hex')}`;
-  await createEmptyDatabase(dbName);
-  const sidecarPort = await freePort();
-  const sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
-  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, plugin: false });
-  tdb = await sidecarDatabase(dbName);
-  sim = await startSimulator({ ...CP, host: '127.0.0.1', port: 0 });
-  const { app } = buildTestApp(tdb, {
-    env: {
-      WP_HOME: wp.url,
-      CORS_ORIGINS: wp.url,
-      PUBLIC_URL: sidecarUrl,
-      GOLDCOIN_JWT_SECRET: SECRET,
-      COINPAYMENTS_API_URL: sim.apiUrl,
-      COINPAYMENTS_PUBLIC_KEY: CP.publicKey,
-      COINPAYMENTS_PRIVATE_KEY: CP.privateKey,
-      COINPAYMENTS_MERCHANT_ID: CP.merchantId,
-      COINPAYMENTS_IPN_SECRET: CP.ipnSecret,
-      RECHARGE_EVENTS_POLL_MS: '200',
-    },
-  });
-  await new Promise<void>((resolve) => {
-    sidecar = serve({ fetch: app.fetch, port: sidecarPort, hostname: '127.0.0.1' }, () => resolve());
-  });
-  browser = await launchBrowser();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (sidecar ? sidecar.close(() => resolve()) : resolve()));
-  await sim?.close();
-  await wp?.stop();
-  if (tdb) await tdb.drop();
-  else if (dbName) await dropDatabase(dbName);
-  if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
+  await site?.close();
 });
 
 describe('the plugin zip in a real WordPress', () => {

@@ -1,23 +1,19 @@
 // Referrals end to end in a real WordPress and Chromium: a visitor opens a ?ref= link (kept in a first-party cookie),
 // registers (bound by the plugin), recharges and the simulator pays; the referrer is credited once; a sockpuppet who
 // logs in with the same link beyond the cap is refused, and the referrer's referral view says so in both languages.
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { serve, type ServerType } from '@hono/node-server';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
-import { startSimulator, type Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
-import { buildTestApp } from '../support/app.js';
-import { buildWidget, launchBrowser, logInToWordPress } from '../support/browser.js';
+import type { Simulator } from '../../simulators/coinpayments-legacy/simulator.js';
+import { logInToWordPress, shown } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
-import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
+import { startE2eSite, type E2eSite } from '../support/e2e-site.js';
+import { loopbackHost, type WordPressSite } from '../support/wordpress.js';
 
 /** This file's own loopback host: it owns /etc/wordpress/config-<net>.51.php for the run. */
 const HOST = loopbackHost(51);
-const SECRET = randomBytes(32).toString('hex');
 const CP = { publicKey: 'e2e_ref_public', privateKey: 'e2e_ref_private', merchantId: 'e2e_ref_merchant', ipnSecret: 'e2e_ref_ipn_secret' };
 const REFERRER = { login: 'rita', password: 'rita-referrer-pass-1', email: 'rita@example.test' };
 const VISITOR = { login: 'newcomer', password: 'newcomer-pass-1', email: 'newcomer@example.test' };
@@ -28,12 +24,10 @@ const UI_TIMEOUT_MS = 15_000;
 const LOGIN_TIMEOUT_MS = 45_000;
 const SHOTS = '/tmp';
 
-let dbName: string;
-let widgetDir: string;
+let site: E2eSite | undefined;
 let wp: WordPressSite;
 let tdb: TestDatabase;
 let sim: Simulator;
-let sidecar: ServerType;
 let sidecarUrl: string;
 let browser: Browser;
 let referrerId: number;
@@ -45,16 +39,6 @@ async function newPage(width = 1366, height = 900): Promise<{ context: BrowserCo
   const context = await browser.newContext({ viewport: { width, height } });
   context.setDefaultTimeout(UI_TIMEOUT_MS);
   return { context, page: await context.newPage() };
-}
-
-/** Waits for a locator inside the widget; on timeout the error carries what the widget shows instead. */
-async function shown(widget: Locator, target: Locator): Promise<void> {
-  try {
-    await target.waitFor();
-  } catch (err) {
-    const text = await widget.evaluate((e) => (e.shadowRoot?.lastElementChild as HTMLElement | null)?.innerText ?? '').catch(() => '');
-    throw new Error(`${(err as Error).message}\nthe widget shows: ${text.slice(0, 2000)}`);
-  }
 }
 
 const bindingOf = (login: string) =>
@@ -78,25 +62,11 @@ async function payLatest(email: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  widgetDir = await buildWidget();
-  dbName = `gct_e2e_referrals_${randomBytes(3).toString('hex')}`;
-  await createEmptyDatabase(dbName);
-  const sidecarPort = await freePort();
-  sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
-  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, widgetDir });
-  tdb = await sidecarDatabase(dbName);
-  sim = await startSimulator({ ...CP, host: '127.0.0.1', port: 0 });
-  const { app } = buildTestApp(tdb, {
+  site = await startE2eSite({
+    name: 'referrals',
+    host: HOST,
+    simulator: CP,
     env: {
-      WP_HOME: wp.url,
-      CORS_ORIGINS: wp.url,
-      PUBLIC_URL: sidecarUrl,
-      GOLDCOIN_JWT_SECRET: SECRET,
-      COINPAYMENTS_API_URL: sim.apiUrl,
-      COINPAYMENTS_PUBLIC_KEY: CP.publicKey,
-      COINPAYMENTS_PRIVATE_KEY: CP.privateKey,
-      COINPAYMENTS_MERCHANT_ID: CP.merchantId,
-      COINPAYMENTS_IPN_SECRET: CP.ipnSecret,
       RECHARGE_EVENTS_POLL_MS: '200',
       REFERRAL_REWARD_COINS: String(REWARD),
       REFERRAL_MIN_RECHARGE_COINS: '20',
@@ -104,9 +74,8 @@ beforeAll(async () => {
       REFERRAL_PERIOD_DAYS: '30',
     },
   });
-  await new Promise<void>((resolve) => {
-    sidecar = serve({ fetch: app.fetch, port: sidecarPort, hostname: '127.0.0.1' }, () => resolve());
-  });
+  ({ wp, tdb, sidecarUrl, browser } = site);
+  sim = site.sim!;
   const made = await wp.setup<{ id: number }[]>([
     { op: 'option', name: 'users_can_register', value: 1 },
     { op: 'user', ...REFERRER, role: 'subscriber', name: 'Rita Referrer' },
@@ -119,17 +88,10 @@ beforeAll(async () => {
   const summary = (await (await fetch(`${sidecarUrl}/api/referrals`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { code: string; link: string };
   code = summary.code;
   expect(summary.link).toBe(`${wp.url}/?ref=${code}`);
-  browser = await launchBrowser();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (sidecar ? sidecar.close(() => resolve()) : resolve()));
-  await sim?.close();
-  await wp?.stop();
-  if (tdb) await tdb.drop();
-  else if (dbName) await dropDatabase(dbName);
-  if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
+  await site?.close();
 });
 
 describe('referrals in a real WordPress', () => {

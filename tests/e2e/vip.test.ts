@@ -6,32 +6,29 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { applyMovement, readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { seedTiers } from '../../sidecar/src/membership/tiers.js';
-import { buildTestApp } from '../support/app.js';
-import { buildWidget, launchBrowser, logInToWordPress } from '../support/browser.js';
+import { logInToWordPress, shown } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
 import { movableClock } from '../support/payments.js';
 import { setPostMeta } from '../support/wp-content.js';
-import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
+import { startE2eSite, type E2eSite } from '../support/e2e-site.js';
+import { loopbackHost, type WordPressSite } from '../support/wordpress.js';
 
 /** This file's own loopback host: it owns /etc/wordpress/config-<net>.41.php for the run. */
 const HOST = loopbackHost(41);
-const SECRET = randomBytes(32).toString('hex');
 const READER = { login: 'vipreader', password: 'vip-reader-pass-1', email: 'vipreader@example.test' };
 const ROLE = 'goldcoin_member';
 const UI_TIMEOUT_MS = 15_000;
 const LOGIN_TIMEOUT_MS = 45_000;
 
-let dbName: string;
-let widgetDir: string;
+let site: E2eSite | undefined;
 let wp: WordPressSite;
 let tdb: TestDatabase;
-let sidecar: ServerType;
+let sidecarUrl: string;
 let browser: Browser;
 let readerId: number;
 let vipPageId: number;
@@ -59,40 +56,19 @@ async function loggedIn(login: string, password: string): Promise<{ context: Bro
   return { context, page };
 }
 
-/** Waits for a locator inside the widget; on timeout the error carries what the widget shows instead. */
-async function shown(widget: Locator, target: Locator): Promise<void> {
-  try {
-    await target.waitFor();
-  } catch (err) {
-    const text = await widget.evaluate((e) => (e.shadowRoot?.lastElementChild as HTMLElement | null)?.innerText ?? '').catch(() => '');
-    throw new Error(`${(err as Error).message}\nthe widget shows: ${text.slice(0, 2000)}`);
-  }
-}
-
 beforeAll(async () => {
-  widgetDir = await buildWidget();
-  dbName = `gct_e2e_vip_${randomBytes(3).toString('hex')}`;
-  await createEmptyDatabase(dbName);
-  const sidecarPort = await freePort();
-  const sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
   clockDir = await mkdtemp(join(tmpdir(), 'goldcoin-vip-clock-'));
   await writeFile(join(clockDir, 'offset'), '+0\n');
-  wp = await startWordPress({ host: HOST, port: await freePort(HOST), database: dbName, sidecarUrl, jwtSecret: SECRET, widgetDir, clockOffsetFile: join(clockDir, 'offset') });
-  tdb = await sidecarDatabase(dbName);
-  const { app, config } = buildTestApp(tdb, {
-    env: {
-      WP_HOME: wp.url,
-      CORS_ORIGINS: wp.url,
-      PUBLIC_URL: sidecarUrl,
-      GOLDCOIN_JWT_SECRET: SECRET,
-      VIP_TIERS: `monthly:30:200:${ROLE},lifetime:0:5000`,
-    },
+  site = await startE2eSite({
+    name: 'vip',
+    host: HOST,
+    env: { VIP_TIERS: `monthly:30:200:${ROLE},lifetime:0:5000` },
     clock,
+    wordpress: { clockOffsetFile: join(clockDir, 'offset') },
   });
-  await seedTiers(tdb.db, config.vip.seedTiers);
-  await new Promise<void>((resolve) => {
-    sidecar = serve({ fetch: app.fetch, port: sidecarPort, hostname: '127.0.0.1' }, () => resolve());
-  });
+  ({ wp, tdb, sidecarUrl, browser } = site);
+  // Seeded once the sidecar is served, still before its first request: every request comes after this hook.
+  await seedTiers(tdb.db, site.config.vip.seedTiers);
   const made = await wp.setup<{ id: number }[]>([
     { op: 'user', ...READER, role: 'subscriber', name: 'Vera Vip' },
     { op: 'role', name: ROLE, display: 'VIP member', caps: ['read'] },
@@ -106,16 +82,10 @@ beforeAll(async () => {
   await setPostMeta(tdb.db, discountPostId, '_goldcoin_vip', 'discount');
   await setPostMeta(tdb.db, discountPostId, '_goldcoin_vip_price', 30);
   await applyMovement(tdb.db, { userId: readerId, deltaCoins: 280, kind: 'adjustment', idempotencyRef: `seed:${readerId}`, actor: 'test' });
-  browser = await launchBrowser();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (sidecar ? sidecar.close(() => resolve()) : resolve()));
-  await wp?.stop();
-  if (tdb) await tdb.drop();
-  else if (dbName) await dropDatabase(dbName);
-  if (widgetDir) await rm(widgetDir, { recursive: true, force: true });
+  await site?.close();
   if (clockDir) await rm(clockDir, { recursive: true, force: true });
 });
 
@@ -183,7 +153,6 @@ describe('VIP in a real WordPress', () => {
     const iat = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iat: number }).iat;
     expect(Math.abs(iat * 1000 - clock.now().getTime())).toBeLessThan(30_000);
 
-    const sidecarUrl = `http://127.0.0.1:${(sidecar.address() as { port: number }).port}`;
     const api = (path: string, init: RequestInit = {}) =>
       fetch(`${sidecarUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...init.headers } });
     const post = (await (await api(`/api/posts/${freePostId}`)).json()) as { unlocked: boolean; your_price_coins: number | null };

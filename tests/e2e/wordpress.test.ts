@@ -14,7 +14,7 @@ import { startSimulatorV2 } from '../../simulators/coinpayments-v2/server.js';
 import { signDownloadToken } from '../../sidecar/src/spending/download-token.js';
 import { checkInvariants } from '../../sidecar/src/ledger/invariants.js';
 import { buildTestApp } from '../support/app.js';
-import { buildWidget, launchBrowser } from '../support/browser.js';
+import { buildWidget, launchBrowser, shown } from '../support/browser.js';
 import type { TestDatabase } from '../support/db.js';
 import { PLATFORMS, type Platform } from '../support/payments.js';
 import { createEmptyDatabase, dropDatabase, freePort, loopbackHost, sidecarDatabase, startWordPress, type WordPressSite } from '../support/wordpress.js';
@@ -73,16 +73,6 @@ async function loggedIn(login: string, password: string): Promise<{ context: Bro
 
 // The page's widget, not the notifications bell the admin bar carries on every page.
 const widgetIn = (page: Page): Locator => page.locator('goldcoin-widget:not([view="bell"])');
-
-/** Waits for a locator inside the widget; on timeout the error carries what the widget shows instead. */
-async function shown(widget: Locator, target: Locator): Promise<void> {
-  try {
-    await target.waitFor();
-  } catch (err) {
-    const text = await widget.evaluate((e) => (e.shadowRoot?.lastElementChild as HTMLElement | null)?.innerText ?? '').catch(() => '');
-    throw new Error(`${(err as Error).message}\nthe widget shows: ${text.slice(0, 2000)}`);
-  }
-}
 
 async function tokenOf(page: Page): Promise<string> {
   return (await widgetIn(page).getAttribute('token')) ?? '';

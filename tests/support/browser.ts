@@ -2,7 +2,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { build } from 'vite';
 
 const CONFIG = join(import.meta.dirname, '../../widget/vite.config.ts');
@@ -48,4 +48,14 @@ export async function logInToWordPress(page: Page, siteUrl: string, login: strin
   }
   await page.click('#wp-submit');
   await page.waitForURL(/\/wp-admin\//, { timeout: timeoutMs });
+}
+
+/** Waits for a locator inside the widget; on timeout the error carries what the widget shows instead. */
+export async function shown(widget: Locator, target: Locator): Promise<void> {
+  try {
+    await target.waitFor();
+  } catch (err) {
+    const text = await widget.evaluate((e) => (e.shadowRoot?.lastElementChild as HTMLElement | null)?.innerText ?? '').catch(() => '');
+    throw new Error(`${(err as Error).message}\nthe widget shows: ${text.slice(0, 2000)}`);
+  }
 }
