@@ -165,3 +165,52 @@ describe.each(WIDTHS)('zh-CN at $width px', (size) => {
     await page.close();
   });
 });
+
+// The referral view asks for its list chunk while its summary is in flight. On a loaded machine the chunk can land
+// after the QR code's placeholder has painted but before the placeholder's effect has run; the placeholder must still
+// give way. That order is made here on purpose: animation frames are stopped and, from the moment the summary's answer
+// reaches the view, Preact's effect timers (35 ms) are held; the chunk is let through once the placeholder is on
+// screen, and the effects run only after the chunk's module has been evaluated.
+test('a view part whose chunk lands between its placeholder and its effect still shows', async () => {
+  const r = await reader(0);
+  const page = await browser.newPage({ viewport: WIDTHS[1] });
+  page.setDefaultTimeout(WAIT_MS);
+  await page.addInitScript(() => {
+    const w = window as unknown as { held: (() => void)[] | null; releaseEffects(): void };
+    window.requestAnimationFrame = () => 0;
+    w.held = null;
+    const later = window.setTimeout;
+    window.setTimeout = ((fn: () => void, ms?: number) => {
+      if (ms === 35 && w.held) return void w.held.push(fn);
+      return later(fn, ms);
+    }) as typeof window.setTimeout;
+    w.releaseEffects = () => {
+      const fns = w.held ?? [];
+      w.held = null;
+      for (const fn of fns) fn();
+    };
+    const get = window.fetch;
+    window.fetch = async (...args) => {
+      const res = await get(...args);
+      if (String(args[0]).endsWith('/api/referrals')) w.held = [];
+      return res;
+    };
+  });
+  let chunk = '';
+  let placeholder!: () => void;
+  const painted = new Promise<void>((resolve) => (placeholder = resolve));
+  await page.route(/\/goldcoin-ReferralList-[\w-]+\.js$/, async (route) => {
+    chunk = route.request().url();
+    await painted;
+    await route.continue();
+  });
+  await page.goto(host.page(element('referral', { api: h.url, locale: 'zh-CN', token: r.token }, null)));
+  await page.locator('goldcoin-widget .code').waitFor();
+  await page.locator('goldcoin-widget .ref [role=status]').waitFor();
+  placeholder();
+  // A string, so the test runner's transform leaves the page's own import() alone.
+  await page.evaluate(`import(${JSON.stringify(chunk)}).then(() => new Promise((r) => setTimeout(r, 0))).then(() => releaseEffects())`);
+  await page.getByRole('img', { name: '邀请链接二维码' }).waitFor();
+  await page.getByText('您邀请的好友').waitFor();
+  await page.close();
+});

@@ -146,8 +146,10 @@ export function lazy<P>(load: () => Promise<ComponentType<P>>) {
   function Lazy(props: P & Attributes) {
     const [failed, setFailed] = useState(false);
     const [, setReady] = useState(false);
+    // Also when the chunk is already in (a resolved fetch answers at once): one that lands between the placeholder's
+    // paint and this effect (the view asked for it early) must still swap the placeholder out.
     useEffect(() => {
-      if (!Loaded && !failed) get().then(() => setReady(true), () => setFailed(true));
+      if (!failed) get().then(() => setReady(true), () => setFailed(true));
     }, [failed]);
     if (Loaded) return <Loaded {...props} />;
     return <section class="c">{failed ? <ErrorBox error={{ status: 0, code: 'network_error' }} onRetry={() => setFailed(false)} /> : <Wait />}</section>;
