@@ -1,8 +1,5 @@
 // createApp(deps): the Hono app with its middleware and route groups; nothing listens here.
-import type { IncomingMessage } from 'node:http';
-import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
@@ -15,6 +12,7 @@ import { adminCatalogRoutes } from './http/admin-catalog.js';
 import { seedCatalog } from './catalog/catalog.js';
 import { CatalogStore } from './catalog/store.js';
 import { ApiError, errorBody, sendError } from './http/errors.js';
+import { limitedBody } from './http/body.js';
 import { requestDeadline, withDeadline } from './http/deadline.js';
 import { adminLicenceRoutes, licenceRoutes, licenceVerifyRoutes } from './http/licences.js';
 import { notificationRoutes } from './http/notifications.js';
@@ -81,14 +79,7 @@ export function createApp(appDeps: AppDeps) {
   });
   // After CORS, so a 503 for a missed deadline carries the CORS headers too.
   app.use('*', requestDeadline(config.requestTimeoutMs, (path) => path.endsWith('/events')));
-  const limitBody = bodyLimit({
-    maxSize: config.bodyLimitBytes,
-    onError: () => {
-      throw new ApiError(413, 'payload_too_large', `the body exceeds ${config.bodyLimitBytes} bytes`);
-    },
-  });
-  // Looking at the body makes @hono/node-server build a full Request per request: skip it when there is none.
-  app.use('*', (c, next) => (mayHaveBody(c.req.method, (c.env as Partial<HttpBindings> | undefined)?.incoming) ? limitBody(c, next) : next()));
+  app.use('*', limitedBody(config.bodyLimitBytes));
   // Inside CORS, which then dresses the checked answer as any other; outside auth and the routes, so their
   // refusals and the answers onError makes of what they throw are checked too.
   if (deps.checkResponses) app.use('*', checkResponses(deps.checkResponses));
@@ -151,18 +142,6 @@ export function createApp(appDeps: AppDeps) {
   });
 
   return app;
-}
-
-/**
- * No route reads a body on GET, HEAD or OPTIONS. Node's HTTP/1 parser frames every body with Content-Length or
- * Transfer-Encoding, so without them there is none; in-process requests (app.request) and HTTP/2 carry no such
- * guarantee and are always limited.
- */
-function mayHaveBody(method: string, incoming: IncomingMessage | undefined): boolean {
-  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
-  if (!incoming || incoming.httpVersionMajor !== 1) return true;
-  const length = incoming.headers['content-length'];
-  return incoming.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'EPIPE']);
