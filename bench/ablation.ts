@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
 import { parseDatabaseUrl } from '../sidecar/src/db/database-url.js';
-import { createTestDatabase, TABLE_PREFIX } from '../tests/support/db.js';
+import { createDb, type Db } from '../sidecar/src/db/database.js';
+import { unlockPost } from '../sidecar/src/spending/unlock.js';
+import { createTestDatabase, TABLE_PREFIX, WP_PREFIX } from '../tests/support/db.js';
 import { fundWallets, seedPricedPosts, seedUsers } from './fixtures.js';
 import { fmt, pidsNamed, runLoad, summarize, withCpu, type LoadResult } from './load.js';
 import { batchedSameTransactionUnlock, minimalUnlock, onPool, sameTransactionUnlock, sidecarUnlock, type RawUnlock } from './raw-unlock.js';
@@ -41,6 +43,17 @@ interface Variant {
   unlock: RawUnlock;
   /** Batches need multipleStatements, so they run on a pool of their own. */
   batched?: boolean;
+  /** Runs the unlock itself instead of on a raw connection: the sidecar's own code (spending/unlock.ts) over Kysely. */
+  direct?: (userId: number, postId: number) => Promise<boolean>;
+}
+
+/** The sidecar's unlockPost over a Kysely of its own (pool size as the others'), as a first purchase at the price shown. */
+function sidecarCode(db: Db): Variant['direct'] {
+  return async (userId, postId) => {
+    const r = await unlockPost(db, { userId, postId, expectedPriceCoins: 1, authorSharePercent: 0, now: new Date() });
+    if (!r.ok || r.chargedCoins !== 1) throw new Error(`unlock of ${postId} by ${userId}: ${JSON.stringify(r)}`);
+    return true;
+  };
 }
 
 async function main() {
@@ -49,8 +62,12 @@ async function main() {
   const pool = createPool({ ...address, connectionLimit: POOL_SIZE, timezone: 'Z' });
   const batchPool = createPool({ ...address, connectionLimit: POOL_SIZE, timezone: 'Z', multipleStatements: true });
   const admin = createPool({ ...address, connectionLimit: 1 });
+  const kyselys: Db[] = [];
   try {
     const t = { prefix: TABLE_PREFIX, wpPrefix: 'wp_' };
+    // The sidecar's Kysely as createDb builds it, its pool as large as the others'.
+    const kysely = createDb({ url: tdb.url, poolSize: POOL_SIZE, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX });
+    kyselys.push(kysely);
     const variants: Variant[] = [
       { name: 'same transaction', statements: '9 in 9 round trips', unlock: sameTransactionUnlock(t) },
       { name: 'without the rate-limit counter', statements: '8', unlock: sameTransactionUnlock(t, { rateLimit: true }) },
@@ -64,6 +81,12 @@ async function main() {
       { name: '… balance first (conditional UPDATE, then the ledger row as VALUES)', statements: '5', unlock: sidecarUnlock(t, 1, { updateFirst: true }) },
       { name: '… balance first, without the title read', statements: '5', unlock: sidecarUnlock(t, 1, { updateFirst: true, titleRead: true }) },
       { name: '… without the price and title reads', statements: '5', unlock: sidecarUnlock(t, 1, { priceRead: true, titleRead: true }) },
+      { name: '… the price checked by one subquery', statements: '5', unlock: sidecarUnlock(t, 1, { onePriceRead: true }) },
+      { name: '… the title read once (parameters: the post id)', statements: '5', unlock: sidecarUnlock(t, 1, { titleOnce: true }) },
+      { name: '… one price subquery and the title once', statements: '5', unlock: sidecarUnlock(t, 1, { onePriceRead: true, titleOnce: true }) },
+      { name: '… as prepared statements', statements: '5', unlock: sidecarUnlock(t, 1, { prepared: true }) },
+      { name: '… prepared, one price subquery and the title once', statements: '5', unlock: sidecarUnlock(t, 1, { prepared: true, onePriceRead: true, titleOnce: true }) },
+      { name: "the sidecar's own unlockPost over Kysely (createDb), no HTTP", statements: '5', unlock: minimalUnlock(t, 1), direct: sidecarCode(kysely) },
       { name: '… balance first, without the price and title reads', statements: '5', unlock: sidecarUnlock(t, 1, { updateFirst: true, priceRead: true, titleRead: true }) },
     ];
     // BENCH_ABLATION=regex runs only the variants whose name matches (plus the first, which the others are held against).
@@ -76,7 +99,7 @@ async function main() {
     await fundWallets(tdb.db, users.flat(), 10_000_000);
     const next = variants.map(() => 0);
     const parties = { mariadb: pidsNamed('mariadbd') };
-    const onPools = variants.map((v) => onPool(v.batched ? batchPool : pool, v.unlock));
+    const onPools = variants.map((v) => v.direct ?? onPool(v.batched ? batchPool : pool, v.unlock));
     const mariadbPid = parties.mariadb[0]!;
     // Every round's connections are the pool's, opened in the warm-up round: sampled before and after each round.
     const round = async (i: number, ms: number) => {
@@ -117,6 +140,7 @@ async function main() {
     await pool.end();
     await batchPool.end();
     await admin.end();
+    for (const k of kyselys) await k.destroy();
     await tdb.drop();
   }
 }

@@ -155,6 +155,12 @@ export interface SidecarWithout {
    * VALUES with the balance_after that UPDATE handed back (instead of `INSERT … SELECT … FOR UPDATE` from the wallet).
    */
   updateFirst?: boolean;
+  /** The price checked by one subquery (the first of the post's price, VIP and access-days rows) instead of two. */
+  onePriceRead?: boolean;
+  /** The title read once, for the memo; its parameters carry the post id alone. */
+  titleOnce?: boolean;
+  /** Every statement as a prepared statement (mysql2 execute, cached per connection) instead of a text query. */
+  prepared?: boolean;
 }
 
 /**
@@ -173,7 +179,15 @@ export function sidecarUnlock(t: RawTables, priceCoins: number, without: Sidecar
          AND NOT EXISTS (SELECT 1 FROM ${meta} AS x WHERE x.post_id = p.ID AND x.meta_key IN ('_goldcoin_vip', '_goldcoin_access_days'))`;
   // The memo's three columns as ledger.ts writes them for an unlock: the title and its parameters read from wp_posts
   // in the ledger statement (two subqueries), or as values.
-  const memo = without.titleRead
+  const entitlementOne = `INSERT INTO ${t.prefix}entitlements (user_id, post_id, price_coins, source, ledger_ref, expires_at, period_started_at)
+       SELECT ?, p.ID, ?, 'unlock', ?, NULL, NOW(3) FROM ${t.wpPrefix}posts AS p
+       WHERE p.ID = ? AND BINARY p.post_status = 'publish' AND BINARY p.post_type IN ('post', 'page')
+         AND (SELECT CONCAT(m.meta_key, ':', m.meta_value) FROM ${meta} AS m WHERE m.post_id = p.ID
+              AND m.meta_key IN ('_goldcoin_price', '_goldcoin_vip', '_goldcoin_access_days')
+              ORDER BY m.meta_key = '_goldcoin_price', m.meta_id LIMIT 1) = BINARY CONCAT('_goldcoin_price:', ?)`;
+  const memo = without.titleOnce
+    ? `(SELECT LEFT(post_title, 200) FROM ${t.wpPrefix}posts WHERE ID = ?), 'post_unlock', JSON_OBJECT('post_id', ?)`
+    : without.titleRead
     ? `'Bench EA', 'post_unlock', JSON_OBJECT('title', 'Bench EA', 'post_id', ?)`
     : `(SELECT LEFT(post_title, 200) FROM ${t.wpPrefix}posts WHERE ID = ?), 'post_unlock',
        (SELECT JSON_OBJECT('title', LEFT(post_title, 200), 'post_id', ID) FROM ${t.wpPrefix}posts WHERE ID = ?)`;
@@ -183,16 +197,18 @@ export function sidecarUnlock(t: RawTables, priceCoins: number, without: Sidecar
   const ledgerValues = `INSERT INTO ${t.prefix}coin_ledger (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo, memo_code, memo_params)
     VALUES (?, ?, ?, 'unlock', 'post', ?, ?, ?, ${memo})`;
   return async (conn, userId, postId) => {
+    const q = (without.prepared ? conn.execute.bind(conn) : conn.query.bind(conn)) as PoolConnection['query'];
     await conn.query('START TRANSACTION');
     try {
       const ref = `unlock:${userId}:${postId}`;
-      const [ent] = await conn.query<ResultSetHeader>(
-        entitlement,
+      const [ent] = await q<ResultSetHeader>(
+        without.onePriceRead ? entitlementOne : entitlement,
         without.priceRead ? [userId, postId, priceCoins, ref] : [userId, priceCoins, ref, postId, String(priceCoins)],
       );
       if (ent.affectedRows !== 1) throw new Error(`post ${postId} not sold at ${priceCoins}`);
       const d = -priceCoins;
       const memoArgs = without.titleRead ? [postId] : [postId, postId];
+      // titleOnce takes the same two: the title's post, and the post id of the parameters.
       if (without.updateFirst) {
         const [moved] = await conn.query<ResultSetHeader>(wallet, [d, userId, d]);
         if (moved.affectedRows !== 1) throw new Error('insufficient coins');
@@ -202,9 +218,9 @@ export function sidecarUnlock(t: RawTables, priceCoins: number, without: Sidecar
         return true;
       }
       const args = [d, d, String(postId), ref, `user:${userId}`, ...memoArgs, userId, d];
-      const [row] = await conn.query<ResultSetHeader>(ledger, args);
+      const [row] = await q<ResultSetHeader>(ledger, args);
       if (row.affectedRows !== 1) throw new Error('insufficient coins');
-      await conn.query(wallet, [d, userId, d]);
+      await q(wallet, [d, userId, d]);
       await conn.query('COMMIT');
       return true;
     } catch (err) {

@@ -49,8 +49,11 @@ describe('unlock at the price shown, read by the entitlement insert', () => {
     const [row] = await ledgerRows(u.id);
     // The memo is the post's title, read by the ledger statement.
     expect(row).toMatchObject({ delta_coins: -20, balance_after: 30, memo: 'Counted EA', memo_code: 'post_unlock', ref_type: 'post', ref_id: String(postId) });
-    // The same parameters the general way writes from the title it read.
-    expect(JSON.parse(row!.memo_params!)).toEqual({ title: 'Counted EA', post_id: postId });
+    // The title is read once, into the memo; the stored parameters name the post, and readers get the same
+    // parameters the general way writes from the title it read.
+    expect(JSON.parse(row!.memo_params!)).toEqual({ post_id: postId });
+    const wallet = await (await t.call('GET', '/api/wallet', { token: u.token })).json();
+    expect(wallet.recent[0]).toMatchObject({ memo_code: 'post_unlock', memo_params: { title: 'Counted EA', post_id: postId } });
   });
 
   it('lets exactly 1 of 20 concurrent unlocks of 20 different 10-coin posts through a balance of 10', async () => {

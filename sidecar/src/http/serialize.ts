@@ -1,7 +1,7 @@
 // JSON shapes of domain rows as the API returns them, typed by the schemas that document them.
 import type { z } from 'zod';
 import type { LedgerEntry } from '../db/tables/coin-ledger.js';
-import { MEMO_CODES, parseMemoParams, type MemoCode, type MemoParams } from '../ledger/memo.js';
+import { MEMO_CODES, rowMemoParams, type MemoCode, type MemoParams } from '../ledger/memo.js';
 import { trimDecimal } from '../payments/decimal.js';
 import type { RechargeRow } from '../payments/recharges.js';
 import type { ledgerEntry } from './schemas/common.js';
@@ -10,11 +10,11 @@ import type { recharge } from './schemas/recharges.js';
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** A row's memo code and parameters as the API answers them (the ledger, the admin's ledger search and payment detail). */
-export function memoJson(e: Pick<LedgerEntry, 'memo_code' | 'memo_params'>): { memo_code: MemoCode | null; memo_params: MemoParams | null } {
+export function memoJson(e: Pick<LedgerEntry, 'memo' | 'memo_code' | 'memo_params'>): { memo_code: MemoCode | null; memo_params: MemoParams | null } {
   return {
     // A code a newer sidecar wrote that this one does not know is left out rather than answered undocumented.
     memo_code: (MEMO_CODES as readonly string[]).includes(e.memo_code ?? '') ? (e.memo_code as MemoCode) : null,
-    memo_params: parseMemoParams(e.memo_params),
+    memo_params: rowMemoParams(e),
   };
 }
 

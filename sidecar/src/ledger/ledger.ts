@@ -35,12 +35,12 @@ export interface PostUnlockMemo {
 /** The memo's three columns as SQL, and what the entry handed back can say of them without reading them back. */
 function memoSql(m: Memo | PostUnlockMemo | undefined) {
   if (m && 'postTitleOf' in m) {
-    const title = sql`(SELECT LEFT(post_title, ${m.chars}) FROM ${sql.table('posts')} WHERE ID = ${m.postTitleOf})`;
     return {
-      memo: title,
+      // The title is read once, here; the parameters name the post, and readers take the title from the memo
+      // (memo.ts rowMemoParams).
+      memo: sql`(SELECT LEFT(post_title, ${m.chars}) FROM ${sql.table('posts')} WHERE ID = ${m.postTitleOf})`,
       memo_code: sql`${'post_unlock'}`,
-      // The same parameters unlock.ts passes when it has read the title: { title, post_id }.
-      memo_params: sql`(SELECT JSON_OBJECT('title', LEFT(post_title, ${m.chars}), 'post_id', ID) FROM ${sql.table('posts')} WHERE ID = ${m.postTitleOf})`,
+      memo_params: sql`${JSON.stringify({ post_id: m.postTitleOf })}`,
       known: { memo: null, memo_code: 'post_unlock' as const, memo_params: null },
     };
   }

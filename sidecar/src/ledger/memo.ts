@@ -49,6 +49,16 @@ export function parseMemoParams(raw: string | null): MemoParams | null {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as MemoParams) : null;
 }
 
+/**
+ * A row's parameters as readers get them. An unlock's short way reads the post's title once, into `memo`, and stores
+ * parameters naming the post alone (ledger.ts PostUnlockMemo): its title is the memo's.
+ */
+export function rowMemoParams(row: { memo: string | null; memo_code: string | null; memo_params: string | null }): MemoParams | null {
+  const params = parseMemoParams(row.memo_params);
+  if (params && row.memo_code === 'post_unlock' && params['title'] === undefined && row.memo !== null) return { title: row.memo, ...params };
+  return params;
+}
+
 /** A recharge's credit: plain, underpaid, resolved by a person, or both. */
 export function rechargeMemo(underpaid: boolean, resolvedReason: string | null): Memo {
   const base = underpaid ? 'recharge (underpaid: credited in proportion)' : 'recharge';

@@ -198,8 +198,11 @@ export async function insertPlainEntitlement(
   db: DbOrTx,
   e: { userId: number; postId: number; priceCoins: number; ledgerRef: string; now: Date },
 ): Promise<boolean> {
-  const firstPrice = sql`(SELECT m.meta_value FROM ${sql.table('postmeta')} AS m
-    WHERE m.post_id = p.ID AND m.meta_key = ${PRICE_META_KEY} ORDER BY m.meta_id ASC LIMIT 1)`;
+  // One look at the post's price, VIP and access-days rows: VIP and access-days rows sort first, so the first row is a
+  // price row only when there is neither, and it is then the first price row by meta_id, as get_post_meta reads it.
+  const firstTerm = sql`(SELECT CONCAT(m.meta_key, ':', m.meta_value) FROM ${sql.table('postmeta')} AS m
+    WHERE m.post_id = p.ID AND m.meta_key IN (${PRICE_META_KEY}, ${VIP_MODE_META_KEY}, ${ACCESS_DAYS_META_KEY})
+    ORDER BY m.meta_key = ${PRICE_META_KEY}, m.meta_id LIMIT 1)`;
   const res = await sql`
     INSERT INTO ${sql.table('entitlements')} (user_id, post_id, price_coins, source, ledger_ref, expires_at, period_started_at)
     SELECT ${e.userId}, p.ID, ${e.priceCoins}, 'unlock', ${e.ledgerRef}, NULL, ${e.now}
@@ -207,9 +210,7 @@ export async function insertPlainEntitlement(
     WHERE p.ID = ${e.postId}
       AND BINARY p.post_status = 'publish'
       AND BINARY p.post_type IN (${sql.join(SALEABLE_TYPES)})
-      AND BINARY ${firstPrice} = ${String(e.priceCoins)}
-      AND NOT EXISTS (SELECT 1 FROM ${sql.table('postmeta')} AS t
-        WHERE t.post_id = p.ID AND t.meta_key IN (${VIP_MODE_META_KEY}, ${ACCESS_DAYS_META_KEY}))`.execute(db);
+      AND BINARY ${firstTerm} = ${`${PRICE_META_KEY}:${e.priceCoins}`}`.execute(db);
   return res.numAffectedRows === 1n;
 }
 
