@@ -572,9 +572,20 @@ async function main() {
       return;
     }
     const { sideUsers, tokens, posts } = unlock;
+    // Where the peak is reached: VmHWM after each part (it only grows), and VmRSS then.
+    const s = sidecar;
+    const memoryAfter: string[] = [];
+    const noteMemory = (part: string) => {
+      const m = s.memoryKb();
+      if (m) memoryAfter.push(`${part} ${fmt(m.peak / 1024, 0)} / ${fmt(m.now / 1024, 0)}`);
+    };
+    noteMemory('unlock rows');
     await benchScaleOut(tdb, sidecar, instanceEnv, posts);
+    noteMemory('scale-out');
     await benchWalletReads(sidecar, sideUsers, tokens, refEnv);
+    noteMemory('wallet reads');
     await benchIpnStorm(tdb, sidecar, sim, instanceEnv);
+    noteMemory('IPN storm');
 
     const peakRssKb = sidecar.peakRssKb();
     await sidecar.stop();
@@ -609,6 +620,7 @@ async function main() {
       `|---|---|`,
       `| sidecar start-up to first 200 from /readyz (migrations already applied) | ${fmt(firstStartMs)} ms first start, ${fmt(restartMs)} ms restart |`,
       `| sidecar peak RSS (VmHWM) after all of the above (the unlock rows, scale-out, wallet reads, the IPN storm; the event streams ran on an instance of their own) | ${peakRssKb === null ? 'n/a' : `**${fmt(peakRssKb / 1024, 1)} MiB**`} (target ≤ 150) |`,
+      `| sidecar peak / resident MiB after each part, in order | ${memoryAfter.join('; ')} |`,
       `| widget entry (goldcoin.js alone; the first load of each view is below) | ${await widgetSize()} |`,
       ...processRows,
       '',

@@ -39,6 +39,8 @@ export interface SidecarProcess {
   startupMs(): number;
   /** Peak resident set size of the running process (VmHWM), in kilobytes; null once it has exited. */
   peakRssKb(): number | null;
+  /** The peak (VmHWM) and the current (VmRSS) resident set size in kilobytes; null once it has exited. */
+  memoryKb(): { peak: number; now: number } | null;
   /** SIGKILL (no graceful shutdown) and wait for the exit. */
   kill(): Promise<void>;
   /** Starts again on the same port and waits for /readyz. */
@@ -116,6 +118,17 @@ export async function startSidecar(opts: SidecarOptions): Promise<SidecarProcess
   await launch();
 
   const alive = () => child !== null && child.exitCode === null && child.signalCode === null;
+  function memoryKb(): { peak: number; now: number } | null {
+    if (!alive() || child?.pid === undefined) return null;
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const peak = /VmHWM:\s+(\d+) kB/.exec(status);
+      const now = /VmRSS:\s+(\d+) kB/.exec(status);
+      return peak && now ? { peak: Number(peak[1]), now: Number(now[1]) } : null;
+    } catch {
+      return null;
+    }
+  }
   return {
     url,
     port,
@@ -123,15 +136,8 @@ export async function startSidecar(opts: SidecarOptions): Promise<SidecarProcess
     pid: () => child?.pid,
     logs: () => logText,
     startupMs: () => startedMs,
-    peakRssKb() {
-      if (!alive() || child?.pid === undefined) return null;
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        return m ? Number(m[1]) : null;
-      } catch {
-        return null;
-      }
-    },
+    peakRssKb: () => memoryKb()?.peak ?? null,
+    memoryKb,
     async kill() {
       if (alive()) child!.kill('SIGKILL');
       await exited;
