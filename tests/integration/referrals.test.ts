@@ -121,6 +121,16 @@ describe('POST /api/referrals/bind', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('binds each of 5 referees once when 20 binds of each arrive at once, none refused or failed', async () => {
+    const referrer = await user();
+    const code = await codeOf(referrer.token);
+    const referees = await Promise.all(Array.from({ length: 5 }, () => user()));
+    const res = await Promise.all(referees.flatMap((r) => Array.from({ length: 20 }, () => bind(r.token, code))));
+    expect(res.map((r) => r.status)).toEqual(Array(100).fill(200));
+    const rows = await tdb.db.selectFrom('referral_bindings').selectAll().where('referrer_user_id', '=', referrer.id).execute();
+    expect(rows.map((r) => Number(r.referee_user_id)).sort()).toEqual(referees.map((r) => r.id).sort());
+  });
+
   it('refuses self-referral, unknown codes and a second referrer with stable codes', async () => {
     const a = await user();
     const b = await user();
