@@ -57,7 +57,7 @@ describe('the plugin zip in a real WordPress', () => {
     for (const f of ['goldcoin/goldcoin.php', 'goldcoin/readme.txt', 'goldcoin/languages/goldcoin-zh_CN.mo', 'goldcoin/assets/goldcoin.js', 'goldcoin/assets/goldcoin-admin.js', 'goldcoin/uninstall.php']) {
       expect(zip.files).toContain(f);
     }
-    expect(zip.files.filter((f) => /^goldcoin\/assets\/goldcoin-.+-[\w-]{8}\.js$/.test(f)).length).toBeGreaterThan(0);
+    expect(zip.files.filter((f) => /^goldcoin\/assets\/goldcoin-.+-[\w-]{6}\.js$/.test(f)).length).toBeGreaterThan(0);
   });
 
   it('installs through Plugins → Add New → Upload and activates', async () => {

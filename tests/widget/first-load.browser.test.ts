@@ -104,13 +104,63 @@ describe('first load', () => {
     expect(m.cls).toBeGreaterThan(0);
   });
 
+  // What each view shows once its first data is in, and the GETs it asks first.
+  const FIRST_GETS: Record<string, [string, string[]]> = {
+    recharge: ['dl', ['/api/packages']],
+    unlock: ['dl', ['/api/posts/{id}']],
+    wallet: ['.hero .coin', ['/api/wallet', '/api/ledger?limit=5']],
+    redeem: ['li .btn', ['/api/rewards']],
+    vip: ['h2', ['/api/vip']],
+    referral: ['.code', ['/api/referrals']],
+    // The bell shows at once; its list, once in, when opened.
+    bell: ['.pn :is(ul, p.mu)', ['/api/notifications?limit=5']],
+    licenses: ['h2', ['/api/licenses']],
+  };
+
+  test.each(Object.keys(FIRST_GETS))('%s: goldcoin.js sends the view\'s first GETs beside its chunks, and the view asks each once', async (view) => {
+    const r = await reader('en_US');
+    const { postId } = await insertPricedPost(tdb.db, 30, { title: 'Gold Scalper EA', filePath: '2026/11/GoldScalper-v3.ex4' });
+    const [shown, gets] = FIRST_GETS[view]!;
+    const page = await browser.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    await page.goto(host.page(element(view, { 'post-id': postId, api: h.url, token: r.token }, reserve)));
+    if (view === 'bell') await page.locator('goldcoin-widget button.bell').click();
+    await page.locator(`goldcoin-widget ${shown}`).first().waitFor();
+    const seen = await page.evaluate((api) => {
+      const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+      const view = entries.filter((e) => /\/goldcoin-[A-Z][\w-]*\.js$/.test(e.name));
+      const arrived = Math.min(...view.map((e) => e.responseEnd));
+      return entries.filter((e) => e.name.startsWith(api)).map((e) => ({ path: e.name.slice(api.length), early: e.startTime < arrived }));
+    }, h.url);
+    await page.close();
+    const wanted = gets.map((g) => g.replace('{id}', String(postId)));
+    // Each asked once (the view took the answer goldcoin.js asked for instead of asking again), before the view's chunk was in.
+    expect(wanted.map((w) => seen.filter((x) => x.path === w).length)).toEqual(wanted.map(() => 1));
+    expect(seen.filter((x) => wanted.includes(x.path) && !x.early)).toEqual([]);
+  });
+
+  test('a first GET that fails shows the view\'s error with its retry, and the retry asks again', async () => {
+    const r = await reader('en_US');
+    const page = await browser.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    let asked = 0;
+    await page.route(`${h.url}/api/packages`, (route) => (route.request().method() === 'GET' && ++asked === 1 ? route.abort('connectionrefused') : route.continue()));
+    await page.goto(host.page(element('recharge', { api: h.url, token: r.token }, reserve)));
+    const widget = page.locator('goldcoin-widget');
+    await widget.getByRole('alert').filter({ hasText: 'Cannot reach the server.' }).waitFor();
+    await widget.getByRole('button', { name: 'Try again' }).click();
+    await widget.locator('dl').waitFor();
+    expect(asked).toBe(2);
+    await page.close();
+  });
+
   test('a view fetches only the renderer, its own chunk and its language; the recharge and payment views come when asked for', async () => {
     const r = await reader('en_US');
     const { postId } = await insertPricedPost(tdb.db, 500, { title: 'Grid EA', filePath: '2026/11/Grid.ex4' });
     const page = await browser.newPage();
     page.setDefaultTimeout(WAIT_MS);
     const fetched: string[] = [];
-    page.on('request', (req) => req.url().startsWith(host.origin) && /goldcoin/.test(req.url()) && fetched.push(new URL(req.url()).pathname.replace(/-[\w-]{8}\.js$/, '')));
+    page.on('request', (req) => req.url().startsWith(host.origin) && /goldcoin/.test(req.url()) && fetched.push(new URL(req.url()).pathname.replace(/-[\w-]{6}\.js$/, '')));
     await page.goto(host.page(element('unlock', { 'post-id': postId, api: h.url, token: r.token }, reserve)));
     await page.getByRole('button', { name: 'Recharge to unlock' }).waitFor();
     expect(fetched.sort()).toEqual(['/goldcoin-Unlock', '/goldcoin-app', '/goldcoin-en', '/goldcoin.js']);

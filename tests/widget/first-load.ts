@@ -1,5 +1,5 @@
 // Measures a view's first load in Chromium as a reader's page gets it: a content page around the element the plugin
-// prints, the script held back until the page has painted; then the layout shifts over the mount and the first data
+// prints, the script held back (by the host, not by request interception) until the page has painted; then the layout shifts over the mount and the first data
 // load, the time from the script's arrival to the first enabled control, and whether the chunks came in one round trip.
 // Used by tests/widget/first-load.browser.test.ts and by bench/widget.ts.
 import { readFile } from 'node:fs/promises';
@@ -35,22 +35,28 @@ const PROBE = `<script>
 
 export interface Host {
   origin: string;
-  page(body: string): string;
+  /** A page's address; with `held`, the host answers that page's goldcoin.js only once it has resolved. */
+  page(body: string, held?: Promise<void>): string;
   close(): Promise<void>;
 }
 
 /** A content site: a post's text around the element, served with the built scripts and chunks from one folder. */
 export async function startHost(dir: string): Promise<Host> {
   const pages: string[] = [];
+  const holds: Promise<void>[] = [];
   const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://host').pathname;
+    const url = new URL(req.url ?? '/', 'http://host');
+    const path = url.pathname;
     const page = /^\/page\/(\d+)$/.exec(path);
     if (page && pages[Number(page[1])]) return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(pages[Number(page[1])]);
     if (/^\/goldcoin[\w.-]*\.js$/.test(path)) {
-      return void readFile(join(dir, path)).then(
-        (js) => res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(js),
-        () => res.writeHead(404).end(),
-      );
+      const held = path === '/goldcoin.js' ? holds[Number(url.searchParams.get('page'))] : undefined;
+      return void Promise.resolve(held)
+        .then(() => readFile(join(dir, path)))
+        .then(
+          (js) => res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(js),
+          () => res.writeHead(404).end(),
+        );
     }
     res.writeHead(404).end();
   });
@@ -59,12 +65,14 @@ export async function startHost(dir: string): Promise<Host> {
   const filler = 'The strategy trades the London open with a fixed stop and a trailing target. '.repeat(12);
   return {
     origin,
-    page(body) {
+    page(body, held) {
+      const n = pages.length;
+      if (held) holds[n] = held;
       pages.push(
         `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
           `<title>post</title><style>body{margin:0 auto;max-width:720px;padding:16px;font:16px/1.6 Georgia,serif}</style>${PROBE}</head>` +
           `<body><h1>Gold Scalper EA</h1><p>${filler.slice(0, 160)}</p>${body}<p id="after">${filler}</p>` +
-          `<script async src="/goldcoin.js?ver=0.1.0"></script></body></html>`,
+          `<script async src="/goldcoin.js?ver=0.1.0${held ? `&page=${n}` : ''}"></script></body></html>`,
       );
       return `${origin}/page/${pages.length - 1}`;
     },
@@ -110,14 +118,11 @@ export async function measureFirstLoad(
   page.setDefaultTimeout(WAIT_MS);
   const chunks: string[] = [];
   page.on('request', (req) => req.url().startsWith(host.origin) && /goldcoin-/.test(req.url()) && chunks.push(new URL(req.url()).pathname.slice(1)));
-  // The script arrives after the page has painted, as it does over a real network: the mount then happens in view.
+  // The script arrives after the page has painted, as it does over a real network: the mount then happens in view. The
+  // host holds it back: a page.route would pass every request of the page (chunks, API calls) through this process.
   let release!: () => void;
   const painted = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/goldcoin.js?*', async (route) => {
-    await painted;
-    await route.continue();
-  });
-  await page.goto(host.page(element(view, attrs, reserve)), { waitUntil: 'commit' });
+  await page.goto(host.page(element(view, attrs, reserve), painted), { waitUntil: 'commit' });
   await page.locator('#after').waitFor();
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   release();

@@ -168,8 +168,8 @@ describe.each(WIDTHS)('zh-CN at $width px', (size) => {
 
 // The referral view asks for its list chunk while its summary is in flight. On a loaded machine the chunk can land
 // after the QR code's placeholder has painted but before the placeholder's effect has run; the placeholder must still
-// give way. That order is made here on purpose: animation frames are stopped and, from the moment the summary's answer
-// reaches the view, Preact's effect timers (35 ms) are held; the chunk is let through once the placeholder is on
+// give way. That order is made here on purpose: animation frames are stopped and, from the moment the view reads the
+// summary's answer, Preact's effect timers (35 ms) are held; the chunk is let through once the placeholder is on
 // screen, and the effects run only after the chunk's module has been evaluated.
 test('a view part whose chunk lands between its placeholder and its effect still shows', async () => {
   const r = await reader(0);
@@ -189,11 +189,13 @@ test('a view part whose chunk lands between its placeholder and its effect still
       w.held = null;
       for (const fn of fns) fn();
     };
-    const get = window.fetch;
-    window.fetch = async (...args) => {
-      const res = await get(...args);
-      if (String(args[0]).endsWith('/api/referrals')) w.held = [];
-      return res;
+    // When the view reads the summary's answer (goldcoin.js sends the request before the view has rendered, so the
+    // response itself arrives before the view's first effects, which must still run).
+    const json = Response.prototype.json;
+    Response.prototype.json = async function (this: Response) {
+      const body: unknown = await json.call(this);
+      if (this.url.endsWith('/api/referrals')) w.held = [];
+      return body;
     };
   });
   let chunk = '';

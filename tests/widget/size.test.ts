@@ -1,5 +1,5 @@
 // The widget's size budget: what a visitor's page fetches before a view is interactive (goldcoin.js, the renderer chunk,
-// the view's chunk and one language, each gzipped as served) at most 12,325 bytes (target 12,288, below) for every view and language; the
+// the view's chunk and one language, each gzipped as served) at most 12,288 bytes (12 KB) for every view and language; the
 // admin bundle (wp-admin only) within its own budget. Also the shape that keeps the first load small: which file pulls in which.
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,12 +7,12 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildWidget } from '../support/browser.js';
 
-// The target is 12,288 bytes (12 KB). The unlock view came back under it (12,116 in Chinese) once what follows an
-// unlock (the premium reveal, the licence key) became one chunk of its own; the recharge view in Chinese is 36 bytes
-// over it (12,324) since goldcoin.js learned the licences view, room made by loading every view by one export name
-// (`view`) and by the copy field carrying its own two words: the budget holds it where it is, so nothing grows
-// unnoticed, until it is brought back under 12 KB.
-const FIRST_LOAD_BUDGET_BYTES = 12_325;
+// 12 KB. The unlock view came under it (12,116 in Chinese) once what follows an unlock (the premium reveal, the licence
+// key) became one chunk of its own; the recharge view in Chinese, 12,319 once goldcoin.js learned the licences view, came
+// back under it with the view's first GETs sent by goldcoin.js (+~220 B) paid for by: no sourceMappingURL comment in the
+// shipped files (~40 B a file), six-character chunk hashes, the admin script merging its own strings, and the invalid
+// request's field list read by the admin forms alone.
+const FIRST_LOAD_BUDGET_BYTES = 12_288;
 // 19.9 KB before the visitor script was split; the split's per-view strings and styles and the glue of its inlined
 // lazy views cost the admin bundle 1.3 KB. The catalog editor, its change log, the CSV exports and their ~90 strings in
 // two languages took it from 20.5 KB to 25 KB, the VIP members tab and the unlock view's VIP terms to 27.1 KB, the copy
@@ -41,7 +41,7 @@ const text = (file: string) => readFile(join(dir, file), 'utf8');
 const gzipBytes = async (file: string) => gzipSync(await readFile(join(dir, file)), { level: 9 }).length;
 /** The chunk built from the module of this name (chunk names are `goldcoin-<module>-<hash>.js`). */
 function chunk(name: string): string {
-  const found = files.filter((f) => f.startsWith(`goldcoin-${name}-`) && f.slice(`goldcoin-${name}-`.length).match(/^[\w-]{8}\.js$/));
+  const found = files.filter((f) => f.startsWith(`goldcoin-${name}-`) && f.slice(`goldcoin-${name}-`.length).match(/^[\w-]{6}\.js$/));
   expect(found, name).toHaveLength(1);
   return found[0]!;
 }
@@ -67,7 +67,7 @@ describe('widget bundle', () => {
     expect([...new Set(dynamicImports(entry))].sort()).toEqual(wanted);
   });
 
-  test('every view and language is interactive after at most 12,325 bytes gzip (target 12,288), and no view carries another or the payment view', async () => {
+  test('every view and language is interactive after at most 12,288 bytes gzip, and no view carries another or the payment view', async () => {
     const rows: string[] = [];
     for (const view of VIEWS) {
       for (const language of LANGUAGES) {

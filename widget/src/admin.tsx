@@ -18,4 +18,12 @@ import walletCss from './views/wallet.css?inline';
 // The bell is here too: on an admin page whichever script loads first defines the element, and the admin bar shows the bell.
 const VIEWS: Record<string, View> = { recharge: Recharge, unlock: Unlock, wallet: Wallet, redeem: Redeem, admin: Admin, bell: Bell };
 
-defineWidget((view, zh) => Promise.resolve(mounter({ view: VIEWS[view] ?? Recharge, zh, s: zh ? zhCN : en, strings: { ...walletStrings, ...adminStrings }, css: adminCss + walletCss })));
+// Each language's strings with the admin view's and the wallet's (which the admin's user ledger shows) added.
+const PAIRS: Record<string, [string, string]> = { ...walletStrings, ...adminStrings };
+const S = [en, zhCN].map((base, i) => {
+  const s: Record<string, string> = { ...base };
+  for (const k in PAIRS) s[k] = PAIRS[k]![i]!;
+  return s;
+});
+
+defineWidget((c, zh) => Promise.resolve(mounter({ view: VIEWS[c.view] ?? Recharge, zh, s: S[+zh]!, css: adminCss + walletCss })));

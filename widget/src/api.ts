@@ -18,10 +18,8 @@ export interface ApiError {
   status: number;
   code: string;
   retryAfterS?: number;
-  /** The error's details, when a view acts on them (the new price of a 409 price_changed). */
+  /** The error's details, when a view acts on them (the new price of a 409 price_changed, an invalid_request's fields). */
   details?: Record<string, unknown>;
-  /** invalid_request: each refused field (path, zod issue code, bound or rule), for a message beside its input. */
-  fields?: FieldIssue[];
 }
 export interface FieldIssue {
   path: string;
@@ -30,6 +28,11 @@ export interface FieldIssue {
   limit?: number;
   rule?: string;
 }
+/**
+ * invalid_request: each refused field (path, zod issue code, bound or rule), for a message beside its input. Read from
+ * the details only by the admin forms, so the visitor script carries none of it.
+ */
+export const fieldIssues = (e: ApiError): FieldIssue[] => (Array.isArray(e.details?.['fields']) ? (e.details['fields'] as FieldIssue[]) : []);
 export type Result<T> = { ok: true; data: T } | { ok: false; error: ApiError };
 
 // The API's shapes come from the sidecar's schemas as types only: `import type` adds nothing to the bundle.
@@ -72,6 +75,12 @@ export interface ClientOptions {
   token: string;
   refreshUrl?: string | undefined;
   refreshNonce?: string | undefined;
+  /**
+   * GETs already sent with this api and token, by path (paths the API serves to GET only): the first request of one of
+   * those paths takes its response in place of sending it again (a failure or a 401 then goes the way it would have),
+   * later ones send as usual.
+   */
+  early?: Record<string, Promise<Response>> | undefined;
 }
 
 /** Random key for Idempotency-Key; getRandomValues works on plain-http sites where randomUUID does not. */
@@ -113,7 +122,9 @@ export function createClient(o: ClientOptions) {
       return fetch(base + path, { method, headers, body: body === undefined ? null : JSON.stringify(body), signal: signal ?? null });
     };
     const sent = token;
-    const res = await go();
+    const early = o.early?.[path];
+    if (early) delete o.early![path];
+    const res = await (early || go());
     // A request that went out with an older token retries with the newer one instead of refreshing again.
     return res.status === 401 && (token !== sent || (await refresh())) ? go() : res;
   }
@@ -135,7 +146,6 @@ export function createClient(o: ClientOptions) {
         code: json?.error?.code ?? `http_${res.status}`,
         details: json?.error?.details,
         ...(retry > 0 ? { retryAfterS: retry } : {}),
-        ...(Array.isArray(json?.error?.details?.fields) ? { fields: json.error.details.fields as FieldIssue[] } : {}),
       },
     };
   }

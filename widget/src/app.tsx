@@ -12,29 +12,30 @@ export type View = ComponentType<RechargeProps & { postId: string }>;
 export interface Bundle {
   /** The view to render; null when this script does not carry it (view="admin" asked of goldcoin.js, which says so). */
   view: View | null;
-  /** The reader's language and its strings (i18n/en.ts or i18n/zh-CN.ts). */
+  /** The reader's language and its strings (i18n/en.ts or i18n/zh-CN.ts, and what goldcoin-admin.js adds). */
   zh: boolean;
   s: Record<string, string>;
-  /** Extra strings as [en, zh-CN] pairs, and extra CSS, for views only one script ships. */
-  strings?: Record<string, [string, string]>;
+  /** Extra CSS, for views only one script ships. */
   css?: string;
 }
 
 function App({ c, bundle }: { c: WidgetConfig; bundle: Bundle }) {
   const zh = bundle.zh;
-  const ctx = useMemo(() => {
-    const s = { ...bundle.s };
-    for (const [k, pair] of Object.entries(bundle.strings ?? {})) s[k] = pair[+zh]!;
-    return {
-      api: createClient({ api: c.api, token: c.token, refreshUrl: c.refreshUrl, refreshNonce: c.refreshNonce }),
-      s,
+  const ctx = useMemo(
+    () => ({
+      api: createClient(c),
+      s: bundle.s,
       lang: zh ? 'zh-CN' : 'en-US',
-    };
-  }, [c.api, c.token, c.refreshUrl, c.refreshNonce, bundle.s]);
+    }),
+    [c.api, c.token, c.refreshUrl, c.refreshNonce, bundle.s],
+  );
   const View = bundle.view;
   return (
     <WidgetContext.Provider value={ctx}>
-      <style>{css + (bundle.css ?? '')}</style>
+      <style>
+        {css}
+        {bundle.css}
+      </style>
       <div class="r" lang={ctx.lang}>
         {!View || !(c.api && c.token) ? (
           <p class="er" role="alert">

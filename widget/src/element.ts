@@ -11,14 +11,20 @@ export interface WidgetConfig {
   locale: string;
   refreshUrl: string;
   refreshNonce: string;
+  /** Not printed by the shim: the view's first GETs, which goldcoin.js's boot sends and the client takes (ClientOptions.early). */
+  early?: Record<string, Promise<Response>>;
 }
 const KEYS = ['view', 'postId', 'token', 'api', 'locale', 'refreshUrl', 'refreshNonce'] as const;
 const attrOf = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Renders (or, with null, clears) the widget in its shadow root's container. */
 export type Mount = (root: Element, c: WidgetConfig | null) => void;
-/** Loads what the view needs in the reader's language; the element renders only once it has resolved. */
-export type Boot = (view: string, zh: boolean) => Promise<Mount>;
+/**
+ * Loads what the view needs in the reader's language; the element renders only once it has resolved, with the same `c`.
+ * `first` is true while the element has never been rendered: goldcoin.js then sends the view's first GETs beside its
+ * chunks, in `c.early`.
+ */
+export type Boot = (c: WidgetConfig, zh: boolean, first: boolean) => Promise<Mount>;
 
 /** The token's own locale claim, used when neither the attribute nor the config names one. */
 function tokenLocale(token: string): string {
@@ -57,7 +63,7 @@ export function defineWidget(boot: Boot) {
         // The same height the plugin reserves in its markup, for pages that print the element by hand: set before
         // the renderer arrives, so the page below does not move when the view appears.
         (this.shadowRoot!.firstChild as HTMLStyleElement).textContent = `:host{display:block;min-height:${RESERVE_PX[c.view] ?? RESERVE_PX['recharge']}px}`;
-        void boot(c.view, /^zh/i.test(c.locale || tokenLocale(c.token))).then((m) => {
+        void boot(c, /^zh/i.test(c.locale || tokenLocale(c.token)), !this.m).then((m) => {
           this.m = m;
           if (this.isConnected) m(this.shadowRoot!.lastChild as Element, c);
         });

@@ -1,6 +1,6 @@
 // Admin catalog editor, its audit and the CSV exports: what the owner sells, changed without a restart, and every change seen.
 import { useState } from 'preact/hooks';
-import type { CatalogAnswer, CatalogAudit, CatalogDoc, FieldIssue } from '../api.js';
+import { type CatalogAnswer, type CatalogAudit, type CatalogDoc, fieldIssues, type FieldIssue } from '../api.js';
 import { ErrorBox, gate, type T, useCtx, useLoad, useT } from '../ui.js';
 import { date, More, usePaged } from './Wallet.js';
 
@@ -130,7 +130,7 @@ export function CatalogEditor() {
       setState({ saved: r.data.changed });
       return;
     }
-    setErrors(Object.fromEntries((r.error.fields ?? []).map((f) => [f.path.replace(/^catalog\./, ''), fieldText(t, f)])));
+    setErrors(Object.fromEntries(fieldIssues(r.error).map((f) => [f.path.replace(/^catalog\./, ''), fieldText(t, f)])));
     setState({ error: r.error });
   }
 

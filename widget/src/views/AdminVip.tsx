@@ -1,7 +1,7 @@
 // Admin VIP tiers (/api/admin/vip/tiers): create a tier, change its price, length, role and download allowance, retire
 // it or put it back on sale. Each tier is its own small form, so saving one never sends another's half-typed change.
 import { useState } from 'preact/hooks';
-import type { AdminTier, ApiError, FieldIssue } from '../api.js';
+import { type AdminTier, type ApiError, fieldIssues, type FieldIssue } from '../api.js';
 import { ErrorBox, gate, type T, useCtx, useLoad, useT } from '../ui.js';
 import { Field, num } from './AdminCatalog.js';
 
@@ -71,7 +71,7 @@ function TierForm({ tier, onSaved }: { tier: AdminTier | null; onSaved: (tier: A
       setState({ done });
       return;
     }
-    const marked = Object.fromEntries((r.error.fields ?? []).map((f) => [`${id}.${f.path}`, issueText(t, f)]));
+    const marked = Object.fromEntries(fieldIssues(r.error).map((f) => [`${id}.${f.path}`, issueText(t, f)]));
     if (r.error.code === 'tier_exists') marked[`${id}.key`] = t('e_tier_exists');
     setErrors(marked);
     setState({ error: r.error });
