@@ -1,6 +1,7 @@
 // The reference for GET /api/wallet: a bare Hono app on @hono/node-server, the same HS256 check (jose), and the
-// sidecar's own four wallet statements by hand over a mysql2 pool (balance, last completed recharge, the ten latest
-// ledger rows, the VIP membership), answered as the same JSON. No Kysely, no middleware, no token cache.
+// sidecar's own wallet statements by hand over a mysql2 pool (balance, last completed recharge, the ten latest ledger
+// rows, the VIP membership, and the unread count: notification rows and unlock receipts, as notify/inbox.ts counts
+// them), answered as the same JSON. No Kysely, no middleware, no token cache.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { jwtVerify } from 'jose';
@@ -23,7 +24,7 @@ app.get('/api/wallet', async (c) => {
   if (!token) return c.json({ error: 'unauthorized' }, 401);
   const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: env('BARE_WP_HOME'), audience: 'goldcoin' });
   const user = Number(payload.sub);
-  const [wallet, last, recent, member] = await Promise.all([
+  const [wallet, last, recent, member, notes, receipts] = await Promise.all([
     rows(`SELECT total_coins FROM ${t('user_wallet')} WHERE user_id = ?`, [user]),
     rows(
       `SELECT id, coins_credited, bonus_credited, price_amount, price_currency, payment_method, completed_at FROM ${t('recharge_transactions')}
@@ -32,6 +33,14 @@ app.get('/api/wallet', async (c) => {
     ),
     rows(`SELECT * FROM ${t('coin_ledger')} WHERE user_id = ? ORDER BY id DESC LIMIT ?`, [user, RECENT + 1]),
     rows(`SELECT * FROM ${t('vip_memberships')} WHERE user_id = ?`, [user]),
+    rows(`SELECT COUNT(*) AS n FROM ${t('notifications')} WHERE user_id = ? AND read_at IS NULL`, [user]),
+    rows(
+      `SELECT COUNT(*) AS n FROM ${t('coin_ledger')} AS l WHERE l.user_id = ? AND l.kind = 'unlock'
+         AND NOT EXISTS (SELECT 1 FROM ${t('notifications')} AS n WHERE n.dedupe_key = l.idempotency_ref)
+         AND l.id > COALESCE((SELECT read_through FROM ${t('receipt_marks')} WHERE user_id = ?), 0)
+         AND NOT EXISTS (SELECT 1 FROM ${t('receipt_reads')} AS r WHERE r.user_id = ? AND r.ledger_id = l.id)`,
+      [user, user, user],
+    ),
   ]);
   const r = last[0];
   const m = member[0];
@@ -50,6 +59,7 @@ app.get('/api/wallet', async (c) => {
       memo: e['memo'],
       created_at: iso(e['created_at']),
     })),
+    unread_notifications: Number(notes[0]?.['n'] ?? 0) + Number(receipts[0]?.['n'] ?? 0),
     vip: m && (m['expires_at'] === null || (m['expires_at'] as Date).getTime() > Date.now()) ? { tier_key: m['tier_key'], tier: m['tier_key'], expires_at: iso(m['expires_at']) } : null,
   });
 });

@@ -645,7 +645,7 @@ async function main() {
       '  with BEGIN and COMMIT, no price read). The sidecar sends as many for a first purchase at the price the widget showed',
       '  (the entitlement inserted from wp_posts/wp_postmeta, the ledger row from the locked wallet, the balance), after its',
       '  attempt count in memory. "In process" runs those money writes from this process, without HTTP or a token. The wallet',
-      '  reference (bench/bare-hono.ts) runs the sidecar\'s four wallet statements by hand behind the same token check. The',
+      '  reference (bench/bare-hono.ts) runs the sidecar\'s wallet statements (with the unread count) by hand behind the same token check. The',
       '  HTTP rows use a keep-alive raw-socket client (bench/load.ts) that costs the machine about a tenth of what the server',
       '  spends per request. Where the time goes: bench/PROFILE.md.',
       `- Whole run: ${fmt((performance.now() - t0) / 1000)} s.`,
