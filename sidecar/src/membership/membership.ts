@@ -6,7 +6,7 @@ import type { VipMembershipsTable, VipPurchasesTable } from '../db/tables/vip.js
 import { keysetPage } from '../db/paging.js';
 import { applyMovementInTx, readBalance } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
-import { inTransactionOrRollback, Rollback } from '../spending/tx.js';
+import { inTransactionOrRollback, Rollback } from '../db/tx.js';
 import { getTier, type VipTier } from './tiers.js';
 
 export type Membership = Selectable<VipMembershipsTable>;

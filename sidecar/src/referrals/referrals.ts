@@ -3,7 +3,8 @@ import { randomInt } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import { keysetPage } from '../db/paging.js';
-import { inTransaction, isDuplicateKey } from '../db/retry.js';
+import { isDuplicateKey } from '../db/retry.js';
+import { inTransactionOrRollback, Rollback } from '../db/tx.js';
 import type { ReferralOutcome } from '../db/tables/referral-bindings.js';
 import type { Database } from '../db/types.js';
 import { applyMovementInTx } from '../ledger/ledger.js';
@@ -298,47 +299,35 @@ export async function bindReferral(
   // The binding row is inserted first: its unique referee key is the guard, so concurrent binds of one referee queue
   // on it (the first commits, the rest find it taken) instead of each taking a gap lock on the missing row and
   // deadlocking when they all insert. A refusal found after the insert rolls it back.
-  try {
-    return await inTransaction(db, async (trx): Promise<BindResult> => {
-      try {
-        await trx
-          .insertInto('referral_bindings')
-          .values({
-            referee_user_id: refereeId,
-            referrer_user_id: referrerId,
-            reward_coins: req.terms.rewardCoins,
-            min_recharge_coins: req.terms.minRechargeCoins,
-            max_rewards_per_period: req.terms.maxRewardsPerPeriod,
-            period_days: req.terms.periodDays,
-          })
-          .execute();
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-        const bound = await trx
-          .selectFrom('referral_bindings')
-          .select('referrer_user_id')
-          .where('referee_user_id', '=', refereeId)
-          .modifyEnd(sql`LOCK IN SHARE MODE`)
-          .executeTakeFirstOrThrow();
-        return Number(bound.referrer_user_id) === referrerId ? { ok: true, referrerId } : { ok: false, code: 'already_bound' };
-      }
-      const paid = await sql<{ id: number }>`SELECT id FROM ${sql.table('recharge_transactions')}
-        WHERE user_id = ${refereeId} AND status = 'completed' LIMIT 1 LOCK IN SHARE MODE`.execute(trx);
-      if (paid.rows.length > 0) throw new BindRefused('not_eligible');
-      if (await chainReaches(trx, referrerId, refereeId)) throw new BindRefused('referral_loop');
-      return { ok: true, referrerId };
-    });
-  } catch (err) {
-    if (err instanceof BindRefused) return { ok: false, code: err.code };
-    throw err;
-  }
-}
-
-/** A refusal found after the binding row was inserted: thrown to roll the insert back. */
-class BindRefused extends Error {
-  constructor(readonly code: 'not_eligible' | 'referral_loop') {
-    super(`referral bind refused: ${code}`);
-  }
+  return inTransactionOrRollback(db, async (trx): Promise<BindResult> => {
+    try {
+      await trx
+        .insertInto('referral_bindings')
+        .values({
+          referee_user_id: refereeId,
+          referrer_user_id: referrerId,
+          reward_coins: req.terms.rewardCoins,
+          min_recharge_coins: req.terms.minRechargeCoins,
+          max_rewards_per_period: req.terms.maxRewardsPerPeriod,
+          period_days: req.terms.periodDays,
+        })
+        .execute();
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const bound = await trx
+        .selectFrom('referral_bindings')
+        .select('referrer_user_id')
+        .where('referee_user_id', '=', refereeId)
+        .modifyEnd(sql`LOCK IN SHARE MODE`)
+        .executeTakeFirstOrThrow();
+      return Number(bound.referrer_user_id) === referrerId ? { ok: true, referrerId } : { ok: false, code: 'already_bound' };
+    }
+    const paid = await sql<{ id: number }>`SELECT id FROM ${sql.table('recharge_transactions')}
+      WHERE user_id = ${refereeId} AND status = 'completed' LIMIT 1 LOCK IN SHARE MODE`.execute(trx);
+    if (paid.rows.length > 0) throw new Rollback<BindResult>({ ok: false, code: 'not_eligible' });
+    if (await chainReaches(trx, referrerId, refereeId)) throw new Rollback<BindResult>({ ok: false, code: 'referral_loop' });
+    return { ok: true, referrerId };
+  });
 }
 
 /** Walks up from `start` through who referred whom; true when it reaches `target` (or is too deep to tell). */

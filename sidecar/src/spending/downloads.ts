@@ -1,7 +1,7 @@
 // Issuing protected EA downloads: only to entitled users, within their quotas, as a short-lived signed URL, each one logged.
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
-import { inTransactionOrRollback, Rollback } from './tx.js';
+import { inTransactionOrRollback, Rollback } from '../db/tx.js';
 import { activeMember, DAY_MS } from '../membership/membership.js';
 import { signDownloadToken } from './download-token.js';
 import { attachmentFileName, readPostInfo } from './prices.js';

@@ -9,7 +9,7 @@ import type { Database } from '../db/types.js';
 import { applyMovementInTx, readBalance } from '../ledger/ledger.js';
 import { enqueueNotification } from '../notify/outbox.js';
 import type { RewardDef } from './catalog.js';
-import { inTransactionOrRollback, Rollback } from './tx.js';
+import { inTransactionOrRollback, Rollback } from '../db/tx.js';
 import { keysetPage } from '../db/paging.js';
 
 export type Redemption = Selectable<RewardRedemptionsTable>;

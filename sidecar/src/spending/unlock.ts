@@ -10,7 +10,7 @@ import { applyMovementInTx, findByRef, readBalance, type PostUnlockMemo } from '
 import { enqueueNotification } from '../notify/outbox.js';
 import { activeMember, DAY_MS, vipAccessEnd } from '../membership/membership.js';
 import { insertPlainEntitlement, MAX_PRICE_COINS, quoteFor, readOffer, type Offer } from './prices.js';
-import { inTransactionOrRollback, Rollback } from './tx.js';
+import { inTransactionOrRollback, Rollback } from '../db/tx.js';
 
 export type Entitlement = Selectable<EntitlementsTable>;
 

@@ -1,8 +1,8 @@
 // A transaction that can end in a refusal: throw Rollback(value) to undo every write and return value.
 import type { Transaction } from 'kysely';
-import type { Db } from '../db/database.js';
-import { inTransaction } from '../db/retry.js';
-import type { Database } from '../db/types.js';
+import type { Db } from './database.js';
+import { inTransaction } from './retry.js';
+import type { Database } from './types.js';
 
 export class Rollback<T> extends Error {
   constructor(readonly result: T) {
