@@ -43,6 +43,7 @@ interface Variant {
   unlock: RawUnlock;
   /** Batches need multipleStatements, so they run on a pool of their own. */
   batched?: boolean;
+
   /** Runs the unlock itself instead of on a raw connection: the sidecar's own code (spending/unlock.ts) over Kysely. */
   direct?: (userId: number, postId: number) => Promise<boolean>;
 }
@@ -62,6 +63,7 @@ async function main() {
   const pool = createPool({ ...address, connectionLimit: POOL_SIZE, timezone: 'Z' });
   const batchPool = createPool({ ...address, connectionLimit: POOL_SIZE, timezone: 'Z', multipleStatements: true });
   const admin = createPool({ ...address, connectionLimit: 1 });
+
   const kyselys: Db[] = [];
   try {
     const t = { prefix: TABLE_PREFIX, wpPrefix: 'wp_' };
@@ -86,6 +88,8 @@ async function main() {
       { name: '… one price subquery and the title once', statements: '5', unlock: sidecarUnlock(t, 1, { onePriceRead: true, titleOnce: true }) },
       { name: '… as prepared statements', statements: '5', unlock: sidecarUnlock(t, 1, { prepared: true }) },
       { name: '… prepared, one price subquery and the title once', statements: '5', unlock: sidecarUnlock(t, 1, { prepared: true, onePriceRead: true, titleOnce: true }) },
+      { name: '… one price subquery and the title once, postmeta by its post_id index', statements: '5', unlock: sidecarUnlock(t, 1, { onePriceRead: true, titleOnce: true, postIdIndex: true }) },
+      { name: '… one price subquery and the title once, READ COMMITTED set per transaction', statements: '6', unlock: sidecarUnlock(t, 1, { onePriceRead: true, titleOnce: true, readCommitted: true }) },
       { name: "the sidecar's own unlockPost over Kysely (createDb), no HTTP", statements: '5', unlock: minimalUnlock(t, 1), direct: sidecarCode(kysely) },
       { name: '… balance first, without the price and title reads', statements: '5', unlock: sidecarUnlock(t, 1, { updateFirst: true, priceRead: true, titleRead: true }) },
     ];

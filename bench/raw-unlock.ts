@@ -161,6 +161,13 @@ export interface SidecarWithout {
   titleOnce?: boolean;
   /** Every statement as a prepared statement (mysql2 execute, cached per connection) instead of a text query. */
   prepared?: boolean;
+  /** The price subquery told to read postmeta by its post_id index (USE INDEX), so the optimizer weighs no other. */
+  postIdIndex?: boolean;
+  /**
+   * READ COMMITTED for the transaction (SET TRANSACTION before it, one more round trip), so INSERT … SELECT reads
+   * wp_posts and wp_postmeta as a consistent read, without the shared locks it takes under REPEATABLE READ.
+   */
+  readCommitted?: boolean;
 }
 
 /**
@@ -182,7 +189,7 @@ export function sidecarUnlock(t: RawTables, priceCoins: number, without: Sidecar
   const entitlementOne = `INSERT INTO ${t.prefix}entitlements (user_id, post_id, price_coins, source, ledger_ref, expires_at, period_started_at)
        SELECT ?, p.ID, ?, 'unlock', ?, NULL, NOW(3) FROM ${t.wpPrefix}posts AS p
        WHERE p.ID = ? AND BINARY p.post_status = 'publish' AND BINARY p.post_type IN ('post', 'page')
-         AND (SELECT CONCAT(m.meta_key, ':', m.meta_value) FROM ${meta} AS m WHERE m.post_id = p.ID
+         AND (SELECT CONCAT(m.meta_key, ':', m.meta_value) FROM ${meta} AS m ${without.postIdIndex ? 'USE INDEX (post_id)' : ''} WHERE m.post_id = p.ID
               AND m.meta_key IN ('_goldcoin_price', '_goldcoin_vip', '_goldcoin_access_days')
               ORDER BY m.meta_key = '_goldcoin_price', m.meta_id LIMIT 1) = BINARY CONCAT('_goldcoin_price:', ?)`;
   const memo = without.titleOnce
@@ -198,6 +205,7 @@ export function sidecarUnlock(t: RawTables, priceCoins: number, without: Sidecar
     VALUES (?, ?, ?, 'unlock', 'post', ?, ?, ?, ${memo})`;
   return async (conn, userId, postId) => {
     const q = (without.prepared ? conn.execute.bind(conn) : conn.query.bind(conn)) as PoolConnection['query'];
+    if (without.readCommitted) await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
     await conn.query('START TRANSACTION');
     try {
       const ref = `unlock:${userId}:${postId}`;

@@ -108,6 +108,54 @@ async function startReference(script: string, env: Record<string, string>): Prom
   throw new Error(`${script} did not start`);
 }
 
+/**
+ * Where the sidecar's memory is when its RSS is highest: /proc read 4 times a second (free), and V8's heap spaces read
+ * from /metrics only when the RSS has reached a new high by 1 MiB or more (a few times a run).
+ */
+function watchMemory(sidecar: SidecarProcess) {
+  let best: { rssKb: number; fileKb: number; heapMiB: Record<string, number> } | null = null;
+  let busy = false;
+  const timer = setInterval(() => {
+    const pid = sidecar.pid();
+    if (busy || pid === undefined) return;
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      return;
+    }
+    const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+    const rssKb = kb('VmRSS');
+    if (rssKb < (best?.rssKb ?? 0) + 1024) return;
+    busy = true;
+    fetch(`${sidecar.url}/metrics`, { headers: { Authorization: `Bearer ${TEST_METRICS_TOKEN}` } })
+      .then((res) => res.text())
+      .then((text) => {
+        const heapMiB: Record<string, number> = {};
+        for (const m of text.matchAll(/^goldcoin_nodejs_heap_space_size_total_bytes\{space="(\w+)"\} ([0-9.e+]+)$/gm)) heapMiB[m[1]!] = Number(m[2]) / 1048576;
+        best = { rssKb, fileKb: kb('RssFile'), heapMiB };
+      })
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, 250);
+  timer.unref();
+  return {
+    stop: () => clearInterval(timer),
+    /** The highest sample as a table cell. */
+    describe(): string {
+      if (!best) return 'n/a';
+      const h = best.heapMiB;
+      const heap = Object.values(h).reduce((a, b) => a + b, 0);
+      const other = heap - (h['new'] ?? 0) - (h['old'] ?? 0) - (h['code'] ?? 0);
+      const rss = best.rssKb / 1024;
+      return (
+        `${fmt(rss, 0)} MiB: V8's heap ${fmt(heap, 0)} (young generation ${fmt(h['new'] ?? 0, 0)}, old ${fmt(h['old'] ?? 0, 0)}, code ${fmt(h['code'] ?? 0, 0)}, ` +
+        `other spaces ${fmt(other, 0)}), outside it ${fmt(rss - heap, 0)}, of which ${fmt(best.fileKb / 1024, 0)} are mapped file pages (the node binary, shared with every node process)`
+      );
+    },
+  };
+}
+
 async function tokensFor(userIds: number[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for (const id of userIds) out.set(id, await mintToken(id, { expiresInS: 900 }));
@@ -548,6 +596,7 @@ async function main() {
       nodeArgs: [...SIDECAR_NODE_FLAGS, ...(process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [])],
     });
     const firstStartMs = sidecar.startupMs();
+    const memory = watchMemory(sidecar);
     log(`sidecar ready in ${fmt(firstStartMs)} ms`);
 
     const refEnv = {
@@ -588,6 +637,7 @@ async function main() {
     noteMemory('IPN storm');
 
     const peakRssKb = sidecar.peakRssKb();
+    memory.stop();
     await sidecar.stop();
     await sidecar.restart();
     const restartMs = sidecar.startupMs();
@@ -621,6 +671,7 @@ async function main() {
       `| sidecar start-up to first 200 from /readyz (migrations already applied) | ${fmt(firstStartMs)} ms first start, ${fmt(restartMs)} ms restart |`,
       `| sidecar peak RSS (VmHWM) after all of the above (the unlock rows, scale-out, wallet reads, the IPN storm; the event streams ran on an instance of their own) | ${peakRssKb === null ? 'n/a' : `**${fmt(peakRssKb / 1024, 1)} MiB**`} (target ≤ 150) |`,
       `| sidecar peak / resident MiB after each part, in order | ${memoryAfter.join('; ')} |`,
+      `| sidecar memory at its highest sampled RSS | ${memory.describe()} |`,
       `| widget entry (goldcoin.js alone; the first load of each view is below) | ${await widgetSize()} |`,
       ...processRows,
       '',

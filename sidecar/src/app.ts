@@ -61,7 +61,9 @@ export function createApp(appDeps: AppDeps) {
     allowMethods: ['GET', 'POST', 'OPTIONS'],
     allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
     exposeHeaders,
-    maxAge: 600,
+    // Chromium keeps a preflight's answer at most 2 h (per origin, URL and headers): a reader's later pages send
+    // the widget's GETs at once, without a preflight round trip first.
+    maxAge: 7200,
   });
   // hono/cors touches c.res before the handler runs, and c.header() after it, either of which makes Hono rebuild
   // the handler's response around a stream that @hono/node-server then copies chunk by chunk: setting the headers
@@ -94,8 +96,9 @@ export function createApp(appDeps: AppDeps) {
     }
   });
   app.get('/metrics', requireMetricsToken(config.metrics.token), deps.metricsRoute ?? metricsHandler(deps));
-  const openapi = buildOpenapiDocument();
-  app.get('/openapi.json', (c) => c.json(openapi));
+  // Built on the first request, not at start-up: an instance that is never asked holds none of it.
+  let openapi: ReturnType<typeof buildOpenapiDocument> | undefined;
+  app.get('/openapi.json', (c) => c.json((openapi ??= buildOpenapiDocument())));
 
   // The EA's licence check carries no JWT: registered before the /api group's token check so it answers first.
   app.route('/', licenceVerifyRoutes(deps));

@@ -191,7 +191,9 @@ describe('service routes', () => {
         method: 'OPTIONS',
         headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
       });
-    expect((await preflight('http://wp.test')).headers.get('access-control-allow-origin')).toBe('http://wp.test');
+    const allowed = await preflight('http://wp.test');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://wp.test');
+    expect(allowed.headers.get('access-control-max-age')).toBe('7200');
     expect((await preflight('http://evil.test')).headers.get('access-control-allow-origin')).toBeNull();
   });
 

@@ -29,6 +29,9 @@ export function createPoolFromUrl(url: string, poolSize: number): Pool {
     charset: 'utf8mb4_unicode_ci',
     connectTimeout: 5_000,
     enableKeepAlive: true,
+    // Each connection sizes its prepared-statement cache up front (16,000 slots by default, some 250 KiB a
+    // connection); every statement here is a text query (Kysely's query()), so one slot is enough.
+    maxPreparedStatements: 1,
   });
 }
 
