@@ -124,16 +124,23 @@ function watchMemory(sidecar: SidecarProcess) {
     } catch {
       return;
     }
-    const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-    const rssKb = kb('VmRSS');
+    const rssKb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
     if (rssKb < (best?.rssKb ?? 0) + 1024) return;
     busy = true;
     fetch(`${sidecar.url}/metrics`, { headers: { Authorization: `Bearer ${TEST_METRICS_TOKEN}` } })
       .then((res) => res.text())
       .then((text) => {
+        // The heap spaces and the RSS of one scrape (the same moment), the file pages read just after it.
         const heapMiB: Record<string, number> = {};
         for (const m of text.matchAll(/^goldcoin_nodejs_heap_space_size_total_bytes\{space="(\w+)"\} ([0-9.e+]+)$/gm)) heapMiB[m[1]!] = Number(m[2]) / 1048576;
-        best = { rssKb, fileKb: kb('RssFile'), heapMiB };
+        const scrapedKb = Number(/^goldcoin_process_resident_memory_bytes ([0-9.e+]+)$/m.exec(text)?.[1] ?? 0) / 1024;
+        let fileKb = 0;
+        try {
+          fileKb = Number(/RssFile:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+        } catch {
+          // gone meanwhile
+        }
+        if (scrapedKb > (best?.rssKb ?? 0)) best = { rssKb: scrapedKb, fileKb, heapMiB };
       })
       .catch(() => undefined)
       .finally(() => (busy = false));
