@@ -46,4 +46,23 @@ describe('TablePrefixPlugin', () => {
     expect(insert.sql).toBe('insert into `site_gc_notifications` (`user_id`, `kind`, `dedupe_key`, `data`) values (?, ?, ?, ?)');
     expect(insert.parameters).toEqual([1, 'unlock', 'k', '{"table":"users"}']);
   });
+
+  it('prefixes a query built from db once when it becomes part of another (a derived table, INSERT … SELECT)', () => {
+    const inner = db.selectFrom('notifications').select('id').where('user_id', '=', 1).limit(100);
+    expect(db.selectFrom(inner.as('u')).select((eb) => eb.fn.countAll().as('n')).compile().sql).toBe(
+      'select count(*) as `n` from (select `id` from `site_gc_notifications` where `user_id` = ? limit ?) as `u`',
+    );
+    const copy = db.insertInto('receipt_reads').columns(['user_id', 'ledger_id']).expression(db.selectFrom('coin_ledger as l').select(['l.user_id', 'l.id']));
+    expect(copy.compile().sql).toBe(
+      'insert into `site_gc_receipt_reads` (`user_id`, `ledger_id`) select `l`.`user_id`, `l`.`id` from `site_gc_coin_ledger` as `l`',
+    );
+    // The same inner query twice over, and compiled on its own after.
+    expect(db.selectFrom(inner.as('a')).innerJoin(inner.as('b'), 'a.id', 'b.id').select('a.id').compile().sql).toBe(
+      'select `a`.`id` from (select `id` from `site_gc_notifications` where `user_id` = ? limit ?) as `a` inner join (select `id` from `site_gc_notifications` where `user_id` = ? limit ?) as `b` on `a`.`id` = `b`.`id`',
+    );
+    expect(inner.compile().sql).toBe('select `id` from `site_gc_notifications` where `user_id` = ? limit ?');
+    expect(db.updateTable('entitlements as e').set({ price_coins: 1 }).where('e.id', '=', 1).compile().sql).toBe(
+      'update `site_gc_entitlements` as `e` set `price_coins` = ? where `e`.`id` = ?',
+    );
+  });
 });

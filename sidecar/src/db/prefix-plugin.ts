@@ -19,7 +19,7 @@ export const WP_TABLES = new Set(['users', 'usermeta', 'posts', 'postmeta']);
 const NO_ALIASES: ReadonlySet<string> = new Set();
 
 /**
- * Names given to tables with `as` in this query: `r.id` refers to the alias, which keeps its name. Values are not
+ * Names given to tables and derived tables with `as` in this query: `r.id` refers to the alias, which keeps its name. Values are not
  * operation nodes (a bulk insert's rows can be large), so they are not walked; most queries have no alias at all,
  * and then nothing is allocated.
  */
@@ -31,7 +31,18 @@ function collectTableAliases(node: unknown, out: Set<string> | null): Set<string
   }
   const op = node as OperationNode;
   if (op.kind === 'ValueNode' || op.kind === 'PrimitiveValueListNode') return out;
-  if (AliasNode.is(op) && TableNode.is(op.node) && IdentifierNode.is(op.alias)) (out ??= new Set()).add(op.alias.name);
+  // What FROM and JOIN name: a table's alias, or a derived table's (`(select …) as u`), which `u.id` then refers to.
+  const named =
+    op.kind === 'FromNode'
+      ? (op as unknown as { froms: readonly OperationNode[] }).froms
+      : op.kind === 'JoinNode' || op.kind === 'UpdateQueryNode'
+        ? [(op as unknown as { table: OperationNode }).table]
+        : [];
+  for (const item of named) {
+    if (AliasNode.is(item) && IdentifierNode.is(item.alias) && (TableNode.is(item.node) || item.node.kind === 'SelectQueryNode')) {
+      (out ??= new Set()).add(item.alias.name);
+    }
+  }
   for (const key in node) {
     const value = (node as Record<string, unknown>)[key];
     if (typeof value === 'object' && value !== null) out = collectTableAliases(value, out);
@@ -46,6 +57,11 @@ function collectTableAliases(node: unknown, out: Set<string> | null): Set<string
  */
 class PrefixTransformer extends OperationNodeTransformer {
   private aliases: ReadonlySet<string> = NO_ALIASES;
+  /**
+   * The table nodes this transformer made. Kysely runs the plugins on a query built from `db` when it becomes part of
+   * another (a derived table, INSERT … SELECT), and then on the whole outer query: the second pass must leave them.
+   */
+  private readonly prefixed = new WeakSet<TableNode>();
 
   constructor(
     private readonly ours: string,
@@ -65,10 +81,11 @@ class PrefixTransformer extends OperationNodeTransformer {
 
   protected override transformTable(node: TableNode): TableNode {
     const name = node.table.identifier.name;
-    if (this.aliases.has(name)) return node;
+    if (this.prefixed.has(node) || this.aliases.has(name)) return node;
     const prefix = WP_TABLES.has(name) ? this.wp : this.ours;
-    if (node.table.schema) return TableNode.createWithSchema(node.table.schema.name, prefix + name);
-    return TableNode.create(prefix + name);
+    const out = node.table.schema ? TableNode.createWithSchema(node.table.schema.name, prefix + name) : TableNode.create(prefix + name);
+    this.prefixed.add(out);
+    return out;
   }
 }
 

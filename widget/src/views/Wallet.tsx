@@ -134,7 +134,7 @@ function WalletView() {
               {(['history', 'payments', 'bought', 'notes'] as const).map((k) => (
                 <button type="button" role="tab" aria-selected={open == k} class={open == k ? 'ln on' : 'ln'} onClick={() => setOpen(k)}>
                   {t(k)}
-                  {k == 'notes' && !!n && ` (${n})`}
+                  {k == 'notes' && !!n && ` (${n > 99 ? '99+' : n})`}
                 </button>
               ))}
             </div>
