@@ -118,9 +118,7 @@ let dir: string;
 let sim: Simulator;
 
 beforeAll(async () => {
-  // npm run build:sidecar's two steps (without its rm -rf): tsc, then the bundle that becomes dist/main.js.
   execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit', timeout: BUILD_BOUND_MS });
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-sidecar.mjs')], { cwd: ROOT, stdio: 'inherit', timeout: BUILD_BOUND_MS });
   dbName = `gct_prod_sidecar_${randomBytes(3).toString('hex')}`;
   ownerUrl = await createEmptyDatabase(dbName);
   await installWordPressTables(ownerUrl, WP_PREFIX);

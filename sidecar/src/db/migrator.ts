@@ -1,7 +1,6 @@
 // Applies the ordered plain-SQL files in sql/ once each; safe when several instances start together, on one
 // server or on the nodes of a multi-primary cluster.
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,18 +8,7 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { parseDatabaseUrl } from './database-url.js';
 import { errno, isDuplicateKey, isRetryable, retryStatement } from './retry.js';
 
-/**
- * sql/ at the release's root: three levels above this file in sidecar/src/db and sidecar/dist/db, two above the
- * bundled sidecar/dist/main.js (scripts/bundle-sidecar.mjs) that carries it.
- */
-export const SQL_DIR = releaseSqlDir(dirname(fileURLToPath(import.meta.url)));
-
-function releaseSqlDir(from: string): string {
-  for (let dir = dirname(from), i = 0; i < 3; dir = dirname(dir), i++) {
-    if (existsSync(join(dir, 'sql')) && existsSync(join(dir, 'package.json'))) return join(dir, 'sql');
-  }
-  return join(from, '../../../sql');
-}
+export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../sql');
 /** How long a start waits for another instance's migrations before giving up. */
 const LEASE_WAIT_S = 300;
 const DEFAULT_LEASE_TTL_S = 30;
