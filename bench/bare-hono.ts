@@ -13,8 +13,6 @@ const key = new TextEncoder().encode(env('BARE_JWT_SECRET'));
 const pool = createPool({ ...parseDatabaseUrl(env('BARE_DATABASE_URL')), connectionLimit: Number(env('BARE_POOL_SIZE') || '16'), timezone: 'Z' });
 const t = (name: string) => `${env('BARE_TABLE_PREFIX')}${name}`;
 const RECENT = 10;
-/** notify/inbox.ts UNREAD_COUNT_CAP. */
-const UNREAD_CAP = 100;
 
 const rows = async (q: string, args: unknown[]) => (await pool.query<RowDataPacket[]>(q, args))[0];
 const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : null);
@@ -35,12 +33,12 @@ app.get('/api/wallet', async (c) => {
     ),
     rows(`SELECT * FROM ${t('coin_ledger')} WHERE user_id = ? ORDER BY id DESC LIMIT ?`, [user, RECENT + 1]),
     rows(`SELECT * FROM ${t('vip_memberships')} WHERE user_id = ?`, [user]),
-    rows(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${t('notifications')} WHERE user_id = ? AND read_at IS NULL LIMIT ${UNREAD_CAP}) AS u`, [user]),
+    rows(`SELECT COUNT(*) AS n FROM ${t('notifications')} WHERE user_id = ? AND read_at IS NULL`, [user]),
     rows(
-      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${t('coin_ledger')} AS l WHERE l.user_id = ? AND l.kind = 'unlock'
+      `SELECT COUNT(*) AS n FROM ${t('coin_ledger')} AS l WHERE l.user_id = ? AND l.kind = 'unlock'
          AND NOT EXISTS (SELECT 1 FROM ${t('notifications')} AS n WHERE n.dedupe_key = l.idempotency_ref)
          AND l.id > COALESCE((SELECT read_through FROM ${t('receipt_marks')} WHERE user_id = ?), 0)
-         AND NOT EXISTS (SELECT 1 FROM ${t('receipt_reads')} AS r WHERE r.user_id = ? AND r.ledger_id = l.id) LIMIT ${UNREAD_CAP}) AS u`,
+         AND NOT EXISTS (SELECT 1 FROM ${t('receipt_reads')} AS r WHERE r.user_id = ? AND r.ledger_id = l.id)`,
       [user, user, user],
     ),
   ]);
@@ -61,7 +59,7 @@ app.get('/api/wallet', async (c) => {
       memo: e['memo'],
       created_at: iso(e['created_at']),
     })),
-    unread_notifications: Math.min(Number(notes[0]?.['n'] ?? 0) + Number(receipts[0]?.['n'] ?? 0), UNREAD_CAP),
+    unread_notifications: Number(notes[0]?.['n'] ?? 0) + Number(receipts[0]?.['n'] ?? 0),
     vip: m && (m['expires_at'] === null || (m['expires_at'] as Date).getTime() > Date.now()) ? { tier_key: m['tier_key'], tier: m['tier_key'], expires_at: iso(m['expires_at']) } : null,
   });
 });

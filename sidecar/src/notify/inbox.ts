@@ -45,47 +45,32 @@ function receipts(db: DbOrTx, userId: number) {
 const marks = (db: DbOrTx, userId: number) =>
   db.selectFrom('receipt_marks').select(['read_through', 'read_at']).where('user_id', '=', userId).executeTakeFirst();
 
-/**
- * Unread counts stop here: a badge shows "99+" past 99 anyway, and a reader who never opens the bell would otherwise
- * make every wallet read count each of their unlocks (three index lookups a row).
- */
-export const UNREAD_COUNT_CAP = 100;
-
 async function unreadReceipts(db: DbOrTx, userId: number): Promise<number> {
-  const unread = receipts(db, userId)
-    .select(sql.lit(1).as('one'))
+  const row = await receipts(db, userId)
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .where('l.id', '>', (eb) =>
       eb.fn.coalesce(eb.selectFrom('receipt_marks').select('read_through').where('user_id', '=', userId), sql.lit(0)),
     )
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom('receipt_reads as r').select(sql.lit(1).as('one')).where('r.user_id', '=', userId).whereRef('r.ledger_id', '=', 'l.id'))),
     )
-    .limit(UNREAD_COUNT_CAP);
-  const row = await db
-    .selectFrom(unread.as('u'))
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 async function unreadNotifications(db: DbOrTx, userId: number): Promise<number> {
-  const unread = db
+  const row = await db
     .selectFrom('notifications')
-    .select(sql.lit(1).as('one'))
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .where('user_id', '=', userId)
     .where('read_at', 'is', null)
-    .limit(UNREAD_COUNT_CAP);
-  const row = await db
-    .selectFrom(unread.as('u'))
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
-/** Notifications and unlock receipts not read yet, counted up to UNREAD_COUNT_CAP (which then means that many or more). */
 export async function unreadCount(db: DbOrTx, userId: number): Promise<number> {
   const [n, r] = await Promise.all([unreadNotifications(db, userId), unreadReceipts(db, userId)]);
-  return Math.min(n + r, UNREAD_COUNT_CAP);
+  return n + r;
 }
 
 function parseCursor(cursor: string | null): { notes: number | null; receipts: number | null } {

@@ -21,9 +21,8 @@ export const notification = z.object({
   read_at: dateTime.nullable(),
   created_at: dateTime,
 });
-const unread = z.number().int().describe('not read yet, counted up to 100 (100: that many or more)');
-export const notificationPage = z.object({ notifications: z.array(notification), unread_count: unread, next_cursor: nextCursor });
-export const unreadCount = z.object({ unread_count: unread });
+export const notificationPage = z.object({ notifications: z.array(notification), unread_count: z.number().int(), next_cursor: nextCursor });
+export const unreadCount = z.object({ unread_count: z.number().int() });
 
 export const notificationRoutes: RouteSpec[] = [
   {

@@ -20,7 +20,7 @@ export const wallet = z.object({
     })
     .nullable(),
   recent: z.array(ledgerEntry),
-  unread_notifications: z.number().int().describe('in-site notifications and unlock receipts not read yet, counted up to 100 (100: that many or more)'),
+  unread_notifications: z.number().int().describe('in-site notifications not read yet'),
   vip: z
     .object({ tier_key: z.string(), tier: z.string().describe("the tier's title (its key when the tier is gone)"), expires_at: dateTime.nullable().describe('null = lifetime') })
     .nullable()
