@@ -17,6 +17,7 @@ import {
 export const WP_TABLES = new Set(['users', 'usermeta', 'posts', 'postmeta']);
 
 const NO_ALIASES: ReadonlySet<string> = new Set();
+const NO_ITEMS: readonly OperationNode[] = [];
 
 /**
  * Names given to tables and derived tables with `as` in this query: `r.id` refers to the alias, which keeps its name. Values are not
@@ -37,7 +38,7 @@ function collectTableAliases(node: unknown, out: Set<string> | null): Set<string
       ? (op as unknown as { froms: readonly OperationNode[] }).froms
       : op.kind === 'JoinNode' || op.kind === 'UpdateQueryNode'
         ? [(op as unknown as { table: OperationNode }).table]
-        : [];
+        : NO_ITEMS;
   for (const item of named) {
     if (AliasNode.is(item) && IdentifierNode.is(item.alias) && (TableNode.is(item.node) || item.node.kind === 'SelectQueryNode')) {
       (out ??= new Set()).add(item.alias.name);
