@@ -20,9 +20,9 @@ const NO_ALIASES: ReadonlySet<string> = new Set();
 const NO_ITEMS: readonly OperationNode[] = [];
 
 /**
- * Names given to tables and derived tables with `as` in this query: `r.id` refers to the alias, which keeps its name. Values are not
- * operation nodes (a bulk insert's rows can be large), so they are not walked; most queries have no alias at all,
- * and then nothing is allocated.
+ * Names given to tables and derived tables with `as` in this query: `r.id` refers to the alias, which keeps its
+ * name. Values are not operation nodes (a bulk insert's rows can be large), so they are not walked; most queries have
+ * no alias at all, and then nothing is allocated.
  */
 function collectTableAliases(node: unknown, out: Set<string> | null): Set<string> | null {
   if (node === null || typeof node !== 'object') return out;
