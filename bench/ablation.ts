@@ -43,7 +43,6 @@ interface Variant {
   unlock: RawUnlock;
   /** Batches need multipleStatements, so they run on a pool of their own. */
   batched?: boolean;
-
   /** Runs the unlock itself instead of on a raw connection: the sidecar's own code (spending/unlock.ts) over Kysely. */
   direct?: (userId: number, postId: number) => Promise<boolean>;
 }
@@ -63,7 +62,6 @@ async function main() {
   const pool = createPool({ ...address, connectionLimit: POOL_SIZE, timezone: 'Z' });
   const batchPool = createPool({ ...address, connectionLimit: POOL_SIZE, timezone: 'Z', multipleStatements: true });
   const admin = createPool({ ...address, connectionLimit: 1 });
-
   const kyselys: Db[] = [];
   try {
     const t = { prefix: TABLE_PREFIX, wpPrefix: 'wp_' };

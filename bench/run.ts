@@ -116,31 +116,16 @@ function watchMemory(sidecar: SidecarProcess) {
   let best: { rssKb: number; fileKb: number; heapMiB: Record<string, number> } | null = null;
   let busy = false;
   const timer = setInterval(() => {
-    const pid = sidecar.pid();
-    if (busy || pid === undefined) return;
-    let status: string;
-    try {
-      status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    } catch {
-      return;
-    }
-    const rssKb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-    if (rssKb < (best?.rssKb ?? 0) + 1024) return;
+    const rssKb = sidecar.memoryKb()?.now;
+    if (busy || rssKb === undefined || rssKb < (best?.rssKb ?? 0) + 1024) return;
     busy = true;
-    fetch(`${sidecar.url}/metrics`, { headers: { Authorization: `Bearer ${TEST_METRICS_TOKEN}` } })
-      .then((res) => res.text())
+    scrapeMetrics(sidecar)
       .then((text) => {
         // The heap spaces and the RSS of one scrape (the same moment), the file pages read just after it.
         const heapMiB: Record<string, number> = {};
         for (const m of text.matchAll(/^goldcoin_nodejs_heap_space_size_total_bytes\{space="(\w+)"\} ([0-9.e+]+)$/gm)) heapMiB[m[1]!] = Number(m[2]) / 1048576;
-        const scrapedKb = Number(/^goldcoin_process_resident_memory_bytes ([0-9.e+]+)$/m.exec(text)?.[1] ?? 0) / 1024;
-        let fileKb = 0;
-        try {
-          fileKb = Number(/RssFile:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-        } catch {
-          // gone meanwhile
-        }
-        if (scrapedKb > (best?.rssKb ?? 0)) best = { rssKb: scrapedKb, fileKb, heapMiB };
+        const scrapedKb = metricValue(text, 'goldcoin_process_resident_memory_bytes') / 1024;
+        if (scrapedKb > (best?.rssKb ?? 0)) best = { rssKb: scrapedKb, fileKb: sidecar.memoryKb()?.file ?? 0, heapMiB };
       })
       .catch(() => undefined)
       .finally(() => (busy = false));
@@ -424,10 +409,16 @@ async function benchIpnStorm(
   if (!exactlyOnce) throw new Error(notes.at(-1));
 }
 
+async function scrapeMetrics(sidecar: SidecarProcess): Promise<string> {
+  return (await fetch(`${sidecar.url}/metrics`, { headers: { Authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text();
+}
+
+/** An unlabelled sample of a Prometheus text scrape; NaN when absent. */
+const metricValue = (text: string, name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? 'NaN');
+
 async function eventPolls(sidecar: SidecarProcess): Promise<{ polls: number; streams: number }> {
-  const text = await (await fetch(`${sidecar.url}/metrics`, { headers: { Authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text();
-  const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? 'NaN');
-  return { polls: value('goldcoin_recharge_event_polls_total'), streams: value('goldcoin_recharge_event_poll_streams') };
+  const text = await scrapeMetrics(sidecar);
+  return { polls: metricValue(text, 'goldcoin_recharge_event_polls_total'), streams: metricValue(text, 'goldcoin_recharge_event_poll_streams') };
 }
 
 /**

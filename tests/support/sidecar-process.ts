@@ -39,8 +39,11 @@ export interface SidecarProcess {
   startupMs(): number;
   /** Peak resident set size of the running process (VmHWM), in kilobytes; null once it has exited. */
   peakRssKb(): number | null;
-  /** The peak (VmHWM) and the current (VmRSS) resident set size in kilobytes; null once it has exited. */
-  memoryKb(): { peak: number; now: number } | null;
+  /**
+   * The peak (VmHWM) and the current (VmRSS) resident set size, and of the current the mapped file pages (RssFile), in
+   * kilobytes; null once it has exited.
+   */
+  memoryKb(): { peak: number; now: number; file: number } | null;
   /** SIGKILL (no graceful shutdown) and wait for the exit. */
   kill(): Promise<void>;
   /** Starts again on the same port and waits for /readyz. */
@@ -118,13 +121,14 @@ export async function startSidecar(opts: SidecarOptions): Promise<SidecarProcess
   await launch();
 
   const alive = () => child !== null && child.exitCode === null && child.signalCode === null;
-  function memoryKb(): { peak: number; now: number } | null {
+  function memoryKb(): { peak: number; now: number; file: number } | null {
     if (!alive() || child?.pid === undefined) return null;
     try {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const peak = /VmHWM:\s+(\d+) kB/.exec(status);
       const now = /VmRSS:\s+(\d+) kB/.exec(status);
-      return peak && now ? { peak: Number(peak[1]), now: Number(now[1]) } : null;
+      const file = /RssFile:\s+(\d+) kB/.exec(status);
+      return peak && now ? { peak: Number(peak[1]), now: Number(now[1]), file: Number(file?.[1] ?? 0) } : null;
     } catch {
       return null;
     }
