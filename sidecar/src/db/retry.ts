@@ -1,6 +1,7 @@
 // Whole-transaction and single-statement retry on deadlock or Galera certification conflict (1213), lock-wait
 // timeout (1205) and MariaDB's 1020, with one bounded, jittered backoff for both.
 import type { Transaction } from 'kysely';
+import { compilesAs } from './compiled.js';
 import type { Db } from './database.js';
 import type { Database } from './types.js';
 
@@ -44,7 +45,10 @@ export function isDuplicateKey(err: unknown): boolean {
 export async function inTransaction<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute(fn);
+      return await db.transaction().execute((trx) => {
+        compilesAs(trx, db);
+        return fn(trx);
+      });
     } catch (err) {
       if (!isRetryable(err) || attempt >= MAX_TX_ATTEMPTS) throw err;
       await backoff(attempt);

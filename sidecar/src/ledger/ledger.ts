@@ -1,5 +1,6 @@
 // The only code that changes coin balances: one ledger row per movement, in the balance's transaction.
 import { sql, type Transaction } from 'kysely';
+import { compiledOnce } from '../db/compiled.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction, isDuplicateKey, RetryTransaction } from '../db/retry.js';
 import type { LedgerEntry, LedgerKind } from '../db/tables/coin-ledger.js';
@@ -140,9 +141,10 @@ export async function findByRef(db: DbOrTx, idempotencyRef: string): Promise<Led
   return db.selectFrom('coin_ledger').selectAll().where('idempotency_ref', '=', idempotencyRef).executeTakeFirst();
 }
 
+const balanceRow = compiledOnce((db, v: { userId: number }) => db.selectFrom('user_wallet').select('total_coins').where('user_id', '=', v.userId));
+
 export async function readBalance(db: DbOrTx, userId: number): Promise<number> {
-  const row = await db.selectFrom('user_wallet').select('total_coins').where('user_id', '=', userId).executeTakeFirst();
-  return row?.total_coins ?? 0;
+  return (await balanceRow(db, { userId }))[0]?.total_coins ?? 0;
 }
 
 /** One movement in its own retried transaction. */

@@ -1,5 +1,6 @@
 // VIP memberships: buying or renewing a tier with coins in one transaction, reading a member's state, listing members.
 import { sql, type Selectable } from 'kysely';
+import { compiledOnce } from '../db/compiled.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import { isDuplicateKey, RetryTransaction } from '../db/retry.js';
 import type { VipMembershipsTable, VipPurchasesTable } from '../db/tables/vip.js';
@@ -21,8 +22,10 @@ export function isActive(m: Pick<Membership, 'expires_at'> | undefined, now: Dat
   return m !== undefined && (m.expires_at === null || m.expires_at.getTime() > now.getTime());
 }
 
+const membershipRow = compiledOnce((db, v: { userId: number }) => db.selectFrom('vip_memberships').selectAll().where('user_id', '=', v.userId));
+
 export async function findMembership(db: DbOrTx, userId: number): Promise<Membership | undefined> {
-  return db.selectFrom('vip_memberships').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  return (await membershipRow(db, { userId }))[0];
 }
 
 /** A member now, with the tier's terms as they are today; null for anyone else. */

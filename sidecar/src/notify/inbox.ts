@@ -2,6 +2,7 @@
 // which are the user's unlock ledger rows themselves (an unlock writes no notification row unless the site emails
 // a receipt per unlock), rendered when read. Receipts carry the negated ledger id as their id.
 import { sql } from 'kysely';
+import { compiledOnce } from '../db/compiled.js';
 import type { DbOrTx } from '../db/database.js';
 import type { NotifyLocale } from './locale.js';
 import { renderNotification } from './messages.js';
@@ -45,27 +46,34 @@ function receipts(db: DbOrTx, userId: number) {
 const marks = (db: DbOrTx, userId: number) =>
   db.selectFrom('receipt_marks').select(['read_through', 'read_at']).where('user_id', '=', userId).executeTakeFirst();
 
-async function unreadReceipts(db: DbOrTx, userId: number): Promise<number> {
-  const row = await receipts(db, userId)
+const unreadReceiptCount = compiledOnce((db, v: { userId: number }) =>
+  receipts(db, v.userId)
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .where('l.id', '>', (eb) =>
-      eb.fn.coalesce(eb.selectFrom('receipt_marks').select('read_through').where('user_id', '=', userId), sql.lit(0)),
+      eb.fn.coalesce(eb.selectFrom('receipt_marks').select('read_through').where('user_id', '=', v.userId), sql.lit(0)),
     )
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('receipt_reads as r').select(sql.lit(1).as('one')).where('r.user_id', '=', userId).whereRef('r.ledger_id', '=', 'l.id'))),
-    )
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+      not(exists(selectFrom('receipt_reads as r').select(sql.lit(1).as('one')).where('r.user_id', '=', v.userId).whereRef('r.ledger_id', '=', 'l.id'))),
+    ),
+);
+
+const unreadNotificationCount = compiledOnce((db, v: { userId: number }) =>
+  db
+    .selectFrom('notifications')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('user_id', '=', v.userId)
+    .where('read_at', 'is', null),
+);
+
+/** A COUNT(*) row's count; the row is always there. */
+const countOf = (rows: Array<{ n: number | string }>) => Number(rows[0]!.n);
+
+async function unreadReceipts(db: DbOrTx, userId: number): Promise<number> {
+  return countOf(await unreadReceiptCount(db, { userId }));
 }
 
 async function unreadNotifications(db: DbOrTx, userId: number): Promise<number> {
-  const row = await db
-    .selectFrom('notifications')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('user_id', '=', userId)
-    .where('read_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return countOf(await unreadNotificationCount(db, { userId }));
 }
 
 export async function unreadCount(db: DbOrTx, userId: number): Promise<number> {
