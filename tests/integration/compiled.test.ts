@@ -35,12 +35,12 @@ describe('compiledOnce', () => {
     const a = await userWithEntries(4);
     const b = await userWithEntries(3);
     for (const [user, fromId, rows] of [[a, 0, 10], [b, 0, 2], [a, 0, 1], [b, 0, 10]] as const) {
-      const got = await entries(tdb.db, { userId: user, fromId, rows });
+      const got = (await entries(tdb.db, { userId: user, fromId, rows })).rows;
       expect(got).toEqual(await afresh(user, fromId, rows));
       expect(got.length).toBe(Math.min(rows, user === a ? 4 : 3));
     }
     const [, , third] = await afresh(a, 0, 4);
-    expect((await entries(tdb.db, { userId: a, fromId: third!.id, rows: 10 })).map((e) => e.delta_coins)).toEqual([4, 3]);
+    expect((await entries(tdb.db, { userId: a, fromId: third!.id, rows: 10 })).rows.map((e) => e.delta_coins)).toEqual([4, 3]);
     expect(builds).toBe(1);
   });
 
@@ -53,9 +53,9 @@ describe('compiledOnce', () => {
       await applyMovement(tdb.db, { userId: user, deltaCoins: 5, kind: 'adjustment', idempotencyRef: `compiled:prefix:${user}`, actor: 'test' });
       await sql`INSERT INTO ${sql.raw(`${other}user_wallet`)} (user_id, total_coins) VALUES (${user}, 9)`.execute(tdb.db);
       const balance = compiledOnce((db, v: { userId: number }) => db.selectFrom('user_wallet').select('total_coins').where('user_id', '=', v.userId));
-      expect(await balance(tdb.db, { userId: user })).toEqual([{ total_coins: 5 }]);
-      expect(await balance(otherDb, { userId: user })).toEqual([{ total_coins: 9 }]);
-      expect(await balance(tdb.db, { userId: user })).toEqual([{ total_coins: 5 }]);
+      expect((await balance(tdb.db, { userId: user })).rows).toEqual([{ total_coins: 5 }]);
+      expect((await balance(otherDb, { userId: user })).rows).toEqual([{ total_coins: 9 }]);
+      expect((await balance(tdb.db, { userId: user })).rows).toEqual([{ total_coins: 5 }]);
       expect(TABLE_PREFIX).not.toBe(other);
     } finally {
       await otherDb.destroy();
@@ -74,10 +74,10 @@ describe('compiledOnce', () => {
     // The transaction's own uncommitted write is what it reads: the query ran on its connection.
     const inside = await inTransactionOrRollback(tdb.db, async (trx) => {
       await trx.updateTable('user_wallet').set({ total_coins: 41 }).where('user_id', '=', user).execute();
-      throw new Rollback(await balance(trx, { userId: user }));
+      throw new Rollback((await balance(trx, { userId: user })).rows);
     });
     expect(inside).toEqual([{ total_coins: 41 }]);
-    expect(await balance(tdb.db, { userId: user })).toEqual([{ total_coins: 1 }]);
+    expect((await balance(tdb.db, { userId: user })).rows).toEqual([{ total_coins: 1 }]);
     expect(handles).toEqual([tdb.db]);
   });
 

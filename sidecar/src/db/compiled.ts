@@ -1,7 +1,7 @@
 // Fixed-shape queries built and compiled once per database handle, then run with each call's values. On the hot
 // reads, Kysely's building, the table-prefix transform and the SQL compiler cost more CPU than the rest of the
 // request's own work (bench/PROFILE.md); the SQL they produce is the same on every call.
-import { CompiledQuery, type Compilable } from 'kysely';
+import { CompiledQuery, type Compilable, type QueryResult, type RawBuilder } from 'kysely';
 import type { DbOrTx } from './database.js';
 
 /**
@@ -22,6 +22,9 @@ export function compilesAs(trx: DbOrTx, db: DbOrTx): void {
   databaseOf.set(trx, db);
 }
 
+/** A query builder's or an `sql` template's query, from stand-ins for its values. */
+type Build<P, R> = (db: DbOrTx, values: P) => Compilable<R> | RawBuilder<R>;
+
 interface Template {
   sql: string;
   parameters: readonly unknown[];
@@ -33,7 +36,7 @@ interface Template {
  * value it read reached the parameters. Compiled once per database (a Db with other table prefixes gets its own
  * SQL); a transaction opened by inTransaction uses its database's, any other handle its own.
  */
-export function compiledOnce<P extends Record<string, unknown>, R>(build: (db: DbOrTx, values: P) => Compilable<R>): (db: DbOrTx, values: P) => Promise<R[]> {
+export function compiledOnce<P extends Record<string, unknown>, R>(build: Build<P, R>): (db: DbOrTx, values: P) => Promise<QueryResult<R>> {
   const templates = new WeakMap<DbOrTx, Template>();
   return async (db, values) => {
     const scope = databaseOf.get(db) ?? db;
@@ -43,11 +46,11 @@ export function compiledOnce<P extends Record<string, unknown>, R>(build: (db: D
       templates.set(scope, template);
     }
     const parameters = template.parameters.map((v) => (v instanceof Slot ? values[v.name] : v));
-    return (await db.executeQuery<R>(CompiledQuery.raw(template.sql, parameters))).rows;
+    return db.executeQuery<R>(CompiledQuery.raw(template.sql, parameters));
   };
 }
 
-function compileTemplate<P extends Record<string, unknown>, R>(db: DbOrTx, build: (db: DbOrTx, values: P) => Compilable<R>): Template {
+function compileTemplate<P extends Record<string, unknown>, R>(db: DbOrTx, build: Build<P, R>): Template {
   const read = new Set<string>();
   const standIns = new Proxy({} as P, {
     get: (_, name) => {
@@ -56,7 +59,8 @@ function compileTemplate<P extends Record<string, unknown>, R>(db: DbOrTx, build
       return new Slot(name);
     },
   });
-  const { sql, parameters } = build(db, standIns).compile();
+  // A builder compiles on its own; an `sql` template with the handle's plugins.
+  const { sql, parameters } = build(db, standIns).compile(db);
   const placed = new Set(parameters.flatMap((v) => (v instanceof Slot ? [v.name] : [])));
   const lost = [...read].filter((name) => !placed.has(name));
   if (lost.length > 0) throw new Error(`compiledOnce: ${lost.join(', ')} read but not used as a value`);

@@ -20,7 +20,7 @@ const entriesBefore = compiledOnce((db, v: { userId: number; beforeId: number; r
 
 export async function ledgerPage(db: DbOrTx, userId: number, beforeId: number | null, limit: number): Promise<LedgerPage> {
   const size = Math.min(Math.max(limit, 1), MAX_PAGE_SIZE);
-  const rows = beforeId === null ? await latestEntries(db, { userId, rows: size + 1 }) : await entriesBefore(db, { userId, beforeId, rows: size + 1 });
+  const { rows } = beforeId === null ? await latestEntries(db, { userId, rows: size + 1 }) : await entriesBefore(db, { userId, beforeId, rows: size + 1 });
   const { page, nextCursor } = keysetPage(rows, size);
   return { entries: page, nextCursor };
 }
@@ -36,5 +36,5 @@ const lastCompleted = compiledOnce((db, v: { userId: number }) =>
 );
 
 export async function lastCompletedRecharge(db: DbOrTx, userId: number) {
-  return (await lastCompleted(db, { userId }))[0];
+  return (await lastCompleted(db, { userId })).rows[0];
 }

@@ -1,5 +1,5 @@
 // The only code that changes coin balances: one ledger row per movement, in the balance's transaction.
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { compiledOnce } from '../db/compiled.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction, isDuplicateKey, RetryTransaction } from '../db/retry.js';
@@ -33,20 +33,66 @@ export interface PostUnlockMemo {
   chars: number;
 }
 
-/** The memo's three columns as SQL, and what the entry handed back can say of them without reading them back. */
-function memoSql(m: Memo | PostUnlockMemo | undefined) {
-  if (m && 'postTitleOf' in m) {
+/** The ledger insert's values besides the memo. */
+interface EntryValues extends Record<string, unknown> {
+  userId: number;
+  delta: number;
+  kind: LedgerKind;
+  refType: string | null;
+  refId: string | null;
+  ref: string;
+  actor: string;
+}
+
+/**
+ * The ledger row, inserted from the wallet row read under its exclusive lock, only when the result is not negative;
+ * `memo` is its three memo columns' SQL.
+ */
+const entryInsert = <P extends EntryValues>(memo: (v: P) => RawBuilder<unknown>) =>
+  compiledOnce((db, v: P) => sql`
+    INSERT INTO ${sql.table('coin_ledger')}
+      (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo, memo_code, memo_params)
+    SELECT user_id, ${v.delta}, total_coins + ${v.delta}, ${v.kind}, ${v.refType}, ${v.refId}, ${v.ref}, ${v.actor}, ${memo(v)}
+    FROM ${sql.table('user_wallet')}
+    WHERE user_id = ${v.userId} AND total_coins + ${v.delta} >= 0
+    FOR UPDATE`);
+
+const insertEntry = entryInsert<EntryValues & { memo: string | null; memoCode: string | null; memoParams: string | null }>(
+  (v) => sql`${v.memo}, ${v.memoCode}, ${v.memoParams}`,
+);
+// The title is read once, here; the parameters name the post, and readers take the title from the memo (memo.ts rowMemoParams).
+const insertUnlockEntry = entryInsert<EntryValues & { postId: number; chars: number; memoParams: string }>(
+  (v) => sql`(SELECT LEFT(post_title, ${v.chars}) FROM ${sql.table('posts')} WHERE ID = ${v.postId}), 'post_unlock', ${v.memoParams}`,
+);
+
+/** The balance moved by the ledger row's delta under its lock; LAST_INSERT_ID(expr) hands the new balance back. */
+const moveBalance = compiledOnce((db, v: { userId: number; delta: number }) => sql`
+  UPDATE ${sql.table('user_wallet')} SET total_coins = LAST_INSERT_ID(total_coins + ${v.delta})
+  WHERE user_id = ${v.userId} AND total_coins + ${v.delta} >= 0`);
+
+const createWallet = compiledOnce((db, v: { userId: number }) => sql`
+  INSERT INTO ${sql.table('user_wallet')} (user_id, total_coins) VALUES (${v.userId}, 0) ON DUPLICATE KEY UPDATE user_id = user_id`);
+
+/** The ledger insert for this memo, and what the entry handed back can say of the memo without reading it back. */
+function insertFor(trx: Transaction<Database>, m: Movement) {
+  const values: EntryValues = {
+    userId: m.userId,
+    delta: m.deltaCoins,
+    kind: m.kind,
+    refType: m.refType ?? null,
+    refId: m.refId ?? null,
+    ref: m.idempotencyRef,
+    actor: m.actor,
+  };
+  const memo = m.memo;
+  if (memo && 'postTitleOf' in memo) {
     return {
-      // The title is read once, here; the parameters name the post, and readers take the title from the memo
-      // (memo.ts rowMemoParams).
-      memo: sql`(SELECT LEFT(post_title, ${m.chars}) FROM ${sql.table('posts')} WHERE ID = ${m.postTitleOf})`,
-      memo_code: sql`${'post_unlock'}`,
-      memo_params: sql`${JSON.stringify({ post_id: m.postTitleOf })}`,
+      insert: () => insertUnlockEntry(trx, { ...values, postId: memo.postTitleOf, chars: memo.chars, memoParams: JSON.stringify({ post_id: memo.postTitleOf }) }),
       known: { memo: null, memo_code: 'post_unlock' as const, memo_params: null },
     };
   }
-  const c = memoColumns(m);
-  return { memo: sql`${c.memo}`, memo_code: sql`${c.memo_code}`, memo_params: sql`${c.memo_params}`, known: c };
+  const c = memoColumns(memo);
+  return { insert: () => insertEntry(trx, { ...values, memo: c.memo, memoCode: c.memo_code, memoParams: c.memo_params }), known: c };
 }
 
 export type MovementResult =
@@ -75,26 +121,17 @@ function assertMovement(m: Movement): void {
 export async function applyMovementInTx(trx: Transaction<Database>, m: Movement): Promise<MovementResult> {
   assertMovement(m);
   const delta = m.deltaCoins;
-  const memo = memoSql(m.memo);
+  const memo = insertFor(trx, m);
   for (let pass = 1; pass <= 2; pass++) {
     let inserted;
     try {
-      inserted = await sql`
-        INSERT INTO ${sql.table('coin_ledger')}
-          (user_id, delta_coins, balance_after, kind, ref_type, ref_id, idempotency_ref, actor, memo, memo_code, memo_params)
-        SELECT user_id, ${delta}, total_coins + ${delta}, ${m.kind}, ${m.refType ?? null}, ${m.refId ?? null},
-               ${m.idempotencyRef}, ${m.actor}, ${memo.memo}, ${memo.memo_code}, ${memo.memo_params}
-        FROM ${sql.table('user_wallet')}
-        WHERE user_id = ${m.userId} AND total_coins + ${delta} >= 0
-        FOR UPDATE`.execute(trx);
+      inserted = await memo.insert();
     } catch (err) {
       if (isDuplicateKey(err)) return replayOf(trx, m);
       throw err;
     }
     if (inserted.numAffectedRows === 1n) {
-      const moved = await sql`
-        UPDATE ${sql.table('user_wallet')} SET total_coins = LAST_INSERT_ID(total_coins + ${delta})
-        WHERE user_id = ${m.userId} AND total_coins + ${delta} >= 0`.execute(trx);
+      const moved = await moveBalance(trx, { userId: m.userId, delta });
       if (moved.numAffectedRows !== 1n) throw new Error(`ledger: wallet ${m.userId} changed under its lock`);
       const balance = Number(moved.insertId ?? 0n);
       return {
@@ -121,8 +158,7 @@ export async function applyMovementInTx(trx: Transaction<Database>, m: Movement)
       return { ok: false, code: 'insufficient_coins', balance, shortfall: -delta - balance };
     }
     // A credit to a user without a wallet row yet: create it, then insert again.
-    await sql`INSERT INTO ${sql.table('user_wallet')} (user_id, total_coins) VALUES (${m.userId}, 0)
-              ON DUPLICATE KEY UPDATE user_id = user_id`.execute(trx);
+    await createWallet(trx, { userId: m.userId });
   }
   throw new Error(`ledger: no wallet row for user ${m.userId} after creating it`);
 }
@@ -144,7 +180,7 @@ export async function findByRef(db: DbOrTx, idempotencyRef: string): Promise<Led
 const balanceRow = compiledOnce((db, v: { userId: number }) => db.selectFrom('user_wallet').select('total_coins').where('user_id', '=', v.userId));
 
 export async function readBalance(db: DbOrTx, userId: number): Promise<number> {
-  return (await balanceRow(db, { userId }))[0]?.total_coins ?? 0;
+  return (await balanceRow(db, { userId })).rows[0]?.total_coins ?? 0;
 }
 
 /** One movement in its own retried transaction. */

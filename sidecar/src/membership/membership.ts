@@ -25,7 +25,7 @@ export function isActive(m: Pick<Membership, 'expires_at'> | undefined, now: Dat
 const membershipRow = compiledOnce((db, v: { userId: number }) => db.selectFrom('vip_memberships').selectAll().where('user_id', '=', v.userId));
 
 export async function findMembership(db: DbOrTx, userId: number): Promise<Membership | undefined> {
-  return (await membershipRow(db, { userId }))[0];
+  return (await membershipRow(db, { userId })).rows[0];
 }
 
 /** A member now, with the tier's terms as they are today; null for anyone else. */

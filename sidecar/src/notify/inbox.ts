@@ -66,7 +66,7 @@ const unreadNotificationCount = compiledOnce((db, v: { userId: number }) =>
 );
 
 /** A COUNT(*) row's count; the row is always there. */
-const countOf = (rows: Array<{ n: number | string }>) => Number(rows[0]!.n);
+const countOf = (r: { rows: Array<{ n: number | string }> }) => Number(r.rows[0]!.n);
 
 async function unreadReceipts(db: DbOrTx, userId: number): Promise<number> {
   return countOf(await unreadReceiptCount(db, { userId }));

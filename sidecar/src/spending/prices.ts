@@ -1,6 +1,7 @@
 // Editors' prices: what a post costs and which file it unlocks, read from WordPress's posts and postmeta.
 import { posix } from 'node:path';
 import { sql } from 'kysely';
+import { compiledOnce } from '../db/compiled.js';
 import type { DbOrTx } from '../db/database.js';
 import { PRODUCT_ID_PATTERN, PRODUCT_META_KEY } from '../licences/terms.js';
 
@@ -198,21 +199,27 @@ export async function insertPlainEntitlement(
   db: DbOrTx,
   e: { userId: number; postId: number; priceCoins: number; ledgerRef: string; now: Date },
 ): Promise<boolean> {
-  // One look at the post's price, VIP and access-days rows: VIP and access-days rows sort first, so the first row is a
-  // price row only when there is neither, and it is then the first price row by meta_id, as get_post_meta reads it.
-  const firstTerm = sql`(SELECT CONCAT(m.meta_key, ':', m.meta_value) FROM ${sql.table('postmeta')} AS m
-    WHERE m.post_id = p.ID AND m.meta_key IN (${PRICE_META_KEY}, ${VIP_MODE_META_KEY}, ${ACCESS_DAYS_META_KEY})
-    ORDER BY m.meta_key = ${PRICE_META_KEY}, m.meta_id LIMIT 1)`;
-  const res = await sql`
-    INSERT INTO ${sql.table('entitlements')} (user_id, post_id, price_coins, source, ledger_ref, expires_at, period_started_at)
-    SELECT ${e.userId}, p.ID, ${e.priceCoins}, 'unlock', ${e.ledgerRef}, NULL, ${e.now}
-    FROM ${sql.table('posts')} AS p
-    WHERE p.ID = ${e.postId}
-      AND BINARY p.post_status = 'publish'
-      AND BINARY p.post_type IN (${sql.join(SALEABLE_TYPES)})
-      AND BINARY ${firstTerm} = ${`${PRICE_META_KEY}:${e.priceCoins}`}`.execute(db);
+  const res = await plainEntitlementInsert(db, { ...e, firstTerm: `${PRICE_META_KEY}:${e.priceCoins}` });
   return res.numAffectedRows === 1n;
 }
+
+const plainEntitlementInsert = compiledOnce(
+  (db, v: { userId: number; postId: number; priceCoins: number; ledgerRef: string; now: Date; firstTerm: string }) => {
+    // One look at the post's price, VIP and access-days rows: VIP and access-days rows sort first, so the first row is a
+    // price row only when there is neither, and it is then the first price row by meta_id, as get_post_meta reads it.
+    const firstTerm = sql`(SELECT CONCAT(m.meta_key, ':', m.meta_value) FROM ${sql.table('postmeta')} AS m
+      WHERE m.post_id = p.ID AND m.meta_key IN (${PRICE_META_KEY}, ${VIP_MODE_META_KEY}, ${ACCESS_DAYS_META_KEY})
+      ORDER BY m.meta_key = ${PRICE_META_KEY}, m.meta_id LIMIT 1)`;
+    return sql`
+      INSERT INTO ${sql.table('entitlements')} (user_id, post_id, price_coins, source, ledger_ref, expires_at, period_started_at)
+      SELECT ${v.userId}, p.ID, ${v.priceCoins}, 'unlock', ${v.ledgerRef}, NULL, ${v.now}
+      FROM ${sql.table('posts')} AS p
+      WHERE p.ID = ${v.postId}
+        AND BINARY p.post_status = 'publish'
+        AND BINARY p.post_type IN (${sql.join(SALEABLE_TYPES)})
+        AND BINARY ${firstTerm} = ${v.firstTerm}`;
+  },
+);
 
 /** The attachment's file name (basename of its _wp_attached_file), or null when it is not an attachment. */
 export async function attachmentFileName(db: DbOrTx, attachmentId: number): Promise<string | null> {
