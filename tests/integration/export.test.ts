@@ -117,6 +117,11 @@ describe('CSV export', () => {
     expect(row!.endsWith(",'@SUM(A1)")).toBe(true);
     expect(rest).toEqual(['']);
 
+    // The redemption's ledger row: the memo's English text, then its code and parameters.
+    const ledger = (await get(`/api/admin/export/ledger?user_id=${buyer.id}`)).text.split('\r\n');
+    expect(ledger[0]!.split(',').slice(-3)).toEqual(['memo', 'memo_code', 'memo_params']);
+    expect(ledger.find((l) => l.includes(',reward,-100,'))).toMatch(/,Premium EA,reward,"\{""title"":""Premium EA""\}"$/);
+
     const redemptions = await get('/api/admin/export/redemptions');
     expect(redemptions.text.split('\r\n')[1]).toMatch(new RegExp(`^\\d+,[^,]+,${buyer.id},[^,]+,premium-ea,100,code,EA-[A-Z0-9]{12}$`));
     expect((await get('/api/admin/export/secrets')).status).toBe(404);

@@ -1,6 +1,7 @@
 // CSV exports of payments, ledger entries and redemptions: keyset pages oldest first, one page in memory at a time,
 // cells a spreadsheet would evaluate neutralised.
 import type { DbOrTx } from '../db/database.js';
+import { rowMemoParams } from '../ledger/memo.js';
 import { trimDecimal } from '../payments/decimal.js';
 
 export type ExportKind = 'payments' | 'ledger' | 'redemptions';
@@ -25,22 +26,29 @@ export function csvCell(value: Cell): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/** The parameters as readers get them (an unlock's title from its memo), as JSON; empty when the row has none. */
+function paramsCell(r: { memo: string | null; memo_code: string | null; memo_params: string | null }): string | null {
+  const params = rowMemoParams(r);
+  return params ? JSON.stringify(params) : null;
+}
+
 export const csvLine = (cells: Cell[]) => `${cells.map(csvCell).join(',')}\r\n`;
 
 const SPECS: Record<ExportKind, ExportSpec> = {
   ledger: {
-    header: ['id', 'created_at', 'user_id', 'user_login', 'kind', 'delta_coins', 'balance_after', 'ref_type', 'ref_id', 'idempotency_ref', 'actor', 'memo'],
+    // The memo's code and parameters (JSON) after its English text: what the row is for, in a form a spreadsheet can filter.
+    header: ['id', 'created_at', 'user_id', 'user_login', 'kind', 'delta_coins', 'balance_after', 'ref_type', 'ref_id', 'idempotency_ref', 'actor', 'memo', 'memo_code', 'memo_params'],
     async page(db, afterId, userId) {
       let q = db
         .selectFrom('coin_ledger as l')
         .leftJoin('users as u', 'u.ID', 'l.user_id')
-        .select(['l.id', 'l.created_at', 'l.user_id', 'u.user_login', 'l.kind', 'l.delta_coins', 'l.balance_after', 'l.ref_type', 'l.ref_id', 'l.idempotency_ref', 'l.actor', 'l.memo'])
+        .select(['l.id', 'l.created_at', 'l.user_id', 'u.user_login', 'l.kind', 'l.delta_coins', 'l.balance_after', 'l.ref_type', 'l.ref_id', 'l.idempotency_ref', 'l.actor', 'l.memo', 'l.memo_code', 'l.memo_params'])
         .where('l.id', '>', afterId);
       if (userId !== undefined) q = q.where('l.user_id', '=', userId);
       const rows = await q.orderBy('l.id').limit(EXPORT_PAGE_ROWS).execute();
       return rows.map((r) => ({
         id: r.id,
-        cells: [r.id, r.created_at, r.user_id, r.user_login, r.kind, r.delta_coins, r.balance_after, r.ref_type, r.ref_id, r.idempotency_ref, r.actor, r.memo],
+        cells: [r.id, r.created_at, r.user_id, r.user_login, r.kind, r.delta_coins, r.balance_after, r.ref_type, r.ref_id, r.idempotency_ref, r.actor, r.memo, r.memo_code, paramsCell(r)],
       }));
     },
   },
