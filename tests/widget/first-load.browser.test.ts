@@ -10,8 +10,9 @@ import { mintToken } from '../support/app.js';
 import { buildWidget, launchBrowser } from '../support/browser.js';
 import { createTestDatabase, createWpUser, type TestDatabase } from '../support/db.js';
 import { startPaymentsHarness, type PaymentsHarness } from '../support/payments.js';
-import { insertPricedPost } from '../support/wp-content.js';
-import { element, FIRST_LOAD_VIEWS as VIEWS, measureFirstLoad, startHost, WIDTHS, type FirstLoad, type FirstLoadView, type Host } from './first-load.js';
+import { createTier } from '../../sidecar/src/membership/tiers.js';
+import { insertPricedPost, setPostMeta } from '../support/wp-content.js';
+import { element, FIRST_LOAD_VIEWS, measureFirstLoad, SHIFT_VIEWS, startHost, WIDTHS, type FirstLoad, type FirstLoadView, type Host } from './first-load.js';
 
 const WAIT_MS = 15_000;
 const PHP_WIDGET = join(import.meta.dirname, '../../wp-plugin-shim/includes/class-goldcoin-widget.php');
@@ -37,6 +38,11 @@ beforeAll(async () => {
   h = await startPaymentsHarness(tdb, { env: { CORS_ORIGINS: host.origin } });
   browser = await launchBrowser();
   adminToken = await mintToken(await createWpUser(tdb.db), { caps: ['read', 'manage_options'] });
+  // The VIP view with tiers to buy, as a site that sells memberships shows it.
+  for (const [key, title, days] of [['month', 'Monthly VIP', 30], ['year', 'Yearly VIP', 365]] as const) {
+    const made = await createTier(tdb.db, { key, title, days, priceCoins: 50, role: null, keepsUnlocks: false, dailyDownloads: null, active: true, sortOrder: days }, 'test');
+    expect(made.ok).toBe(true);
+  }
 });
 
 afterAll(async () => {
@@ -68,6 +74,13 @@ async function reader(locale: string) {
 async function firstLoad(view: FirstLoadView, size: { width: number; height: number }, locale: string, reserved = true, price = 30): Promise<FirstLoad> {
   const r = await reader(locale);
   const { postId } = await insertPricedPost(tdb.db, price, { title: 'Gold Scalper EA', filePath: '2026/11/GoldScalper-v3.ex4' });
+  if (view === 'licenses') {
+    // A licence of the reader's own: the EA bought, its key issued.
+    await setPostMeta(tdb.db, postId, '_goldcoin_ea_product', 'gold-scalper');
+    const call = (path: string, method = 'GET') => fetch(`${h.url}${path}`, { method, headers: { Authorization: `Bearer ${r.token}`, 'Content-Type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
+    expect((await call(`/api/posts/${postId}/unlock`, 'POST')).status).toBe(200);
+    expect((await call(`/api/posts/${postId}/license`)).status).toBe(200);
+  }
   const m = await measureFirstLoad(browser, host, view, size, { api: h.url, token: r.token, locale, 'post-id': postId }, reserved ? reserve : null);
   expect(m.alerts, `${view}: no error shown`).toBe(0);
   return m;
@@ -78,14 +91,19 @@ describe('first load', () => {
     expect(reserve).toEqual(RESERVE_PX);
   });
 
-  test.each(VIEWS)('%s: no layout shift at 1366 and 390 px, in English and Chinese; its chunks fetched in one round trip', async (view) => {
+  const later = SHIFT_VIEWS.filter((v) => !(FIRST_LOAD_VIEWS as readonly string[]).includes(v));
+  test.each([
+    ...FIRST_LOAD_VIEWS.map((v) => [v, 'its chunks fetched in one round trip'] as const),
+    // These take their copy field, QR code or lists from chunks of their own, after the view's.
+    ...later.map((v) => [v, 'nothing moves as its later parts arrive'] as const),
+  ])('%s: no layout shift at 1366 and 390 px, in English and Chinese; %s', async (view) => {
     for (const size of WIDTHS) {
       for (const locale of ['en_US', 'zh_CN']) {
         const m = await firstLoad(view, size, locale);
         console.log(`${view} ${size.width}px ${locale}: CLS ${m.cls}, interactive ${m.ttiMs.toFixed(1)} ms ("${m.control}"), content ${m.heightPx} px in ${m.hostPx} px`);
         expect(m.cls, `${view} ${size.width} ${locale}`).toBe(0);
         expect(m.heightPx).toBeLessThanOrEqual(reserve[view]!);
-        expect(m.parallel).toBe(true);
+        if ((FIRST_LOAD_VIEWS as readonly string[]).includes(view)) expect(m.parallel).toBe(true);
         // Interactive within TTI_BUDGET_MS of the script is measured by bench/widget.ts on a quiet machine; here, where
         // other test files share the cores, only that it was measured at all.
         expect(m.ttiMs).toBeGreaterThan(0);

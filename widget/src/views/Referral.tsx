@@ -38,7 +38,10 @@ function ReferralView() {
             </span>
           </div>
         </div>
-        <LinkQr link={s.link} />
+        {/* The QR code's own room, so its placeholder (as wide as "Loading…") does not move the link when it arrives. */}
+        <div class="qs">
+          <LinkQr link={s.link} />
+        </div>
       </div>
       <Rules terms={s.terms} />
       {s.referred_by && <p class="mu">{t('byYou', { n: s.referred_by.name })}</p>}
