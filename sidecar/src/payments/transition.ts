@@ -4,6 +4,7 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
+import { compiledOnce } from '../db/compiled.js';
 import { inTransaction } from '../db/retry.js';
 import type { ResolutionAction } from '../db/tables/payment-resolutions.js';
 import type { RechargeStatus, RechargeTransactionsTable } from '../db/tables/recharge-transactions.js';
@@ -159,16 +160,14 @@ export interface ApplyResult {
 export const rechargeLedgerRef = (provider: string, txnId: string) => `recharge:${provider}:${txnId}`;
 export const bonusLedgerRef = (provider: string, txnId: string) => `bonus:${provider}:${txnId}`;
 
+const lockedRecharge = compiledOnce((db, v: { provider: string; txnId: string }) =>
+  db.selectFrom('recharge_transactions').selectAll().where('provider', '=', v.provider).where('txn_id', '=', v.txnId).forUpdate(),
+);
+
 /** Locks the recharge by (provider, txn_id), decides, and writes the outcome with its credits, exactly once. */
 export async function applyPaymentEvent(deps: ApplyDeps, provider: string, txnId: string, event: PaymentEvent): Promise<ApplyResult> {
   const result = await inTransaction(deps.db, async (trx): Promise<ApplyResult> => {
-    const row = await trx
-      .selectFrom('recharge_transactions')
-      .selectAll()
-      .where('provider', '=', provider)
-      .where('txn_id', '=', txnId)
-      .forUpdate()
-      .executeTakeFirst();
+    const row = (await lockedRecharge(trx, { provider, txnId })).rows[0];
     if (!row) return { found: false, rechargeId: null, decision: null };
     const decision = decide(
       {

@@ -1,8 +1,10 @@
 // CoinPayments IPN: every check of COINPAYMENTS.md §5 on the raw bytes, then the shared state machine.
 // Each IPN is stored raw with its verdict, whatever happens.
+import type { Insertable } from 'kysely';
 import type { Clock } from '../../clock.js';
+import { compiledOnce } from '../../db/compiled.js';
 import type { Db } from '../../db/database.js';
-import type { IpnVerdict } from '../../db/tables/ipn-log.js';
+import type { IpnLogTable, IpnVerdict } from '../../db/tables/ipn-log.js';
 import type { Logger } from '../../log.js';
 import { AMOUNT_SCALE, formatDecimal, parseDecimal } from '../decimal.js';
 import { applyPaymentEvent, type PaymentMetrics, type Policies } from '../transition.js';
@@ -94,6 +96,38 @@ export type IpnOutcome =
 const reject = (reason: IpnRejection, httpStatus: 400 | 401 | 403 = 400): IpnOutcome => ({ verdict: 'rejected', reason, httpStatus });
 
 /** Verifies, applies and logs one IPN. Throws only on infrastructure failure (the caller answers 5xx). */
+/** Our recharge of this txn_id, for the checks before the state machine. */
+const rechargeOf = compiledOnce((db, v: { txnId: string }) =>
+  db
+    .selectFrom('recharge_transactions')
+    .select(['id', 'txn_id', 'price_amount', 'price_currency', 'crypto_currency'])
+    .where('provider', '=', PROVIDER)
+    .where('txn_id', '=', v.txnId),
+);
+
+/** An ipn_log row's columns but the provider's, every one of them given. */
+type LogRow = Required<Omit<Insertable<IpnLogTable>, 'id' | 'provider' | 'anonymised_at' | 'body_cleared_at'>>;
+
+/** Every column given, so every row has the same SQL. */
+const insertLogRow = compiledOnce((db, v: LogRow) =>
+  db.insertInto('ipn_log').values({
+    provider: PROVIDER,
+    received_at: v.received_at,
+    ipn_id: v.ipn_id,
+    txn_id: v.txn_id,
+    ipn_type: v.ipn_type,
+    ipn_status: v.ipn_status,
+    recharge_id: v.recharge_id,
+    hmac_header: v.hmac_header,
+    content_type: v.content_type,
+    user_agent: v.user_agent,
+    remote_addr: v.remote_addr,
+    raw_body: v.raw_body,
+    verdict: v.verdict,
+    reason: v.reason,
+  }),
+);
+
 export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutcome> {
   const raw = req.rawBody.toString('utf8');
   const fields = new URLSearchParams(raw);
@@ -122,12 +156,7 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
     if (field('ipn_type') !== 'api') return reject('ipn_type_not_api');
     const txnId = field('txn_id');
     if (!/^[A-Za-z0-9-]{1,128}$/.test(txnId)) return reject('missing_txn_id');
-    const row = await deps.db
-      .selectFrom('recharge_transactions')
-      .select(['id', 'txn_id', 'price_amount', 'price_currency', 'crypto_currency'])
-      .where('provider', '=', PROVIDER)
-      .where('txn_id', '=', txnId)
-      .executeTakeFirst();
+    const row = (await rechargeOf(deps.db, { txnId })).rows[0];
     // The column's collation compares case-insensitively; a txn_id is an exact string.
     if (!row || row.txn_id !== txnId) return reject('unknown_txn');
     rechargeId = row.id;
@@ -165,25 +194,21 @@ export async function handleIpn(deps: IpnDeps, req: IpnRequest): Promise<IpnOutc
   async function record(verdict: IpnVerdict, reason: string) {
     if (!hmacVerified && deps.unverifiedLog && !deps.unverifiedLog.take(deps.clock.now())) return;
     const status = field('status');
-    await deps.db
-      .insertInto('ipn_log')
-      .values({
-        provider: PROVIDER,
-        received_at: deps.clock.now(),
-        ipn_id: field('ipn_id').slice(0, 128) || null,
-        txn_id: field('txn_id').slice(0, 128) || null,
-        ipn_type: field('ipn_type').slice(0, 32) || null,
-        ipn_status: /^-?\d{1,4}$/.test(status) ? Number(status) : null,
-        recharge_id: rechargeId,
-        hmac_header: req.hmac?.slice(0, 160) ?? null,
-        content_type: req.contentType?.slice(0, 128) ?? null,
-        user_agent: req.userAgent?.slice(0, 255) ?? null,
-        remote_addr: req.remoteAddr?.slice(0, 64) ?? null,
-        raw_body: raw.slice(0, hmacVerified ? MAX_RAW_CHARS : MAX_UNVERIFIED_RAW_CHARS),
-        verdict,
-        reason,
-      })
-      .execute();
+    await insertLogRow(deps.db, {
+      received_at: deps.clock.now(),
+      ipn_id: field('ipn_id').slice(0, 128) || null,
+      txn_id: field('txn_id').slice(0, 128) || null,
+      ipn_type: field('ipn_type').slice(0, 32) || null,
+      ipn_status: /^-?\d{1,4}$/.test(status) ? Number(status) : null,
+      recharge_id: rechargeId,
+      hmac_header: req.hmac?.slice(0, 160) ?? null,
+      content_type: req.contentType?.slice(0, 128) ?? null,
+      user_agent: req.userAgent?.slice(0, 255) ?? null,
+      remote_addr: req.remoteAddr?.slice(0, 64) ?? null,
+      raw_body: raw.slice(0, hmacVerified ? MAX_RAW_CHARS : MAX_UNVERIFIED_RAW_CHARS),
+      verdict,
+      reason,
+    });
     if (verdict === 'rejected') deps.log.warn('ipn rejected', { reason, txn_id: field('txn_id').slice(0, 128) });
   }
 }
