@@ -111,6 +111,36 @@ describe('first load', () => {
     }
   });
 
+  test('referral: its QR code, rules and list arriving well after the summary move nothing either', async () => {
+    const r = await reader('en_US');
+    for (const size of WIDTHS) {
+      const page = await browser.newPage({ viewport: size });
+      page.setDefaultTimeout(WAIT_MS);
+      // The parts' chunk held back until the summary has been answered (and a little more).
+      let answered!: () => void;
+      const summary = new Promise<void>((resolve) => (answered = resolve));
+      page.on('requestfinished', (req) => req.url().endsWith('/api/referrals') && req.method() === 'GET' && answered());
+      await page.route(/\/goldcoin-ReferralList-[\w-]+\.js$/, async (route) => {
+        await summary;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await route.continue();
+      });
+      await page.goto(host.page(element('referral', { api: h.url, token: r.token }, reserve)));
+      await page.locator('goldcoin-widget .code').waitFor();
+      await page.locator('goldcoin-widget svg.qr').waitFor();
+      const cls = await page.evaluate(
+        () =>
+          new Promise<number>((resolve) =>
+            requestAnimationFrame(() =>
+              requestAnimationFrame(() => resolve((window as unknown as { shifts: { value: number }[] }).shifts.reduce((a, s) => a + s.value, 0))),
+            ),
+          ),
+      );
+      await page.close();
+      expect(cls, `referral ${size.width}`).toBe(0);
+    }
+  });
+
   test('unlock short of coins (a warning line more) still fits the reserved space at 390 px', async () => {
     const m = await firstLoad('unlock', WIDTHS[1]!, 'en_US', true, 500);
     expect(m.control).toBe('Recharge to unlock');

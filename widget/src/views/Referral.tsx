@@ -1,5 +1,6 @@
 // Referral: the reader's code and link (copy, QR), how many friends they referred and the coins earned, the rules, and
 // each referral with its outcome: counted, waiting, or not counted and why (the last three from ReferralList's chunk).
+import { useEffect, useState } from 'preact/hooks';
 import type { ReferralSummary } from '../api.js';
 import { Copy } from '../copy.js';
 import { referralStrings } from '../i18n/referral.js';
@@ -14,10 +15,15 @@ const Referees = lazy(() => list().then((m) => m.ReferralReferees));
 function ReferralView() {
   const t = useT();
   const summary = useLoad<ReferralSummary>('/api/referrals');
-  // Fetched alongside the summary, so the QR code, the rules and the list are there when it is.
-  for (const part of [LinkQr, Rules, Referees]) void part.load();
+  // Fetched alongside the summary; the view shows once both are in (or the parts' chunk failed, and each part says
+  // so), so no part's placeholder stands in the page and moves what follows it when the part arrives.
+  const [parts, setParts] = useState(false);
+  useEffect(() => {
+    const done = () => setParts(true);
+    Promise.all([LinkQr, Rules, Referees].map((part) => part.load())).then(done, done);
+  }, []);
   const s = summary.data;
-  if (!s) return gate(summary);
+  if (!s || !parts) return gate(parts ? summary : { ...summary, data: undefined });
   return (
     <Card title={t('invite')}>
       <div class="ref">
@@ -38,10 +44,7 @@ function ReferralView() {
             </span>
           </div>
         </div>
-        {/* The QR code's own room, so its placeholder (as wide as "Loading…") does not move the link when it arrives. */}
-        <div class="qs">
-          <LinkQr link={s.link} />
-        </div>
+        <LinkQr link={s.link} />
       </div>
       <Rules terms={s.terms} />
       {s.referred_by && <p class="mu">{t('byYou', { n: s.referred_by.name })}</p>}
