@@ -148,7 +148,9 @@ describe('requests', () => {
     expect(await client.checkCredentials()).toEqual({ ok: true, value: null });
     sim.setClockSkew(301_000);
     expect(await client.checkCredentials()).toMatchObject({ ok: false, code: 'provider_error' });
-    sim.setClockSkew(-301_000);
+    // Behind by more than the window plus a second: the stamp is in whole seconds, so a request that takes a moment
+    // to arrive, sent late in its second, must still be outside it.
+    sim.setClockSkew(-302_000);
     expect(await client.checkCredentials()).toMatchObject({ ok: false, code: 'provider_error' });
     sim.setClockSkew(250_000);
     expect(await client.checkCredentials()).toEqual({ ok: true, value: null });

@@ -166,10 +166,10 @@ describe.each(WIDTHS)('zh-CN at $width px', (size) => {
   });
 });
 
-// The referral view asks for its list chunk while its summary is in flight. On a loaded machine the chunk can land
-// after the QR code's placeholder has painted but before the placeholder's effect has run; the placeholder must still
-// give way. That order is made here on purpose: animation frames are stopped and, from the moment the view reads the
-// summary's answer, Preact's effect timers (35 ms) are held; the chunk is let through once the placeholder is on
+// A view part asked for ahead of its use (here the payment view, fetched while the recharge is created) can land, on a
+// loaded machine, after its placeholder has painted but before the placeholder's effect has run; the placeholder must
+// still give way. That order is made here on purpose: animation frames are stopped and, from the click that creates
+// the recharge, Preact's effect timers (35 ms) are held; the payment chunk is let through once the placeholder is on
 // screen, and the effects run only after the chunk's module has been evaluated.
 test('a view part whose chunk lands between its placeholder and its effect still shows', async () => {
   const r = await reader(0);
@@ -189,30 +189,26 @@ test('a view part whose chunk lands between its placeholder and its effect still
       w.held = null;
       for (const fn of fns) fn();
     };
-    // When the view reads the summary's answer (goldcoin.js sends the request before the view has rendered, so the
-    // response itself arrives before the view's first effects, which must still run).
-    const json = Response.prototype.json;
-    Response.prototype.json = async function (this: Response) {
-      const body: unknown = await json.call(this);
-      if (this.url.endsWith('/api/referrals')) w.held = [];
-      return body;
-    };
   });
   let chunk = '';
   let placeholder!: () => void;
   const painted = new Promise<void>((resolve) => (placeholder = resolve));
-  await page.route(/\/goldcoin-ReferralList-[\w-]+\.js$/, async (route) => {
+  await page.route(/\/goldcoin-Payment-[\w-]+\.js$/, async (route) => {
     chunk = route.request().url();
     await painted;
     await route.continue();
   });
-  await page.goto(host.page(element('referral', { api: h.url, locale: 'zh-CN', token: r.token }, null)));
-  await page.locator('goldcoin-widget .code').waitFor();
-  await page.locator('goldcoin-widget .ref [role=status]').waitFor();
+  await page.goto(host.page(element('recharge', { api: h.url, locale: 'zh-CN', token: r.token }, null)));
+  const widget = page.locator('goldcoin-widget');
+  const pay = widget.getByRole('button', { name: '前往支付' });
+  await pay.waitFor();
+  await page.evaluate(() => void ((window as unknown as { held: unknown[] }).held = []));
+  await pay.click();
+  await widget.getByRole('status').waitFor();
+  expect(chunk).not.toBe('');
   placeholder();
   // A string, so the test runner's transform leaves the page's own import() alone.
   await page.evaluate(`import(${JSON.stringify(chunk)}).then(() => new Promise((r) => setTimeout(r, 0))).then(() => releaseEffects())`);
-  await page.getByRole('img', { name: '邀请链接二维码' }).waitFor();
-  await page.getByText('您邀请的好友').waitFor();
+  await widget.getByRole('img', { name: '支付二维码' }).waitFor();
   await page.close();
 });
