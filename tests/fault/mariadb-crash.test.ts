@@ -246,9 +246,11 @@ describe('MariaDB crash under load', () => {
     expect(mariadb.logs().match(/Starting crash recovery/g) ?? []).toHaveLength(CRASHES);
 
     // Clients retry what was refused. An unlock is retried as is: the entitlement makes a repeat charge nothing.
+    // A retry refused says why in the sidecar's own error lines.
+    const errorLog = () => sidecar.logs().split('\n').filter((l) => l.includes('"level":"error"')).slice(0, 5).join('\n');
     const unlocks = seen.filter((o): o is UnlockAnswer => o.kind === 'unlock');
     const unlockRetries = await eachAtOnce(unlocks.filter((x) => x.status !== 200), (o) => unlock(o.user, o.post));
-    expect(unlockRetries.filter((o) => o.status !== 200)).toEqual([]);
+    expect(unlockRetries.filter((o) => o.status !== 200), errorLog()).toEqual([]);
 
     // An adjustment is retried with its key. A request the crash cut between claiming its key and storing the
     // answer leaves the claim behind (the database was gone, so it could not be released): the retry gets 409
@@ -264,7 +266,7 @@ describe('MariaDB crash under load', () => {
         WHERE idem_key = ${o.key} AND status_code IS NULL`.execute(tdb.db);
       return adjust(o.user, o.delta, o.key);
     });
-    expect(adjustmentRetries.filter((o) => o.status !== 201)).toEqual([]);
+    expect(adjustmentRetries.filter((o) => o.status !== 201), errorLog()).toEqual([]);
 
     // Acknowledged means durable: each promised entry survived crash recovery as promised.
     const ledger = await tdb.db.selectFrom('coin_ledger').select(['id', 'user_id', 'delta_coins', 'balance_after', 'kind', 'idempotency_ref']).execute();
