@@ -1,31 +1,24 @@
 // Migration 021 on a database with referral notifications from before referees were masked: each whole name becomes
 // its first character and ***, as referrals.ts writes them today; masked names, missing names and other kinds stay.
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, SQL_DIR } from '../../sidecar/src/db/migrator.js';
+import { migrate } from '../../sidecar/src/db/migrator.js';
 import { maskedName } from '../../sidecar/src/referrals/referrals.js';
-import { attachTestDatabase, createEmptyDatabase, dropDatabase, installWordPressTables, TABLE_PREFIX, WP_PREFIX, type TestDatabase } from '../support/db.js';
+import { attachTestDatabase, migratedBefore, TABLE_PREFIX, WP_PREFIX, type TestDatabase } from '../support/db.js';
 
 const NAME = `gct_masked_names_${process.pid}`;
 const P = TABLE_PREFIX;
+let before: Awaited<ReturnType<typeof migratedBefore>>;
 let url: string;
-let before021: string;
 let tdb: TestDatabase | undefined;
 
 beforeAll(async () => {
-  url = await createEmptyDatabase(NAME);
-  await installWordPressTables(url, WP_PREFIX);
-  before021 = await mkdtemp(join(tmpdir(), 'goldcoin-sql-'));
-  for (const f of (await readdir(SQL_DIR)).filter((f) => f.endsWith('.sql') && f < '021')) await cp(join(SQL_DIR, f), join(before021, f));
-  await migrate({ url, tablePrefix: P, wpTablePrefix: WP_PREFIX, dir: before021 });
+  before = await migratedBefore(NAME, '021');
+  url = before.url;
 });
 afterAll(async () => {
   await tdb?.db.destroy();
-  await dropDatabase(NAME);
-  await rm(before021, { recursive: true, force: true });
+  await before?.drop();
 });
 
 describe('021_masked_referee_names', () => {

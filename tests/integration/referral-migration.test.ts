@@ -1,33 +1,26 @@
 // Migration 015 on a database with referrals made before it: paid ones read as rewarded, unpaid ones whose referee
 // had already recharged as not counted (with the old rules' reason), the rest wait; none is paid again after it.
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../sidecar/src/clock.js';
-import { migrate, SQL_DIR } from '../../sidecar/src/db/migrator.js';
+import { migrate } from '../../sidecar/src/db/migrator.js';
 import { readBalance } from '../../sidecar/src/ledger/ledger.js';
 import { applyPaymentEvent } from '../../sidecar/src/payments/transition.js';
-import { attachTestDatabase, createEmptyDatabase, dropDatabase, installWordPressTables, TABLE_PREFIX, WP_PREFIX, type TestDatabase } from '../support/db.js';
+import { attachTestDatabase, migratedBefore, TABLE_PREFIX, WP_PREFIX, type TestDatabase } from '../support/db.js';
 
 const NAME = `gct_referral_migration_${process.pid}`;
 const P = TABLE_PREFIX;
+let before: Awaited<ReturnType<typeof migratedBefore>>;
 let url: string;
-let before014: string;
 let tdb: TestDatabase | undefined;
 
 beforeAll(async () => {
-  url = await createEmptyDatabase(NAME);
-  await installWordPressTables(url, WP_PREFIX);
-  before014 = await mkdtemp(join(tmpdir(), 'goldcoin-sql-'));
-  for (const f of (await readdir(SQL_DIR)).filter((f) => f.endsWith('.sql') && f < '015')) await cp(join(SQL_DIR, f), join(before014, f));
-  await migrate({ url, tablePrefix: P, wpTablePrefix: WP_PREFIX, dir: before014 });
+  before = await migratedBefore(NAME, '015');
+  url = before.url;
 });
 afterAll(async () => {
   await tdb?.db.destroy();
-  await dropDatabase(NAME);
-  await rm(before014, { recursive: true, force: true });
+  await before?.drop();
 });
 
 describe('015_referral_outcomes', () => {

@@ -1,11 +1,12 @@
 // A fresh MariaDB database per test file: migrated, with WordPress's core tables, dropped at the end.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'mysql2/promise';
 import { createDb, type Db } from '../../sidecar/src/db/database.js';
-import { migrate, render, splitStatements } from '../../sidecar/src/db/migrator.js';
+import { migrate, render, splitStatements, SQL_DIR } from '../../sidecar/src/db/migrator.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Server URL without a database; scripts/provision makes sure this login works. */
@@ -37,6 +38,23 @@ export async function createEmptyDatabase(name: string, adminUrl = ADMIN_URL): P
   await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await conn.end();
   return `${adminUrl}/${name}`;
+}
+
+/**
+ * A database named `name` with WordPress's tables and the migrations before `first` (e.g. '021') applied, to test a
+ * migration on rows written before it; `drop` removes it.
+ */
+export async function migratedBefore(name: string, first: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const url = await createEmptyDatabase(name);
+  await installWordPressTables(url, WP_PREFIX);
+  const dir = await mkdtemp(join(tmpdir(), 'goldcoin-sql-'));
+  try {
+    for (const f of (await readdir(SQL_DIR)).filter((f) => f.endsWith('.sql') && f < first)) await cp(join(SQL_DIR, f), join(dir, f));
+    await migrate({ url, tablePrefix: TABLE_PREFIX, wpTablePrefix: WP_PREFIX, dir });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return { url, drop: () => dropDatabase(name) };
 }
 
 export async function dropDatabase(name: string, adminUrl = ADMIN_URL): Promise<void> {
