@@ -1,4 +1,4 @@
-// Fixed-shape queries built and compiled once per database handle, then run with each call's values. On the hot
+// Fixed-shape queries built and compiled once per database, then run with each call's values. On the hot
 // reads, Kysely's building, the table-prefix transform and the SQL compiler cost more CPU than the rest of the
 // request's own work (bench/PROFILE.md); the SQL they produce is the same on every call.
 import { CompiledQuery, type Compilable, type QueryResult, type RawBuilder } from 'kysely';
